@@ -1,0 +1,84 @@
+import { awscdk, javascript } from 'projen';
+
+// The one place the CDK version is pinned; the alpha module and the CLI are derived from it.
+const CDK_VERSION = '2.276.0';
+// The newest reachable alpha release; it is compatible with any aws-cdk-lib >= its own version.
+const SAGEMAKER_ALPHA_VERSION = '2.159.1-alpha.0';
+// The CLI's `latest` tag on this registry is an old 3.0.0 that cannot read 2.276's cloud assembly.
+const CDK_CLI_VERSION = '2.1148.1';
+
+const project = new awscdk.AwsCdkConstructLibrary({
+  name: 'cdk-sagemaker-ml',
+  description: 'AWS CDK constructs for machine learning on Amazon SageMaker: images, data stores, least-privilege roles, training and processing workflows, and hosting.',
+  author: 'cdk-sagemaker-ml developers',
+  authorAddress: 'cdk-sagemaker-ml@users.noreply.github.com',
+  repositoryUrl: 'https://github.com/cdk-sagemaker-ml/cdk-sagemaker-ml.git',
+  keywords: ['aws', 'cdk', 'sagemaker', 'machine-learning', 'step-functions', 'mlops'],
+  license: 'Apache-2.0',
+  defaultReleaseBranch: 'main',
+  projenrcTs: true,
+  projenVersion: '0.103.25',
+  packageManager: javascript.NodePackageManager.NPM,
+
+  cdkVersion: CDK_VERSION,
+  cdkVersionPinning: true,
+  constructsVersion: '10.8.1',
+  jsiiVersion: '~6.0.0',
+  typescriptVersion: '~5.9.3',
+  minNodeVersion: '20.16.0',
+
+  // Most SageMaker users write Python: jsii checks every public API is expressible there.
+  publishToPypi: { distName: 'cdk-sagemaker-ml', module: 'cdk_sagemaker_ml' },
+
+  srcdir: 'lib',
+  libdir: 'dist',
+  entrypoint: 'dist/index.js',
+  artifactsDirectory: 'dist-pkg',
+
+  peerDeps: [`@aws-cdk/aws-sagemaker-alpha@${SAGEMAKER_ALPHA_VERSION}`, 'cdk-nag@^3.0.2'],
+  devDeps: [
+    `@aws-cdk/aws-sagemaker-alpha@${SAGEMAKER_ALPHA_VERSION}`,
+    'cdk-nag@3.0.2',
+    `aws-cdk@${CDK_CLI_VERSION}`,
+    'ts-node@10.9.2',
+  ],
+
+  // No hosted CI or release pipeline: `.ci/run` is the gate.
+  github: false,
+  release: false,
+  buildWorkflow: false,
+  depsUpgrade: false,
+  pullRequestTemplate: false,
+  sampleCode: false,
+  docgen: false,
+
+  jestOptions: {
+    jestVersion: '^29',
+    // The default (ALL) rewrites changed snapshots silently; `npx projen test:update` updates them on purpose.
+    updateSnapshot: javascript.UpdateSnapshot.NEVER,
+    jestConfig: {
+      collectCoverage: false,
+      testMatch: ['<rootDir>/test/**/*.test.ts'],
+    },
+  },
+  // test/tsconfig.json: what ts-jest compiles and `tsc` type-checks before the tests run.
+  tsconfigDev: {
+    include: ['../bin/**/*.ts', '../lib/**/*.ts'],
+    compilerOptions: {},
+  },
+  gitignore: ['cdk.out', '.cdk.staging', 'bench/results.json'],
+  npmIgnoreOptions: { ignorePatterns: ['bin', 'cdk.out', 'containers', 'bench', '.ci'] },
+});
+
+// The reference app: `npx cdk synth` synthesizes every reference stack with cdk-nag checks.
+new awscdk.CdkConfig(project, {
+  app: 'npx ts-node --transpile-only --prefer-ts-exts bin/app.ts',
+  featureFlags: awscdk.CdkFeatureFlagsV2.ALL,
+  watchIncludes: ['bin/**/*.ts', 'lib/**/*.ts'],
+});
+
+// Tests run through ts-jest with isolated modules (fast, no type-check): type-check them first.
+const testTask = project.tasks.tryFind('test')!;
+testTask.prependExec('tsc -p test/tsconfig.json --noEmit');
+
+project.synth();

@@ -1,0 +1,97 @@
+import { Aspects, IAspect, Stack, Token, Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { IConstruct } from 'constructs';
+
+/**
+ * cdk-nag names a wildcard-resource finding after the resolved ARN, with references
+ * flattened: `{Ref: X}` -> `<X>`, `{Fn::GetAtt: [X, Arn]}` -> `<X.Arn>`, joins concatenated.
+ * This mirrors that form so an acknowledgement names exactly one finding.
+ */
+export function flattenReference(value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (value && typeof value === 'object') {
+    const obj = value as Record<string, any>;
+    if ('Ref' in obj) return `<${obj.Ref}>`;
+    if ('Fn::GetAtt' in obj) {
+      const att = obj['Fn::GetAtt'];
+      return `<${Array.isArray(att) ? att.join('.') : att}>`;
+    }
+    if ('Fn::Join' in obj) {
+      const [sep, parts] = obj['Fn::Join'];
+      return (parts as unknown[]).map(flattenReference).join(sep);
+    }
+    if ('Fn::ImportValue' in obj) return flattenReference(obj['Fn::ImportValue']);
+  }
+  return JSON.stringify(value);
+}
+
+interface Registration {
+  readonly resource: string;
+  readonly reason: string;
+}
+
+/**
+ * Acknowledges, on every IAM policy of a stack, the AwsSolutions-IAM5 finding of each
+ * wildcard resource that this library generated and registered with a reason. Each
+ * acknowledgement names one finding (`AwsSolutions-IAM5[Resource::<arn>]`) on one
+ * CfnPolicy. It runs at synth, when logical IDs are final, and covers the policies of
+ * state machines users define themselves around the library's steps.
+ */
+class WildcardResourceAcknowledgements implements IAspect {
+  public readonly registrations: Registration[] = [];
+
+  public visit(node: IConstruct): void {
+    if (!(node instanceof iam.CfnPolicy)) return;
+    const stack = Stack.of(node);
+    const document = stack.resolve(node.policyDocument);
+    const present = new Set<string>();
+    for (const statement of document?.Statement ?? []) {
+      if (statement.Effect !== 'Allow') continue;
+      const resources = Array.isArray(statement.Resource) ? statement.Resource : [statement.Resource];
+      resources.forEach((r: unknown) => present.add(flattenReference(r)));
+    }
+    const done = new Set<string>();
+    for (const { resource, reason } of this.registrations) {
+      const flat = flattenReference(stack.resolve(resource));
+      if (flat.includes('*') && present.has(flat) && !done.has(flat)) {
+        done.add(flat);
+        Validations.of(node).acknowledge({ id: `AwsSolutions-IAM5[Resource::${flat}]`, reason });
+      }
+    }
+  }
+}
+
+const REGISTRIES = new WeakMap<Stack, WildcardResourceAcknowledgements>();
+
+/**
+ * Registers a wildcard resource ARN the library generates because SageMaker or
+ * Step Functions derive the concrete names at run time, with the reason a reviewer
+ * can check.
+ */
+export function registerWildcardResource(scope: IConstruct, resource: string, reason: string): void {
+  const stack = Stack.of(scope);
+  let registry = REGISTRIES.get(stack);
+  if (!registry) {
+    registry = new WildcardResourceAcknowledgements();
+    REGISTRIES.set(stack, registry);
+    Aspects.of(stack).add(registry);
+  }
+  registry.registrations.push({ resource, reason });
+}
+
+/**
+ * Adds `statement` to the grantee's identity policy and registers its wildcard
+ * resources with `reason`.
+ */
+export function grantWithWildcardResources(scope: IConstruct, grantee: iam.IGrantable, statement: iam.PolicyStatement, reason: string): void {
+  grantee.grantPrincipal.addToPrincipalPolicy(statement);
+  for (const resource of statement.resources) {
+    registerWildcardResource(scope, resource, reason);
+  }
+}
+
+/** Acknowledges one finding id on one construct; the id must be a literal. */
+export function acknowledge(scope: IConstruct, id: string, reason: string): void {
+  if (Token.isUnresolved(id)) throw new Error('acknowledgement ids must be literal');
+  Validations.of(scope).acknowledge({ id, reason });
+}

@@ -1,0 +1,107 @@
+import { Duration, Token } from 'aws-cdk-lib';
+
+/**
+ * Synth-time validation. Every check skips unresolved tokens: a value known only at
+ * deploy time is SageMaker's to judge. Messages name the prop, the bad value and what
+ * is allowed.
+ */
+
+export function fail(message: string): never {
+  throw new Error(message);
+}
+
+function show(value: unknown): string {
+  return typeof value === 'string' ? `'${value}'` : String(value);
+}
+
+export function validateInteger(prop: string, value: number | undefined, min: number, max: number): void {
+  if (value === undefined || Token.isUnresolved(value)) return;
+  if (!Number.isInteger(value) || value < min || value > max) {
+    fail(`${prop} must be an integer between ${min} and ${max}, got ${show(value)}`);
+  }
+}
+
+export function validateNumber(prop: string, value: number | undefined, min: number, max: number): void {
+  if (value === undefined || Token.isUnresolved(value)) return;
+  if (!Number.isFinite(value) || value < min || value > max) {
+    fail(`${prop} must be a number between ${min} and ${max}, got ${show(value)}`);
+  }
+}
+
+export function validatePattern(prop: string, value: string | undefined, pattern: RegExp, allowed: string): void {
+  if (value === undefined || Token.isUnresolved(value)) return;
+  if (!pattern.test(value)) {
+    fail(`${prop} must be ${allowed}, got ${show(value)}`);
+  }
+}
+
+export function validateLength(prop: string, value: string | undefined, min: number, max: number): void {
+  if (value === undefined || Token.isUnresolved(value)) return;
+  if (value.length < min || value.length > max) {
+    fail(`${prop} must be between ${min} and ${max} characters long, got ${value.length} characters (${show(value)})`);
+  }
+}
+
+export function validateCount(prop: string, count: number, max: number): void {
+  if (count > max) {
+    fail(`${prop} may have at most ${max} entries, got ${count}`);
+  }
+}
+
+const INSTANCE_TYPE = /^ml\.[a-z0-9-]+\.[a-z0-9-]+$/;
+
+/** SageMaker instance types are `ml.<family>.<size>`; EC2 names (`m5.large`) are a common slip. */
+export function validateInstanceType(prop: string, instanceType: string): void {
+  validatePattern(prop, instanceType, INSTANCE_TYPE, "a SageMaker instance type of the form 'ml.<family>.<size>' (e.g. 'ml.m5.xlarge')");
+}
+
+/** A duration in whole seconds within [min, max]. */
+export function validateDuration(prop: string, value: Duration | undefined, min: Duration, max: Duration): void {
+  if (value === undefined || Token.isUnresolved(value.toSeconds({ integral: false }))) return;
+  const seconds = value.toSeconds({ integral: false });
+  if (!Number.isInteger(seconds) || seconds < min.toSeconds() || seconds > max.toSeconds()) {
+    fail(`${prop} must be a whole number of seconds between ${min.toSeconds()} and ${max.toSeconds()} (${max.toHumanString()}), got ${value.toHumanString()}`);
+  }
+}
+
+/** Entries of a string map (environment, hyperparameters) against SageMaker's key and value limits. */
+export function validateStringMap(prop: string, map: { [key: string]: string } | undefined, opts: {
+  readonly maxEntries: number;
+  readonly keyPattern: RegExp;
+  readonly keyAllowed: string;
+  readonly maxKeyLength: number;
+  readonly maxValueLength: number;
+}): void {
+  if (!map) return;
+  const keys = Object.keys(map);
+  validateCount(prop, keys.length, opts.maxEntries);
+  for (const key of keys) {
+    validateLength(`${prop} key`, key, 1, opts.maxKeyLength);
+    validatePattern(`${prop} key`, key, opts.keyPattern, opts.keyAllowed);
+    const value = map[key];
+    if (value === undefined || value === null || typeof value !== 'string') {
+      fail(`${prop}['${key}'] must be a string, got ${show(value)}`);
+    }
+    validateLength(`${prop}['${key}']`, value, 0, opts.maxValueLength);
+  }
+}
+
+/** Names that must be unique within a list (channels, inputs, outputs, variants). */
+export function validateUnique(prop: string, names: string[]): void {
+  const seen = new Set<string>();
+  for (const name of names) {
+    if (Token.isUnresolved(name)) continue;
+    if (seen.has(name)) {
+      fail(`${prop} must be unique, got '${name}' more than once`);
+    }
+    seen.add(name);
+  }
+}
+
+/**
+ * Text that is spliced into a States.Format(...) template at synth time: the template
+ * language treats `{`, `}`, `'` and `\` as syntax, so they are refused rather than escaped.
+ */
+export function validateFormatSafe(prop: string, value: string): void {
+  validatePattern(prop, value, /^[^{}'\\]*$/, 'free of the characters { } \' and \\ (they are syntax in States.Format)');
+}

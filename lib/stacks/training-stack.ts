@@ -1,0 +1,156 @@
+import * as path from 'path';
+import { CfnOutput, Duration, Size, Stack, StackProps } from 'aws-cdk-lib';
+import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { Construct } from 'constructs';
+import { SageMakerImage } from '../image/sagemaker-image';
+import { ChannelDataSource } from '../jobs/channel-data-source';
+import { validateNumber } from '../private/validate';
+import { JobConfigFile } from '../storage/job-config-file';
+import { JobS3Location } from '../storage/job-s3-location';
+import { IMlDataStore, MlDataStore } from '../storage/ml-data-store';
+import { MetricComparison, TrainingWorkflow } from '../workflow/training-workflow';
+
+/** The example GLM image shipped with the library. */
+export const EXAMPLE_IMAGE_DIRECTORY = path.join(__dirname, '..', '..', 'containers', 'glm');
+
+/**
+ * Properties of a SageMakerTrainingStack.
+ */
+export interface SageMakerTrainingStackProps extends StackProps {
+  /**
+   * The image that preprocesses, trains, evaluates and serves.
+   *
+   * @default - the example GLM image in `containers/glm`
+   */
+  readonly image?: SageMakerImage;
+
+  /**
+   * The training configuration file (predictors, target, family, link).
+   *
+   * @default - the example GLM's `containers/glm/sample/config.json`
+   */
+  readonly configFile?: string;
+
+  /**
+   * The raw data the preprocessing job reads.
+   *
+   * @default - the example GLM's sample data set, shipped as an asset
+   */
+  readonly rawData?: JobS3Location;
+
+  /**
+   * The data store.
+   *
+   * @default - an MlDataStore is defined
+   */
+  readonly dataStore?: IMlDataStore;
+
+  /**
+   * The instance type of every job.
+   *
+   * @default 'ml.m5.large'
+   */
+  readonly instanceType?: string;
+
+  /**
+   * The share of deviance the model must explain on the validation set to be promoted.
+   *
+   * @default 0.2
+   */
+  readonly minimumDevianceExplained?: number;
+}
+
+/**
+ * A deployable training system: data store, image, configuration channel and a
+ * preprocess -> train -> evaluate -> gate -> model workflow.
+ *
+ * Start an execution with optional hyperparameter overrides, e.g.
+ * `aws stepfunctions start-execution --state-machine-arn <arn> --input '{"max_iter":"50"}'`.
+ */
+export class SageMakerTrainingStack extends Stack {
+  /** The data store. */
+  public readonly dataStore: IMlDataStore;
+  /** The workflow. */
+  public readonly workflow: TrainingWorkflow;
+  /** The image. */
+  public readonly image: SageMakerImage;
+
+  constructor(scope: Construct, id: string, props: SageMakerTrainingStackProps = {}) {
+    super(scope, id, props);
+    validateNumber('minimumDevianceExplained', props.minimumDevianceExplained, 0, 1);
+    const instanceType = props.instanceType ?? 'ml.m5.large';
+
+    this.dataStore = props.dataStore ?? new MlDataStore(this, 'DataStore');
+    const { dataBucket, artifactsBucket } = this.dataStore;
+    this.image = props.image ?? SageMakerImage.fromAsset(EXAMPLE_IMAGE_DIRECTORY);
+    const config = new JobConfigFile(this, 'TrainingConfig', {
+      path: props.configFile ?? path.join(EXAMPLE_IMAGE_DIRECTORY, 'sample', 'config.json'),
+    });
+    const rawData = props.rawData ?? JobS3Location.fromAsset(new s3assets.Asset(this, 'SampleData', {
+      path: path.join(EXAMPLE_IMAGE_DIRECTORY, 'sample', 'claims.csv'),
+    }));
+
+    const processed = JobS3Location.perExecution(dataBucket, 'processed');
+    const models = JobS3Location.inBucket(artifactsBucket, 'models');
+    const evaluation = JobS3Location.perExecution(artifactsBucket, 'evaluation');
+
+    this.workflow = new TrainingWorkflow(this, 'TrainingWorkflow', {
+      executionInputDefaults: { max_iter: '100', tol: '1e-8' },
+      preprocess: {
+        image: this.image,
+        instanceType,
+        containerEntrypoint: ['preprocess'],
+        processingInputs: [
+          { inputName: 'raw', source: rawData },
+          { inputName: 'config', source: config.location },
+        ],
+        processingOutputs: [{ outputName: 'processed', destination: processed }],
+        maxRuntime: Duration.hours(1),
+      },
+      train: {
+        image: this.image,
+        instanceType,
+        volumeSize: Size.gibibytes(10),
+        channels: [
+          { channelName: 'train', source: ChannelDataSource.s3(processed.child('train')), contentType: 'text/csv' },
+          { channelName: 'config', source: ChannelDataSource.s3(config.location), contentType: 'application/json' },
+        ],
+        hyperparameters: {
+          max_iter: sfn.JsonPath.stringAt('$.max_iter'),
+          tol: sfn.JsonPath.stringAt('$.tol'),
+        },
+        metricDefinitions: [
+          { name: 'train:deviance', regex: 'train_deviance=([-+0-9.eE]+)' },
+          { name: 'train:aic', regex: 'train_aic=([-+0-9.eE]+)' },
+        ],
+        outputLocation: models,
+        maxRuntime: Duration.hours(2),
+        tags: { 'ml:workflow': 'glm-training' },
+      },
+      evaluate: {
+        image: this.image,
+        instanceType,
+        containerEntrypoint: ['evaluate'],
+        processingInputs: [
+          { inputName: 'model', source: JobS3Location.fromJsonPath('$.results.train.ModelArtifacts.S3ModelArtifacts', artifactsBucket, 'models'), localPath: '/opt/ml/processing/model' },
+          { inputName: 'validation', source: processed.child('validation'), localPath: '/opt/ml/processing/validation' },
+          { inputName: 'config', source: config.location },
+        ],
+        processingOutputs: [{ outputName: 'evaluation', destination: evaluation }],
+        maxRuntime: Duration.hours(1),
+      },
+      qualityGate: {
+        outputName: 'evaluation',
+        metricPath: 'metrics.deviance_explained',
+        comparison: MetricComparison.GREATER_THAN_OR_EQUAL,
+        threshold: props.minimumDevianceExplained ?? 0.2,
+      },
+    });
+
+    new CfnOutput(this, 'StateMachineArn', { value: this.workflow.stateMachine.stateMachineArn, description: 'Start an execution of the training workflow' });
+    new CfnOutput(this, 'DataBucketName', { value: dataBucket.bucketName, description: 'Training data and processed data' });
+    new CfnOutput(this, 'ArtifactsBucketName', { value: artifactsBucket.bucketName, description: 'Model artifacts (models/) and evaluation reports (evaluation/)' });
+    new CfnOutput(this, 'FailureTopicArn', { value: this.workflow.failureTopic.topicArn, description: 'Subscribe to be told of failed executions' });
+  }
+}

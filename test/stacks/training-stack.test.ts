@@ -1,0 +1,109 @@
+import { Template } from 'aws-cdk-lib/assertions';
+import { SageMakerTrainingStack } from '../../lib';
+import { definitionOf, ENV, nagFindings, snapshotOf, testApp } from '../util';
+
+// One synthesis shared by the read-only assertions below: synthesis is what tests wait on.
+const app = testApp();
+const stack = new SageMakerTrainingStack(app, 'SageMakerMlTraining', { env: ENV });
+const template = Template.fromStack(stack);
+const definition = definitionOf(stack);
+const tasks = Object.entries<any>(definition.States).filter(([, s]) => s.Type === 'Task');
+const jobs = tasks.filter(([, s]) => /sagemaker:create(Training|Processing)Job\.sync$/.test(s.Resource));
+
+describe('SageMakerTrainingStack', () => {
+  test('matches the snapshot', () => {
+    expect(snapshotOf(stack)).toMatchSnapshot();
+  });
+
+  test('policy review: no unacknowledged AwsSolutions finding', () => {
+    expect(nagFindings(stack)).toEqual([]);
+  });
+
+  test('runs preprocess, train and evaluate as .sync SageMaker jobs, then gate and model', () => {
+    expect(definition.StartAt).toBe('InputDefaults');
+    const order: string[] = [];
+    let name: string | undefined = definition.StartAt;
+    while (name) {
+      order.push(name);
+      const state: any = definition.States[name];
+      name = state.Type === 'Choice' ? state.Choices[0].Next : state.Next;
+    }
+    expect(order).toEqual(['InputDefaults', 'MergeInput', 'Preprocess', 'Train', 'Evaluate', 'ReadEvaluationReport', 'QualityGate', 'CreateModel', 'Output', 'Succeeded']);
+    expect(definition.States.Preprocess.Resource).toMatch(/:states:::sagemaker:createProcessingJob\.sync$/);
+    expect(definition.States.Train.Resource).toMatch(/:states:::sagemaker:createTrainingJob\.sync$/);
+    expect(definition.States.Evaluate.Resource).toMatch(/:states:::sagemaker:createProcessingJob\.sync$/);
+    expect(jobs).toHaveLength(3);
+  });
+
+  test('every job is named per execution, never with a fixed name', () => {
+    for (const [id, state] of jobs) {
+      const params = state.Parameters;
+      const nameKey = Object.keys(params).find(k => /JobName/.test(k));
+      expect({ id, nameKey }).toEqual({ id, nameKey: expect.stringMatching(/JobName\.\$$/) });
+      expect(params[nameKey!]).toMatch(/^States\.Format\('[a-z0-9-]+-\{\}', States\.UUID\(\)\)$/);
+    }
+    expect(definition.States.CreateModel.Parameters['ModelName.$']).toBe("States.Format('model-{}', States.UUID())");
+  });
+
+  test('every task retries transient errors and catches into the failure path', () => {
+    for (const [id, state] of tasks) {
+      expect({ id, retries: state.Retry?.length > 0 }).toEqual({ id, retries: true });
+      const target = id === 'NotifyFailure' ? 'Failed' : 'NotifyFailure';
+      expect({ id, catch: state.Catch }).toEqual({ id, catch: [expect.objectContaining({ ErrorEquals: ['States.ALL'], Next: target })] });
+    }
+    for (const [, state] of jobs) {
+      expect(state.Retry[0]).toEqual(expect.objectContaining({
+        ErrorEquals: expect.arrayContaining(['SageMaker.AmazonSageMakerException']),
+        BackoffRate: 2,
+        JitterStrategy: 'FULL',
+      }));
+    }
+    expect(definition.States.Failed).toEqual({ Type: 'Fail', ErrorPath: '$.error.Error', CausePath: '$.error.Cause' });
+  });
+
+  test('training reads the per-execution preprocessed data and the config channel, writes under models/', () => {
+    const train = definition.States.Train.Parameters;
+    expect(train.InputDataConfig.map((c: any) => c.ChannelName)).toEqual(['train', 'config']);
+    expect(train.InputDataConfig[0].DataSource.S3DataSource['S3Uri.$'])
+      .toBe("States.Format('s3://${DataStoreDataBucketB6FEB4CE}/processed/{}/train/', $$.Execution.Name)");
+    expect(train.InputDataConfig[1].DataSource.S3DataSource.S3Uri).toMatch(/^s3:\/\/cdk-[a-z0-9]+-assets-.*\.json$/);
+    expect(train.OutputDataConfig.S3OutputPath).toBe('s3://${DataStoreArtifactsBucket1D5896E7}/models/');
+    expect(train.HyperParameters).toEqual({ 'max_iter.$': '$.max_iter', 'tol.$': '$.tol' });
+    expect(definition.States.InputDefaults.Result).toEqual({ max_iter: '100', tol: '1e-8' });
+  });
+
+  test('the quality gate reads the evaluation report with the S3 SDK integration, no Lambda', () => {
+    expect(definition.States.ReadEvaluationReport.Resource).toMatch(/:states:::aws-sdk:s3:getObject$/);
+    expect(definition.States.ReadEvaluationReport.Parameters['Key.$']).toBe("States.Format('evaluation/{}/evaluation.json', $$.Execution.Name)");
+    expect(definition.States.QualityGate.Choices[0].And[2]).toEqual({ Variable: '$.evaluation.report.metrics.deviance_explained', NumericGreaterThanEquals: 0.2 });
+    template.resourceCountIs('AWS::Lambda::Function', 0);
+  });
+
+  test('the model data location and model name are the execution output', () => {
+    expect(definition.States.Output.Parameters).toEqual({
+      'modelName.$': '$.results.model.ModelName',
+      'modelArn.$': '$.results.model.ModelArn',
+      'modelDataUrl.$': '$.results.train.ModelArtifacts.S3ModelArtifacts',
+      'trainingJobName.$': '$.results.train.TrainingJobName',
+    });
+  });
+
+  test('exposes what a user needs to start an execution', () => {
+    for (const output of ['StateMachineArn', 'DataBucketName', 'ArtifactsBucketName', 'FailureTopicArn']) {
+      template.hasOutput(output, {});
+    }
+  });
+
+  test('uses no AmazonSageMakerFullAccess and conditions every iam:PassRole', () => {
+    const json = JSON.stringify(template.toJSON());
+    expect(json).not.toMatch(/AmazonSageMakerFullAccess/);
+    const policies = template.findResources('AWS::IAM::Policy');
+    for (const policy of Object.values<any>(policies)) {
+      for (const statement of policy.Properties.PolicyDocument.Statement) {
+        if ([statement.Action].flat().includes('iam:PassRole')) {
+          expect(statement.Condition).toEqual({ StringEquals: { 'iam:PassedToService': 'sagemaker.amazonaws.com' } });
+        }
+      }
+    }
+  });
+});
