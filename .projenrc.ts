@@ -70,6 +70,11 @@ const project = new awscdk.AwsCdkConstructLibrary({
   npmIgnoreOptions: { ignorePatterns: ['bin', 'cdk.out', 'containers', 'bench', '.ci'] },
 });
 
+// projen's eslint adds eslint-import-resolver-typescript unpinned; 3.7+ pulls unrs-resolver, whose
+// per-platform binaries this registry lacks, so the lock file misses them and `npm ci` fails.
+project.deps.removeDependency('eslint-import-resolver-typescript');
+project.addDevDeps('eslint-import-resolver-typescript@3.6.3');
+
 // The reference app: `npx cdk synth` synthesizes every reference stack with cdk-nag checks.
 new awscdk.CdkConfig(project, {
   app: 'npx ts-node --transpile-only --prefer-ts-exts bin/app.ts',

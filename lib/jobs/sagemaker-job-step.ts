@@ -241,19 +241,23 @@ export abstract class SageMakerJobStep extends sfn.TaskStateBase implements iam.
       props.volumeEncryptionKey.grant(this.role, 'kms:CreateGrant');
     }
 
-    const securityGroups = props.vpc
-      ? props.securityGroups ?? [new ec2.SecurityGroup(this, 'SecurityGroup', {
-        vpc: props.vpc,
-        description: `SageMaker ${kind.resourceType} network interfaces`,
-        allowAllOutbound: true,
-      })]
-      : [];
+    let securityGroups: ec2.ISecurityGroup[] = [];
+    if (props.vpc) {
+      if (props.securityGroups) {
+        securityGroups = props.securityGroups;
+      } else {
+        const sg = new ec2.SecurityGroup(this, 'SecurityGroup', {
+          vpc: props.vpc,
+          description: `SageMaker ${kind.resourceType} network interfaces`,
+          allowAllOutbound: true,
+        });
+        // Distributed jobs talk between their own instances (ingress only: egress is open).
+        sg.addIngressRule(sg, ec2.Port.allTraffic(), 'traffic between the instances of the job');
+        securityGroups = [sg];
+      }
+    }
     this.connections = new ec2.Connections({ securityGroups });
     if (props.vpc) {
-      if (!props.securityGroups) {
-        // Distributed jobs talk between their own instances.
-        this.connections.allowInternally(ec2.Port.allTraffic(), 'traffic between the instances of the job');
-      }
       this._vpcConfig = {
         SecurityGroupIds: securityGroups.map(sg => sg.securityGroupId),
         Subnets: props.vpc.selectSubnets(props.vpcSubnets ?? { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS }).subnetIds,

@@ -1,0 +1,251 @@
+import * as path from 'path';
+import { CfnParameter, Duration, Size, Stack } from 'aws-cdk-lib';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as efs from 'aws-cdk-lib/aws-efs';
+import * as fsx from 'aws-cdk-lib/aws-fsx';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import {
+  ChannelDataSource, FileSystemAccessMode, JobS3Location, MlDataStore, SageMakerImage, TrainingJobStep, TrainingJobStepProps,
+} from '../../lib';
+import { nagFindings, renderState, testStack } from '../util';
+
+const IMAGE_DIR = path.join(__dirname, '..', '..', 'containers', 'glm');
+
+function setup(): { stack: Stack; store: MlDataStore; base: TrainingJobStepProps } {
+  const stack = testStack();
+  const store = new MlDataStore(stack, 'Store');
+  const base: TrainingJobStepProps = {
+    image: SageMakerImage.fromAsset(IMAGE_DIR),
+    outputLocation: JobS3Location.inBucket(store.artifactsBucket, 'models'),
+    channels: [{ channelName: 'train', source: ChannelDataSource.s3(JobS3Location.inBucket(store.dataBucket, 'train')) }],
+  };
+  return { stack, store, base };
+}
+
+describe('TrainingJobStep', () => {
+  test('renders createTrainingJob.sync with a per-execution name and defaults', () => {
+    const { stack, base } = setup();
+    const state = renderState(stack, new TrainingJobStep(stack, 'Train', base));
+    expect(state.Resource).toBe('arn:${AWS::Partition}:states:::sagemaker:createTrainingJob.sync');
+    expect(state.Parameters).toEqual({
+      'TrainingJobName.$': "States.Format('training-{}', States.UUID())",
+      'RoleArn': expect.stringMatching(/^\$\{TrainRole[0-9A-F]+\.Arn\}$/),
+      'AlgorithmSpecification': { TrainingImage: expect.stringContaining('container-assets'), TrainingInputMode: 'File' },
+      'InputDataConfig': [{
+        ChannelName: 'train',
+        DataSource: { S3DataSource: { S3Uri: expect.stringMatching(/^s3:\/\/\$\{StoreDataBucket[0-9A-F]+\}\/train\/$/), S3DataType: 'S3Prefix', S3DataDistributionType: 'FullyReplicated' } },
+      }],
+      'OutputDataConfig': {
+        S3OutputPath: expect.stringMatching(/^s3:\/\/\$\{StoreArtifactsBucket[0-9A-F]+\}\/models\/$/),
+        KmsKeyId: expect.stringMatching(/^\$\{StoreKey[0-9A-F]+\.Arn\}$/),
+      },
+      'ResourceConfig': { InstanceType: 'ml.m5.xlarge', InstanceCount: 1, VolumeSizeInGB: 30 },
+      'StoppingCondition': { MaxRuntimeInSeconds: 86400 },
+    });
+    expect(state.Retry).toEqual([{
+      ErrorEquals: ['SageMaker.AmazonSageMakerException', 'SageMaker.ThrottlingException', 'SageMaker.InternalFailure', 'SageMaker.ServiceUnavailable'],
+      IntervalSeconds: 15,
+      MaxAttempts: 5,
+      BackoffRate: 2,
+      JitterStrategy: 'FULL',
+    }]);
+  });
+
+  test('renders every option people use', () => {
+    const { stack, store, base } = setup();
+    const volumeKey = new kms.Key(stack, 'VolumeKey', { enableKeyRotation: true });
+    const state = renderState(stack, new TrainingJobStep(stack, 'Train', {
+      ...base,
+      jobNamePrefix: 'glm',
+      channels: [{
+        channelName: 'train',
+        source: ChannelDataSource.s3(JobS3Location.perExecution(store.dataBucket, 'processed').child('train'), { distribution: tasks.S3DataDistributionType.SHARDED_BY_S3_KEY }),
+        inputMode: tasks.InputMode.FAST_FILE,
+        contentType: 'text/csv',
+        compressionType: tasks.CompressionType.GZIP,
+      }],
+      hyperparameters: { alpha: '0.1', epochs: sfn.JsonPath.stringAt('$.epochs') },
+      environment: { MLFLOW_TRACKING_URI: 'arn:aws:sagemaker:us-east-1:123456789012:mlflow-tracking-server/team', MLFLOW_EXPERIMENT_NAME: 'glm' },
+      metricDefinitions: [{ name: 'validation:rmse', regex: 'rmse=([0-9.]+)' }],
+      instanceType: 'ml.p3.8xlarge',
+      instanceCount: 4,
+      volumeSize: Size.gibibytes(200),
+      volumeEncryptionKey: volumeKey,
+      maxRuntime: Duration.hours(10),
+      spot: { maxWait: Duration.hours(20) },
+      checkpointLocation: JobS3Location.perExecution(store.artifactsBucket, 'checkpoints'),
+      enableNetworkIsolation: true,
+      enableInterContainerTrafficEncryption: true,
+      tags: { team: 'pricing' },
+    }));
+    const p = state.Parameters;
+    expect(p['TrainingJobName.$']).toBe("States.Format('glm-{}', States.UUID())");
+    expect(p.InputDataConfig[0]).toEqual({
+      ChannelName: 'train',
+      DataSource: {
+        S3DataSource: {
+          'S3Uri.$': expect.stringMatching(/^States\.Format\('s3:\/\/\$\{StoreDataBucket[0-9A-F]+\}\/processed\/\{\}\/train\/', \$\$\.Execution\.Name\)$/),
+          'S3DataType': 'S3Prefix',
+          'S3DataDistributionType': 'ShardedByS3Key',
+        },
+      },
+      ContentType: 'text/csv',
+      CompressionType: 'Gzip',
+      InputMode: 'FastFile',
+    });
+    expect(p.HyperParameters).toEqual({ 'alpha': '0.1', 'epochs.$': '$.epochs' });
+    expect(p.Environment).toEqual({ MLFLOW_TRACKING_URI: 'arn:aws:sagemaker:us-east-1:123456789012:mlflow-tracking-server/team', MLFLOW_EXPERIMENT_NAME: 'glm' });
+    expect(p.AlgorithmSpecification.MetricDefinitions).toEqual([{ Name: 'validation:rmse', Regex: 'rmse=([0-9.]+)' }]);
+    expect(p.ResourceConfig).toEqual({ InstanceType: 'ml.p3.8xlarge', InstanceCount: 4, VolumeSizeInGB: 200, VolumeKmsKeyId: expect.stringMatching(/^\$\{VolumeKey[0-9A-F]+\.Arn\}$/) });
+    expect(p.StoppingCondition).toEqual({ MaxRuntimeInSeconds: 36000, MaxWaitTimeInSeconds: 72000 });
+    expect(p.EnableManagedSpotTraining).toBe(true);
+    expect(p.CheckpointConfig).toEqual({ 'S3Uri.$': expect.stringMatching(/^States\.Format\('s3:\/\/\$\{StoreArtifactsBucket[0-9A-F]+\}\/checkpoints\/\{\}\/', \$\$\.Execution\.Name\)$/) });
+    expect(p.EnableNetworkIsolation).toBe(true);
+    expect(p.EnableInterContainerTrafficEncryption).toBe(true);
+    expect(p.Tags).toEqual([{ Key: 'team', Value: 'pricing' }]);
+  });
+
+  test('gives the state machine create/describe/stop on its name prefix, the .sync rule, and a conditioned PassRole', () => {
+    const { stack, base } = setup();
+    renderState(stack, new TrainingJobStep(stack, 'Train', { ...base, jobNamePrefix: 'GLM', tags: { a: 'b' } }));
+    const policy = Object.values<any>(Template.fromStack(stack).findResources('AWS::IAM::Policy'))
+      .find(p => JSON.stringify(p).includes('sagemaker:CreateTrainingJob'));
+    expect(policy.Properties.PolicyDocument.Statement).toEqual(expect.arrayContaining([
+      {
+        // AddTags only because the job has tags; the CDK merges it into the same statement.
+        Action: ['sagemaker:AddTags', 'sagemaker:CreateTrainingJob', 'sagemaker:DescribeTrainingJob', 'sagemaker:StopTrainingJob'],
+        Effect: 'Allow',
+        Resource: 'arn:aws:sagemaker:us-east-1:123456789012:training-job/glm-*',
+      },
+      {
+        Action: ['events:DescribeRule', 'events:PutRule', 'events:PutTargets'],
+        Effect: 'Allow',
+        Resource: 'arn:aws:events:us-east-1:123456789012:rule/StepFunctionsGetEventsForSageMakerTrainingJobsRule',
+      },
+      {
+        Action: 'iam:PassRole',
+        Effect: 'Allow',
+        Resource: { 'Fn::GetAtt': [expect.stringMatching(/^TrainRole/), 'Arn'] },
+        Condition: { StringEquals: { 'iam:PassedToService': 'sagemaker.amazonaws.com' } },
+      },
+    ]));
+    expect(policy.Properties.PolicyDocument.Statement).toHaveLength(3);
+    // The bare test state machine has no logging or tracing (the workflow adds them); the
+    // step's wildcard on its name prefix is acknowledged, so nothing else is left.
+    expect(nagFindings(stack)).toEqual(['AwsSolutions-SF1 Test/Machine/Resource', 'AwsSolutions-SF2 Test/Machine/Resource']);
+  });
+
+  test('grants the job role read on inputs, write on the output, and nothing on other prefixes', () => {
+    const { stack, base } = setup();
+    renderState(stack, new TrainingJobStep(stack, 'Train', base));
+    const statements = Object.entries<any>(Template.fromStack(stack).findResources('AWS::IAM::Policy'))
+      .filter(([id]) => id.startsWith('TrainRole'))
+      .flatMap(([, p]) => p.Properties.PolicyDocument.Statement);
+    const s3 = statements.filter(s => JSON.stringify(s.Action).includes('s3:'));
+    expect(s3).toEqual(expect.arrayContaining([
+      expect.objectContaining({ Action: 's3:GetObject', Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [expect.stringMatching(/^StoreDataBucket/), 'Arn'] }, '/train/*']] } }),
+      expect.objectContaining({ Action: ['s3:AbortMultipartUpload', 's3:PutObject'], Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [expect.stringMatching(/^StoreArtifactsBucket/), 'Arn'] }, '/models/*']] } }),
+    ]));
+    expect(JSON.stringify(s3)).not.toMatch(/"Resource":\{"Fn::Join":\["",\[\{"Fn::GetAtt":\["StoreDataBucket[0-9A-F]+","Arn"\]\},"\/\*"\]\]\}/);
+  });
+
+  test('EFS and FSx channels run in the VPC and open the file system ports to the job', () => {
+    const { stack, base } = setup();
+    const vpc = new ec2.Vpc(stack, 'Vpc', { natGateways: 0, subnetConfiguration: [{ name: 'p', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }] });
+    const fileSystem = new efs.FileSystem(stack, 'Efs', { vpc });
+    const lustre = fsx.LustreFileSystem.fromLustreFileSystemAttributes(stack, 'Lustre', {
+      fileSystemId: 'fs-0123456789abcdef0', dnsName: 'fs.example', securityGroup: new ec2.SecurityGroup(stack, 'LustreSg', { vpc }),
+    });
+    const state = renderState(stack, new TrainingJobStep(stack, 'Train', {
+      ...base,
+      vpc,
+      vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
+      channels: [
+        { channelName: 'efs', source: ChannelDataSource.efs(fileSystem, '/datasets', FileSystemAccessMode.READ_WRITE) },
+        { channelName: 'lustre', source: ChannelDataSource.fsxLustre(lustre, '/mnt1/datasets') },
+      ],
+    }));
+    expect(state.Parameters.InputDataConfig.map((c: any) => c.DataSource.FileSystemDataSource)).toEqual([
+      { FileSystemId: expect.stringMatching(/^\$\{Efs[0-9A-F]+\}$/), FileSystemType: 'EFS', FileSystemAccessMode: 'rw', DirectoryPath: '/datasets' },
+      { FileSystemId: 'fs-0123456789abcdef0', FileSystemType: 'FSxLustre', FileSystemAccessMode: 'ro', DirectoryPath: '/mnt1/datasets' },
+    ]);
+    expect(state.Parameters.VpcConfig).toEqual({ SecurityGroupIds: [expect.stringMatching(/^\$\{TrainSecurityGroup[0-9A-F]+\.GroupId\}$/)], Subnets: expect.any(Array) });
+    const t = Template.fromStack(stack);
+    t.hasResourceProperties('AWS::EC2::SecurityGroupIngress', { FromPort: 2049, ToPort: 2049, SourceSecurityGroupId: Match.anyValue() });
+    t.hasResourceProperties('AWS::EC2::SecurityGroupIngress', { FromPort: 988, ToPort: 988 });
+    t.hasResourceProperties('AWS::EC2::SecurityGroupIngress', { FromPort: 1018, ToPort: 1023 });
+    t.hasResourceProperties('AWS::IAM::Policy', { PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Sid: 'ManageJobNetworkInterfaces' })]) } });
+  });
+
+  test('warns when spot training has no checkpoints', () => {
+    const { stack, base } = setup();
+    new TrainingJobStep(stack, 'Train', { ...base, spot: { maxWait: Duration.days(2) } });
+    Annotations.fromStack(stack).hasWarning('/Test/Train', Match.stringLikeRegexp('Managed spot training without checkpointLocation'));
+  });
+
+  test('uses a role it is given and grants it what the job needs', () => {
+    const { stack, base } = setup();
+    const role = new iam.Role(stack, 'Mine', { assumedBy: new iam.ServicePrincipal('sagemaker.amazonaws.com') });
+    const step = new TrainingJobStep(stack, 'Train', { ...base, role });
+    expect(step.role).toBe(role);
+    expect(step.node.tryFindChild('Role')).toBeUndefined();
+    Template.fromStack(stack).hasResourceProperties('AWS::IAM::Policy', {
+      Roles: [{ Ref: stack.getLogicalId(role.node.defaultChild as any) }],
+      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Action: 's3:GetObject' })]) },
+    });
+  });
+
+  describe('rejects bad input with the prop, the value and what is allowed', () => {
+    const cases: Array<[string, (b: TrainingJobStepProps, s: Stack) => Partial<TrainingJobStepProps>, RegExp]> = [
+      ['EC2 instance type', () => ({ instanceType: 'm5.large' }), /instanceType must be a SageMaker instance type of the form 'ml.<family>.<size>' \(e.g. 'ml.m5.xlarge'\), got 'm5.large'/],
+      ['instance count 0', () => ({ instanceCount: 0 }), /instanceCount must be an integer between 1 and 100, got 0/],
+      ['fractional instance count', () => ({ instanceCount: 1.5 }), /instanceCount must be an integer between 1 and 100, got 1.5/],
+      ['volume under 1 GiB', () => ({ volumeSize: Size.mebibytes(512) }), /volumeSize \(GiB\) must be an integer between 1 and 16384, got 0.5/],
+      ['max runtime over 28 days', () => ({ maxRuntime: Duration.days(29) }), /maxRuntime must be a whole number of seconds between 1 and 2419200 \(28 days\), got 29 days/],
+      ['empty metric regex', () => ({ metricDefinitions: [{ name: 'loss', regex: '' }] }), /metricDefinitions\['loss'\].regex must be between 1 and 500 characters long, got 0 characters/],
+      ['invalid metric regex', () => ({ metricDefinitions: [{ name: 'loss', regex: 'loss=([0-9' }] }), /metricDefinitions\['loss'\].regex must be a valid regular expression, got 'loss=\(\[0-9'/],
+      ['duplicate metric names', () => ({ metricDefinitions: [{ name: 'a', regex: 'a' }, { name: 'a', regex: 'b' }] }), /metricDefinitions\[\].name must be unique, got 'a' more than once/],
+      ['channel name outside the pattern', b => ({ channels: [{ ...b.channels![0], channelName: 'train data' }] }), /channels\[\].channelName must be letters, digits and the characters . - _ \(SageMaker's channel name pattern\), got 'train data'/],
+      ['channel name too long', b => ({ channels: [{ ...b.channels![0], channelName: 'c'.repeat(65) }] }), /channels\[\].channelName must be between 1 and 64 characters long, got 65/],
+      ['duplicate channel names', b => ({ channels: [b.channels![0], b.channels![0]] }), /channels\[\].channelName must be unique, got 'train' more than once/],
+      ['FastFile on a file system channel', (_b, s) => {
+        const vpc = new ec2.Vpc(s, 'Vpc');
+        return { vpc, channels: [{ channelName: 'efs', source: ChannelDataSource.efs(new efs.FileSystem(s, 'Efs', { vpc }), '/d'), inputMode: tasks.InputMode.FAST_FILE }] };
+      }, /channels\['efs'\].inputMode FastFile works only for S3 channels; file system channels use File/],
+      ['EFS without a VPC', (_b, s) => ({ channels: [{ channelName: 'efs', source: ChannelDataSource.efs(new efs.FileSystem(s, 'Efs', { vpc: new ec2.Vpc(s, 'Vpc') }), '/d') }] }),
+        /channel 'efs' reads from Amazon EFS, which requires the job to run in a VPC: set vpc/],
+      ['relative file system path', (_b, s) => ({ channels: [{ channelName: 'efs', source: ChannelDataSource.efs(new efs.FileSystem(s, 'Efs', { vpc: new ec2.Vpc(s, 'Vpc') }), 'data') }] }),
+        /directoryPath must be an absolute path starting with '\/' \(at most 4096 characters\), got 'data'/],
+      ['spot max wait below max runtime', () => ({ maxRuntime: Duration.hours(5), spot: { maxWait: Duration.hours(4) } }), /spot.maxWait must be at least maxRuntime \(5 hours\), got 4 hours/],
+      ['checkpoint path without location', () => ({ checkpointLocalPath: '/opt/ml/checkpoints' }), /checkpointLocalPath requires checkpointLocation/],
+      ['long job name prefix', () => ({ jobNamePrefix: 'a'.repeat(27) }), /jobNamePrefix must be between 1 and 26 characters long, got 27/],
+      ['job name prefix with underscore', () => ({ jobNamePrefix: 'my_job' }), /jobNamePrefix must be letters, digits and single hyphens, starting and ending with a letter or digit, got 'my_job'/],
+      ['too many hyperparameters', () => ({ hyperparameters: Object.fromEntries([...Array(101).keys()].map(i => [`k${i}`, 'v'])) }), /hyperparameters may have at most 100 entries, got 101/],
+      ['non-string hyperparameter', () => ({ hyperparameters: { epochs: 10 as unknown as string } }), /hyperparameters\['epochs'\] must be a string, got 10/],
+      ['environment variable name', () => ({ environment: { 'MY-VAR': 'x' } }), /environment key must be a variable name \('\[a-zA-Z_\]\[a-zA-Z0-9_\]\*'\), got 'MY-VAR'/],
+      ['reserved tag key', () => ({ tags: { 'aws:owner': 'x' } }), /tags key must not start with 'aws:' \(reserved\), got 'aws:owner'/],
+      ['subnets without a VPC', () => ({ vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED } }), /vpcSubnets requires vpc/],
+      ['a callback integration pattern', () => ({ integrationPattern: sfn.IntegrationPattern.WAIT_FOR_TASK_TOKEN }), /integrationPattern must be RUN_JOB for a SageMaker job step \(it waits for the job with '.sync'\), got WAIT_FOR_TASK_TOKEN/],
+    ];
+    test.each(cases)('%s', (_name, override, error) => {
+      const { stack, base } = setup();
+      expect(() => new TrainingJobStep(stack, 'Train', { ...base, ...override(base, stack) })).toThrow(error);
+    });
+  });
+
+  test('accepts tokens unvalidated', () => {
+    const { stack, base } = setup();
+    const count = new CfnParameter(stack, 'Count', { type: 'Number' }).valueAsNumber;
+    const type = new CfnParameter(stack, 'Type').valueAsString;
+    new sfn.StateMachine(stack, 'Machine', {
+      definitionBody: sfn.DefinitionBody.fromChainable(new TrainingJobStep(stack, 'Train', { ...base, instanceCount: count, instanceType: type })),
+    });
+    const definition = JSON.stringify(Template.fromStack(stack).findResources('AWS::StepFunctions::StateMachine'));
+    expect(definition).toContain('\\"InstanceType\\":\\"",{"Ref":"Type"}');
+    expect(definition).toContain('\\"InstanceCount\\":",{"Ref":"Count"}');
+  });
+});

@@ -1,0 +1,87 @@
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { MlDataStore } from '../../lib';
+import { nagFindings, testStack } from '../util';
+
+describe('MlDataStore', () => {
+  const stack = testStack();
+  new MlDataStore(stack, 'Store');
+  const template = Template.fromStack(stack);
+  const buckets = template.findResources('AWS::S3::Bucket');
+  const [dataId, artifactsId] = ['StoreDataBucket', 'StoreArtifactsBucket'].map(p => Object.keys(buckets).find(id => id.startsWith(p))!);
+  const logsId = Object.keys(buckets).find(id => id.startsWith('StoreAccessLogs'))!;
+
+  test('defines a data, an artifacts and an access-log bucket, and a rotating key', () => {
+    template.resourceCountIs('AWS::S3::Bucket', 3);
+    template.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
+  });
+
+  test.each([['data', () => dataId], ['artifacts', () => artifactsId]])('the %s bucket is KMS-encrypted, versioned, private, logged and retained', (_name, id) => {
+    const bucket = buckets[id()];
+    expect(bucket.DeletionPolicy).toBe('Retain');
+    expect(bucket.Properties.BucketEncryption.ServerSideEncryptionConfiguration[0]).toEqual({
+      BucketKeyEnabled: true,
+      ServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: { 'Fn::GetAtt': [expect.stringMatching(/^StoreKey/), 'Arn'] } },
+    });
+    expect(bucket.Properties.VersioningConfiguration).toEqual({ Status: 'Enabled' });
+    expect(bucket.Properties.PublicAccessBlockConfiguration).toEqual({
+      BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true,
+    });
+    expect(bucket.Properties.LoggingConfiguration.DestinationBucketName).toEqual({ Ref: logsId });
+  });
+
+  test('every bucket denies requests without TLS', () => {
+    for (const id of [dataId, artifactsId, logsId]) {
+      template.hasResourceProperties('AWS::S3::BucketPolicy', {
+        Bucket: { Ref: id },
+        PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
+      });
+    }
+  });
+
+  test('the key is retained', () => {
+    template.hasResource('AWS::KMS::Key', { DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+  });
+
+  test('policy review: no unacknowledged AwsSolutions finding', () => {
+    expect(nagFindings(stack)).toEqual([]);
+  });
+
+  test('takes a key, a removal policy and a noncurrent version expiration', () => {
+    const other = testStack();
+    const key = new kms.Key(other, 'Mine', { enableKeyRotation: true });
+    const store = new MlDataStore(other, 'Store', {
+      encryptionKey: key,
+      removalPolicy: RemovalPolicy.DESTROY,
+      noncurrentVersionExpiration: Duration.days(90),
+    });
+    expect(store.encryptionKey).toBe(key);
+    const t = Template.fromStack(other);
+    t.resourceCountIs('AWS::KMS::Key', 1);
+    t.hasResource('AWS::S3::Bucket', {
+      DeletionPolicy: 'Delete',
+      Properties: Match.objectLike({
+        LifecycleConfiguration: { Rules: Match.arrayWith([Match.objectLike({ NoncurrentVersionExpiration: { NoncurrentDays: 90 } })]) },
+      }),
+    });
+  });
+
+  test('uses existing buckets', () => {
+    const other = testStack();
+    const key = new kms.Key(other, 'Key');
+    const data = s3.Bucket.fromBucketAttributes(other, 'Data', { bucketName: 'team-data', encryptionKey: key });
+    const artifacts = s3.Bucket.fromBucketName(other, 'Artifacts', 'team-artifacts');
+    const store = MlDataStore.fromBuckets({ dataBucket: data, artifactsBucket: artifacts });
+    expect(store.dataBucket.bucketName).toBe('team-data');
+    expect(store.encryptionKey).toBe(key);
+  });
+
+  test.each([
+    [{ noncurrentVersionExpiration: Duration.hours(12) }, /noncurrentVersionExpiration must be a whole number of seconds between 86400 and/],
+    [{ accessLogsRetention: Duration.seconds(0) }, /accessLogsRetention must be a whole number of seconds between 86400 and .*, got 0 seconds/],
+  ])('rejects %p', (props, error) => {
+    expect(() => new MlDataStore(testStack(), 'Store', props)).toThrow(error);
+  });
+});
