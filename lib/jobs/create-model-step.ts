@@ -2,8 +2,9 @@ import { Aws, Duration, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { SAGEMAKER_TRANSIENT_ERRORS, validateTags } from './sagemaker-job-step';
+import { validateTags } from './sagemaker-job-step';
 import { SageMakerImage } from '../image/sagemaker-image';
+import { passRoleToSageMaker, renderTags, retryTransientErrors } from '../private/job-policies';
 import { registerWildcardResource } from '../private/nag';
 import { perExecutionName } from '../private/names';
 import { fail, validateLength, validatePattern, validateStringMap } from '../private/validate';
@@ -120,19 +121,9 @@ export class CreateModelStep extends sfn.TaskStateBase implements iam.IGrantable
       `Each execution names its model '${this.modelNamePrefix}-<uuid>' at run time; the policy is limited to that name prefix.`);
     this.taskPolicies = [
       new iam.PolicyStatement({ actions: ['sagemaker:CreateModel', ...(props.tags ? ['sagemaker:AddTags'] : [])], resources: [models] }),
-      new iam.PolicyStatement({
-        actions: ['iam:PassRole'],
-        resources: [this.role.roleArn],
-        conditions: { StringEquals: { 'iam:PassedToService': 'sagemaker.amazonaws.com' } },
-      }),
+      passRoleToSageMaker(this.role),
     ];
-    this.addRetry({
-      errors: SAGEMAKER_TRANSIENT_ERRORS,
-      interval: Duration.seconds(5),
-      maxAttempts: 5,
-      backoffRate: 2,
-      jitterStrategy: sfn.JitterType.FULL,
-    });
+    retryTransientErrors(this, Duration.seconds(5));
   }
 
   /**
@@ -152,7 +143,7 @@ export class CreateModelStep extends sfn.TaskStateBase implements iam.IGrantable
           Environment: props.environment,
         },
         'EnableNetworkIsolation': props.enableNetworkIsolation,
-        'Tags': props.tags ? Object.entries(props.tags).map(([Key, Value]) => ({ Key, Value })) : undefined,
+        'Tags': renderTags(props.tags),
       }, topLevelQueryLanguage ?? sfn.QueryLanguage.JSON_PATH),
     };
   }

@@ -1,27 +1,14 @@
-import { ArnFormat, Aws, Duration, Size, SizeRoundingBehavior, Stack } from 'aws-cdk-lib';
+import { Aws, Duration, Size, SizeRoundingBehavior } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { SageMakerImage } from '../image/sagemaker-image';
-import { registerWildcardResource } from '../private/nag';
+import { renderTags, retryTransientErrors, syncJobPolicies } from '../private/job-policies';
 import { perExecutionName, validateNamePrefix } from '../private/names';
 import { fail, validateDuration, validateInstanceType, validateInteger, validateStringMap } from '../private/validate';
 import { SageMakerExecutionRole } from '../roles/sagemaker-execution-role';
-
-/**
- * The errors a SageMaker service integration raises for throttling and transient
- * service faults. Step Functions reports SageMaker's "Rate exceeded" throttling as
- * `SageMaker.AmazonSageMakerException`. A failed job (`States.TaskFailed`) is not retried:
- * rerunning a job that failed on its own code costs money and fails again.
- */
-export const SAGEMAKER_TRANSIENT_ERRORS = [
-  'SageMaker.AmazonSageMakerException',
-  'SageMaker.ThrottlingException',
-  'SageMaker.InternalFailure',
-  'SageMaker.ServiceUnavailable',
-];
 
 /**
  * Properties common to the SageMaker job steps.
@@ -264,17 +251,16 @@ export abstract class SageMakerJobStep extends sfn.TaskStateBase implements iam.
       };
     }
 
-    this.taskPolicies = this.makePolicyStatements();
+    this.taskPolicies = syncJobPolicies(this, {
+      actionNoun: kind.actionNoun,
+      resourceType: kind.resourceType,
+      eventRule: kind.eventRule,
+      namePrefix: this.jobNamePrefix,
+      passRole: this.role,
+      tagged: props.tags !== undefined,
+    });
 
-    if (props.retryOnServiceErrors ?? true) {
-      this.addRetry({
-        errors: SAGEMAKER_TRANSIENT_ERRORS,
-        interval: Duration.seconds(15),
-        maxAttempts: 5,
-        backoffRate: 2,
-        jitterStrategy: sfn.JitterType.FULL,
-      });
-    }
+    if (props.retryOnServiceErrors ?? true) retryTransientErrors(this, Duration.seconds(15));
   }
 
   /**
@@ -305,7 +291,7 @@ export abstract class SageMakerJobStep extends sfn.TaskStateBase implements iam.
       RoleArn: this.role.roleArn,
       Environment: props.environment,
       StoppingCondition: { MaxRuntimeInSeconds: (props.maxRuntime ?? Duration.days(1)).toSeconds() },
-      Tags: props.tags ? Object.entries(props.tags).map(([Key, Value]) => ({ Key, Value })) : undefined,
+      Tags: renderTags(props.tags),
     };
   }
 
@@ -323,34 +309,4 @@ export abstract class SageMakerJobStep extends sfn.TaskStateBase implements iam.
     };
   }
 
-  private makePolicyStatements(): iam.PolicyStatement[] {
-    const stack = Stack.of(this);
-    // SageMaker lowercases names in ARNs; the UUID suffix is unknown until run time.
-    const jobs = stack.formatArn({
-      service: 'sagemaker',
-      resource: this.kind.resourceType,
-      resourceName: `${this.jobNamePrefix.toLowerCase()}-*`,
-    });
-    registerWildcardResource(this, jobs,
-      `Each execution names its ${this.kind.resourceType} '${this.jobNamePrefix}-<uuid>' at run time; the policy is limited to that name prefix.`);
-    const statements = [
-      new iam.PolicyStatement({
-        actions: [`sagemaker:Create${this.kind.actionNoun}`, `sagemaker:Describe${this.kind.actionNoun}`, `sagemaker:Stop${this.kind.actionNoun}`],
-        resources: [jobs],
-      }),
-      new iam.PolicyStatement({
-        actions: ['events:PutTargets', 'events:PutRule', 'events:DescribeRule'],
-        resources: [stack.formatArn({ service: 'events', resource: 'rule', resourceName: this.kind.eventRule, arnFormat: ArnFormat.SLASH_RESOURCE_NAME })],
-      }),
-      new iam.PolicyStatement({
-        actions: ['iam:PassRole'],
-        resources: [this.role.roleArn],
-        conditions: { StringEquals: { 'iam:PassedToService': 'sagemaker.amazonaws.com' } },
-      }),
-    ];
-    if (this.jobProps.tags) {
-      statements.push(new iam.PolicyStatement({ actions: ['sagemaker:AddTags'], resources: [jobs] }));
-    }
-    return statements;
-  }
 }
