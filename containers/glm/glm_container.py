@@ -156,19 +156,19 @@ def design(frame, predictors, categorical, levels):
 
 def statsmodels_family(name, link):
     import statsmodels.api as sm
-    links = {
-        "identity": sm.families.links.Identity, "log": sm.families.links.Log,
-        "logit": sm.families.links.Logit, "probit": sm.families.links.Probit,
-        "cloglog": sm.families.links.CLogLog, "sqrt": sm.families.links.Sqrt,
-        "inverse_power": sm.families.links.InversePower,
-        "inverse_squared": sm.families.links.InverseSquared,
+    links = sm.families.links
+    # statsmodels 0.14 names link classes in CamelCase; 0.13 (Debian's) in lowercase.
+    link_classes = {
+        "identity": "Identity", "log": "Log", "logit": "Logit", "probit": "Probit", "cloglog": "CLogLog",
+        "sqrt": "Sqrt", "inverse_power": "InversePower", "inverse_squared": "InverseSquared",
     }
+    link_class = getattr(links, link_classes[link], None) or getattr(links, link)
     families = {
         "gaussian": sm.families.Gaussian, "poisson": sm.families.Poisson, "gamma": sm.families.Gamma,
         "binomial": sm.families.Binomial, "inverse_gaussian": sm.families.InverseGaussian,
         "tweedie": sm.families.Tweedie,
     }
-    return families[name](link=links[link]())
+    return families[name](link=link_class())
 
 
 def inverse_link(link, eta):

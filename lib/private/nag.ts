@@ -1,6 +1,6 @@
-import { Aspects, IAspect, Stack, Token, Validations } from 'aws-cdk-lib';
+import { Stack, Token, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import { IConstruct } from 'constructs';
+import { IConstruct, IValidation } from 'constructs';
 
 /**
  * cdk-nag names a wildcard-resource finding after the resolved ARN, with references
@@ -20,7 +20,6 @@ export function flattenReference(value: unknown): string {
       const [sep, parts] = obj['Fn::Join'];
       return (parts as unknown[]).map(flattenReference).join(sep);
     }
-    if ('Fn::ImportValue' in obj) return flattenReference(obj['Fn::ImportValue']);
   }
   return JSON.stringify(value);
 }
@@ -34,28 +33,38 @@ interface Registration {
  * Acknowledges, on every IAM policy of a stack, the AwsSolutions-IAM5 finding of each
  * wildcard resource that this library generated and registered with a reason. Each
  * acknowledgement names one finding (`AwsSolutions-IAM5[Resource::<arn>]`) on one
- * CfnPolicy. It runs at synth, when logical IDs are final, and covers the policies of
- * state machines users define themselves around the library's steps.
+ * CfnPolicy, including the policies of state machines users define around the library's
+ * steps. It runs as a construct validation: after cross-stack references are resolved
+ * (so the names match what cdk-nag sees) and before the policy validation plugins.
  */
-class WildcardResourceAcknowledgements implements IAspect {
+class WildcardResourceAcknowledgements implements IValidation {
   public readonly registrations: Registration[] = [];
+  private readonly done = new WeakMap<IConstruct, Set<string>>();
 
-  public visit(node: IConstruct): void {
-    if (!(node instanceof iam.CfnPolicy)) return;
-    const stack = Stack.of(node);
-    const document = stack.resolve(node.policyDocument);
+  constructor(private readonly stack: Stack) {}
+
+  public validate(): string[] {
+    for (const node of this.stack.node.findAll()) {
+      if (node instanceof iam.CfnPolicy && Stack.of(node) === this.stack) this.acknowledgeOn(node);
+    }
+    return [];
+  }
+
+  private acknowledgeOn(policy: iam.CfnPolicy): void {
+    const document = this.stack.resolve(policy.policyDocument);
     const present = new Set<string>();
     for (const statement of document?.Statement ?? []) {
       if (statement.Effect !== 'Allow') continue;
       const resources = Array.isArray(statement.Resource) ? statement.Resource : [statement.Resource];
       resources.forEach((r: unknown) => present.add(flattenReference(r)));
     }
-    const done = new Set<string>();
+    const done = this.done.get(policy) ?? new Set<string>();
+    this.done.set(policy, done);
     for (const { resource, reason } of this.registrations) {
-      const flat = flattenReference(stack.resolve(resource));
+      const flat = flattenReference(this.stack.resolve(resource));
       if (flat.includes('*') && present.has(flat) && !done.has(flat)) {
         done.add(flat);
-        Validations.of(node).acknowledge({ id: `AwsSolutions-IAM5[Resource::${flat}]`, reason });
+        Validations.of(policy).acknowledge({ id: `AwsSolutions-IAM5[Resource::${flat}]`, reason });
       }
     }
   }
@@ -72,9 +81,9 @@ export function registerWildcardResource(scope: IConstruct, resource: string, re
   const stack = Stack.of(scope);
   let registry = REGISTRIES.get(stack);
   if (!registry) {
-    registry = new WildcardResourceAcknowledgements();
+    registry = new WildcardResourceAcknowledgements(stack);
     REGISTRIES.set(stack, registry);
-    Aspects.of(stack).add(registry);
+    stack.node.addValidation(registry);
   }
   registry.registrations.push({ resource, reason });
 }

@@ -1,0 +1,129 @@
+import { Duration, IResource, Resource, Stack, Token } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { Construct } from 'constructs';
+
+/**
+ * A SageMaker endpoint in any hosting mode.
+ */
+export interface IInferenceEndpoint extends IResource {
+  /**
+   * The endpoint's name.
+   * @attribute
+   */
+  readonly endpointName: string;
+  /**
+   * The endpoint's ARN.
+   * @attribute
+   */
+  readonly endpointArn: string;
+
+  /** Lets `grantee` invoke the endpoint (`sagemaker:InvokeEndpoint`, and `InvokeEndpointAsync` for asynchronous endpoints). */
+  grantInvoke(grantee: iam.IGrantable): iam.Grant;
+
+  /** A metric of the endpoint's (first) variant in the `AWS/SageMaker` namespace. */
+  metric(metricName: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric;
+
+  /** The number of requests (`Invocations`, sum). */
+  metricInvocations(props?: cloudwatch.MetricOptions): cloudwatch.Metric;
+
+  /** The time the model took to answer, in microseconds (`ModelLatency`, average). */
+  metricModelLatency(props?: cloudwatch.MetricOptions): cloudwatch.Metric;
+
+  /** Requests the model answered with a 5xx (`Invocation5XXErrors`, sum). */
+  metricInvocation5XXErrors(props?: cloudwatch.MetricOptions): cloudwatch.Metric;
+
+  /** Requests the model answered with a 4xx (`Invocation4XXErrors`, sum). */
+  metricInvocation4XXErrors(props?: cloudwatch.MetricOptions): cloudwatch.Metric;
+}
+
+/**
+ * What all endpoints share: metrics, invoke grants.
+ */
+export abstract class InferenceEndpointBase extends Resource implements IInferenceEndpoint {
+  public abstract readonly endpointName: string;
+  public abstract readonly endpointArn: string;
+  /** The variant that metrics describe by default. */
+  protected abstract readonly defaultVariantName: string;
+  /** The invoke actions this kind of endpoint accepts. */
+  protected readonly invokeActions: string[] = ['sagemaker:InvokeEndpoint'];
+
+  public grantInvoke(grantee: iam.IGrantable): iam.Grant {
+    return iam.Grant.addToPrincipal({ grantee, actions: this.invokeActions, resourceArns: [this.endpointArn] });
+  }
+
+  public metric(metricName: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return new cloudwatch.Metric({
+      namespace: 'AWS/SageMaker',
+      metricName,
+      dimensionsMap: { EndpointName: this.endpointName, VariantName: this.defaultVariantName },
+      period: Duration.minutes(1),
+      ...props,
+    });
+  }
+
+  public metricInvocations(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metric('Invocations', { statistic: 'Sum', ...props });
+  }
+
+  public metricModelLatency(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metric('ModelLatency', { statistic: 'Average', ...props });
+  }
+
+  public metricInvocation5XXErrors(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metric('Invocation5XXErrors', { statistic: 'Sum', ...props });
+  }
+
+  public metricInvocation4XXErrors(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metric('Invocation4XXErrors', { statistic: 'Sum', ...props });
+  }
+}
+
+/**
+ * Attributes of an endpoint to import.
+ */
+export interface InferenceEndpointAttributes {
+  /** The endpoint's name. */
+  readonly endpointName: string;
+  /**
+   * The variant metrics describe.
+   *
+   * @default 'AllTraffic'
+   */
+  readonly variantName?: string;
+  /**
+   * Whether the endpoint is asynchronous (invoked with `InvokeEndpointAsync`).
+   *
+   * @default false
+   */
+  readonly asynchronous?: boolean;
+}
+
+/**
+ * Imports of existing endpoints.
+ */
+export class InferenceEndpoint {
+  /** Imports an endpoint by name. */
+  public static fromEndpointName(scope: Construct, id: string, endpointName: string): IInferenceEndpoint {
+    return InferenceEndpoint.fromEndpointAttributes(scope, id, { endpointName });
+  }
+
+  /** Imports an endpoint. */
+  public static fromEndpointAttributes(scope: Construct, id: string, attrs: InferenceEndpointAttributes): IInferenceEndpoint {
+    class Import extends InferenceEndpointBase {
+      public readonly endpointName = attrs.endpointName;
+      public readonly endpointArn = endpointArnOf(scope, attrs.endpointName);
+      protected readonly defaultVariantName = attrs.variantName ?? 'AllTraffic';
+      protected readonly invokeActions = attrs.asynchronous ? ['sagemaker:InvokeEndpoint', 'sagemaker:InvokeEndpointAsync'] : ['sagemaker:InvokeEndpoint'];
+    }
+    return new Import(scope, id);
+  }
+
+  private constructor() {}
+}
+
+/** SageMaker lowercases names in ARNs. */
+export function endpointArnOf(scope: Construct, endpointName: string): string {
+  const name = Token.isUnresolved(endpointName) ? endpointName : endpointName.toLowerCase();
+  return Stack.of(scope).formatArn({ service: 'sagemaker', resource: 'endpoint', resourceName: name });
+}

@@ -1,0 +1,151 @@
+import { IResource, Resource, Stack } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
+import { Construct } from 'constructs';
+import { ModelData } from './model-data';
+import { SageMakerImage } from '../image/sagemaker-image';
+import { fail, validateStringMap } from '../private/validate';
+import { SageMakerExecutionRole } from '../roles/sagemaker-execution-role';
+
+/**
+ * A SageMaker model.
+ */
+export interface ISageMakerModel extends IResource, iam.IGrantable {
+  /**
+   * The model's name.
+   * @attribute
+   */
+  readonly modelName: string;
+  /**
+   * The model's ARN.
+   * @attribute
+   */
+  readonly modelArn: string;
+  /** The model's execution role, if known. */
+  readonly role?: iam.IRole;
+}
+
+/**
+ * Properties of a SageMakerModel.
+ */
+export interface SageMakerModelProps {
+  /** The serving image: it answers `GET /ping` and `POST /invocations` on port 8080. */
+  readonly image: SageMakerImage;
+
+  /**
+   * The model artifacts, unpacked to `/opt/ml/model` in the container.
+   *
+   * @default - none (the image carries the model)
+   */
+  readonly modelData?: ModelData;
+
+  /**
+   * Environment variables of the container.
+   *
+   * @default - none
+   */
+  readonly environment?: { [key: string]: string };
+
+  /**
+   * The model's execution role.
+   *
+   * @default - a SageMakerExecutionRole is defined
+   */
+  readonly role?: iam.IRole;
+
+  /**
+   * The VPC the model's containers run in.
+   *
+   * @default - no VPC
+   */
+  readonly vpc?: ec2.IVpc;
+
+  /**
+   * The subnets of the VPC.
+   *
+   * @default - the VPC's private subnets
+   */
+  readonly vpcSubnets?: ec2.SubnetSelection;
+
+  /**
+   * The security groups of the model's network interfaces.
+   *
+   * @default - with a VPC, a security group that allows all outbound traffic
+   */
+  readonly securityGroups?: ec2.ISecurityGroup[];
+
+  /**
+   * Whether the container is isolated from the network.
+   *
+   * @default false
+   */
+  readonly enableNetworkIsolation?: boolean;
+}
+
+/**
+ * A SageMaker model: an image, its artifacts and a least-privilege role, ready to be
+ * served by any of the hosting modes.
+ *
+ * Defined on `CfnModel` rather than `@aws-cdk/aws-sagemaker-alpha`'s `Model`: the alpha
+ * model's default role carries AmazonSageMakerFullAccess and its images do not take a
+ * `SageMakerImage` (ECR pull through this library's scoped grants).
+ */
+export class SageMakerModel extends Resource implements ISageMakerModel, ec2.IConnectable {
+  /**
+   * Imports a model by name.
+   */
+  public static fromModelName(scope: Construct, id: string, modelName: string): ISageMakerModel {
+    class Import extends Resource implements ISageMakerModel {
+      public readonly modelName = modelName;
+      public readonly modelArn = Stack.of(scope).formatArn({ service: 'sagemaker', resource: 'model', resourceName: modelName });
+      public readonly grantPrincipal: iam.IPrincipal = new iam.UnknownPrincipal({ resource: this });
+    }
+    return new Import(scope, id);
+  }
+
+  public readonly modelName: string;
+  public readonly modelArn: string;
+  public readonly role?: iam.IRole;
+  public readonly grantPrincipal: iam.IPrincipal;
+  public readonly connections: ec2.Connections;
+
+  constructor(scope: Construct, id: string, props: SageMakerModelProps) {
+    super(scope, id);
+    validateStringMap('environment', props.environment, {
+      maxEntries: 100,
+      keyPattern: /^[a-zA-Z_][a-zA-Z0-9_]*$/,
+      keyAllowed: "a variable name ('[a-zA-Z_][a-zA-Z0-9_]*')",
+      maxKeyLength: 1024,
+      maxValueLength: 1024,
+    });
+    if (props.vpcSubnets && !props.vpc) fail('vpcSubnets requires vpc');
+    if (props.securityGroups && !props.vpc) fail('securityGroups requires vpc');
+
+    const ownRole = props.role ? undefined : new SageMakerExecutionRole(this, 'Role', { vpcAccess: props.vpc !== undefined });
+    const role = props.role ?? ownRole!.role;
+    this.role = role;
+    this.grantPrincipal = role;
+
+    const securityGroups = props.vpc
+      ? props.securityGroups ?? [new ec2.SecurityGroup(this, 'SecurityGroup', { vpc: props.vpc, description: 'SageMaker model network interfaces', allowAllOutbound: true })]
+      : [];
+    this.connections = new ec2.Connections({ securityGroups });
+
+    const image = props.image.bind(this, role);
+    const modelData = props.modelData?.bind(this, role);
+    const resource = new sagemaker.CfnModel(this, 'Resource', {
+      executionRoleArn: role.roleArn,
+      primaryContainer: { image: image.imageUri, modelDataUrl: modelData?.uri, environment: props.environment },
+      enableNetworkIsolation: props.enableNetworkIsolation,
+      vpcConfig: props.vpc ? {
+        securityGroupIds: securityGroups.map(sg => sg.securityGroupId),
+        subnets: props.vpc.selectSubnets(props.vpcSubnets ?? { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS }).subnetIds,
+      } : undefined,
+    });
+    // SageMaker checks the role's access when the model is defined: wait for its policies.
+    resource.node.addDependency(ownRole ?? role);
+    this.modelName = resource.attrModelName;
+    this.modelArn = resource.ref;
+  }
+}

@@ -1,0 +1,90 @@
+import { Token } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
+import { Construct } from 'constructs';
+import { InferenceEndpointBase, endpointArnOf } from './inference-endpoint';
+import { ISageMakerModel } from './sagemaker-model';
+import { fail, validateInteger } from '../private/validate';
+import { generatedEndpointName } from '../private/variants';
+
+/**
+ * Properties of a ServerlessEndpoint.
+ */
+export interface ServerlessEndpointProps {
+  /** The model served. */
+  readonly model: ISageMakerModel;
+
+  /**
+   * The memory of each invocation's container, in MB: 1024 to 6144 in steps of 1024.
+   *
+   * @default 2048
+   */
+  readonly memorySizeInMB?: number;
+
+  /**
+   * The most concurrent invocations: 1 to 200.
+   *
+   * @default 20
+   */
+  readonly maxConcurrency?: number;
+
+  /**
+   * Invocations kept warm (no cold start), billed while provisioned; at most `maxConcurrency`.
+   *
+   * @default - none
+   */
+  readonly provisionedConcurrency?: number;
+
+  /**
+   * The endpoint's name.
+   *
+   * @default - a name unique to this construct, generated at synth
+   */
+  readonly endpointName?: string;
+}
+
+/**
+ * A serverless endpoint: no instances to choose or pay for while idle; SageMaker scales
+ * with traffic. It takes no instance type and no volume key (SageMaker refuses both for
+ * serverless variants).
+ */
+export class ServerlessEndpoint extends InferenceEndpointBase {
+  public readonly endpointName: string;
+  public readonly endpointArn: string;
+  /** The endpoint configuration's name (generated). */
+  public readonly endpointConfigName: string;
+  protected readonly defaultVariantName = 'AllTraffic';
+
+  constructor(scope: Construct, id: string, props: ServerlessEndpointProps) {
+    super(scope, id);
+    const memory = props.memorySizeInMB ?? 2048;
+    const maxConcurrency = props.maxConcurrency ?? 20;
+    if (!Token.isUnresolved(memory) && (!Number.isInteger(memory) || memory % 1024 !== 0 || memory < 1024 || memory > 6144)) {
+      fail(`memorySizeInMB must be a multiple of 1024 between 1024 and 6144, got ${memory}`);
+    }
+    validateInteger('maxConcurrency', maxConcurrency, 1, 200);
+    if (props.provisionedConcurrency !== undefined) {
+      validateInteger('provisionedConcurrency', props.provisionedConcurrency, 1, 200);
+      if (!Token.isUnresolved(props.provisionedConcurrency) && !Token.isUnresolved(maxConcurrency) && props.provisionedConcurrency > maxConcurrency) {
+        fail(`provisionedConcurrency must be at most maxConcurrency (${maxConcurrency}), got ${props.provisionedConcurrency}`);
+      }
+    }
+    this.endpointName = generatedEndpointName(this, props.endpointName);
+    this.endpointArn = endpointArnOf(this, this.endpointName);
+
+    const config = new sagemaker.CfnEndpointConfig(this, 'Config', {
+      productionVariants: [{
+        variantName: this.defaultVariantName,
+        modelName: props.model.modelName,
+        serverlessConfig: { memorySizeInMb: memory, maxConcurrency, provisionedConcurrency: props.provisionedConcurrency },
+      }],
+    });
+    this.endpointConfigName = config.attrEndpointConfigName;
+    new sagemaker.CfnEndpoint(this, 'Resource', { endpointName: this.endpointName, endpointConfigName: config.attrEndpointConfigName });
+  }
+
+  /** The time to launch compute for a cold start, in microseconds (`ModelSetupTime`, average). */
+  public metricModelSetupTime(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metric('ModelSetupTime', { statistic: 'Average', ...props });
+  }
+}

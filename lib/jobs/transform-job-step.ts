@@ -1,0 +1,259 @@
+import { Aws, Duration, Size, SizeRoundingBehavior } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import { Construct } from 'constructs';
+import { validateTags } from './sagemaker-job-step';
+import { ISageMakerModel } from '../hosting/sagemaker-model';
+import { renderTags, retryTransientErrors, syncJobPolicies } from '../private/job-policies';
+import { perExecutionName, validateNamePrefix } from '../private/names';
+import { fail, validateDuration, validateInstanceType, validateInteger, validateLength, validatePattern, validateStringMap } from '../private/validate';
+import { JobS3Location, S3AccessMode } from '../storage/job-s3-location';
+
+/**
+ * Properties of a TransformJobStep.
+ */
+export interface TransformJobStepProps extends sfn.TaskStateBaseProps {
+  /** The model that transforms the data; its role reads the input and writes the output. */
+  readonly model: ISageMakerModel;
+
+  /**
+   * The model name as a JSONPath, to transform with a model an earlier step defined
+   * (e.g. `$.results.model.ModelName`); `model` still names the role granted access.
+   *
+   * @default - `model.modelName`
+   */
+  readonly modelNamePath?: string;
+
+  /** The S3 prefix (or manifest) to transform. */
+  readonly input: JobS3Location;
+
+  /** Where the results go; each input object yields `<name>.out`. */
+  readonly output: JobS3Location;
+
+  /**
+   * The MIME type of the input.
+   *
+   * @default - none
+   */
+  readonly contentType?: string;
+
+  /**
+   * How input files are split into records.
+   *
+   * @default SplitType.NONE
+   */
+  readonly splitType?: tasks.SplitType;
+
+  /**
+   * Whether the input is compressed.
+   *
+   * @default CompressionType.NONE
+   */
+  readonly compressionType?: tasks.CompressionType;
+
+  /**
+   * The MIME type the model answers with.
+   *
+   * @default - the model's default
+   */
+  readonly accept?: string;
+
+  /**
+   * How results are joined in the output file.
+   *
+   * @default AssembleWith.NONE
+   */
+  readonly assembleWith?: tasks.AssembleWith;
+
+  /**
+   * The key that encrypts the output.
+   *
+   * @default - the output bucket's key, if known
+   */
+  readonly outputEncryptionKey?: kms.IKey;
+
+  /**
+   * One record or as many as fit in `maxPayload` per request.
+   *
+   * @default - SageMaker's default
+   */
+  readonly batchStrategy?: tasks.BatchStrategy;
+
+  /**
+   * The largest request, 0 to 100 MB (0 streams).
+   *
+   * @default - 6 MB
+   */
+  readonly maxPayload?: Size;
+
+  /**
+   * Parallel requests per instance.
+   *
+   * @default - SageMaker chooses
+   */
+  readonly maxConcurrentTransforms?: number;
+
+  /**
+   * The instance type.
+   *
+   * @default 'ml.m5.large'
+   */
+  readonly instanceType?: string;
+
+  /**
+   * The number of instances.
+   *
+   * @default 1
+   */
+  readonly instanceCount?: number;
+
+  /**
+   * The key that encrypts the instances' storage volumes.
+   *
+   * @default - AWS managed encryption
+   */
+  readonly volumeEncryptionKey?: kms.IKey;
+
+  /**
+   * How long one request to the model may take (1 second to 1 hour).
+   *
+   * @default - SageMaker's default (600 seconds)
+   */
+  readonly invocationTimeout?: Duration;
+
+  /**
+   * How often a failed request is retried (0 to 3).
+   *
+   * @default - SageMaker's default (3)
+   */
+  readonly invocationMaxRetries?: number;
+
+  /**
+   * Environment variables of the container.
+   *
+   * @default - none
+   */
+  readonly environment?: { [key: string]: string };
+
+  /**
+   * The job name prefix; each execution names the job `<prefix>-<uuid>`.
+   *
+   * @default 'transform'
+   */
+  readonly jobNamePrefix?: string;
+
+  /**
+   * Tags of the job.
+   *
+   * @default - none
+   */
+  readonly tags?: { [key: string]: string };
+}
+
+/**
+ * A Step Functions step that runs a SageMaker batch transform job
+ * (`createTransformJob.sync`) over an S3 prefix.
+ *
+ * aws-cdk-lib's `SageMakerCreateTransformJob` defaults to a role with
+ * AmazonSageMakerFullAccess and grants `sagemaker:ListTags` on every resource; this step
+ * takes the model's least-privilege role and scopes its policy to its own jobs.
+ */
+export class TransformJobStep extends sfn.TaskStateBase {
+  protected readonly taskMetrics?: sfn.TaskMetricsConfig;
+  protected readonly taskPolicies?: iam.PolicyStatement[];
+  private readonly props: TransformJobStepProps;
+  private readonly jobNamePrefix: string;
+  private readonly inputUri: { uri: string; isExpression: boolean };
+  private readonly outputUri: { uri: string; isExpression: boolean; key?: kms.IKey };
+
+  constructor(scope: Construct, id: string, props: TransformJobStepProps) {
+    super(scope, id, props);
+    this.props = props;
+    if (props.integrationPattern !== undefined && props.integrationPattern !== sfn.IntegrationPattern.RUN_JOB) {
+      fail(`integrationPattern must be RUN_JOB for a transform step (it waits for the job with '.sync'), got ${props.integrationPattern}`);
+    }
+    this.jobNamePrefix = props.jobNamePrefix ?? 'transform';
+    validateNamePrefix('jobNamePrefix', this.jobNamePrefix);
+    validateInstanceType('instanceType', props.instanceType ?? 'ml.m5.large');
+    validateInteger('instanceCount', props.instanceCount, 1, 100);
+    validateInteger('maxPayload (MB)', props.maxPayload?.toMebibytes({ rounding: SizeRoundingBehavior.NONE }), 0, 100);
+    validateInteger('maxConcurrentTransforms', props.maxConcurrentTransforms, 0, 1000);
+    validateDuration('invocationTimeout', props.invocationTimeout, Duration.seconds(1), Duration.hours(1));
+    validateInteger('invocationMaxRetries', props.invocationMaxRetries, 0, 3);
+    validateLength('contentType', props.contentType, 0, 256);
+    validateLength('accept', props.accept, 0, 256);
+    validatePattern('modelNamePath', props.modelNamePath, /^\$[.\[]/, "a JSONPath such as '$.results.model.ModelName'");
+    validateStringMap('environment', props.environment, {
+      maxEntries: 16,
+      keyPattern: /^[a-zA-Z_][a-zA-Z0-9_]{0,1023}$/,
+      keyAllowed: "a variable name ('[a-zA-Z_][a-zA-Z0-9_]*')",
+      maxKeyLength: 1024,
+      maxValueLength: 10240,
+    });
+    validateTags(props.tags);
+    const maxPayload = props.maxPayload?.toMebibytes();
+    if (props.batchStrategy === tasks.BatchStrategy.MULTI_RECORD && maxPayload === 0) {
+      fail('maxPayload must be greater than 0 with batchStrategy MultiRecord (0 means streaming, one record per request)');
+    }
+
+    // SageMaker reads the input and writes the output with the model's role.
+    const input = props.input.bind(this, props.model, S3AccessMode.READ);
+    const output = props.output.bind(this, props.model, S3AccessMode.WRITE);
+    this.inputUri = input;
+    this.outputUri = { ...output, key: props.outputEncryptionKey ?? output.encryptionKey };
+    props.outputEncryptionKey?.grant(props.model, 'kms:GenerateDataKey', 'kms:Decrypt');
+    if (props.volumeEncryptionKey) props.volumeEncryptionKey.grant(props.model, 'kms:Encrypt', 'kms:Decrypt', 'kms:GenerateDataKey', 'kms:CreateGrant');
+
+    this.taskPolicies = syncJobPolicies(this, {
+      actionNoun: 'TransformJob',
+      resourceType: 'transform-job',
+      eventRule: 'StepFunctionsGetEventsForSageMakerTransformJobsRule',
+      namePrefix: this.jobNamePrefix,
+      tagged: props.tags !== undefined,
+    });
+    retryTransientErrors(this, Duration.seconds(15));
+  }
+
+  /**
+   * @internal
+   */
+  protected _renderTask(topLevelQueryLanguage?: sfn.QueryLanguage): any {
+    const props = this.props;
+    const key = (name: string, expr: boolean) => expr ? `${name}.$` : name;
+    return {
+      Resource: `arn:${Aws.PARTITION}:states:::sagemaker:createTransformJob.sync`,
+      ...this._renderParametersOrArguments({
+        'TransformJobName.$': perExecutionName(this.jobNamePrefix),
+        [props.modelNamePath ? 'ModelName.$' : 'ModelName']: props.modelNamePath ?? props.model.modelName,
+        'TransformInput': {
+          DataSource: { S3DataSource: { S3DataType: 'S3Prefix', [key('S3Uri', this.inputUri.isExpression)]: this.inputUri.uri } },
+          ContentType: props.contentType,
+          SplitType: props.splitType,
+          CompressionType: props.compressionType,
+        },
+        'TransformOutput': {
+          [key('S3OutputPath', this.outputUri.isExpression)]: this.outputUri.uri,
+          Accept: props.accept,
+          AssembleWith: props.assembleWith,
+          KmsKeyId: this.outputUri.key?.keyArn,
+        },
+        'TransformResources': {
+          InstanceType: props.instanceType ?? 'ml.m5.large',
+          InstanceCount: props.instanceCount ?? 1,
+          VolumeKmsKeyId: props.volumeEncryptionKey?.keyArn,
+        },
+        'BatchStrategy': props.batchStrategy,
+        'MaxPayloadInMB': props.maxPayload?.toMebibytes(),
+        'MaxConcurrentTransforms': props.maxConcurrentTransforms,
+        'ModelClientConfig': props.invocationTimeout || props.invocationMaxRetries !== undefined ? {
+          InvocationsTimeoutInSeconds: props.invocationTimeout?.toSeconds(),
+          InvocationsMaxRetries: props.invocationMaxRetries,
+        } : undefined,
+        'Environment': props.environment,
+        'Tags': renderTags(props.tags),
+      }, topLevelQueryLanguage ?? sfn.QueryLanguage.JSON_PATH),
+    };
+  }
+}
