@@ -12,6 +12,7 @@ import { Construct } from 'constructs';
 import { InferenceEndpointBase, endpointArnOf } from './inference-endpoint';
 import { ISageMakerModel } from './sagemaker-model';
 import { acknowledge } from '../private/nag';
+import { variantScalableTarget } from '../private/scaling';
 import { fail, validateInteger, validateNumber } from '../private/validate';
 import { generatedEndpointName, renderVariant, validateVariant, volumeKeyFor } from '../private/variants';
 import { JobS3Location, S3AccessMode } from '../storage/job-s3-location';
@@ -285,13 +286,7 @@ export class AsyncEndpoint extends InferenceEndpointBase {
     if (!Token.isUnresolved(instanceType) && /^ml\.t\d/.test(instanceType)) {
       fail(`autoScaling cannot scale burstable instance type '${instanceType}': Application Auto Scaling does not scale ml.t* endpoints`);
     }
-    const target = new appscaling.ScalableTarget(this, 'Scaling', {
-      serviceNamespace: appscaling.ServiceNamespace.SAGEMAKER,
-      resourceId: `endpoint/${this.endpointName}/variant/AllTraffic`,
-      scalableDimension: 'sagemaker:variant:DesiredInstanceCount',
-      minCapacity: min,
-      maxCapacity: scaling.maxCapacity,
-    });
+    const target = variantScalableTarget(this, 'Scaling', { endpointName: this.endpointName, variantName: 'AllTraffic', minCapacity: min, maxCapacity: scaling.maxCapacity });
     target.scaleToTrackMetric('Backlog', {
       customMetric: this.metricApproximateBacklogSizePerInstance(),
       targetValue: scaling.targetBacklogPerInstance ?? 5,

@@ -6,6 +6,7 @@ import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import { Construct } from 'constructs';
 import { InferenceEndpointBase, endpointArnOf } from './inference-endpoint';
 import { ISageMakerModel } from './sagemaker-model';
+import { variantScalableTarget } from '../private/scaling';
 import { fail, validateCount, validateDuration, validateInteger, validateNumber, validateUnique } from '../private/validate';
 import { generatedEndpointName, renderVariant, validateVariant, volumeKeyFor } from '../private/variants';
 import { JobS3Location, S3AccessMode } from '../storage/job-s3-location';
@@ -376,12 +377,8 @@ export class RealtimeEndpoint extends InferenceEndpointBase {
 
   private autoScale(variantName: string, scaling: VariantAutoScaling, endpoint: sagemaker.CfnEndpoint): void {
     const index = this.variantNames.indexOf(variantName) + 1;
-    const target = new appscaling.ScalableTarget(this, `Variant${index}Scaling`, {
-      serviceNamespace: appscaling.ServiceNamespace.SAGEMAKER,
-      resourceId: `endpoint/${this.endpointName}/variant/${variantName}`,
-      scalableDimension: 'sagemaker:variant:DesiredInstanceCount',
-      minCapacity: scaling.minCapacity,
-      maxCapacity: scaling.maxCapacity,
+    const target = variantScalableTarget(this, `Variant${index}Scaling`, {
+      endpointName: this.endpointName, variantName, minCapacity: scaling.minCapacity, maxCapacity: scaling.maxCapacity,
     });
     target.node.addDependency(endpoint);
     target.scaleToTrackMetric('InvocationsPerInstance', {

@@ -1,0 +1,321 @@
+import * as path from 'path';
+import { Duration, Size, Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import {
+  AsyncEndpoint, AsyncEndpointProps, InferenceEndpoint, JobS3Location, MlDataStore, ModelData, ProductionVariantProps, RealtimeEndpoint,
+  RealtimeEndpointProps, SageMakerImage, SageMakerModel, ServerlessEndpoint, ServerlessEndpointProps, TrafficRouting,
+} from '../../lib';
+import { nagFindings, testStack } from '../util';
+
+const IMAGE_DIR = path.join(__dirname, '..', '..', 'containers', 'glm');
+const SAMPLE_MODEL = path.join(IMAGE_DIR, 'sample', 'model.tar.gz');
+
+function setup(): { stack: Stack; store: MlDataStore; model: SageMakerModel } {
+  const stack = testStack();
+  const store = new MlDataStore(stack, 'Store');
+  const model = new SageMakerModel(stack, 'Model', { image: SageMakerImage.fromAsset(IMAGE_DIR), modelData: ModelData.fromAsset(SAMPLE_MODEL) });
+  return { stack, store, model };
+}
+
+function policyStatements(stack: Stack, rolePrefix: string): any[] {
+  return Object.values<any>(Template.fromStack(stack).findResources('AWS::IAM::Policy'))
+    .filter(p => JSON.stringify(p.Properties.Roles).includes(rolePrefix))
+    .flatMap(p => p.Properties.PolicyDocument.Statement);
+}
+
+describe('SageMakerModel', () => {
+  test('defines a model with its image, data and a least-privilege role that it waits for', () => {
+    const { stack } = setup();
+    const t = Template.fromStack(stack);
+    const [id, model] = Object.entries<any>(t.findResources('AWS::SageMaker::Model'))[0];
+    expect(model.Properties.ExecutionRoleArn).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^ModelRole/), 'Arn'] });
+    // The asset keeps the archive's last extension; SageMaker reads it as a gzipped tar whatever its name.
+    expect(model.Properties.PrimaryContainer.ModelDataUrl).toMatch(/^s3:\/\/cdk-hnb659fds-assets-123456789012-us-east-1\/[a-f0-9]{64}\.gz$/);
+    expect(model.DependsOn).toEqual(expect.arrayContaining([expect.stringMatching(/^ModelRoleRuntimePolicy/), expect.stringMatching(/^ModelRoleDefaultPolicy/)]));
+    expect(id).toMatch(/^Model/);
+    expect(policyStatements(stack, 'ModelRole')).toContainEqual(expect.objectContaining({ Action: 's3:GetObject', Resource: expect.not.stringContaining('*') }));
+  });
+
+  test('reads model data from a bucket key, exactly that object', () => {
+    const { stack, store } = setup();
+    new SageMakerModel(stack, 'Trained', { image: SageMakerImage.fromAsset(IMAGE_DIR), modelData: ModelData.fromBucket(store.artifactsBucket, 'models/train-1/output/model.tar.gz') });
+    expect(policyStatements(stack, 'TrainedRole')).toContainEqual({
+      Action: 's3:GetObject',
+      Effect: 'Allow',
+      Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [expect.stringMatching(/^StoreArtifactsBucket/), 'Arn'] }, '/models/train-1/output/model.tar.gz']] },
+    });
+  });
+
+  test.each([
+    [() => ModelData.fromAsset('model.zip'), /ModelData.fromAsset needs a '.tar.gz' archive, got 'model.zip'/],
+    [() => ModelData.fromBucket(setup().store.artifactsBucket, '/models/model.tar.gz'), /key must be an object key of a '.tar.gz' archive, without a leading '\/', got '\/models\/model.tar.gz'/],
+    [() => new SageMakerModel(testStack(), 'M', { image: SageMakerImage.fromAsset(IMAGE_DIR), environment: { 'A-B': '1' } }), /environment key must be a variable name/],
+  ])('rejects bad input %#', (make, error) => {
+    expect(make).toThrow(error);
+  });
+});
+
+describe('RealtimeEndpoint', () => {
+  test('renders variants with weights, a fixed endpoint name and a generated config name', () => {
+    const { stack, model } = setup();
+    const endpoint = new RealtimeEndpoint(stack, 'Endpoint', {
+      endpointName: 'pricing',
+      variants: [
+        {
+          model,
+          variantName: 'Blue',
+          instanceType: 'ml.c5.xlarge',
+          initialInstanceCount: 2,
+          initialVariantWeight: 3,
+          volumeSize: Size.gibibytes(20),
+          modelDataDownloadTimeout: Duration.minutes(10),
+          containerStartupHealthCheckTimeout: Duration.minutes(5),
+        },
+        { model, variantName: 'Green', initialVariantWeight: 1 },
+      ],
+    });
+    const t = Template.fromStack(stack);
+    t.hasResourceProperties('AWS::SageMaker::EndpointConfig', {
+      EndpointConfigName: Match.absent(),
+      KmsKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^EndpointKey'), 'Arn'] },
+      ProductionVariants: [
+        {
+          VariantName: 'Blue',
+          ModelName: Match.anyValue(),
+          InstanceType: 'ml.c5.xlarge',
+          InitialInstanceCount: 2,
+          InitialVariantWeight: 3,
+          VolumeSizeInGB: 20,
+          ModelDataDownloadTimeoutInSeconds: 600,
+          ContainerStartupHealthCheckTimeoutInSeconds: 300,
+        },
+        { VariantName: 'Green', ModelName: Match.anyValue(), InstanceType: 'ml.m5.large', InitialInstanceCount: 1, InitialVariantWeight: 1 },
+      ],
+    });
+    t.hasResourceProperties('AWS::SageMaker::Endpoint', { EndpointName: 'pricing' });
+    expect(endpoint.endpointArn).toBe('arn:aws:sagemaker:us-east-1:123456789012:endpoint/pricing');
+    expect(endpoint.variantNames).toEqual(['Blue', 'Green']);
+  });
+
+  test('blue/green updates roll back on default 5xx and latency alarms of every variant', () => {
+    const { stack, model } = setup();
+    new RealtimeEndpoint(stack, 'Endpoint', {
+      variants: [{ model }, { model }],
+      deployment: {
+        trafficRouting: TrafficRouting.linear(25, Duration.minutes(2)),
+        terminationWait: Duration.minutes(10),
+        maximumExecutionTimeout: Duration.hours(1),
+        maxModelLatency: Duration.millis(250),
+      },
+    });
+    const t = Template.fromStack(stack);
+    t.resourceCountIs('AWS::CloudWatch::Alarm', 4);
+    t.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'ModelLatency', ExtendedStatistic: 'p99', Threshold: 250000, Dimensions: Match.arrayWith([{ Name: 'VariantName', Value: 'Variant2' }]) });
+    t.hasResourceProperties('AWS::SageMaker::Endpoint', {
+      DeploymentConfig: {
+        BlueGreenUpdatePolicy: {
+          TrafficRoutingConfiguration: { Type: 'LINEAR', WaitIntervalInSeconds: 120, LinearStepSize: { Type: 'CAPACITY_PERCENT', Value: 25 } },
+          TerminationWaitInSeconds: 600,
+          MaximumExecutionTimeoutInSeconds: 3600,
+        },
+        AutoRollbackConfiguration: { Alarms: Match.arrayWith([{ AlarmName: { Ref: Match.stringLikeRegexp('^EndpointVariant2Latency') } }]) },
+      },
+    });
+  });
+
+  test('uses the rollback alarms it is given instead', () => {
+    const { stack, model } = setup();
+    const alarm = new cloudwatch.Alarm(stack, 'Mine', { metric: new cloudwatch.Metric({ namespace: 'X', metricName: 'Y' }), threshold: 1, evaluationPeriods: 1 });
+    new RealtimeEndpoint(stack, 'Endpoint', { variants: [{ model }], deployment: { rollbackAlarms: [alarm], trafficRouting: TrafficRouting.allAtOnce() } });
+    const t = Template.fromStack(stack);
+    t.resourceCountIs('AWS::CloudWatch::Alarm', 1);
+    t.hasResourceProperties('AWS::SageMaker::Endpoint', { DeploymentConfig: { AutoRollbackConfiguration: { Alarms: [{ AlarmName: { Ref: Match.stringLikeRegexp('^Mine') } }] } } });
+  });
+
+  test('autoscales on invocations per instance with the service-linked role', () => {
+    const { stack, model } = setup();
+    const endpoint = new RealtimeEndpoint(stack, 'Endpoint', { endpointName: 'pricing', variants: [{ model, autoScaling: { minCapacity: 2, maxCapacity: 6, targetInvocationsPerInstance: 70 } }] });
+    const t = Template.fromStack(stack);
+    t.hasResourceProperties('AWS::ApplicationAutoScaling::ScalableTarget', {
+      ServiceNamespace: 'sagemaker',
+      ResourceId: 'endpoint/pricing/variant/AllTraffic',
+      ScalableDimension: 'sagemaker:variant:DesiredInstanceCount',
+      MinCapacity: 2,
+      MaxCapacity: 6,
+      RoleARN: Match.absent(),
+    });
+    t.hasResourceProperties('AWS::ApplicationAutoScaling::ScalingPolicy', {
+      TargetTrackingScalingPolicyConfiguration: { PredefinedMetricSpecification: { PredefinedMetricType: 'SageMakerVariantInvocationsPerInstance' }, TargetValue: 70, ScaleInCooldown: 300, ScaleOutCooldown: 60 },
+    });
+    expect(endpoint.scalableTarget('AllTraffic')).toBeDefined();
+  });
+
+  test('captures data to a prefix the model role may write, encrypted with the bucket key', () => {
+    const { stack, store, model } = setup();
+    new RealtimeEndpoint(stack, 'Endpoint', { variants: [{ model }], dataCapture: { destination: JobS3Location.inBucket(store.artifactsBucket, 'capture'), samplingPercentage: 30, captureResponse: false } });
+    Template.fromStack(stack).hasResourceProperties('AWS::SageMaker::EndpointConfig', {
+      DataCaptureConfig: {
+        EnableCapture: true,
+        InitialSamplingPercentage: 30,
+        CaptureOptions: [{ CaptureMode: 'Input' }],
+        DestinationS3Uri: { 'Fn::Join': ['', ['s3://', { Ref: Match.stringLikeRegexp('^StoreArtifactsBucket') }, '/capture/']] },
+        KmsKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^StoreKey'), 'Arn'] },
+      },
+    });
+    expect(JSON.stringify(policyStatements(stack, 'ModelRole'))).toContain('/capture/*');
+    expect(nagFindings(stack)).toEqual([]);
+  });
+
+  test('defines no volume key for NVMe-only instance types', () => {
+    const { stack, model } = setup();
+    new RealtimeEndpoint(stack, 'Endpoint', { variants: [{ model, instanceType: 'ml.g5.xlarge' }] });
+    Template.fromStack(stack).hasResourceProperties('AWS::SageMaker::EndpointConfig', { KmsKeyId: Match.absent() });
+  });
+
+  test('grants invoke and exposes metrics per variant', () => {
+    const { stack, model } = setup();
+    const endpoint = new RealtimeEndpoint(stack, 'Endpoint', { endpointName: 'pricing', variants: [{ model }] });
+    const caller = new iam.Role(stack, 'Caller', { assumedBy: new iam.AccountRootPrincipal() });
+    endpoint.grantInvoke(caller);
+    expect(policyStatements(stack, 'Caller')).toEqual([{ Action: 'sagemaker:InvokeEndpoint', Effect: 'Allow', Resource: 'arn:aws:sagemaker:us-east-1:123456789012:endpoint/pricing' }]);
+    expect(stack.resolve(endpoint.metricModelLatency().dimensions)).toEqual({ EndpointName: 'pricing', VariantName: 'AllTraffic' });
+    expect(endpoint.metricInvocation5XXErrors().metricName).toBe('Invocation5XXErrors');
+    const imported = InferenceEndpoint.fromEndpointName(stack, 'Imported', 'Other-Endpoint');
+    expect(imported.endpointArn).toBe('arn:aws:sagemaker:us-east-1:123456789012:endpoint/other-endpoint');
+  });
+
+  describe('rejects bad input', () => {
+    const cases: Array<[string, (m: SageMakerModel, s: Stack) => RealtimeEndpointProps, RegExp]> = [
+      ['no variants', () => ({ variants: [] }), /variants must have at least one production variant, got none/],
+      ['weight 0', m => ({ variants: [{ model: m, initialVariantWeight: 0 }] }), /variants\[0\].initialVariantWeight must be/],
+      ['count 0', m => ({ variants: [{ model: m, initialInstanceCount: 0 }] }), /variants\[0\].initialInstanceCount must be an integer between 1 and 1000, got 0/],
+      ['min above max', m => ({ variants: [{ model: m, autoScaling: { minCapacity: 5, maxCapacity: 2, targetInvocationsPerInstance: 10 } }] }),
+        /variants\[0\].autoScaling.minCapacity must be at most maxCapacity \(2\), got 5/],
+      ['burstable autoscaling', m => ({ variants: [{ model: m, instanceType: 'ml.t2.medium', autoScaling: { minCapacity: 1, maxCapacity: 2, targetInvocationsPerInstance: 10 } }] }),
+        /variants\[0\].autoScaling cannot scale burstable instance type 'ml.t2.medium'/],
+      ['duplicate variant names', m => ({ variants: [{ model: m, variantName: 'A' }, { model: m, variantName: 'A' }] }), /variants\[\].variantName must be unique, got 'A' more than once/],
+      ['EC2 instance type', m => ({ variants: [{ model: m, instanceType: 'c5.large' }] }), /variants\[0\].instanceType must be a SageMaker instance type/],
+      ['a key on an NVMe-only instance', (m, s) => ({ variants: [{ model: m, instanceType: 'ml.p4d.24xlarge' }], encryptionKey: new kms.Key(s, 'K') }),
+        /encryptionKey cannot be used with instance types whose only storage is local NVMe \(ml.p4d.24xlarge\)/],
+      ['canary of 100%', m => ({ variants: [{ model: m }], deployment: { trafficRouting: TrafficRouting.canary(100) } }), /canary percent must be a number between 1 and 99, got 100/],
+      ['sampling over 100%', (m, s) => ({ variants: [{ model: m }], dataCapture: { destination: JobS3Location.inBucket(new MlDataStore(s, 'S2').artifactsBucket, 'c'), samplingPercentage: 150 } }),
+        /dataCapture.samplingPercentage must be a number between 0 and 100, got 150/],
+      ['capture of nothing', (m, s) => ({ variants: [{ model: m }], dataCapture: { destination: JobS3Location.inBucket(new MlDataStore(s, 'S2').artifactsBucket, 'c'), captureRequest: false, captureResponse: false } }),
+        /dataCapture must capture requests, responses or both/],
+      ['a bad endpoint name', m => ({ endpointName: 'my_endpoint', variants: [{ model: m }] }), /endpointName must be letters, digits and single hyphens, got 'my_endpoint'/],
+      ['a download timeout under a minute', m => ({ variants: [{ model: m, modelDataDownloadTimeout: Duration.seconds(30) }] }),
+        /variants\[0\].modelDataDownloadTimeout must be a whole number of seconds between 60 and 3600/],
+    ];
+    test.each(cases)('%s', (_name, make, error) => {
+      const { stack, model } = setup();
+      expect(() => new RealtimeEndpoint(stack, 'Endpoint', make(model, stack))).toThrow(error);
+    });
+  });
+});
+
+describe('ServerlessEndpoint', () => {
+  test('renders a serverless variant with no instance type and no key', () => {
+    const { stack, model } = setup();
+    new ServerlessEndpoint(stack, 'Endpoint', { model, memorySizeInMB: 4096, maxConcurrency: 50, provisionedConcurrency: 5 });
+    Template.fromStack(stack).hasResourceProperties('AWS::SageMaker::EndpointConfig', {
+      KmsKeyId: Match.absent(),
+      ProductionVariants: [{ VariantName: 'AllTraffic', ModelName: Match.anyValue(), ServerlessConfig: { MemorySizeInMB: 4096, MaxConcurrency: 50, ProvisionedConcurrency: 5 } }],
+    });
+    expect(nagFindings(stack)).toEqual([]);
+  });
+
+  test.each<[Partial<ServerlessEndpointProps>, RegExp]>([
+    [{ memorySizeInMB: 1500 }, /memorySizeInMB must be a multiple of 1024 between 1024 and 6144, got 1500/],
+    [{ memorySizeInMB: 7168 }, /memorySizeInMB must be a multiple of 1024 between 1024 and 6144, got 7168/],
+    [{ maxConcurrency: 0 }, /maxConcurrency must be an integer between 1 and 200, got 0/],
+    [{ maxConcurrency: 201 }, /maxConcurrency must be an integer between 1 and 200, got 201/],
+    [{ maxConcurrency: 10, provisionedConcurrency: 11 }, /provisionedConcurrency must be at most maxConcurrency \(10\), got 11/],
+  ])('rejects %p', (override, error) => {
+    const { stack, model } = setup();
+    expect(() => new ServerlessEndpoint(stack, 'Endpoint', { model, ...override })).toThrow(error);
+  });
+});
+
+describe('AsyncEndpoint', () => {
+  function asyncProps(store: MlDataStore, model: SageMakerModel): AsyncEndpointProps {
+    return { model, outputLocation: JobS3Location.inBucket(store.artifactsBucket, 'async/output') };
+  }
+
+  test('writes responses to S3 and notifies encrypted topics the model role may publish to', () => {
+    const { stack, store, model } = setup();
+    const endpoint = new AsyncEndpoint(stack, 'Endpoint', {
+      ...asyncProps(store, model),
+      failureLocation: JobS3Location.inBucket(store.artifactsBucket, 'async/failures'),
+      maxConcurrentInvocationsPerInstance: 4,
+      includeResponseInNotifications: true,
+    });
+    const caller = new iam.Role(stack, 'Caller', { assumedBy: new iam.AccountRootPrincipal() });
+    endpoint.grantInvoke(caller);
+    const t = Template.fromStack(stack);
+    t.hasResourceProperties('AWS::SageMaker::EndpointConfig', {
+      AsyncInferenceConfig: {
+        ClientConfig: { MaxConcurrentInvocationsPerInstance: 4 },
+        OutputConfig: {
+          S3OutputPath: { 'Fn::Join': ['', ['s3://', { Ref: Match.stringLikeRegexp('^StoreArtifactsBucket') }, '/async/output/']] },
+          S3FailurePath: { 'Fn::Join': ['', ['s3://', { Ref: Match.stringLikeRegexp('^StoreArtifactsBucket') }, '/async/failures/']] },
+          KmsKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^StoreKey'), 'Arn'] },
+          NotificationConfig: {
+            SuccessTopic: { Ref: Match.stringLikeRegexp('^EndpointSuccessTopic') },
+            ErrorTopic: { Ref: Match.stringLikeRegexp('^EndpointErrorTopic') },
+            IncludeInferenceResponseIn: ['SUCCESS_NOTIFICATION_TOPIC', 'ERROR_NOTIFICATION_TOPIC'],
+          },
+        },
+      },
+    });
+    t.resourcePropertiesCountIs('AWS::SNS::Topic', { KmsMasterKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^EndpointNotificationKey'), 'Arn'] } }, 2);
+    expect(policyStatements(stack, 'ModelRole')).toContainEqual(expect.objectContaining({ Action: 'sns:Publish' }));
+    expect(policyStatements(stack, 'Caller')[0].Action).toEqual(['sagemaker:InvokeEndpoint', 'sagemaker:InvokeEndpointAsync']);
+    expect(nagFindings(stack)).toEqual([]);
+  });
+
+  test('scales to zero on the backlog and back from zero when requests wait', () => {
+    const { stack, store, model } = setup();
+    new AsyncEndpoint(stack, 'Endpoint', { ...asyncProps(store, model), endpointName: 'scoring', autoScaling: { maxCapacity: 3, targetBacklogPerInstance: 2 } });
+    const t = Template.fromStack(stack);
+    t.hasResourceProperties('AWS::ApplicationAutoScaling::ScalableTarget', { MinCapacity: 0, MaxCapacity: 3, ResourceId: 'endpoint/scoring/variant/AllTraffic' });
+    t.hasResourceProperties('AWS::ApplicationAutoScaling::ScalingPolicy', {
+      PolicyType: 'TargetTrackingScaling',
+      TargetTrackingScalingPolicyConfiguration: Match.objectLike({
+        TargetValue: 2,
+        CustomizedMetricSpecification: Match.objectLike({ MetricName: 'ApproximateBacklogSizePerInstance', Namespace: 'AWS/SageMaker', Dimensions: [{ Name: 'EndpointName', Value: 'scoring' }] }),
+      }),
+    });
+    t.hasResourceProperties('AWS::ApplicationAutoScaling::ScalingPolicy', {
+      PolicyType: 'StepScaling',
+      StepScalingPolicyConfiguration: Match.objectLike({ AdjustmentType: 'ChangeInCapacity', StepAdjustments: [{ MetricIntervalLowerBound: 0, ScalingAdjustment: 1 }] }),
+    });
+    t.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'HasBacklogWithoutCapacity', Threshold: 1, AlarmActions: [{ Ref: Match.stringLikeRegexp('^EndpointScaleFromZero') }] });
+  });
+
+  test('subscribes an encrypted queue with a dead-letter queue to both topics', () => {
+    const { stack, store, model } = setup();
+    new AsyncEndpoint(stack, 'Endpoint', { ...asyncProps(store, model), notificationQueue: true });
+    const t = Template.fromStack(stack);
+    t.resourceCountIs('AWS::SNS::Subscription', 2);
+    t.hasResourceProperties('AWS::SQS::Queue', { KmsMasterKeyId: Match.anyValue(), RedrivePolicy: Match.objectLike({ maxReceiveCount: 5 }) });
+    expect(nagFindings(stack)).toEqual([]);
+  });
+
+  test.each<[string, (s: MlDataStore, m: SageMakerModel) => AsyncEndpointProps, RegExp]>([
+    ['no output location', (_s, m) => ({ model: m } as unknown as AsyncEndpointProps), /outputLocation is required: asynchronous endpoints write every response to S3/],
+    ['a per-execution output', (s, m) => ({ model: m, outputLocation: JobS3Location.perExecution(s.artifactsBucket, 'out') }), /outputLocation and failureLocation must be fixed locations/],
+    ['min above max', (s, m) => ({ ...asyncProps(s, m), autoScaling: { minCapacity: 3, maxCapacity: 1 } }), /autoScaling.minCapacity must be at most maxCapacity \(1\), got 3/],
+    ['zero max', (s, m) => ({ ...asyncProps(s, m), autoScaling: { maxCapacity: 0 } }), /autoScaling.maxCapacity must be an integer between 1 and 1000, got 0/],
+    ['burstable autoscaling', (s, m) => ({ ...asyncProps(s, m), instanceType: 'ml.t3.medium', autoScaling: { maxCapacity: 2 } }), /autoScaling cannot scale burstable instance type 'ml.t3.medium'/],
+    ['concurrency 0', (s, m) => ({ ...asyncProps(s, m), maxConcurrentInvocationsPerInstance: 0 }), /maxConcurrentInvocationsPerInstance must be an integer between 1 and 1000, got 0/],
+  ])('rejects %s', (_name, make, error) => {
+    const { stack, store, model } = setup();
+    expect(() => new AsyncEndpoint(stack, 'Endpoint', make(store, model))).toThrow(error);
+  });
+});
+
+// ProductionVariantProps is part of the public API: keep it referenced.
+export type { ProductionVariantProps };

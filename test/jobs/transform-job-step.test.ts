@@ -1,0 +1,96 @@
+import * as path from 'path';
+import { Duration, Size, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import { JobS3Location, MlDataStore, ModelData, SageMakerImage, SageMakerModel, TransformJobStep, TransformJobStepProps } from '../../lib';
+import { renderState, testStack } from '../util';
+
+const IMAGE_DIR = path.join(__dirname, '..', '..', 'containers', 'glm');
+
+function setup(): { stack: Stack; base: TransformJobStepProps } {
+  const stack = testStack();
+  const store = new MlDataStore(stack, 'Store');
+  const model = new SageMakerModel(stack, 'Model', { image: SageMakerImage.fromAsset(IMAGE_DIR), modelData: ModelData.fromAsset(path.join(IMAGE_DIR, 'sample', 'model.tar.gz')) });
+  const base: TransformJobStepProps = {
+    model,
+    input: JobS3Location.inBucket(store.dataBucket, 'batch/input'),
+    output: JobS3Location.perExecution(store.artifactsBucket, 'batch/output'),
+  };
+  return { stack, base };
+}
+
+describe('TransformJobStep', () => {
+  test('renders createTransformJob.sync with every option', () => {
+    const { stack, base } = setup();
+    const state = renderState(stack, new TransformJobStep(stack, 'Transform', {
+      ...base,
+      contentType: 'text/csv',
+      splitType: tasks.SplitType.LINE,
+      compressionType: tasks.CompressionType.GZIP,
+      accept: 'text/csv',
+      assembleWith: tasks.AssembleWith.LINE,
+      batchStrategy: tasks.BatchStrategy.MULTI_RECORD,
+      maxPayload: Size.mebibytes(6),
+      maxConcurrentTransforms: 4,
+      instanceType: 'ml.c5.2xlarge',
+      instanceCount: 2,
+      invocationTimeout: Duration.minutes(2),
+      invocationMaxRetries: 1,
+      environment: { MODEL_SERVER_WORKERS: '4' },
+      tags: { team: 'pricing' },
+    }));
+    expect(state.Resource).toBe('arn:${AWS::Partition}:states:::sagemaker:createTransformJob.sync');
+    expect(state.Parameters).toEqual({
+      'TransformJobName.$': "States.Format('transform-{}', States.UUID())",
+      'ModelName': expect.stringMatching(/^\$\{Model[0-9A-F]+\.ModelName\}$/),
+      'TransformInput': {
+        DataSource: { S3DataSource: { S3DataType: 'S3Prefix', S3Uri: expect.stringMatching(/\/batch\/input\/$/) } },
+        ContentType: 'text/csv',
+        SplitType: 'Line',
+        CompressionType: 'Gzip',
+      },
+      'TransformOutput': {
+        'S3OutputPath.$': expect.stringMatching(/\/batch\/output\/\{\}\/', \$\$\.Execution\.Name\)$/),
+        'Accept': 'text/csv',
+        'AssembleWith': 'Line',
+        'KmsKeyId': expect.stringMatching(/^\$\{StoreKey[0-9A-F]+\.Arn\}$/),
+      },
+      'TransformResources': { InstanceType: 'ml.c5.2xlarge', InstanceCount: 2 },
+      'BatchStrategy': 'MultiRecord',
+      'MaxPayloadInMB': 6,
+      'MaxConcurrentTransforms': 4,
+      'ModelClientConfig': { InvocationsTimeoutInSeconds: 120, InvocationsMaxRetries: 1 },
+      'Environment': { MODEL_SERVER_WORKERS: '4' },
+      'Tags': [{ Key: 'team', Value: 'pricing' }],
+    });
+    expect(state.Retry[0].ErrorEquals).toContain('SageMaker.AmazonSageMakerException');
+  });
+
+  test('takes the model name from the state input and grants the model role the input and output', () => {
+    const { stack, base } = setup();
+    const state = renderState(stack, new TransformJobStep(stack, 'Transform', { ...base, modelNamePath: '$.results.model.ModelName' }));
+    expect(state.Parameters['ModelName.$']).toBe('$.results.model.ModelName');
+    const json = JSON.stringify(Template.fromStack(stack).findResources('AWS::IAM::Policy'));
+    expect(json).toContain('/batch/input/*');
+    expect(json).toContain('/batch/output/*');
+    expect(json).toContain('"Action":["sagemaker:CreateTransformJob","sagemaker:DescribeTransformJob","sagemaker:StopTransformJob"]');
+    expect(json).toContain('rule/StepFunctionsGetEventsForSageMakerTransformJobsRule');
+    expect(json).not.toContain('iam:PassRole');
+  });
+
+  test.each<[Partial<TransformJobStepProps>, RegExp]>([
+    [{ maxPayload: Size.mebibytes(101) }, /maxPayload \(MB\) must be an integer between 0 and 100, got 101/],
+    [{ maxPayload: Size.mebibytes(0), batchStrategy: tasks.BatchStrategy.MULTI_RECORD }, /maxPayload must be greater than 0 with batchStrategy MultiRecord/],
+    [{ instanceType: 'c5.large' }, /instanceType must be a SageMaker instance type/],
+    [{ instanceCount: 0 }, /instanceCount must be an integer between 1 and 100, got 0/],
+    [{ invocationMaxRetries: 4 }, /invocationMaxRetries must be an integer between 0 and 3, got 4/],
+    [{ invocationTimeout: Duration.hours(2) }, /invocationTimeout must be a whole number of seconds between 1 and 3600/],
+    [{ modelNamePath: 'results.model' }, /modelNamePath must be a JSONPath such as '\$.results.model.ModelName', got 'results.model'/],
+    [{ jobNamePrefix: '-bad' }, /jobNamePrefix must be letters, digits and single hyphens/],
+    [{ integrationPattern: sfn.IntegrationPattern.REQUEST_RESPONSE }, /integrationPattern must be RUN_JOB for a transform step/],
+  ])('rejects %p', (override, error) => {
+    const { stack, base } = setup();
+    expect(() => new TransformJobStep(stack, 'Transform', { ...base, ...override })).toThrow(error);
+  });
+});
