@@ -1,4 +1,4 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -6,13 +6,18 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
+import { endpointArnOf } from '../hosting/inference-endpoint';
 import { SageMakerImage } from '../image/sagemaker-image';
 import { CreateModelStep } from '../jobs/create-model-step';
 import { ProcessingJobStep, ProcessingJobStepProps } from '../jobs/processing-job-step';
 import { TrainingJobStep, TrainingJobStepProps } from '../jobs/training-job-step';
+import { retryTransientErrors } from '../private/job-policies';
 import { registerWildcardResource } from '../private/nag';
 import { ObservableStateMachine } from '../private/observable-state-machine';
-import { fail, validateFormatSafe, validateLength, validateNumber, validatePattern } from '../private/validate';
+import {
+  fail, validateDuration, validateFormatSafe, validateInstanceType, validateInteger, validateLength, validateNumber, validatePattern,
+} from '../private/validate';
+import { generatedEndpointName } from '../private/variants';
 
 /**
  * How the gate compares the evaluation metric to the threshold.
@@ -86,6 +91,42 @@ export interface WorkflowModelProps {
 }
 
 /**
+ * Deploys the model the workflow trained to a real-time endpoint once it passes the gate.
+ */
+export interface PromoteToEndpointProps {
+  /** The endpoint to create, or update if it exists. */
+  readonly endpointName: string;
+
+  /**
+   * The instance type.
+   *
+   * @default 'ml.m5.large'
+   */
+  readonly instanceType?: string;
+
+  /**
+   * The number of instances.
+   *
+   * @default 1
+   */
+  readonly initialInstanceCount?: number;
+
+  /**
+   * The prefix of each execution's endpoint configuration name (`<prefix>-<uuid>`; lowercase).
+   *
+   * @default 'promote'
+   */
+  readonly endpointConfigNamePrefix?: string;
+
+  /**
+   * How often the workflow checks whether the endpoint is in service.
+   *
+   * @default Duration.minutes(1)
+   */
+  readonly pollInterval?: Duration;
+}
+
+/**
  * Properties of a TrainingWorkflow.
  */
 export interface TrainingWorkflowProps {
@@ -121,6 +162,13 @@ export interface TrainingWorkflowProps {
    * @default - the training image, a generated role
    */
   readonly model?: WorkflowModelProps;
+
+  /**
+   * Deploy the model to a real-time endpoint after it is defined (and has passed the gate).
+   *
+   * @default - the model is defined, not deployed
+   */
+  readonly promote?: PromoteToEndpointProps;
 
   /**
    * Defaults for the execution input, merged under it (the input wins, key by key at the
@@ -286,16 +334,92 @@ export class TrainingWorkflow extends Construct {
         'modelArn.$': '$.results.model.ModelArn',
         'modelDataUrl.$': '$.results.train.ModelArtifacts.S3ModelArtifacts',
         'trainingJobName.$': '$.results.train.TrainingJobName',
+        ...(props.promote ? { 'endpointName': props.promote.endpointName, 'endpointConfigName.$': '$.results.endpointConfig.EndpointConfigName' } : {}),
       },
     });
     const succeed = new sfn.Succeed(this, 'Succeeded');
-    const modelAndOutput = this.createModelStep.next(output).next(succeed);
+    output.next(succeed);
+    const modelAndOutput = props.promote
+      ? this.createModelStep.next(this.buildPromotion(props.promote, plumbing, output))
+      : this.createModelStep.next(output);
 
     const tail = props.qualityGate ? this.buildQualityGate(props.qualityGate, props.evaluate!, notify, modelAndOutput) : modelAndOutput;
     const chain = [...states, tail].reduce((acc: sfn.Chain | undefined, state) => acc ? acc.next(state) : sfn.Chain.start(state), undefined)!;
 
     plumbing.addDecryptKey(this.reportKey);
     this.stateMachine = plumbing.finish(chain);
+  }
+
+  private buildPromotion(promote: PromoteToEndpointProps, plumbing: ObservableStateMachine, done: sfn.IChainable): sfn.IChainable {
+    const endpointName = generatedEndpointName(this, promote.endpointName);
+    const prefix = promote.endpointConfigNamePrefix ?? 'promote';
+    validateLength('promote.endpointConfigNamePrefix', prefix, 1, 26);
+    validatePattern('promote.endpointConfigNamePrefix', prefix, /^[a-z0-9](-*[a-z0-9])*$/, 'lowercase letters, digits and single hyphens');
+    validateInstanceType('promote.instanceType', promote.instanceType ?? 'ml.m5.large');
+    validateInteger('promote.initialInstanceCount', promote.initialInstanceCount, 1, 1000);
+    validateDuration('promote.pollInterval', promote.pollInterval, Duration.seconds(10), Duration.hours(1));
+    const stack = Stack.of(this);
+    const configs = stack.formatArn({ service: 'sagemaker', resource: 'endpoint-config', resourceName: `${prefix}-*` });
+    registerWildcardResource(this, configs, `Each execution names its endpoint configuration '${prefix}-<uuid>' at run time; the policy is limited to that name prefix.`);
+    const endpoint = endpointArnOf(this, endpointName);
+    const sdk = (id: string, action: string, parameters: { [key: string]: any }, resources: string[], extra: Partial<tasks.CallAwsServiceProps> = {}) => {
+      const task = new tasks.CallAwsService(this, id, {
+        service: 'sagemaker', action, parameters, iamResources: resources, iamAction: `sagemaker:${action[0].toUpperCase()}${action.slice(1)}`, ...extra,
+      });
+      retryTransientErrors(task, Duration.seconds(5));
+      return task;
+    };
+
+    // The SDK integration (no Lambda): request/response, so the wait is a loop below.
+    const createConfig = sdk('CreateEndpointConfig', 'createEndpointConfig', {
+      EndpointConfigName: sfn.JsonPath.format(`${prefix}-{}`, sfn.JsonPath.uuid()),
+      ProductionVariants: [{
+        VariantName: 'AllTraffic',
+        ModelName: sfn.JsonPath.stringAt('$.results.model.ModelName'),
+        InstanceType: promote.instanceType ?? 'ml.m5.large',
+        InitialInstanceCount: promote.initialInstanceCount ?? 1,
+      }],
+    }, [configs], {
+      resultSelector: { 'EndpointConfigName.$': "States.ArrayGetItem(States.StringSplit($.EndpointConfigArn, '/'), 1)" },
+      resultPath: '$.results.endpointConfig',
+    });
+    const exists = sdk('FindEndpoint', 'describeEndpoint', { EndpointName: endpointName }, [endpoint], {
+      resultSelector: { 'EndpointStatus.$': '$.EndpointStatus' },
+      resultPath: '$.results.existingEndpoint',
+    });
+    const newConfig = sfn.JsonPath.stringAt('$.results.endpointConfig.EndpointConfigName');
+    const create = sdk('CreateEndpoint', 'createEndpoint', { EndpointName: endpointName, EndpointConfigName: newConfig }, [endpoint, configs], { resultPath: sfn.JsonPath.DISCARD });
+    const update = sdk('UpdateEndpoint', 'updateEndpoint', { EndpointName: endpointName, EndpointConfigName: newConfig }, [endpoint, configs], { resultPath: sfn.JsonPath.DISCARD });
+    const wait = new sfn.Wait(this, 'WaitForEndpoint', { time: sfn.WaitTime.duration(promote.pollInterval ?? Duration.minutes(1)) });
+    const describe = sdk('DescribeEndpoint', 'describeEndpoint', { EndpointName: endpointName }, [endpoint], {
+      resultSelector: { 'EndpointStatus.$': '$.EndpointStatus', 'EndpointConfigName.$': '$.EndpointConfigName' },
+      resultPath: '$.results.endpoint',
+    });
+    [createConfig, create, update, describe].forEach(t => plumbing.onError(t));
+    // A missing endpoint is a SageMaker ValidationException ("Could not find endpoint"),
+    // which the SDK integration reports as SageMakerException: create it then.
+    exists.addCatch(create, { errors: ['SageMaker.SageMakerException', 'SageMaker.ValidationException', 'SageMaker.ResourceNotFoundException'], resultPath: '$.results.existingEndpoint' });
+    plumbing.onError(exists);
+
+    const failedDeployment = new sfn.Pass(this, 'EndpointFailed', {
+      parameters: { 'Error': 'EndpointDeploymentFailed', 'Cause.$': `States.Format('endpoint ${endpointName} is {} after deploying {}', $.results.endpoint.EndpointStatus, $.results.endpointConfig.EndpointConfigName)` },
+      resultPath: '$.error',
+    }).next(plumbing.failurePath);
+    const rolledBack = new sfn.Pass(this, 'EndpointRolledBack', {
+      parameters: { 'Error': 'EndpointDeploymentRolledBack', 'Cause.$': `States.Format('endpoint ${endpointName} is in service with {}, not the new configuration {}: the update rolled back', $.results.endpoint.EndpointConfigName, $.results.endpointConfig.EndpointConfigName)` },
+      resultPath: '$.error',
+    }).next(plumbing.failurePath);
+    const status = '$.results.endpoint.EndpointStatus';
+    const check = new sfn.Choice(this, 'EndpointInService')
+      .when(sfn.Condition.and(sfn.Condition.stringEquals(status, 'InService'),
+        sfn.Condition.stringEqualsJsonPath('$.results.endpoint.EndpointConfigName', '$.results.endpointConfig.EndpointConfigName')), done)
+      .when(sfn.Condition.stringEquals(status, 'InService'), rolledBack)
+      .when(sfn.Condition.or(sfn.Condition.stringEquals(status, 'Failed'), sfn.Condition.stringEquals(status, 'UpdateRollbackFailed')), failedDeployment)
+      .otherwise(wait);
+    wait.next(describe).next(check);
+    create.next(wait);
+    update.next(wait);
+    return createConfig.next(exists).next(update);
   }
 
   private buildQualityGate(gate: QualityGateProps, evaluate: ProcessingJobStepProps, notify: sfn.IChainable, pass: sfn.IChainable): sfn.IChainable {

@@ -1,6 +1,7 @@
 import * as path from 'path';
 import { Duration, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import {
@@ -124,7 +125,46 @@ describe('TrainingWorkflow', () => {
     expect(nagFindings(stack)).toEqual([]);
   });
 
+  test('promotes the model: endpoint config, create or update the endpoint, wait until in service', () => {
+    const { stack, props } = setup();
+    const role = new iam.Role(stack, 'MachineRole', { assumedBy: new iam.ServicePrincipal('states.amazonaws.com') });
+    new TrainingWorkflow(stack, 'Workflow', { ...props, stateMachineRole: role, promote: { endpointName: 'pricing', instanceType: 'ml.c5.large', pollInterval: Duration.seconds(30) } });
+    const d = definitionOf(stack);
+    expect(d.States.CreateModel.Next).toBe('CreateEndpointConfig');
+    expect(d.States.CreateEndpointConfig).toEqual(expect.objectContaining({
+      Resource: 'arn:${AWS::Partition}:states:::aws-sdk:sagemaker:createEndpointConfig',
+      Parameters: {
+        'EndpointConfigName.$': "States.Format('promote-{}', States.UUID())",
+        'ProductionVariants': [{ 'VariantName': 'AllTraffic', 'ModelName.$': '$.results.model.ModelName', 'InstanceType': 'ml.c5.large', 'InitialInstanceCount': 1 }],
+      },
+      Next: 'FindEndpoint',
+    }));
+    // An existing endpoint is updated; a missing one (SageMaker's "Could not find endpoint") created.
+    expect(d.States.FindEndpoint.Next).toBe('UpdateEndpoint');
+    expect(d.States.FindEndpoint.Catch[0]).toEqual(expect.objectContaining({ ErrorEquals: expect.arrayContaining(['SageMaker.SageMakerException']), Next: 'CreateEndpoint' }));
+    expect(d.States.FindEndpoint.Catch[1]).toEqual(expect.objectContaining({ ErrorEquals: ['States.ALL'], Next: 'NotifyFailure' }));
+    expect(d.States.CreateEndpoint.Next).toBe('WaitForEndpoint');
+    expect(d.States.UpdateEndpoint.Next).toBe('WaitForEndpoint');
+    expect(d.States.WaitForEndpoint).toEqual({ Type: 'Wait', Seconds: 30, Next: 'DescribeEndpoint' });
+    expect(d.States.DescribeEndpoint.Next).toBe('EndpointInService');
+    const choice = d.States.EndpointInService;
+    expect(choice.Choices.map((c: any) => c.Next)).toEqual(['Output', 'EndpointRolledBack', 'EndpointFailed']);
+    expect(choice.Choices[0].And[1]).toEqual({ Variable: '$.results.endpoint.EndpointConfigName', StringEqualsPath: '$.results.endpointConfig.EndpointConfigName' });
+    expect(choice.Default).toBe('WaitForEndpoint');
+    expect(d.States.EndpointFailed.Next).toBe('NotifyFailure');
+    expect(d.States.Output.Parameters.endpointName).toBe('pricing');
+    // The state machine uses the given role, with the endpoint permissions scoped.
+    const json = JSON.stringify(Template.fromStack(stack).findResources('AWS::IAM::Policy'));
+    expect(json).toContain('"Action":"sagemaker:CreateEndpointConfig","Effect":"Allow","Resource":"arn:aws:sagemaker:us-east-1:123456789012:endpoint-config/promote-*"');
+    expect(json).toContain('arn:aws:sagemaker:us-east-1:123456789012:endpoint/pricing');
+    expect(json).toContain('MachineRole');
+    expect(nagFindings(stack)).toEqual([]);
+  });
+
   test.each<[string, (p: TrainingWorkflowProps, e: ProcessingJobStepProps) => TrainingWorkflowProps, RegExp]>([
+    ['a promotion to a bad endpoint name', p => ({ ...p, promote: { endpointName: 'my_endpoint' } }), /endpointName must be letters, digits and single hyphens, got 'my_endpoint'/],
+    ['a promotion on an EC2 instance type', p => ({ ...p, promote: { endpointName: 'e', instanceType: 'm5.large' } }), /promote.instanceType must be a SageMaker instance type/],
+    ['a promotion polling every second', p => ({ ...p, promote: { endpointName: 'e', pollInterval: Duration.seconds(1) } }), /promote.pollInterval must be a whole number of seconds between 10 and 3600/],
     ['a gate without evaluation', p => ({ ...p, qualityGate: { outputName: 'report', metricPath: 'rmse', comparison: MetricComparison.LESS_THAN, threshold: 1 } }),
       /qualityGate requires evaluate: the gate reads the report the evaluation job writes/],
     ['a gate on an unknown output', (p, e) => ({ ...p, evaluate: e, qualityGate: { outputName: 'metrics', metricPath: 'rmse', comparison: MetricComparison.LESS_THAN, threshold: 1 } }),
