@@ -362,7 +362,8 @@ export class TrainingWorkflow extends Construct {
     const configs = stack.formatArn({ service: 'sagemaker', resource: 'endpoint-config', resourceName: `${prefix}-*` });
     registerWildcardResource(this, configs, `Each execution names its endpoint configuration '${prefix}-<uuid>' at run time; the policy is limited to that name prefix.`);
     const endpoint = endpointArnOf(this, endpointName);
-    const sdk = (id: string, action: string, parameters: { [key: string]: any }, resources: string[], extra: Partial<tasks.CallAwsServiceProps> = {}) => {
+    type Extra = Partial<tasks.CallAwsServiceProps>;
+    const sdk = (id: string, action: string, parameters: { [key: string]: any }, resources: string[], extra: Extra = {}) => {
       const task = new tasks.CallAwsService(this, id, {
         service: 'sagemaker', action, parameters, iamResources: resources, iamAction: `sagemaker:${action[0].toUpperCase()}${action.slice(1)}`, ...extra,
       });
