@@ -18,3 +18,4 @@ export * from './hosting/serverless-endpoint';
 export * from './hosting/async-endpoint';
 export * from './jobs/transform-job-step';
 export * from './stacks/hosting-stacks';
+export * from './tracking/mlflow-tracking-server';

@@ -399,7 +399,12 @@ def make_app(model_dir=None):
             return reply("405 Method Not Allowed", json.dumps({"error": "use POST"}))
         try:
             size = int(environ.get("CONTENT_LENGTH") or 0)
-            body = environ["wsgi.input"].read(size) if size else b""
+            if size:
+                body = environ["wsgi.input"].read(size)
+            elif "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower():
+                body = environ["wsgi.input"].read()  # the server de-chunks to the end of the body
+            else:
+                body = b""
             frame = parse_payload(body, environ.get("CONTENT_TYPE"), predictors)
             predictions = [float(v) for v in predict(model, frame)]
         except UnsupportedMedia as error:

@@ -9,6 +9,7 @@ import { validateNumber } from '../private/validate';
 import { JobConfigFile } from '../storage/job-config-file';
 import { JobS3Location } from '../storage/job-s3-location';
 import { IMlDataStore, MlDataStore } from '../storage/ml-data-store';
+import { IMlflowTrackingServer, MlflowTrackingServer } from '../tracking/mlflow-tracking-server';
 import { MetricComparison, TrainingWorkflow } from '../workflow/training-workflow';
 
 /** The example GLM image shipped with the library. */
@@ -54,6 +55,13 @@ export interface SageMakerTrainingStackProps extends StackProps {
   readonly instanceType?: string;
 
   /**
+   * The MLflow tracking server the jobs log to.
+   *
+   * @default - a Small managed tracking server with its artifacts under `mlflow/` in the artifacts bucket
+   */
+  readonly trackingServer?: IMlflowTrackingServer;
+
+  /**
    * The share of deviance the model must explain on the validation set to be promoted.
    *
    * @default 0.2
@@ -75,6 +83,8 @@ export class SageMakerTrainingStack extends Stack {
   public readonly workflow: TrainingWorkflow;
   /** The image. */
   public readonly image: SageMakerImage;
+  /** The MLflow tracking server the jobs log to. */
+  public readonly trackingServer: IMlflowTrackingServer;
 
   constructor(scope: Construct, id: string, props: SageMakerTrainingStackProps = {}) {
     super(scope, id, props);
@@ -91,12 +101,18 @@ export class SageMakerTrainingStack extends Stack {
       path: path.join(EXAMPLE_IMAGE_DIRECTORY, 'sample', 'claims.csv'),
     }));
 
+    // Experiment tracking: a managed MLflow server with its artifacts in the artifacts bucket.
+    this.trackingServer = props.trackingServer ?? new MlflowTrackingServer(this, 'Tracking', {
+      artifactStore: JobS3Location.inBucket(artifactsBucket, 'mlflow'),
+    });
+
     const processed = JobS3Location.perExecution(dataBucket, 'processed');
     const models = JobS3Location.inBucket(artifactsBucket, 'models');
     const evaluation = JobS3Location.perExecution(artifactsBucket, 'evaluation');
 
     this.workflow = new TrainingWorkflow(this, 'TrainingWorkflow', {
       executionInputDefaults: { max_iter: '100', tol: '1e-8' },
+      experimentTracking: { trackingServer: this.trackingServer, experimentName: 'glm-claims' },
       preprocess: {
         image: this.image,
         instanceType,
@@ -151,6 +167,7 @@ export class SageMakerTrainingStack extends Stack {
     new CfnOutput(this, 'StateMachineArn', { value: this.workflow.stateMachine.stateMachineArn, description: 'Start an execution of the training workflow' });
     new CfnOutput(this, 'DataBucketName', { value: dataBucket.bucketName, description: 'Training data and processed data' });
     new CfnOutput(this, 'ArtifactsBucketName', { value: artifactsBucket.bucketName, description: 'Model artifacts (models/) and evaluation reports (evaluation/)' });
+    new CfnOutput(this, 'TrackingServerArn', { value: this.trackingServer.trackingServerArn, description: 'The MLflow tracking server (MLFLOW_TRACKING_URI)' });
     new CfnOutput(this, 'FailureTopicArn', { value: this.workflow.failureTopic.topicArn, description: 'Subscribe to be told of failed executions' });
   }
 }

@@ -18,6 +18,7 @@ import {
   fail, validateDuration, validateFormatSafe, validateInstanceType, validateInteger, validateLength, validateNumber, validatePattern,
 } from '../private/validate';
 import { generatedEndpointName } from '../private/variants';
+import { IMlflowTrackingServer } from '../tracking/mlflow-tracking-server';
 
 /**
  * How the gate compares the evaluation metric to the threshold.
@@ -88,6 +89,16 @@ export interface WorkflowModelProps {
    * @default - none
    */
   readonly environment?: { [key: string]: string };
+}
+
+/**
+ * Experiment tracking with a SageMaker managed MLflow tracking server.
+ */
+export interface ExperimentTrackingProps {
+  /** The tracking server. */
+  readonly trackingServer: IMlflowTrackingServer;
+  /** The experiment the jobs log to (`MLFLOW_EXPERIMENT_NAME`). */
+  readonly experimentName: string;
 }
 
 /**
@@ -162,6 +173,14 @@ export interface TrainingWorkflowProps {
    * @default - the training image, a generated role
    */
   readonly model?: WorkflowModelProps;
+
+  /**
+   * Log every job to an MLflow tracking server: each job gets `MLFLOW_TRACKING_URI` (the
+   * server's ARN) and `MLFLOW_EXPERIMENT_NAME` in its environment, and its role may log.
+   *
+   * @default - no tracking
+   */
+  readonly experimentTracking?: ExperimentTrackingProps;
 
   /**
    * Deploy the model to a real-time endpoint after it is defined (and has passed the gate).
@@ -269,6 +288,19 @@ export class TrainingWorkflow extends Construct {
     const notify = plumbing.failurePath;
     const onError = (state: sfn.TaskStateBase) => plumbing.onError(state);
 
+    const tracking = props.experimentTracking;
+    if (tracking) {
+      validateLength('experimentTracking.experimentName', tracking.experimentName, 1, 256);
+      validatePattern('experimentTracking.experimentName', tracking.experimentName, /^[a-zA-Z0-9\-_./]+$/, 'letters, digits and - _ . /');
+    }
+    const withTracking = <T extends { environment?: { [key: string]: string } }>(jobProps: T): T => tracking ? {
+      ...jobProps,
+      environment: {
+        ...jobProps.environment,
+        MLFLOW_TRACKING_URI: tracking.trackingServer.trackingServerArn,
+        MLFLOW_EXPERIMENT_NAME: tracking.experimentName,
+      },
+    } : jobProps;
     const states: sfn.IChainable[] = [];
     if (props.executionInputDefaults) {
       for (const [k, v] of Object.entries(props.executionInputDefaults)) {
@@ -284,7 +316,7 @@ export class TrainingWorkflow extends Construct {
     if (props.preprocess) {
       this.preprocessStep = new ProcessingJobStep(this, 'Preprocess', {
         jobNamePrefix: 'preprocess',
-        ...props.preprocess,
+        ...withTracking(props.preprocess),
         resultPath: '$.results.preprocess',
         resultSelector: { 'ProcessingJobName.$': '$.ProcessingJobName', 'ProcessingJobArn.$': '$.ProcessingJobArn' },
       });
@@ -294,7 +326,7 @@ export class TrainingWorkflow extends Construct {
 
     this.trainStep = new TrainingJobStep(this, 'Train', {
       jobNamePrefix: 'train',
-      ...props.train,
+      ...withTracking(props.train),
       resultPath: '$.results.train',
       resultSelector: {
         'TrainingJobName.$': '$.TrainingJobName',
@@ -308,12 +340,16 @@ export class TrainingWorkflow extends Construct {
     if (props.evaluate) {
       this.evaluateStep = new ProcessingJobStep(this, 'Evaluate', {
         jobNamePrefix: 'evaluate',
-        ...props.evaluate,
+        ...withTracking(props.evaluate),
         resultPath: '$.results.evaluate',
         resultSelector: { 'ProcessingJobName.$': '$.ProcessingJobName', 'ProcessingJobArn.$': '$.ProcessingJobArn' },
       });
       onError(this.evaluateStep);
       states.push(this.evaluateStep);
+    }
+
+    if (tracking) {
+      [this.preprocessStep, this.trainStep, this.evaluateStep].forEach(step => step && tracking.trackingServer.grantTracking(step));
     }
 
     this.createModelStep = new CreateModelStep(this, 'CreateModel', {

@@ -1,0 +1,67 @@
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { JobS3Location, MlDataStore, MlflowTrackingServer, MlflowTrackingServerSize, SageMakerTrainingStack } from '../../lib';
+import { definitionOf, ENV, nagFindings, testApp, testStack } from '../util';
+
+describe('MlflowTrackingServer', () => {
+  test('defines a server with its artifact store and a role limited to it', () => {
+    const stack = testStack();
+    const store = new MlDataStore(stack, 'Store');
+    const server = new MlflowTrackingServer(stack, 'Tracking', {
+      trackingServerName: 'team-tracking',
+      artifactStore: JobS3Location.inBucket(store.artifactsBucket, 'mlflow'),
+      size: MlflowTrackingServerSize.MEDIUM,
+      mlflowVersion: '2.16.2',
+      weeklyMaintenanceWindowStart: 'Tue:03:30',
+    });
+    const t = Template.fromStack(stack);
+    t.hasResourceProperties('AWS::SageMaker::MlflowTrackingServer', {
+      TrackingServerName: 'team-tracking',
+      TrackingServerSize: 'Medium',
+      MlflowVersion: '2.16.2',
+      WeeklyMaintenanceWindowStart: 'Tue:03:30',
+      ArtifactStoreUri: { 'Fn::Join': ['', ['s3://', { Ref: Match.stringLikeRegexp('^StoreArtifactsBucket') }, '/mlflow/']] },
+      RoleArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^TrackingRole'), 'Arn'] },
+    });
+    expect(JSON.stringify(t.findResources('AWS::IAM::Policy'))).toContain('/mlflow/*');
+    expect(stack.resolve(server.trackingServerArn)).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^Tracking/), 'TrackingServerArn'] });
+    expect(nagFindings(stack)).toEqual([]);
+  });
+
+  test('grants tracking on the server and its artifact store', () => {
+    const stack = testStack();
+    const store = new MlDataStore(stack, 'Store');
+    const server = new MlflowTrackingServer(stack, 'Tracking', { artifactStore: JobS3Location.inBucket(store.artifactsBucket, 'mlflow') });
+    const role = new iam.Role(stack, 'Job', { assumedBy: new iam.ServicePrincipal('sagemaker.amazonaws.com') });
+    server.grantTracking(role);
+    const json = JSON.stringify(Object.entries(Template.fromStack(stack).findResources('AWS::IAM::Policy')).filter(([id]) => id.startsWith('Job')).map(([, p]) => p));
+    expect(json).toContain('sagemaker-mlflow:LogMetric');
+    expect(json).toContain('"TrackingServerArn"');
+    expect(json).toContain('"Action":["s3:AbortMultipartUpload","s3:GetObject","s3:PutObject"]');
+    expect(json).not.toContain('sagemaker-mlflow:*');
+  });
+
+  test.each([
+    [{ trackingServerName: 'bad_name' }, /trackingServerName must be letters, digits and single hyphens, got 'bad_name'/],
+    [{ mlflowVersion: 'latest' }, /mlflowVersion must be a version such as '2.16.2', got 'latest'/],
+    [{ weeklyMaintenanceWindowStart: 'Tuesday 3am' }, /weeklyMaintenanceWindowStart must be a day and time such as 'Tue:03:30', got 'Tuesday 3am'/],
+  ])('rejects %p', (override, error) => {
+    const stack = testStack();
+    const store = new MlDataStore(stack, 'Store');
+    expect(() => new MlflowTrackingServer(stack, 'Tracking', { artifactStore: JobS3Location.inBucket(store.artifactsBucket, 'mlflow'), ...override })).toThrow(error);
+  });
+});
+
+describe('the reference training stack tracks experiments', () => {
+  test('every job carries the tracking server and the experiment name', () => {
+    const stack = new SageMakerTrainingStack(testApp(), 'Training', { env: ENV });
+    const d = definitionOf(stack);
+    for (const id of ['Preprocess', 'Train', 'Evaluate']) {
+      expect({ id, env: d.States[id].Parameters.Environment }).toEqual({
+        id,
+        env: expect.objectContaining({ MLFLOW_TRACKING_URI: expect.stringMatching(/^\$\{Tracking[0-9A-F]+\.TrackingServerArn\}$/), MLFLOW_EXPERIMENT_NAME: 'glm-claims' }),
+      });
+    }
+    Template.fromStack(stack).hasOutput('TrackingServerArn', {});
+  });
+});
