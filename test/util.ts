@@ -1,7 +1,7 @@
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
-import { AwsSolutionsChecks } from 'cdk-nag';
+import { AwsSolutionsChecks, HIPAASecurityChecks, NIST80053R5Checks, PCIDSS321Checks } from 'cdk-nag';
 import { IConstruct } from 'constructs';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -46,15 +46,24 @@ export function renderState(stack: Stack, state: sfn.IChainable & IConstruct): a
   return definition.States[state.node.id];
 }
 
-/** The AwsSolutions findings left after the library's acknowledgements. */
+/**
+ * The findings of every cdk-nag pack the library answers for (AwsSolutions, HIPAA Security,
+ * NIST 800-53 rev 5, PCI DSS 3.2.1) left after the library's acknowledgements.
+ */
 export function nagFindings(stack: Stack): string[] {
   stack.node.root instanceof App && (stack.node.root as App).synth();
-  const report = new AwsSolutionsChecks().validateScope(stack);
-  return report.violations.flatMap((v: any) => v.violatingResources.map((r: any) => `${v.ruleName} ${r.constructPath}`));
+  return [new AwsSolutionsChecks(), new HIPAASecurityChecks(), new NIST80053R5Checks(), new PCIDSS321Checks()].flatMap(pack =>
+    pack.validateScope(stack).violations.flatMap((v: any) => v.violatingResources.map((r: any) => `${v.ruleName} ${r.constructPath}`)));
 }
 
 /** The template with asset hashes (which change with any file in an asset) replaced. */
 export function snapshotOf(stack: Stack): any {
   const json = JSON.stringify(Template.fromStack(stack).toJSON());
   return JSON.parse(json.replace(/[a-f0-9]{64}/g, '[ASSET HASH]'));
+}
+
+/** Every IAM policy of a stack, inline or customer managed (the library's roles use managed ones). */
+export function iamPolicies(stack: Stack): Record<string, any> {
+  const t = Template.fromStack(stack);
+  return { ...t.findResources('AWS::IAM::Policy'), ...t.findResources('AWS::IAM::ManagedPolicy') };
 }

@@ -14,7 +14,7 @@ import { ISageMakerModel } from './sagemaker-model';
 import { acknowledge } from '../private/nag';
 import { variantScalableTarget } from '../private/scaling';
 import { fail, validateInteger, validateNumber } from '../private/validate';
-import { generatedEndpointName, renderVariant, validateVariant, volumeKeyFor } from '../private/variants';
+import { acknowledgeNoKeyForInstanceStorage, generatedEndpointName, renderVariant, validateVariant, volumeKeyFor } from '../private/variants';
 import { JobS3Location, S3AccessMode } from '../storage/job-s3-location';
 
 /**
@@ -235,6 +235,7 @@ export class AsyncEndpoint extends InferenceEndpointBase {
         },
       },
     });
+    acknowledgeNoKeyForInstanceStorage(config, [instanceType], volumeKey);
     this.endpointConfigName = config.attrEndpointConfigName;
     const endpoint = new sagemaker.CfnEndpoint(this, 'Resource', { endpointName: this.endpointName, endpointConfigName: config.attrEndpointConfigName });
 

@@ -4,6 +4,7 @@ import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import { Construct } from 'constructs';
 import { InferenceEndpointBase, endpointArnOf } from './inference-endpoint';
 import { ISageMakerModel } from './sagemaker-model';
+import { acknowledgeInCompliancePacks } from '../private/nag';
 import { fail, validateInteger } from '../private/validate';
 import { generatedEndpointName } from '../private/variants';
 
@@ -79,6 +80,8 @@ export class ServerlessEndpoint extends InferenceEndpointBase {
         serverlessConfig: { memorySizeInMb: memory, maxConcurrency, provisionedConcurrency: props.provisionedConcurrency },
       }],
     });
+    acknowledgeInCompliancePacks(config, 'SageMakerEndpointConfigurationKMSKeyConfigured',
+      'A serverless variant has no ML storage volume for an endpoint configuration key to encrypt; SageMaker manages its compute and storage.');
     this.endpointConfigName = config.attrEndpointConfigName;
     new sagemaker.CfnEndpoint(this, 'Resource', { endpointName: this.endpointName, endpointConfigName: config.attrEndpointConfigName });
   }

@@ -33,7 +33,7 @@ interface Registration {
  * Acknowledges, on every IAM policy of a stack, the AwsSolutions-IAM5 finding of each
  * wildcard resource that this library generated and registered with a reason. Each
  * acknowledgement names one finding (`AwsSolutions-IAM5[Resource::<arn>]`) on one
- * CfnPolicy, including the policies of state machines users define around the library's
+ * CfnPolicy or CfnManagedPolicy, including the policies of state machines users define around the library's
  * steps. It runs as a construct validation: after cross-stack references are resolved
  * (so the names match what cdk-nag sees) and before the policy validation plugins.
  */
@@ -45,12 +45,12 @@ class WildcardResourceAcknowledgements implements IValidation {
 
   public validate(): string[] {
     for (const node of this.stack.node.findAll()) {
-      if (node instanceof iam.CfnPolicy && Stack.of(node) === this.stack) this.acknowledgeOn(node);
+      if ((node instanceof iam.CfnPolicy || node instanceof iam.CfnManagedPolicy) && Stack.of(node) === this.stack) this.acknowledgeOn(node);
     }
     return [];
   }
 
-  private acknowledgeOn(policy: iam.CfnPolicy): void {
+  private acknowledgeOn(policy: iam.CfnPolicy | iam.CfnManagedPolicy): void {
     const document = this.stack.resolve(policy.policyDocument);
     const present = new Set<string>();
     for (const statement of document?.Statement ?? []) {
@@ -103,4 +103,15 @@ export function grantWithWildcardResources(scope: IConstruct, grantee: iam.IGran
 export function acknowledge(scope: IConstruct, id: string, reason: string): void {
   if (Token.isUnresolved(id)) throw new Error('acknowledgement ids must be literal');
   Validations.of(scope).acknowledge({ id, reason });
+}
+
+/** The compliance packs whose rules the library's acknowledgements cover alongside AwsSolutions. */
+const COMPLIANCE_PACKS = ['HIPAA.Security', 'NIST.800.53.R5', 'PCI.DSS.321'];
+
+/**
+ * Acknowledges one rule of the compliance packs (HIPAA Security, NIST 800-53 rev 5,
+ * PCI DSS 3.2.1) on one construct: each pack names the same check `<pack>-<rule>`.
+ */
+export function acknowledgeInCompliancePacks(scope: IConstruct, rule: string, reason: string, packs: string[] = COMPLIANCE_PACKS): void {
+  for (const pack of packs) acknowledge(scope, `${pack}-${rule}`, reason);
 }

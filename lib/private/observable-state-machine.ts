@@ -6,6 +6,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
+import { ManagedPolicyRole } from './managed-policy-role';
 import { acknowledge } from './nag';
 import { validateDuration } from './validate';
 
@@ -103,7 +104,10 @@ export class ObservableStateMachine {
     const props = this.props;
     const stateMachine = new sfn.StateMachine(this.scope, 'StateMachine', {
       stateMachineName: props.stateMachineName,
-      role: props.role,
+      role: props.role ?? new ManagedPolicyRole(this.scope, 'StateMachineRole', {
+        assumedBy: new iam.ServicePrincipal('states.amazonaws.com'),
+        description: `Runs: ${props.description}`,
+      }),
       stateMachineType: sfn.StateMachineType.STANDARD,
       definitionBody: sfn.DefinitionBody.fromChainable(definition),
       timeout: props.timeout ?? Duration.days(7),
@@ -111,7 +115,8 @@ export class ObservableStateMachine {
       logs: { destination: this.logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
       comment: `${props.description} (cdk-sagemaker-ml)`,
     });
-    const policy = stateMachine.role.node.tryFindChild('DefaultPolicy')?.node.defaultChild;
+    const role = stateMachine.role.node;
+    const policy = (role.tryFindChild('GrantsPolicy') ?? role.tryFindChild('DefaultPolicy'))?.node.defaultChild;
     if (policy) {
       acknowledge(policy, 'AwsSolutions-IAM5[Resource::*]',
         'X-Ray (xray:PutTraceSegments, PutTelemetryRecords, GetSamplingRules, GetSamplingTargets) and CloudWatch Logs delivery (logs:CreateLogDelivery, …) support no resource-level permissions; Step Functions needs them for tracing and logging.');

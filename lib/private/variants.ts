@@ -1,8 +1,9 @@
 import { Duration, Names, SizeRoundingBehavior, Token } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
-import { Construct } from 'constructs';
+import { Construct, IConstruct } from 'constructs';
 import { hasOnlyInstanceStorage, isBurstable } from './instance-types';
+import { acknowledgeInCompliancePacks } from './nag';
 import { fail, validateDuration, validateInstanceType, validateInteger, validateLength, validateNumber, validatePattern } from './validate';
 import type { ProductionVariantProps } from '../hosting/realtime-endpoint';
 
@@ -59,7 +60,18 @@ export function generatedEndpointName(scope: Construct, name?: string): string {
   return Names.uniqueResourceName(scope, { maxLength: 63, separator: '-' }).replace(/-+/g, '-').replace(/^-|-$/g, '');
 }
 
-/** @internal The key for instance storage, or none where the instance types refuse one. */
+/**
+ * Acknowledges the missing configuration key where the instance types refuse one.
+ */
+export function acknowledgeNoKeyForInstanceStorage(config: IConstruct, instanceTypes: string[], key?: kms.IKey): void {
+  const refusing = instanceTypes.filter(t => !Token.isUnresolved(t) && hasOnlyInstanceStorage(t));
+  if (!key && refusing.length) {
+    acknowledgeInCompliancePacks(config, 'SageMakerEndpointConfigurationKMSKeyConfigured',
+      `SageMaker rejects a volume key for instance types whose only storage is local NVMe (${refusing.join(', ')}); their instance store is encrypted by the hardware.`);
+  }
+}
+
+/** The key for instance storage, or none where the instance types refuse one. */
 export function volumeKeyFor(scope: Construct, instanceTypes: string[], given?: kms.IKey): kms.IKey | undefined {
   const refusing = instanceTypes.filter(t => !Token.isUnresolved(t) && hasOnlyInstanceStorage(t));
   if (given && refusing.length) {

@@ -1,6 +1,7 @@
 import { ArnFormat, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
+import { ManagedPolicyRole } from '../private/managed-policy-role';
 import { acknowledge, registerWildcardResource } from '../private/nag';
 
 /**
@@ -44,14 +45,14 @@ export class SageMakerExecutionRole extends Construct implements iam.IGrantable 
   /** The principal that grants go to. */
   public readonly grantPrincipal: iam.IPrincipal;
   /** The policy with the permissions every SageMaker container needs. */
-  public readonly runtimePolicy: iam.Policy;
+  public readonly runtimePolicy: iam.ManagedPolicy;
   private vpcAccessGranted = false;
 
   constructor(scope: Construct, id: string, props: SageMakerExecutionRoleProps = {}) {
     super(scope, id);
     const stack = Stack.of(this);
 
-    const role = new iam.Role(this, 'Resource', {
+    const role = new ManagedPolicyRole(this, 'Resource', {
       roleName: props.roleName,
       description: props.description ?? 'SageMaker execution role defined by cdk-sagemaker-ml',
       // Confused-deputy protection: only SageMaker acting for this account may assume it.
@@ -63,7 +64,7 @@ export class SageMakerExecutionRole extends Construct implements iam.IGrantable 
     this.grantPrincipal = role;
 
     const logGroups = stack.formatArn({ service: 'logs', resource: 'log-group', resourceName: '/aws/sagemaker/*', arnFormat: ArnFormat.COLON_RESOURCE_NAME });
-    this.runtimePolicy = new iam.Policy(this, 'RuntimePolicy', {
+    this.runtimePolicy = new iam.ManagedPolicy(this, 'RuntimePolicy', {
       roles: [role],
       statements: [
         new iam.PolicyStatement({
@@ -99,7 +100,7 @@ export class SageMakerExecutionRole extends Construct implements iam.IGrantable 
   public grantVpcAccess(): void {
     if (this.vpcAccessGranted) return;
     this.vpcAccessGranted = true;
-    const policy = new iam.Policy(this, 'VpcAccessPolicy', {
+    const policy = new iam.ManagedPolicy(this, 'VpcAccessPolicy', {
       roles: [this.role],
       statements: [
         new iam.PolicyStatement({

@@ -15,6 +15,7 @@ import { SageMakerModel } from '../hosting/sagemaker-model';
 import { ServerlessEndpoint } from '../hosting/serverless-endpoint';
 import { SageMakerImage } from '../image/sagemaker-image';
 import { TransformJobStep } from '../jobs/transform-job-step';
+import { ManagedPolicyRole } from '../private/managed-policy-role';
 import { ObservableStateMachine } from '../private/observable-state-machine';
 import { JobS3Location } from '../storage/job-s3-location';
 import { IMlDataStore, MlDataStore } from '../storage/ml-data-store';
@@ -210,7 +211,9 @@ export class SageMakerBatchTransformStack extends Stack {
       new events.Rule(this, 'Schedule', {
         description: 'Transforms the batch input prefix on a schedule',
         schedule: props.schedule,
-        targets: [new targets.SfnStateMachine(this.stateMachine)],
+        targets: [new targets.SfnStateMachine(this.stateMachine, {
+          role: new ManagedPolicyRole(this, 'ScheduleRole', { assumedBy: new iam.ServicePrincipal('events.amazonaws.com'), description: 'Starts the batch transform on its schedule' }),
+        })],
       });
     }
     new CfnOutput(this, 'StateMachineArn', { value: this.stateMachine.stateMachineArn, description: 'Start an execution to transform the input prefix' });

@@ -2,7 +2,7 @@ import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { acknowledge } from '../private/nag';
+import { acknowledge, acknowledgeInCompliancePacks } from '../private/nag';
 import { validateDuration } from '../private/validate';
 
 /**
@@ -138,7 +138,15 @@ export class MlDataStore extends Construct implements IMlDataStore {
         ...(props.noncurrentVersionExpiration ? [{ noncurrentVersionExpiration: props.noncurrentVersionExpiration }] : []),
       ],
     });
-    this.dataBucket = bucket('DataBucket', 'data/');
-    this.artifactsBucket = bucket('ArtifactsBucket', 'artifacts/');
+    acknowledgeInCompliancePacks(accessLogs.node.defaultChild!, 'S3DefaultEncryptionKMS',
+      'S3 server access logging delivers only to buckets encrypted with SSE-S3; SSE-KMS targets are not supported.');
+    const data = bucket('DataBucket', 'data/');
+    const artifacts = bucket('ArtifactsBucket', 'artifacts/');
+    for (const b of [data, artifacts, accessLogs]) {
+      acknowledgeInCompliancePacks(b.node.defaultChild!, 'S3BucketReplicationEnabled',
+        'Replication needs a destination bucket in another Region, which this single-Region construct cannot define; versioning and RETAIN protect the objects here, and MlDataStore.fromBuckets takes buckets you replicate.');
+    }
+    this.dataBucket = data;
+    this.artifactsBucket = artifacts;
   }
 }

@@ -2,6 +2,7 @@ import { IResource, Names, Resource, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import { Construct } from 'constructs';
+import { ManagedPolicyRole } from '../private/managed-policy-role';
 import { fail, validateLength, validatePattern } from '../private/validate';
 import { JobS3Location, S3AccessMode } from '../storage/job-s3-location';
 
@@ -121,7 +122,7 @@ export class MlflowTrackingServer extends Resource implements IMlflowTrackingSer
     validatePattern('weeklyMaintenanceWindowStart', props.weeklyMaintenanceWindowStart, /^(Mon|Tue|Wed|Thu|Fri|Sat|Sun):([01]\d|2[0-3]):[0-5]\d$/, "a day and time such as 'Tue:03:30'");
     this.artifactStore = props.artifactStore;
 
-    this.role = new iam.Role(this, 'Role', {
+    this.role = new ManagedPolicyRole(this, 'Role', {
       description: 'Lets the SageMaker MLflow tracking server use its artifact store',
       assumedBy: new iam.ServicePrincipal('sagemaker.amazonaws.com').withConditions({ StringEquals: { 'aws:SourceAccount': Stack.of(this).account } }),
     });

@@ -8,7 +8,7 @@ import {
   AsyncEndpoint, AsyncEndpointProps, InferenceEndpoint, JobS3Location, MlDataStore, ModelData, ProductionVariantProps, RealtimeEndpoint,
   RealtimeEndpointProps, SageMakerImage, SageMakerModel, ServerlessEndpoint, ServerlessEndpointProps, TrafficRouting,
 } from '../../lib';
-import { nagFindings, testStack } from '../util';
+import { iamPolicies, nagFindings, testStack } from '../util';
 
 const IMAGE_DIR = path.join(__dirname, '..', '..', 'containers', 'glm');
 const SAMPLE_MODEL = path.join(IMAGE_DIR, 'sample', 'model.tar.gz');
@@ -21,7 +21,7 @@ function setup(): { stack: Stack; store: MlDataStore; model: SageMakerModel } {
 }
 
 function policyStatements(stack: Stack, rolePrefix: string): any[] {
-  return Object.values<any>(Template.fromStack(stack).findResources('AWS::IAM::Policy'))
+  return Object.values<any>(iamPolicies(stack))
     .filter(p => JSON.stringify(p.Properties.Roles).includes(rolePrefix))
     .flatMap(p => p.Properties.PolicyDocument.Statement);
 }
@@ -34,7 +34,7 @@ describe('SageMakerModel', () => {
     expect(model.Properties.ExecutionRoleArn).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^ModelRole/), 'Arn'] });
     // The asset keeps the archive's last extension; SageMaker reads it as a gzipped tar whatever its name.
     expect(model.Properties.PrimaryContainer.ModelDataUrl).toMatch(/^s3:\/\/cdk-hnb659fds-assets-123456789012-us-east-1\/[a-f0-9]{64}\.gz$/);
-    expect(model.DependsOn).toEqual(expect.arrayContaining([expect.stringMatching(/^ModelRoleRuntimePolicy/), expect.stringMatching(/^ModelRoleDefaultPolicy/)]));
+    expect(model.DependsOn).toEqual(expect.arrayContaining([expect.stringMatching(/^ModelRoleRuntimePolicy/), expect.stringMatching(/^ModelRoleGrantsPolicy/)]));
     expect(id).toMatch(/^Model/);
     expect(policyStatements(stack, 'ModelRole')).toContainEqual(expect.objectContaining({ Action: 's3:GetObject', Resource: expect.not.stringContaining('*') }));
   });
@@ -273,7 +273,8 @@ describe('AsyncEndpoint', () => {
     t.resourcePropertiesCountIs('AWS::SNS::Topic', { KmsMasterKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^EndpointNotificationKey'), 'Arn'] } }, 2);
     expect(policyStatements(stack, 'ModelRole')).toContainEqual(expect.objectContaining({ Action: 'sns:Publish' }));
     expect(policyStatements(stack, 'Caller')[0].Action).toEqual(['sagemaker:InvokeEndpoint', 'sagemaker:InvokeEndpointAsync']);
-    expect(nagFindings(stack)).toEqual([]);
+    // Only the test's own caller role (an inline policy) is left to its author.
+    expect(nagFindings(stack).sort()).toEqual(['HIPAA.Security', 'NIST.800.53.R5', 'PCI.DSS.321'].map(p => `${p}-IAMNoInlinePolicy Test/Caller/DefaultPolicy/Resource`));
   });
 
   test('scales to zero on the backlog and back from zero when requests wait', () => {

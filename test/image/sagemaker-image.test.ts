@@ -5,7 +5,7 @@ import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as ecrAssets from 'aws-cdk-lib/aws-ecr-assets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { DeepLearningContainerUse, DeepLearningFramework, Processor, SageMakerImage } from '../../lib';
-import { testApp, testStack } from '../util';
+import { iamPolicies, testApp, testStack } from '../util';
 
 const IMAGE_DIR = path.join(__dirname, '..', '..', 'containers', 'glm');
 const pytorchGpu = {
@@ -22,7 +22,7 @@ function roleIn(stack: Stack): iam.Role {
 }
 
 function policyActions(stack: Stack): any[] {
-  const policies = Template.fromStack(stack).findResources('AWS::IAM::Policy');
+  const policies = iamPolicies(stack);
   return Object.values<any>(policies).flatMap(p => p.Properties.PolicyDocument.Statement);
 }
 

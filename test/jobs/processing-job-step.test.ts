@@ -6,7 +6,7 @@ import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import {
   CreateModelStep, JobS3Location, MlDataStore, ProcessingJobStep, ProcessingJobStepProps, ProcessingUploadMode, SageMakerImage,
 } from '../../lib';
-import { renderState, testStack } from '../util';
+import { iamPolicies, renderState, testStack } from '../util';
 
 const IMAGE_DIR = path.join(__dirname, '..', '..', 'containers', 'glm');
 
@@ -141,7 +141,7 @@ describe('CreateModelStep', () => {
       'PrimaryContainer': { 'Image': expect.stringContaining('container-assets'), 'ModelDataUrl.$': '$.results.train.ModelArtifacts.S3ModelArtifacts', 'Environment': { MODEL_SERVER_WORKERS: '2' } },
     });
     expect(state.ResultSelector).toEqual({ 'ModelArn.$': '$.ModelArn', 'ModelName.$': "States.ArrayGetItem(States.StringSplit($.ModelArn, '/'), 1)" });
-    const json = JSON.stringify(Template.fromStack(stack).findResources('AWS::IAM::Policy'));
+    const json = JSON.stringify(iamPolicies(stack));
     expect(json).toContain('"Action":"sagemaker:CreateModel","Effect":"Allow","Resource":"arn:aws:sagemaker:us-east-1:123456789012:model/model-*"');
     expect(json).not.toContain('sagemaker:ListTags');
   });

@@ -1,10 +1,9 @@
 import * as path from 'path';
 import { Duration, Size, Stack } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { JobS3Location, MlDataStore, ModelData, SageMakerImage, SageMakerModel, TransformJobStep, TransformJobStepProps } from '../../lib';
-import { renderState, testStack } from '../util';
+import { iamPolicies, renderState, testStack } from '../util';
 
 const IMAGE_DIR = path.join(__dirname, '..', '..', 'containers', 'glm');
 
@@ -71,7 +70,7 @@ describe('TransformJobStep', () => {
     const { stack, base } = setup();
     const state = renderState(stack, new TransformJobStep(stack, 'Transform', { ...base, modelNamePath: '$.results.model.ModelName' }));
     expect(state.Parameters['ModelName.$']).toBe('$.results.model.ModelName');
-    const json = JSON.stringify(Template.fromStack(stack).findResources('AWS::IAM::Policy'));
+    const json = JSON.stringify(iamPolicies(stack));
     expect(json).toContain('/batch/input/*');
     expect(json).toContain('/batch/output/*');
     expect(json).toContain('"Action":["sagemaker:CreateTransformJob","sagemaker:DescribeTransformJob","sagemaker:StopTransformJob"]');

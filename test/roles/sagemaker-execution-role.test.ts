@@ -24,7 +24,7 @@ describe('SageMakerExecutionRole', () => {
   test('grants logs under /aws/sagemaker/*, metrics in SageMaker namespaces, ECR auth', () => {
     const stack = testStack();
     new SageMakerExecutionRole(stack, 'Role');
-    Template.fromStack(stack).hasResourceProperties('AWS::IAM::Policy', {
+    Template.fromStack(stack).hasResourceProperties('AWS::IAM::ManagedPolicy', {
       PolicyDocument: {
         Statement: [
           {
@@ -52,8 +52,8 @@ describe('SageMakerExecutionRole', () => {
     const role = new SageMakerExecutionRole(stack, 'Role', { vpcAccess: true });
     role.grantVpcAccess();
     const t = Template.fromStack(stack);
-    t.resourceCountIs('AWS::IAM::Policy', 2);
-    t.hasResourceProperties('AWS::IAM::Policy', {
+    t.resourceCountIs('AWS::IAM::ManagedPolicy', 2);
+    t.hasResourceProperties('AWS::IAM::ManagedPolicy', {
       PolicyDocument: {
         Statement: [{
           Sid: 'ManageJobNetworkInterfaces',

@@ -1,6 +1,6 @@
 import { Template } from 'aws-cdk-lib/assertions';
 import { SageMakerTrainingStack } from '../../lib';
-import { definitionOf, ENV, nagFindings, snapshotOf, testApp } from '../util';
+import { ENV, definitionOf, iamPolicies, nagFindings, snapshotOf, testApp } from '../util';
 
 // One synthesis shared by the read-only assertions below: synthesis is what tests wait on.
 const app = testApp();
@@ -97,7 +97,7 @@ describe('SageMakerTrainingStack', () => {
   test('uses no AmazonSageMakerFullAccess and conditions every iam:PassRole', () => {
     const json = JSON.stringify(template.toJSON());
     expect(json).not.toMatch(/AmazonSageMakerFullAccess/);
-    const policies = template.findResources('AWS::IAM::Policy');
+    const policies = iamPolicies(stack);
     for (const policy of Object.values<any>(policies)) {
       for (const statement of policy.Properties.PolicyDocument.Statement) {
         if ([statement.Action].flat().includes('iam:PassRole')) {

@@ -2,12 +2,11 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { Stack } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
 import { JobConfigFile, JobS3Location, MlDataStore, S3AccessMode } from '../../lib';
-import { testStack } from '../util';
+import { iamPolicies, testStack } from '../util';
 
 const SAMPLE = path.join(__dirname, '..', '..', 'containers', 'glm', 'sample');
 
@@ -19,7 +18,7 @@ function setup(): { stack: Stack; store: MlDataStore; role: iam.Role } {
 }
 
 function statements(stack: Stack): any[] {
-  const policies = Template.fromStack(stack).findResources('AWS::IAM::Policy');
+  const policies = iamPolicies(stack);
   return Object.values<any>(policies).flatMap(p => p.Properties.PolicyDocument.Statement);
 }
 
