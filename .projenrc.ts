@@ -41,6 +41,11 @@ const project = new awscdk.AwsCdkConstructLibrary({
     'cdk-nag@3.0.2',
     `aws-cdk@${CDK_CLI_VERSION}`,
     'ts-node@10.9.2',
+    // Deploy-readiness checks without an AWS account (test/compliance):
+    'asl-validator@4.0.0',
+    '@cdklabs/cdk-validator-cfnguard@0.0.62',
+    '@aws-sdk/client-sagemaker@3.1142.0',
+    'fast-check@4.10.2',
   ],
 
   // No hosted CI or release pipeline: `.ci/run` is the gate.

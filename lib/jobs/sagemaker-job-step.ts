@@ -225,7 +225,11 @@ export abstract class SageMakerJobStep extends sfn.TaskStateBase implements iam.
     props.volumeEncryptionKey?.grantEncryptDecrypt(this.role);
     if (props.volumeEncryptionKey) {
       // SageMaker attaches the encrypted volumes through a KMS grant made in the role's name.
-      props.volumeEncryptionKey.grant(this.role, 'kms:CreateGrant');
+      this.role.addToPrincipalPolicy(new iam.PolicyStatement({
+        actions: ['kms:CreateGrant'],
+        resources: [props.volumeEncryptionKey.keyArn],
+        conditions: { Bool: { 'kms:GrantIsForAWSResource': 'true' } },
+      }));
     }
 
     let securityGroups: ec2.ISecurityGroup[] = [];

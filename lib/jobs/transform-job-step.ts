@@ -204,7 +204,14 @@ export class TransformJobStep extends sfn.TaskStateBase {
     this.inputUri = input;
     this.outputUri = { ...output, key: props.outputEncryptionKey ?? output.encryptionKey };
     props.outputEncryptionKey?.grant(props.model, 'kms:GenerateDataKey', 'kms:Decrypt');
-    if (props.volumeEncryptionKey) props.volumeEncryptionKey.grant(props.model, 'kms:Encrypt', 'kms:Decrypt', 'kms:GenerateDataKey', 'kms:CreateGrant');
+    if (props.volumeEncryptionKey) {
+      props.volumeEncryptionKey.grant(props.model, 'kms:Encrypt', 'kms:Decrypt', 'kms:GenerateDataKey');
+      props.model.grantPrincipal.addToPrincipalPolicy(new iam.PolicyStatement({
+        actions: ['kms:CreateGrant'],
+        resources: [props.volumeEncryptionKey.keyArn],
+        conditions: { Bool: { 'kms:GrantIsForAWSResource': 'true' } },
+      }));
+    }
 
     this.taskPolicies = syncJobPolicies(this, {
       actionNoun: 'TransformJob',

@@ -143,6 +143,9 @@ export class MlDataStore extends Construct implements IMlDataStore {
     const data = bucket('DataBucket', 'data/');
     const artifacts = bucket('ArtifactsBucket', 'artifacts/');
     for (const b of [data, artifacts, accessLogs]) {
+      // Object events to EventBridge (e.g. start a workflow when data lands), set on the L1:
+      // the L2's eventBridgeEnabled adds a Lambda-backed custom resource.
+      (b.node.defaultChild as s3.CfnBucket).notificationConfiguration = { eventBridgeConfiguration: { eventBridgeEnabled: true } };
       acknowledgeInCompliancePacks(b.node.defaultChild!, 'S3BucketReplicationEnabled',
         'Replication needs a destination bucket in another Region, which this single-Region construct cannot define; versioning and RETAIN protect the objects here, and MlDataStore.fromBuckets takes buckets you replicate.');
     }

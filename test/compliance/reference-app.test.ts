@@ -1,0 +1,109 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { CfnGuardValidator } from '@cdklabs/cdk-validator-cfnguard';
+import { App, Stack } from 'aws-cdk-lib';
+// eslint-disable-next-line import/no-extraneous-dependencies
+import { sagemakerContractViolations, sagemakerTaskCount } from './sagemaker-contract';
+import {
+  SageMakerAsyncStack, SageMakerBatchTransformStack, SageMakerRealtimeStack, SageMakerServerlessStack, SageMakerTrainingStack,
+} from '../../lib';
+import { definitionOf, ENV } from '../util';
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const aslValidator = require('asl-validator');
+
+/**
+ * What a deployment would check, checked without one: every state machine is valid Amazon
+ * States Language, every SageMaker request matches SageMaker's API model, and every template
+ * passes the AWS Control Tower proactive controls (cfn-guard).
+ */
+
+/**
+ * Control Tower rules that do not apply here, each with why. cfn-guard has no per-resource
+ * acknowledgement (acknowledging a finding hides every finding of the rule), so a rule that
+ * does not apply to one resource is disabled for the run, with its reason.
+ */
+export const DISABLED_GUARD_RULES: Record<string, string> = {
+  // keys: the rule files the validator takes in disabledRules; comments: the rule names it reports
+  // s3_bucket_object_lock_enabled_check
+  'ct-s3-pr-9': 'Object Lock (WORM) would forbid deleting training data on request (e.g. erasure) and overwriting artifacts; versioning and RETAIN protect the buckets instead.',
+  // s3_bucket_default_encryption_kms_check
+  'ct-s3-pr-10': 'The access-log bucket must use SSE-S3: S3 server access logging does not deliver to SSE-KMS buckets. The data and artifacts buckets use KMS.',
+  // s3_bucket_logging_enabled_check
+  'ct-s3-pr-2': 'The access-log bucket is the log target; logging it would log its own deliveries. The data and artifacts buckets log to it.',
+  // sqs_dlq_check
+  'ct-sqs-pr-1': 'A dead-letter queue has no dead-letter queue of its own; the notification queue has one.',
+  // cloudwatch_alarm_action_check
+  'ct-cloudwatch-pr-1': "The endpoint rollback alarms are read by SageMaker's deployment guardrail (AutoRollbackConfiguration) and need no action; the scale-from-zero alarm has one.",
+  // kms_create_grant_aws_service_check
+  'ct-kms-pr-3': "The keys keep the CDK's default policy, which delegates to IAM (the account root may use the key); the CreateGrant the library grants to execution roles is in IAM and limited to AWS resources.",
+};
+
+const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk-out-'));
+const app = new App({ context: JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'cdk.json'), 'utf8')).context, outdir });
+const training = new SageMakerTrainingStack(app, 'SageMakerMlTraining', { env: ENV });
+const hosting = { env: ENV, dataStore: training.dataStore };
+const stacks: Stack[] = [
+  training,
+  new SageMakerRealtimeStack(app, 'SageMakerMlRealtime', hosting),
+  new SageMakerServerlessStack(app, 'SageMakerMlServerless', hosting),
+  new SageMakerAsyncStack(app, 'SageMakerMlAsync', hosting),
+  new SageMakerBatchTransformStack(app, 'SageMakerMlBatch', hosting),
+];
+const assembly = app.synth();
+const withMachines = stacks.filter(s => s.node.findAll().some(c => c.node.id === 'StateMachine'));
+
+describe.each(withMachines.map(s => [s.stackName, s] as const))('%s state machine', (_name, stack) => {
+  const definition = definitionOf(stack);
+
+  test('is valid Amazon States Language (asl-validator)', () => {
+    // CloudFormation substitutes the pseudo parameters before Step Functions sees the definition.
+    const deployed = JSON.parse(JSON.stringify(definition)
+      .replace(/\$\{AWS::Partition\}/g, 'aws').replace(/\$\{AWS::Region\}/g, ENV.region).replace(/\$\{AWS::AccountId\}/g, ENV.account));
+    const { isValid, errorsText } = aslValidator(deployed);
+    expect(isValid ? '' : errorsText('\n')).toBe('');
+  });
+
+  test("sends SageMaker requests that match SageMaker's API model", () => {
+    expect(sagemakerTaskCount(definition)).toBeGreaterThan(0);
+    expect(sagemakerContractViolations(definition)).toEqual([]);
+  });
+});
+
+describe('AWS Control Tower proactive controls (cfn-guard)', () => {
+  const validator = new CfnGuardValidator({ controlTowerRulesEnabled: true, disabledRules: Object.keys(DISABLED_GUARD_RULES) });
+
+  test.each(stacks.map(s => [s.stackName, s] as const))('%s passes', (_name, stack) => {
+    const templatePath = assembly.getStackArtifact(stack.artifactId).templateFullPath;
+    const report = validator.validate({ templatePaths: [templatePath] } as any);
+    const failures = report.violations.flatMap(v => v.violatingResources.map(r => `${v.ruleName} ${r.resourceLogicalId}`));
+    expect(failures).toEqual([]);
+  });
+});
+
+describe('the SageMaker contract check', () => {
+  const task = (parameters: any) => ({ States: { T: { Type: 'Task', Resource: 'arn:aws:states:::sagemaker:createTrainingJob.sync', Parameters: parameters, End: true } } });
+  const valid = {
+    'TrainingJobName.$': "States.Format('t-{}', States.UUID())",
+    'RoleArn': 'arn:aws:iam::123456789012:role/r',
+    'AlgorithmSpecification': { TrainingImage: 'image', TrainingInputMode: 'File' },
+    'OutputDataConfig': { S3OutputPath: 's3://b/models/' },
+    'ResourceConfig': { InstanceType: 'ml.m5.large', InstanceCount: 1, VolumeSizeInGB: 30 },
+    'StoppingCondition': { MaxRuntimeInSeconds: 3600 },
+  };
+
+  test('accepts a valid request, JSONPath members included', () => {
+    expect(sagemakerContractViolations(task(valid))).toEqual([]);
+  });
+
+  test.each([
+    ['an unknown member', { ...valid, TrainingJobname: 'x' }, /T: CreateTrainingJobRequest has no member 'TrainingJobname'/],
+    ['a missing required member', { ...valid, RoleArn: undefined }, /T: CreateTrainingJobRequest requires 'RoleArn'/],
+    ['a string for a number', { ...valid, ResourceConfig: { ...valid.ResourceConfig, InstanceCount: '1' } }, /T.ResourceConfig.InstanceCount: expected a number, got "1"/],
+    ['an EC2 instance type', { ...valid, ResourceConfig: { ...valid.ResourceConfig, InstanceType: 'm5.large' } }, /'m5.large' is not a ResourceConfig instance type SageMaker accepts/],
+    ['a list where an object belongs', { ...valid, OutputDataConfig: ['s3://b'] }, /T.OutputDataConfig: expected a OutputDataConfig object/],
+  ])('rejects %s', (_name, parameters, error) => {
+    const cleaned = JSON.parse(JSON.stringify(parameters));
+    expect(sagemakerContractViolations(task(cleaned)).join('\n')).toMatch(error);
+  });
+});
