@@ -84,6 +84,8 @@ project.addDevDeps('eslint-import-resolver-typescript@3.6.3');
 new awscdk.CdkConfig(project, {
   app: 'npx ts-node --transpile-only --prefer-ts-exts bin/app.ts',
   featureFlags: awscdk.CdkFeatureFlagsV2.ALL,
+  // Templates that fail CloudFormation's resource schemas fail synth rather than deploy.
+  context: { '@aws-cdk/core:validateAgainstDefaultRules': true },
   watchIncludes: ['bin/**/*.ts', 'lib/**/*.ts'],
 });
 

@@ -13,7 +13,7 @@ import { InferenceEndpointBase, endpointArnOf } from './inference-endpoint';
 import { ISageMakerModel } from './sagemaker-model';
 import { acknowledge } from '../private/nag';
 import { variantScalableTarget } from '../private/scaling';
-import { fail, validateInteger, validateNumber } from '../private/validate';
+import { fail, requireModelRole, validateInteger, validateNumber } from '../private/validate';
 import { acknowledgeNoKeyForInstanceStorage, generatedEndpointName, renderVariant, validateVariant, volumeKeyFor } from '../private/variants';
 import { JobS3Location, S3AccessMode } from '../storage/job-s3-location';
 
@@ -186,6 +186,7 @@ export class AsyncEndpoint extends InferenceEndpointBase {
     const instanceType = props.instanceType ?? 'ml.m5.large';
     const volumeKey = volumeKeyFor(this, [instanceType], props.encryptionKey);
 
+    requireModelRole('model', props.model);
     // SageMaker writes responses and publishes notifications with the model's role.
     const output = props.outputLocation.bind(this, props.model, S3AccessMode.WRITE);
     const failure = props.failureLocation?.bind(this, props.model, S3AccessMode.WRITE);

@@ -8,7 +8,7 @@ import { InferenceEndpointBase, endpointArnOf } from './inference-endpoint';
 import { ISageMakerModel } from './sagemaker-model';
 import { acknowledgeInCompliancePacks } from '../private/nag';
 import { variantScalableTarget } from '../private/scaling';
-import { fail, validateCount, validateDuration, validateInteger, validateNumber, validateUnique } from '../private/validate';
+import { fail, requireModelRole, validateCount, validateDuration, validateInteger, validateNumber, validateUnique } from '../private/validate';
 import { acknowledgeNoKeyForInstanceStorage, generatedEndpointName, renderVariant, validateVariant, volumeKeyFor } from '../private/variants';
 import { JobS3Location, S3AccessMode } from '../storage/job-s3-location';
 
@@ -339,6 +339,7 @@ export class RealtimeEndpoint extends InferenceEndpointBase {
     ];
     if (modes.length === 0) fail('dataCapture must capture requests, responses or both; got captureRequest and captureResponse false');
     // SageMaker writes captures with the role of the variants' models.
+    variants.forEach((v, i) => requireModelRole(`variants[${i}].model`, v.model));
     let destination: { uri: string; isExpression: boolean; encryptionKey?: kms.IKey } | undefined;
     for (const v of variants) destination = capture.destination.bind(this, v.model, S3AccessMode.WRITE);
     if (destination!.isExpression) fail('dataCapture.destination must be a fixed location (JobS3Location.inBucket), not one computed at run time');

@@ -27,6 +27,20 @@ export interface ISageMakerModel extends IResource, iam.IGrantable {
 }
 
 /**
+ * Attributes of a model to import.
+ */
+export interface SageMakerModelAttributes {
+  /** The model's name. */
+  readonly modelName: string;
+  /**
+   * The model's execution role.
+   *
+   * @default - unknown: constructs that must grant the role access refuse the model
+   */
+  readonly role?: iam.IRole;
+}
+
+/**
  * Properties of a SageMakerModel.
  */
 export interface SageMakerModelProps {
@@ -93,13 +107,22 @@ export interface SageMakerModelProps {
  */
 export class SageMakerModel extends Resource implements ISageMakerModel, ec2.IConnectable {
   /**
-   * Imports a model by name.
+   * Imports a model by name. Constructs that grant the model's role access (endpoint
+   * outputs, data capture, batch transform) need the role: use `fromModelAttributes`.
    */
   public static fromModelName(scope: Construct, id: string, modelName: string): ISageMakerModel {
+    return SageMakerModel.fromModelAttributes(scope, id, { modelName });
+  }
+
+  /**
+   * Imports a model by name, with its execution role.
+   */
+  public static fromModelAttributes(scope: Construct, id: string, attrs: SageMakerModelAttributes): ISageMakerModel {
     class Import extends Resource implements ISageMakerModel {
-      public readonly modelName = modelName;
-      public readonly modelArn = Stack.of(scope).formatArn({ service: 'sagemaker', resource: 'model', resourceName: modelName });
-      public readonly grantPrincipal: iam.IPrincipal = new iam.UnknownPrincipal({ resource: this });
+      public readonly modelName = attrs.modelName;
+      public readonly modelArn = Stack.of(scope).formatArn({ service: 'sagemaker', resource: 'model', resourceName: attrs.modelName });
+      public readonly role = attrs.role;
+      public readonly grantPrincipal: iam.IPrincipal = attrs.role ?? new iam.UnknownPrincipal({ resource: this });
     }
     return new Import(scope, id);
   }

@@ -8,7 +8,7 @@ import { validateTags } from './sagemaker-job-step';
 import { ISageMakerModel } from '../hosting/sagemaker-model';
 import { renderTags, retryTransientErrors, syncJobPolicies } from '../private/job-policies';
 import { perExecutionName, validateNamePrefix } from '../private/names';
-import { fail, validateDuration, validateInstanceType, validateInteger, validateLength, validatePattern, validateStringMap } from '../private/validate';
+import { fail, requireModelRole, validateDuration, validateInstanceType, validateInteger, validateLength, validatePattern, validateStringMap } from '../private/validate';
 import { JobS3Location, S3AccessMode } from '../storage/job-s3-location';
 
 /**
@@ -198,6 +198,7 @@ export class TransformJobStep extends sfn.TaskStateBase {
       fail('maxPayload must be greater than 0 with batchStrategy MultiRecord (0 means streaming, one record per request)');
     }
 
+    requireModelRole('model', props.model);
     // SageMaker reads the input and writes the output with the model's role.
     const input = props.input.bind(this, props.model, S3AccessMode.READ);
     const output = props.output.bind(this, props.model, S3AccessMode.WRITE);

@@ -105,3 +105,10 @@ export function validateUnique(prop: string, names: string[]): void {
 export function validateFormatSafe(prop: string, value: string): void {
   validatePattern(prop, value, /^[^{}'\\]*$/, 'free of the characters { } \' and \\ (they are syntax in States.Format)');
 }
+
+/** A model whose role a construct must grant access to. */
+export function requireModelRole(prop: string, model: { readonly role?: unknown; readonly node: { readonly path: string } }): void {
+  if (!model.role) {
+    fail(`${prop} must have a known execution role to be granted access to its S3 locations and topics, got '${model.node.path}' imported without one: import it with SageMakerModel.fromModelAttributes({ modelName, role })`);
+  }
+}

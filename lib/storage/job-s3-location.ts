@@ -150,9 +150,9 @@ class BucketLocation extends JobS3Location {
 
   constructor(private readonly bucket: s3.IBucket, keyPrefix: string, private readonly perExecution: boolean, private readonly suffix: string = '') {
     super();
-    validatePattern('relativePath', suffix, /^[A-Za-z0-9!_.()\/-]*$/, 'a relative path of letters, digits and the characters ! _ . ( ) / -');
+    validatePattern('relativePath', suffix, /^[A-Za-z0-9!_.\/-]*$/, 'a relative path of letters, digits and the characters ! _ . / -');
     validateFormatSafe('relativePath', suffix);
-    validatePattern('keyPrefix', keyPrefix, /^[A-Za-z0-9!_.*()\/-]*$/, 'an S3 key prefix of letters, digits and the characters ! _ . * ( ) / -');
+    validatePattern('keyPrefix', keyPrefix, /^[A-Za-z0-9!_.\/-]*$/, 'an S3 key prefix of letters, digits and ! _ . / - (no * or brackets)');
     if (perExecution) validateFormatSafe('keyPrefix', keyPrefix);
     if (keyPrefix.includes('//')) fail(`keyPrefix must not contain empty path segments ('//'), got '${keyPrefix}'`);
     this.prefix = normalizePrefix(keyPrefix);
@@ -168,7 +168,7 @@ class BucketLocation extends JobS3Location {
   }
 
   public objectKey(fileName: string): JobS3ObjectKey {
-    validatePattern('fileName', fileName, /^[A-Za-z0-9!_.*()-][A-Za-z0-9!_.*()\/-]*$/, 'a relative object key of letters, digits and ! _ . * ( ) / -');
+    validatePattern('fileName', fileName, /^[A-Za-z0-9!_.-][A-Za-z0-9!_.\/-]*$/, 'a relative object key of letters, digits and ! _ . / -');
     const base = this.prefix ? `${this.prefix}/` : '';
     const inner = this.suffix ? `${this.suffix}/` : '';
     const key = this.perExecution ? sfn.JsonPath.format(`${base}{}/${inner}${fileName}`, sfn.JsonPath.executionName) : `${base}${fileName}`;
@@ -191,7 +191,7 @@ class JsonPathLocation extends JobS3Location {
 
   constructor(private readonly jsonPath: string, private readonly bucket: s3.IBucket, keyPrefix: string) {
     super();
-    validatePattern('keyPrefix', keyPrefix, /^[A-Za-z0-9!_.*()\/-]*$/, 'an S3 key prefix of letters, digits and the characters ! _ . * ( ) / -');
+    validatePattern('keyPrefix', keyPrefix, /^[A-Za-z0-9!_.\/-]*$/, 'an S3 key prefix of letters, digits and ! _ . / - (no * or brackets)');
     this.prefix = normalizePrefix(keyPrefix);
     validatePattern('jsonPath', jsonPath, /^\$[.\[]/, "a JSONPath into the state input, starting with '$.' (e.g. '$.input.trainingDataUri')");
   }

@@ -74,7 +74,8 @@ describe('JobS3Location', () => {
   });
 
   test.each([
-    [() => JobS3Location.inBucket(s3.Bucket.fromBucketName(testStack(), 'B', 'team-bucket'), 'bad prefix'), /keyPrefix must be an S3 key prefix of letters, digits and the characters .*, got 'bad prefix'/],
+    [() => JobS3Location.inBucket(s3.Bucket.fromBucketName(testStack(), 'B', 'team-bucket'), 'bad prefix'), /keyPrefix must be an S3 key prefix of letters, digits and ! _ . \/ - \(no \* or brackets\), got 'bad prefix'/],
+    [() => JobS3Location.inBucket(s3.Bucket.fromBucketName(testStack(), 'B', 'team-bucket'), 'data/*'), /keyPrefix must be an S3 key prefix .*, got 'data\/\*'/],
     [() => JobS3Location.inBucket(s3.Bucket.fromBucketName(testStack(), 'B', 'team-bucket'), 'a//b'), /keyPrefix must not contain empty path segments \('\/\/'\), got 'a\/\/b'/],
     [() => JobS3Location.perExecution(s3.Bucket.fromBucketName(testStack(), 'B', 'team-bucket'), "it's"), /keyPrefix must be/],
     [() => JobS3Location.fromJsonPath('results.uri', s3.Bucket.fromBucketName(testStack(), 'B', 'team-bucket')), /jsonPath must be a JSONPath into the state input, starting with '\$\.' .*, got 'results.uri'/],

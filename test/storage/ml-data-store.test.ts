@@ -79,8 +79,9 @@ describe('MlDataStore', () => {
   });
 
   test.each([
-    [{ noncurrentVersionExpiration: Duration.hours(12) }, /noncurrentVersionExpiration must be a whole number of seconds between 86400 and/],
-    [{ accessLogsRetention: Duration.seconds(0) }, /accessLogsRetention must be a whole number of seconds between 86400 and .*, got 0 seconds/],
+    [{ noncurrentVersionExpiration: Duration.hours(12) }, /noncurrentVersionExpiration must be a whole number of days between 1 and 36500, got 12 hours/],
+    [{ noncurrentVersionExpiration: Duration.hours(36) }, /noncurrentVersionExpiration must be a whole number of days between 1 and 36500, got 1 day 12 hours/],
+    [{ accessLogsRetention: Duration.seconds(0) }, /accessLogsRetention must be a whole number of days between 1 and 36500, got 0 seconds/],
   ])('rejects %p', (props, error) => {
     expect(() => new MlDataStore(testStack(), 'Store', props)).toThrow(error);
   });

@@ -1,0 +1,323 @@
+/* eslint-disable @stylistic/max-len */ // generator tables read best one prop per line
+import * as sm from '@aws-sdk/client-sagemaker';
+import { App, Duration, Size, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import * as ecr from 'aws-cdk-lib/aws-ecr';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
+// eslint-disable-next-line import/no-extraneous-dependencies
+// eslint-disable-next-line import/no-extraneous-dependencies
+import fc from 'fast-check';
+import { sagemakerContractViolations } from './sagemaker-contract';
+import {
+  AsyncEndpoint, ChannelDataSource, DeepLearningContainerUse, DeepLearningFramework, JobS3Location, MetricComparison, MlDataStore,
+  MlflowTrackingServer, MlflowTrackingServerSize, ModelData, Processor, ProcessingJobStep, RealtimeEndpoint, SageMakerImage, SageMakerModel,
+  ServerlessEndpoint, TrafficRouting, TrainingJobStep, TrainingWorkflow, TransformJobStep,
+} from '../../lib';
+import { ENV } from '../util';
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const aslValidator = require('asl-validator');
+
+/**
+ * Bad-input search: generated prop sets, valid and invalid mixed. Each case either
+ * synthesizes a template with no undefined or null values, whose state machines are valid
+ * ASL and send SageMaker requests that match SageMaker's API model, or throws a plain Error
+ * whose message starts with the name of a prop. Never a TypeError, never a broken template.
+ * (Policy review and Control Tower controls run on the reference stacks.)
+ * At least 500 cases per construct in CI; fewer locally (FC_RUNS overrides).
+ */
+const RUNS = Number(process.env.FC_RUNS ?? (process.env.CI ? 500 : 60));
+
+// Mostly valid values, so cases reach synthesis, with invalid ones mixed in. The library
+// checks an instance type's form ('ml.<family>.<size>'); which types a job kind accepts is
+// SageMaker's list, so valid draws come from the SDK's enum for the kind.
+const instanceTypeFor = (valid: string[]) => fc.oneof(
+  { arbitrary: fc.constantFrom(...valid), weight: 8 },
+  { arbitrary: fc.constantFrom('m5.large', 'ml.', 'ML.M5.LARGE', ''), weight: 1 },
+  { arbitrary: fc.string({ maxLength: 20 }), weight: 1 },
+);
+const trainingInstanceType = instanceTypeFor(Object.values(sm.TrainingInstanceType));
+const processingInstanceType = instanceTypeFor(Object.values(sm.ProcessingInstanceType));
+const transformInstanceType = instanceTypeFor(Object.values(sm.TransformInstanceType));
+const endpointInstanceType = instanceTypeFor(Object.values(sm.ProductionVariantInstanceType));
+const count = fc.oneof({ arbitrary: fc.integer({ min: 1, max: 10 }), weight: 8 }, { arbitrary: fc.integer({ min: -3, max: 1200 }), weight: 1 }, { arbitrary: fc.double({ noNaN: false }), weight: 1 });
+const optional = <T>(arb: fc.Arbitrary<T>) => fc.option(arb, { nil: undefined, freq: 2 });
+const seconds = fc.oneof({ arbitrary: fc.integer({ min: 60, max: 86_400 }), weight: 8 }, { arbitrary: fc.integer({ min: 0, max: 3_000_000 }), weight: 2 }).map(s => Duration.seconds(s));
+const name = fc.oneof({ arbitrary: fc.stringMatching(/^[a-z][a-z0-9]{0,12}(-[a-z0-9]{1,6}){0,2}$/), weight: 8 }, { arbitrary: fc.string({ maxLength: 70 }), weight: 2 });
+const stringMap = fc.dictionary(
+  fc.oneof({ arbitrary: fc.stringMatching(/^[A-Z_][A-Z0-9_]{0,10}$/), weight: 8 }, { arbitrary: fc.string({ maxLength: 12 }), weight: 1 }),
+  fc.string({ maxLength: 40 }), { maxKeys: 4 });
+
+interface Context {
+  readonly stack: Stack;
+  readonly bucket: s3.IBucket;
+  readonly image: SageMakerImage;
+}
+
+function context(region: string = ENV.region): Context {
+  // Template schema findings fail synth (as in the reference app's cdk.json).
+  const stack = new Stack(new App({ context: { '@aws-cdk/core:validateAgainstDefaultRules': true } }), 'Case', { env: { account: ENV.account, region } });
+  const bucket = s3.Bucket.fromBucketAttributes(stack, 'Bucket', { bucketName: 'ml-bucket', encryptionKey: kms.Key.fromKeyArn(stack, 'Key', 'arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab') });
+  const image = SageMakerImage.fromEcrRepository(ecr.Repository.fromRepositoryName(stack, 'Repo', 'glm'), 'v1');
+  return { stack, bucket, image };
+}
+
+function deployedDefinition(stack: Stack, raw: any): any {
+  const resolve = (v: any): string => typeof v === 'string' ? v : v['Fn::Join'] ? v['Fn::Join'][1].map(resolve).join('') : 'REF';
+  const text = resolve(raw).replace(/REF/g, 'x');
+  void stack;
+  return JSON.parse(text.replace(/arn:x:/g, 'arn:aws:'));
+}
+
+function checkTemplate(stack: Stack): void {
+  const template = Template.fromStack(stack).toJSON();
+  // NaN and Infinity serialize as null; a forgotten value as 'undefined' in a string.
+  const bad: string[] = [];
+  const walk = (v: any, at: string): void => {
+    if (v === null) bad.push(`${at} is null`);
+    else if (typeof v === 'string' && /\bundefined\b|\bNaN\b/.test(v)) bad.push(`${at} holds '${v}'`);
+    else if (typeof v === 'object') Object.entries(v).forEach(([k, x]) => walk(x, `${at}.${k}`));
+  };
+  walk(template.Resources, 'Resources');
+  expect(bad).toEqual([]);
+  for (const machine of Object.values<any>(template.Resources).filter(r => r.Type === 'AWS::StepFunctions::StateMachine')) {
+    const definition = deployedDefinition(stack, machine.Properties.DefinitionString);
+    const { isValid, errorsText } = aslValidator(definition);
+    expect(isValid ? '' : errorsText()).toBe('');
+    expect(sagemakerContractViolations(definition)).toEqual([]);
+  }
+}
+
+/** Runs `build`; a thrown error must be a plain Error naming one of `props`. */
+function property<T>(props: string[], arb: fc.Arbitrary<T>, build: (c: Context, value: T) => Stack | void): void {
+  const outcomes = { built: 0, refused: 0 };
+  fc.assert(fc.property(arb, value => {
+    const c = context();
+    let built: Stack | void;
+    try {
+      built = build(c, value);
+    } catch (e) {
+      const message = (e as Error).message;
+      expect({ kind: (e as Error).constructor?.name, message, namesProp: props.some(p => message.startsWith(p)) }).toEqual({ kind: 'Error', message, namesProp: true });
+      outcomes.refused++;
+      return;
+    }
+    checkTemplate(built ?? c.stack);
+    outcomes.built++;
+  }), { numRuns: RUNS });
+  // Both paths must be exercised, or the search proves little.
+  expect(outcomes.built).toBeGreaterThan(RUNS / 10);
+  expect(outcomes.refused).toBeGreaterThan(0);
+}
+
+function model(c: Context, withRole: boolean) {
+  const role = withRole ? iam.Role.fromRoleArn(c.stack, 'ModelRole', 'arn:aws:iam::123456789012:role/model', { mutable: true }) : undefined;
+  return SageMakerModel.fromModelAttributes(c.stack, 'Model', { modelName: 'glm', role });
+}
+
+function inMachine(c: Context, state: sfn.IChainable): void {
+  new sfn.StateMachine(c.stack, 'Machine', { definitionBody: sfn.DefinitionBody.fromChainable(state) });
+}
+
+describe('bad-input search', () => {
+  test('TrainingJobStep', () => {
+    property(['instanceType', 'instanceCount', 'volumeSize', 'maxRuntime', 'jobNamePrefix', 'channels', 'hyperparameters', 'metricDefinitions',
+      'spot', 'environment', 'tags', 'checkpointLocalPath'], fc.record({
+      instanceType: trainingInstanceType,
+      instanceCount: optional(count),
+      volume: optional(fc.integer({ min: 0, max: 20000 })),
+      maxRuntime: optional(seconds),
+      jobNamePrefix: optional(name),
+      channelName: name,
+      inputMode: fc.constantFrom(tasks.InputMode.FILE, tasks.InputMode.PIPE, tasks.InputMode.FAST_FILE),
+      hyperparameters: optional(stringMap),
+      metric: optional(fc.record({ name: fc.string({ maxLength: 10 }), regex: fc.string({ maxLength: 10 }) })),
+      spotWait: optional(seconds),
+      environment: optional(stringMap),
+      tags: optional(stringMap),
+    }), (c, v) => inMachine(c, new TrainingJobStep(c.stack, 'Train', {
+      image: c.image,
+      outputLocation: JobS3Location.inBucket(c.bucket, 'models'),
+      channels: [{ channelName: v.channelName, source: ChannelDataSource.s3(JobS3Location.perExecution(c.bucket, 'data')), inputMode: v.inputMode }],
+      instanceType: v.instanceType,
+      instanceCount: v.instanceCount,
+      volumeSize: v.volume === undefined ? undefined : Size.gibibytes(v.volume),
+      maxRuntime: v.maxRuntime,
+      jobNamePrefix: v.jobNamePrefix,
+      hyperparameters: v.hyperparameters,
+      metricDefinitions: v.metric ? [v.metric] : undefined,
+      spot: v.spotWait ? { maxWait: v.spotWait } : undefined,
+      environment: v.environment,
+      tags: v.tags,
+    })));
+  });
+
+  test('ProcessingJobStep', () => {
+    property(['instanceType', 'instanceCount', 'maxRuntime', 'jobNamePrefix', 'processingInputs', 'processingOutputs', 'containerEntrypoint',
+      'containerArguments', 'environment', 'input and output localPath', 'keyPrefix'], fc.record({
+      instanceType: processingInstanceType,
+      instanceCount: optional(count),
+      maxRuntime: optional(seconds),
+      inputName: name,
+      localPath: optional(fc.oneof({ arbitrary: fc.constant('/opt/ml/processing/in'), weight: 8 }, { arbitrary: fc.string({ maxLength: 30 }), weight: 1 })),
+      entrypoint: optional(fc.array(fc.oneof({ arbitrary: fc.stringMatching(/^[a-z/]{1,10}$/), weight: 8 }, { arbitrary: fc.string({ maxLength: 10 }), weight: 1 }), { maxLength: 3 })),
+      args: optional(fc.array(fc.oneof({ arbitrary: fc.stringMatching(/^[a-z-]{1,10}$/), weight: 8 }, { arbitrary: fc.string({ maxLength: 10 }), weight: 1 }), { maxLength: 3 })),
+      environment: optional(stringMap),
+      prefix: fc.oneof({ arbitrary: fc.constantFrom('data', 'raw/2026'), weight: 8 }, { arbitrary: fc.string({ maxLength: 10 }), weight: 1 }),
+    }), (c, v) => inMachine(c, new ProcessingJobStep(c.stack, 'Prep', {
+      image: c.image,
+      instanceType: v.instanceType,
+      instanceCount: v.instanceCount,
+      maxRuntime: v.maxRuntime,
+      processingInputs: [{ inputName: v.inputName, source: JobS3Location.inBucket(c.bucket, v.prefix), localPath: v.localPath }],
+      processingOutputs: [{ outputName: 'out', destination: JobS3Location.perExecution(c.bucket, 'out') }],
+      containerEntrypoint: v.entrypoint,
+      containerArguments: v.args,
+      environment: v.environment,
+    })));
+  });
+
+  test('TransformJobStep', () => {
+    property(['model', 'instanceType', 'instanceCount', 'maxPayload', 'maxConcurrentTransforms', 'invocationTimeout', 'invocationMaxRetries', 'jobNamePrefix', 'environment'], fc.record({
+      withRole: fc.oneof({ arbitrary: fc.constant(true), weight: 8 }, { arbitrary: fc.constant(false), weight: 1 }),
+      instanceType: transformInstanceType,
+      instanceCount: optional(count),
+      payload: optional(fc.oneof({ arbitrary: fc.integer({ min: 1, max: 100 }), weight: 8 }, { arbitrary: fc.integer({ min: 0, max: 200 }), weight: 1 })),
+      concurrency: optional(count),
+      timeout: optional(fc.oneof({ arbitrary: fc.integer({ min: 1, max: 3600 }).map(x => Duration.seconds(x)), weight: 8 }, { arbitrary: seconds, weight: 1 })),
+      retries: optional(fc.oneof({ arbitrary: fc.integer({ min: 0, max: 3 }), weight: 8 }, { arbitrary: count, weight: 1 })),
+      prefix: optional(name),
+      strategy: optional(fc.constantFrom(tasks.BatchStrategy.MULTI_RECORD, tasks.BatchStrategy.SINGLE_RECORD)),
+    }), (c, v) => {
+      inMachine(c, new TransformJobStep(c.stack, 'Transform', {
+        model: model(c, v.withRole),
+        input: JobS3Location.inBucket(c.bucket, 'in'),
+        output: JobS3Location.perExecution(c.bucket, 'out'),
+        instanceType: v.instanceType,
+        instanceCount: v.instanceCount,
+        maxPayload: v.payload === undefined ? undefined : Size.mebibytes(v.payload),
+        maxConcurrentTransforms: v.concurrency,
+        invocationTimeout: v.timeout,
+        invocationMaxRetries: v.retries,
+        jobNamePrefix: v.prefix,
+        batchStrategy: v.strategy,
+      }));
+    });
+  });
+
+  test('RealtimeEndpoint', () => {
+    property(['variants', 'endpointName', 'encryptionKey', 'canary percent', 'deployment', 'dataCapture'], fc.record({
+      instanceType: endpointInstanceType,
+      count: optional(count),
+      weight: optional(fc.double({ noNaN: false })),
+      names: fc.array(fc.option(name, { nil: undefined, freq: 1 }), { minLength: 1, maxLength: 2 }),
+      scaling: optional(fc.record({ minCapacity: count, maxCapacity: count, targetInvocationsPerInstance: fc.double() })),
+      endpointName: optional(name),
+      canary: optional(fc.oneof({ arbitrary: fc.integer({ min: 1, max: 99 }), weight: 8 }, { arbitrary: fc.integer({ min: -5, max: 120 }), weight: 1 })),
+      sampling: optional(fc.oneof({ arbitrary: fc.integer({ min: 0, max: 100 }), weight: 8 }, { arbitrary: fc.integer({ min: -10, max: 150 }), weight: 1 })),
+      withRole: fc.oneof({ arbitrary: fc.constant(true), weight: 8 }, { arbitrary: fc.constant(false), weight: 1 }),
+    }), (c, v) => {
+      const m = model(c, v.withRole);
+      new RealtimeEndpoint(c.stack, 'Endpoint', {
+        endpointName: v.endpointName,
+        variants: v.names.map(variantName => ({ model: m, variantName, instanceType: v.instanceType, initialInstanceCount: v.count, initialVariantWeight: v.weight, autoScaling: v.scaling })),
+        deployment: v.canary === undefined ? undefined : { trafficRouting: TrafficRouting.canary(v.canary) },
+        dataCapture: v.sampling === undefined ? undefined : { destination: JobS3Location.inBucket(c.bucket, 'capture'), samplingPercentage: v.sampling },
+      });
+    });
+  });
+
+  test('ServerlessEndpoint', () => {
+    property(['memorySizeInMB', 'maxConcurrency', 'provisionedConcurrency', 'endpointName'], fc.record({
+      memory: optional(fc.oneof(fc.constantFrom(1024, 2048, 6144), fc.integer({ min: -10, max: 10000 }))), max: optional(count), provisioned: optional(count), endpointName: optional(name),
+    }), (c, v) => {
+      new ServerlessEndpoint(c.stack, 'Endpoint', {
+        model: SageMakerModel.fromModelName(c.stack, 'Model', 'glm'), memorySizeInMB: v.memory, maxConcurrency: v.max, provisionedConcurrency: v.provisioned, endpointName: v.endpointName,
+      });
+    });
+  });
+
+  test('AsyncEndpoint', () => {
+    property(['model', 'variant', 'maxConcurrentInvocationsPerInstance', 'autoScaling', 'endpointName', 'encryptionKey'], fc.record({
+      withRole: fc.boolean(),
+      instanceType: endpointInstanceType,
+      count: optional(count),
+      concurrency: optional(count),
+      endpointName: optional(name),
+      scaling: optional(fc.record({ minCapacity: optional(count), maxCapacity: count, targetBacklogPerInstance: optional(fc.double()) })),
+      queue: fc.boolean(),
+    }), (c, v) => {
+      new AsyncEndpoint(c.stack, 'Endpoint', {
+        model: model(c, v.withRole),
+        outputLocation: JobS3Location.inBucket(c.bucket, 'out'),
+        instanceType: v.instanceType,
+        initialInstanceCount: v.count,
+        maxConcurrentInvocationsPerInstance: v.concurrency,
+        endpointName: v.endpointName,
+        autoScaling: v.scaling,
+        notificationQueue: v.queue,
+      });
+    });
+  });
+
+  test('SageMakerModel, MlDataStore and MlflowTrackingServer', () => {
+    property(['environment', 'noncurrentVersionExpiration', 'accessLogsRetention', 'trackingServerName', 'mlflowVersion', 'weeklyMaintenanceWindowStart', 'key'], fc.record({
+      environment: optional(stringMap),
+      expiration: optional(fc.oneof({ arbitrary: fc.integer({ min: 1, max: 400 }).map(d => Duration.days(d)), weight: 8 }, { arbitrary: seconds, weight: 1 })),
+      serverName: optional(name),
+      version: optional(fc.oneof({ arbitrary: fc.constant('2.16.2'), weight: 8 }, { arbitrary: fc.string({ maxLength: 8 }), weight: 1 })),
+      window: optional(fc.oneof({ arbitrary: fc.constant('Tue:03:30'), weight: 8 }, { arbitrary: fc.string({ maxLength: 10 }), weight: 1 })),
+      modelKey: fc.oneof({ arbitrary: fc.constant('models/a/model.tar.gz'), weight: 8 }, { arbitrary: fc.string({ maxLength: 20 }), weight: 1 }),
+    }), (c, v) => {
+      const store = new MlDataStore(c.stack, 'Store', { noncurrentVersionExpiration: v.expiration });
+      new SageMakerModel(c.stack, 'Model', { image: c.image, environment: v.environment, modelData: ModelData.fromBucket(store.artifactsBucket, v.modelKey) });
+      new MlflowTrackingServer(c.stack, 'Tracking', {
+        artifactStore: JobS3Location.inBucket(store.artifactsBucket, 'mlflow'),
+        trackingServerName: v.serverName,
+        mlflowVersion: v.version,
+        weeklyMaintenanceWindowStart: v.window,
+        size: MlflowTrackingServerSize.SMALL,
+      });
+    });
+  });
+
+  test('TrainingWorkflow with a gate and a promotion', () => {
+    property(['qualityGate', 'promote', 'endpointName', 'timeout', 'experimentTracking'], fc.record({
+      metricPath: fc.oneof(fc.constant('metrics.rmse'), fc.string({ maxLength: 12 })),
+      threshold: fc.double(),
+      outputName: fc.constantFrom('report', 'other'),
+      endpointName: optional(name),
+      timeout: optional(seconds),
+      poll: optional(fc.integer({ min: 1, max: 5000 })),
+    }), (c, v) => {
+      new TrainingWorkflow(c.stack, 'Workflow', {
+        timeout: v.timeout,
+        train: { image: c.image, outputLocation: JobS3Location.inBucket(c.bucket, 'models') },
+        evaluate: { image: c.image, processingOutputs: [{ outputName: 'report', destination: JobS3Location.perExecution(c.bucket, 'eval') }] },
+        qualityGate: { outputName: v.outputName, metricPath: v.metricPath, threshold: v.threshold, comparison: MetricComparison.LESS_THAN },
+        promote: v.endpointName === undefined ? undefined : { endpointName: v.endpointName, pollInterval: v.poll === undefined ? undefined : Duration.seconds(v.poll) },
+      });
+    });
+  });
+
+  test('SageMakerImage.fromDeepLearningContainer', () => {
+    property(['frameworkVersion', 'pythonVersion', 'cudaVersion', 'osVersion', 'tag', 'SageMakerImage.fromDeepLearningContainer'], fc.record({
+      version: fc.oneof({ arbitrary: fc.constantFrom('2.3.0', '2.16'), weight: 8 }, { arbitrary: fc.string({ maxLength: 8 }), weight: 1 }),
+      python: fc.oneof({ arbitrary: fc.constantFrom('py311', 'py310'), weight: 8 }, { arbitrary: fc.string({ maxLength: 6 }), weight: 1 }),
+      processor: fc.constantFrom(Processor.CPU, Processor.GPU),
+      cuda: optional(fc.oneof({ arbitrary: fc.constant('cu121'), weight: 8 }, { arbitrary: fc.string({ maxLength: 6 }), weight: 1 })),
+      region: fc.constantFrom('us-east-1', 'eu-south-1', 'ap-east-1', 'xx-none-1'),
+    }), (_c, v) => {
+      const regional = context(v.region);
+      const stack = regional.stack;
+      const image = SageMakerImage.fromDeepLearningContainer({
+        framework: DeepLearningFramework.PYTORCH, use: DeepLearningContainerUse.TRAINING, frameworkVersion: v.version, processor: v.processor, pythonVersion: v.python, cudaVersion: v.cuda,
+      });
+      inMachine(regional, new TrainingJobStep(stack, 'Train', { image, outputLocation: JobS3Location.inBucket(regional.bucket, 'models') }));
+      return stack;
+    });
+  });
+});
