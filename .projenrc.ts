@@ -80,6 +80,10 @@ const project = new awscdk.AwsCdkConstructLibrary({
 project.deps.removeDependency('eslint-import-resolver-typescript');
 project.addDevDeps('eslint-import-resolver-typescript@3.6.3');
 
+// `npm run bench` (not part of `npm test`): synth time, memory and template sizes.
+project.addTask('bench', { description: 'Benchmark synthesis', exec: 'ts-node --transpile-only bench/bench.ts' });
+project.tsconfigDev.addInclude('../bench/**/*.ts');
+
 // The reference app: `npx cdk synth` synthesizes every reference stack with cdk-nag checks.
 new awscdk.CdkConfig(project, {
   app: 'npx ts-node --transpile-only --prefer-ts-exts bin/app.ts',
