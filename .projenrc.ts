@@ -55,7 +55,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
   depsUpgrade: false,
   pullRequestTemplate: false,
   sampleCode: false,
-  docgen: false,
+  docgen: true,
 
   jestOptions: {
     jestVersion: '^29',
@@ -83,6 +83,7 @@ project.addDevDeps('eslint-import-resolver-typescript@3.6.3');
 // `npm run bench` (not part of `npm test`): synth time, memory and template sizes.
 project.addTask('bench', { description: 'Benchmark synthesis', exec: 'ts-node --transpile-only bench/bench.ts' });
 project.tsconfigDev.addInclude('../bench/**/*.ts');
+project.tsconfigDev.addInclude('../scripts/**/*.ts');
 
 // The reference app: `npx cdk synth` synthesizes every reference stack with cdk-nag checks.
 new awscdk.CdkConfig(project, {

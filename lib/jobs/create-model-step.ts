@@ -79,7 +79,9 @@ export class CreateModelStep extends sfn.TaskStateBase implements iam.IGrantable
   /** The model's execution role. */
   public readonly role: iam.IRole;
   public readonly grantPrincipal: iam.IPrincipal;
+  /** The step's CloudWatch metrics: none beyond the state's own. */
   protected readonly taskMetrics?: sfn.TaskMetricsConfig;
+  /** What the state machine's role needs to run the step. */
   protected readonly taskPolicies?: iam.PolicyStatement[];
   private readonly props: CreateModelStepProps;
   private readonly imageUri: string;

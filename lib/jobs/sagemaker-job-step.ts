@@ -177,7 +177,9 @@ export abstract class SageMakerJobStep extends sfn.TaskStateBase implements iam.
   /** The job name prefix. */
   public readonly jobNamePrefix: string;
 
+  /** The step's CloudWatch metrics: none beyond the state's own. */
   protected readonly taskMetrics?: sfn.TaskMetricsConfig;
+  /** What the state machine's role needs to run the step. */
   protected readonly taskPolicies?: iam.PolicyStatement[];
   /** @internal */
   protected readonly _imageUri: string;

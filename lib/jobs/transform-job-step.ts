@@ -161,7 +161,9 @@ export interface TransformJobStepProps extends sfn.TaskStateBaseProps {
  * takes the model's least-privilege role and scopes its policy to its own jobs.
  */
 export class TransformJobStep extends sfn.TaskStateBase {
+  /** The step's CloudWatch metrics: none beyond the state's own. */
   protected readonly taskMetrics?: sfn.TaskMetricsConfig;
+  /** What the state machine's role needs to run the step. */
   protected readonly taskPolicies?: iam.PolicyStatement[];
   private readonly props: TransformJobStepProps;
   private readonly jobNamePrefix: string;
