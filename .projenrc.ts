@@ -85,6 +85,9 @@ project.addTask('bench', { description: 'Benchmark synthesis', exec: 'ts-node --
 project.tsconfigDev.addInclude('../bench/**/*.ts');
 project.tsconfigDev.addInclude('../scripts/**/*.ts');
 
+// `npm run diagrams`: the README's Mermaid diagrams, from the synthesized reference app.
+project.addTask('diagrams', { description: 'Regenerate the README diagrams', exec: 'ts-node --transpile-only scripts/diagrams.ts' });
+
 // The reference app: `npx cdk synth` synthesizes every reference stack with cdk-nag checks.
 new awscdk.CdkConfig(project, {
   app: 'npx ts-node --transpile-only --prefer-ts-exts bin/app.ts',
