@@ -2,7 +2,8 @@
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks, HIPAASecurityChecks, NIST80053R5Checks, PCIDSS321Checks } from 'cdk-nag';
 import {
-  SageMakerAsyncStack, SageMakerBatchTransformStack, SageMakerRealtimeStack, SageMakerServerlessStack, SageMakerTrainingStack,
+  SageMakerAsyncStack, SageMakerBatchTransformStack, SageMakerRealtimeStack, SageMakerServerlessStack,
+  SageMakerTeamDomainStack, SageMakerTrainingStack,
 } from '../lib';
 
 // The reference app: one deployable stack per capability, all reviewed at synth by cdk-nag's
@@ -26,5 +27,6 @@ new SageMakerRealtimeStack(app, 'SageMakerMlRealtime', { ...hosting, description
 new SageMakerServerlessStack(app, 'SageMakerMlServerless', { ...hosting, description: 'cdk-sagemaker-ml reference: serverless endpoint' });
 new SageMakerAsyncStack(app, 'SageMakerMlAsync', { ...hosting, description: 'cdk-sagemaker-ml reference: asynchronous endpoint' });
 new SageMakerBatchTransformStack(app, 'SageMakerMlBatch', { ...hosting, description: 'cdk-sagemaker-ml reference: batch transform workflow' });
+new SageMakerTeamDomainStack(app, 'SageMakerMlTeamDomain', { env, dataStore: training.dataStore, description: 'cdk-sagemaker-ml reference: a team SageMaker domain (VPC only)' });
 
 app.synth();

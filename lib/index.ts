@@ -19,3 +19,5 @@ export * from './hosting/async-endpoint';
 export * from './jobs/transform-job-step';
 export * from './stacks/hosting-stacks';
 export * from './tracking/mlflow-tracking-server';
+export * from './domain/team-domain';
+export * from './stacks/team-domain-stack';

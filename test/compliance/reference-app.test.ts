@@ -6,7 +6,8 @@ import { App, Stack } from 'aws-cdk-lib';
 // eslint-disable-next-line import/no-extraneous-dependencies
 import { sagemakerContractViolations, sagemakerTaskCount } from './sagemaker-contract';
 import {
-  SageMakerAsyncStack, SageMakerBatchTransformStack, SageMakerRealtimeStack, SageMakerServerlessStack, SageMakerTrainingStack,
+  SageMakerAsyncStack, SageMakerBatchTransformStack, SageMakerRealtimeStack, SageMakerServerlessStack,
+  SageMakerTeamDomainStack, SageMakerTrainingStack,
 } from '../../lib';
 import { definitionOf, ENV } from '../util';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -49,6 +50,7 @@ const stacks: Stack[] = [
   new SageMakerServerlessStack(app, 'SageMakerMlServerless', hosting),
   new SageMakerAsyncStack(app, 'SageMakerMlAsync', hosting),
   new SageMakerBatchTransformStack(app, 'SageMakerMlBatch', hosting),
+  new SageMakerTeamDomainStack(app, 'SageMakerMlTeamDomain', hosting),
 ];
 const assembly = app.synth();
 const withMachines = stacks.filter(s => s.node.findAll().some(c => c.node.id === 'StateMachine'));

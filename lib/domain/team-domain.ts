@@ -1,0 +1,169 @@
+import { Names, RemovalPolicy } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
+import { Construct } from 'constructs';
+import { SageMakerImage } from '../image/sagemaker-image';
+import { fail, validateLength, validatePattern, validateUnique } from '../private/validate';
+import { SageMakerExecutionRole } from '../roles/sagemaker-execution-role';
+import { JobS3Location, S3AccessMode } from '../storage/job-s3-location';
+import { IMlDataStore } from '../storage/ml-data-store';
+
+/**
+ * Properties of a TeamDomain.
+ */
+export interface TeamDomainProps {
+  /** The VPC the domain's apps run in; with VPC-only access they reach nothing outside it. */
+  readonly vpc: ec2.IVpc;
+
+  /**
+   * The subnets of the domain.
+   *
+   * @default - the VPC's private subnets (isolated or with egress)
+   */
+  readonly vpcSubnets?: ec2.SubnetSelection;
+
+  /** The team's data store: the default role reads data and reads and writes artifacts. */
+  readonly dataStore: IMlDataStore;
+
+  /**
+   * Images the team's apps and jobs may pull.
+   *
+   * @default - none
+   */
+  readonly images?: SageMakerImage[];
+
+  /**
+   * The user profiles to define (names).
+   *
+   * @default - none
+   */
+  readonly userProfiles?: string[];
+
+  /**
+   * The key that encrypts the domain's home EFS volume.
+   *
+   * @default - a key with rotation is defined
+   */
+  readonly encryptionKey?: kms.IKey;
+
+  /**
+   * The domain's name.
+   *
+   * @default - a name unique to this construct, generated at synth
+   */
+  readonly domainName?: string;
+
+  /**
+   * Whether to define the interface endpoints a VPC-only domain needs (SageMaker API and
+   * runtime, STS, CloudWatch Logs, ECR) and an S3 gateway endpoint. Turn off when the VPC
+   * has them.
+   *
+   * @default true
+   */
+  readonly vpcEndpoints?: boolean;
+}
+
+/**
+ * A SageMaker domain: an isolated ML environment for a team, with VPC-only network access,
+ * IAM authentication, a KMS-encrypted home EFS volume, a default execution role scoped to
+ * the team's data store and images, and user profiles.
+ *
+ * The domain is retained when the stack is deleted: deleting it deletes the users' home
+ * directories.
+ */
+export class TeamDomain extends Construct {
+  /**
+   * The domain's ID.
+   * @attribute
+   */
+  public readonly domainId: string;
+  /**
+   * The domain's ARN.
+   * @attribute
+   */
+  public readonly domainArn: string;
+  /** The default execution role of the domain's users. */
+  public readonly executionRole: iam.IRole;
+  /** The security group of the domain's apps. */
+  public readonly securityGroup: ec2.ISecurityGroup;
+  /** The user profiles, by name. */
+  public readonly userProfileNames: string[];
+
+  constructor(scope: Construct, id: string, props: TeamDomainProps) {
+    super(scope, id);
+    const domainName = props.domainName ?? Names.uniqueResourceName(this, { maxLength: 63, separator: '-' }).replace(/-+/g, '-');
+    validateLength('domainName', domainName, 1, 63);
+    validatePattern('domainName', domainName, /^[a-zA-Z0-9](-*[a-zA-Z0-9])*$/, 'letters, digits and single hyphens');
+    const users = props.userProfiles ?? [];
+    users.forEach(u => {
+      validateLength('userProfiles[]', u, 1, 63);
+      validatePattern('userProfiles[]', u, /^[a-zA-Z0-9](-*[a-zA-Z0-9])*$/, 'letters, digits and single hyphens');
+    });
+    validateUnique('userProfiles[]', users);
+
+    const subnets = props.vpc.selectSubnets(props.vpcSubnets ?? { subnetFilters: [ec2.SubnetFilter.byIds(privateSubnetIds(props.vpc))] });
+    if (subnets.subnetIds.length === 0) fail('vpcSubnets must select at least one subnet; the VPC has no private subnets');
+
+    const sg = new ec2.SecurityGroup(this, 'SecurityGroup', { vpc: props.vpc, description: 'SageMaker domain apps', allowAllOutbound: true });
+    // Within the group, Studio apps reach their home EFS volume (NFS) and each other
+    // (Jupyter server to kernel gateways on 8192-65535); nothing else comes in.
+    sg.addIngressRule(sg, ec2.Port.tcp(2049), 'NFS to the domain home volume');
+    sg.addIngressRule(sg, ec2.Port.tcpRange(8192, 65535), 'traffic between the domain apps');
+    this.securityGroup = sg;
+
+    if (props.vpcEndpoints ?? true) {
+      for (const [name, service] of Object.entries({
+        SageMakerApi: ec2.InterfaceVpcEndpointAwsService.SAGEMAKER_API,
+        SageMakerRuntime: ec2.InterfaceVpcEndpointAwsService.SAGEMAKER_RUNTIME,
+        Sts: ec2.InterfaceVpcEndpointAwsService.STS,
+        Logs: ec2.InterfaceVpcEndpointAwsService.CLOUDWATCH_LOGS,
+        EcrApi: ec2.InterfaceVpcEndpointAwsService.ECR,
+        EcrDocker: ec2.InterfaceVpcEndpointAwsService.ECR_DOCKER,
+      })) {
+        const endpoint = props.vpc.addInterfaceEndpoint(`${name}Endpoint`, { service, subnets: { subnets: subnets.subnets }, privateDnsEnabled: true, open: false });
+        endpoint.connections.allowDefaultPortFrom(sg, 'HTTPS from the domain apps');
+      }
+      props.vpc.addGatewayEndpoint('S3Endpoint', { service: ec2.GatewayVpcEndpointAwsService.S3, subnets: [{ subnets: subnets.subnets }] });
+    }
+
+    const role = new SageMakerExecutionRole(this, 'ExecutionRole', { description: `Default execution role of SageMaker domain ${domainName}`, vpcAccess: true });
+    JobS3Location.inBucket(props.dataStore.dataBucket, '').bind(this, role, S3AccessMode.READ);
+    const artifacts = JobS3Location.inBucket(props.dataStore.artifactsBucket, '');
+    artifacts.bind(this, role, S3AccessMode.READ);
+    artifacts.bind(this, role, S3AccessMode.WRITE);
+    (props.images ?? []).forEach(image => image.bind(this, role));
+    this.executionRole = role.role;
+
+    const key = props.encryptionKey ?? new kms.Key(this, 'Key', { description: `Encrypts the home volume of SageMaker domain ${domainName}`, enableKeyRotation: true, removalPolicy: RemovalPolicy.RETAIN });
+    const domain = new sagemaker.CfnDomain(this, 'Resource', {
+      domainName,
+      authMode: 'IAM',
+      appNetworkAccessType: 'VpcOnly',
+      vpcId: props.vpc.vpcId,
+      subnetIds: subnets.subnetIds,
+      kmsKeyId: key.keyArn,
+      defaultUserSettings: { executionRole: role.role.roleArn, securityGroups: [sg.securityGroupId] },
+    });
+    domain.applyRemovalPolicy(RemovalPolicy.RETAIN);
+    domain.node.addDependency(role);
+    this.domainId = domain.attrDomainId;
+    this.domainArn = domain.attrDomainArn;
+
+    const profiles = new Construct(this, 'UserProfiles');
+    for (const user of users) {
+      // The profile's name is its construct id: reordering the list replaces nothing.
+      new sagemaker.CfnUserProfile(profiles, user, {
+        domainId: domain.attrDomainId,
+        userProfileName: user,
+        userSettings: { executionRole: role.role.roleArn, securityGroups: [sg.securityGroupId] },
+      }).applyRemovalPolicy(RemovalPolicy.RETAIN);
+    }
+    this.userProfileNames = users;
+  }
+}
+
+function privateSubnetIds(vpc: ec2.IVpc): string[] {
+  return [...vpc.isolatedSubnets, ...vpc.privateSubnets].map(s => s.subnetId);
+}
