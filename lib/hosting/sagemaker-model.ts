@@ -5,7 +5,7 @@ import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import { Construct } from 'constructs';
 import { ModelData } from './model-data';
 import { SageMakerImage } from '../image/sagemaker-image';
-import { fail, validateStringMap } from '../private/validate';
+import { fail, validateEnvironment } from '../private/validate';
 import { SageMakerExecutionRole } from '../roles/sagemaker-execution-role';
 
 /**
@@ -135,13 +135,7 @@ export class SageMakerModel extends Resource implements ISageMakerModel, ec2.ICo
 
   constructor(scope: Construct, id: string, props: SageMakerModelProps) {
     super(scope, id);
-    validateStringMap('environment', props.environment, {
-      maxEntries: 100,
-      keyPattern: /^[a-zA-Z_][a-zA-Z0-9_]*$/,
-      keyAllowed: "a variable name ('[a-zA-Z_][a-zA-Z0-9_]*')",
-      maxKeyLength: 1024,
-      maxValueLength: 1024,
-    });
+    validateEnvironment('environment', props.environment, { maxEntries: 100, maxKeyLength: 1024, maxValueLength: 1024 });
     if (props.vpcSubnets && !props.vpc) fail('vpcSubnets requires vpc');
     if (props.securityGroups && !props.vpc) fail('securityGroups requires vpc');
 

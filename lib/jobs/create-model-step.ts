@@ -7,7 +7,7 @@ import { SageMakerImage } from '../image/sagemaker-image';
 import { passRoleToSageMaker, renderTags, retryTransientErrors } from '../private/job-policies';
 import { registerWildcardResource } from '../private/nag';
 import { perExecutionName } from '../private/names';
-import { fail, validateLength, validatePattern, validateStringMap } from '../private/validate';
+import { fail, validateEnvironment, validateLength, validatePattern } from '../private/validate';
 import { SageMakerExecutionRole } from '../roles/sagemaker-execution-role';
 import { JobS3Location, S3AccessMode } from '../storage/job-s3-location';
 
@@ -104,13 +104,7 @@ export class CreateModelStep extends sfn.TaskStateBase implements iam.IGrantable
     validateLength('modelNamePrefix', this.modelNamePrefix, 1, 26);
     validatePattern('modelNamePrefix', this.modelNamePrefix, /^[a-z0-9](-*[a-z0-9])*$/, 'lowercase letters, digits and single hyphens');
     validatePattern('modelDataUrl', props.modelDataUrl, /^(\$[.\[].*|s3:\/\/[^/]+\/.+)$/, "a JSONPath ('$.…') or an 's3://bucket/key' URI");
-    validateStringMap('environment', props.environment, {
-      maxEntries: 100,
-      keyPattern: /^[a-zA-Z_][a-zA-Z0-9_]{0,1023}$/,
-      keyAllowed: "a variable name ('[a-zA-Z_][a-zA-Z0-9_]*')",
-      maxKeyLength: 1024,
-      maxValueLength: 1024,
-    });
+    validateEnvironment('environment', props.environment, { maxEntries: 100, maxKeyLength: 1024, maxValueLength: 1024 });
     validateTags(props.tags);
 
     this.role = props.role ?? new SageMakerExecutionRole(this, 'Role').role;

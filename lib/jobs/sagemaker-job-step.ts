@@ -7,7 +7,7 @@ import { Construct } from 'constructs';
 import { SageMakerImage } from '../image/sagemaker-image';
 import { renderTags, retryTransientErrors, syncJobPolicies } from '../private/job-policies';
 import { perExecutionName, validateNamePrefix } from '../private/names';
-import { fail, validateDuration, validateInstanceType, validateInteger, validateStringMap } from '../private/validate';
+import { fail, validateDuration, validateEnvironment, validateInstanceType, validateInteger, validateStringMap } from '../private/validate';
 import { SageMakerExecutionRole } from '../roles/sagemaker-execution-role';
 
 /**
@@ -205,13 +205,7 @@ export abstract class SageMakerJobStep extends sfn.TaskStateBase implements iam.
     validateInteger('instanceCount', props.instanceCount, 1, 100);
     validateInteger('volumeSize (GiB)', props.volumeSize?.toGibibytes({ rounding: SizeRoundingBehavior.NONE }), 1, 16384);
     validateDuration('maxRuntime', props.maxRuntime, Duration.seconds(1), kind.maxRuntime);
-    validateStringMap('environment', props.environment, {
-      maxEntries: 100,
-      keyPattern: /^[a-zA-Z_][a-zA-Z0-9_]*$/,
-      keyAllowed: "a variable name ('[a-zA-Z_][a-zA-Z0-9_]*')",
-      maxKeyLength: 256,
-      maxValueLength: kind.api === 'createProcessingJob' ? 256 : 512,
-    });
+    validateEnvironment('environment', props.environment, { maxEntries: 100, maxKeyLength: 256, maxValueLength: kind.api === 'createProcessingJob' ? 256 : 512 });
     validateTags(props.tags);
     if (props.vpcSubnets && !props.vpc) fail('vpcSubnets requires vpc');
     if (props.securityGroups && !props.vpc) fail('securityGroups requires vpc');

@@ -8,7 +8,7 @@ import { validateTags } from './sagemaker-job-step';
 import { ISageMakerModel } from '../hosting/sagemaker-model';
 import { renderTags, retryTransientErrors, syncJobPolicies } from '../private/job-policies';
 import { perExecutionName, validateNamePrefix } from '../private/names';
-import { fail, requireModelRole, validateDuration, validateInstanceType, validateInteger, validateLength, validatePattern, validateStringMap } from '../private/validate';
+import { fail, requireModelRole, validateDuration, validateEnvironment, validateInstanceType, validateInteger, validateLength, validatePattern } from '../private/validate';
 import { JobS3Location, S3AccessMode } from '../storage/job-s3-location';
 
 /**
@@ -187,13 +187,7 @@ export class TransformJobStep extends sfn.TaskStateBase {
     validateLength('contentType', props.contentType, 0, 256);
     validateLength('accept', props.accept, 0, 256);
     validatePattern('modelNamePath', props.modelNamePath, /^\$[.\[]/, "a JSONPath such as '$.results.model.ModelName'");
-    validateStringMap('environment', props.environment, {
-      maxEntries: 16,
-      keyPattern: /^[a-zA-Z_][a-zA-Z0-9_]{0,1023}$/,
-      keyAllowed: "a variable name ('[a-zA-Z_][a-zA-Z0-9_]*')",
-      maxKeyLength: 1024,
-      maxValueLength: 10240,
-    });
+    validateEnvironment('environment', props.environment, { maxEntries: 16, maxKeyLength: 1024, maxValueLength: 10240 });
     validateTags(props.tags);
     const maxPayload = props.maxPayload?.toMebibytes();
     if (props.batchStrategy === tasks.BatchStrategy.MULTI_RECORD && maxPayload === 0) {

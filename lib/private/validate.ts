@@ -86,6 +86,22 @@ export function validateStringMap(prop: string, map: { [key: string]: string } |
   }
 }
 
+/**
+ * A container's environment variables: names a shell accepts, within SageMaker's limits
+ * for the API (they differ between jobs, models and transforms).
+ */
+export function validateEnvironment(prop: string, environment: { [key: string]: string } | undefined, limits: {
+  readonly maxEntries: number;
+  readonly maxKeyLength: number;
+  readonly maxValueLength: number;
+}): void {
+  validateStringMap(prop, environment, {
+    ...limits,
+    keyPattern: /^[a-zA-Z_][a-zA-Z0-9_]*$/,
+    keyAllowed: "a variable name ('[a-zA-Z_][a-zA-Z0-9_]*')",
+  });
+}
+
 /** Names that must be unique within a list (channels, inputs, outputs, variants). */
 export function validateUnique(prop: string, names: string[]): void {
   const seen = new Set<string>();
