@@ -46,6 +46,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
     '@cdklabs/cdk-validator-cfnguard@0.0.62',
     '@aws-sdk/client-sagemaker@3.1142.0',
     'fast-check@4.10.2',
+    // The launcher in bin/ (a developer command, not part of the library).
+    '@aws-sdk/client-sfn@3.1142.0',
   ],
 
   // No hosted CI or release pipeline: `.ci/run` is the gate.
@@ -84,6 +86,9 @@ project.addDevDeps('eslint-import-resolver-typescript@3.6.3');
 project.addTask('bench', { description: 'Benchmark synthesis', exec: 'ts-node --transpile-only bench/bench.ts' });
 project.tsconfigDev.addInclude('../bench/**/*.ts');
 project.tsconfigDev.addInclude('../scripts/**/*.ts');
+
+// `npm run launch -- train --state-machine-arn <arn> --set max_iter=50`: start and follow a training run.
+project.addTask('launch', { description: 'Start the training workflow and follow it', exec: 'ts-node --transpile-only bin/launch.ts', receiveArgs: true });
 
 // `npm run diagrams`: the README's Mermaid diagrams, from the synthesized reference app.
 project.addTask('diagrams', { description: 'Regenerate the README diagrams', exec: 'ts-node --transpile-only scripts/diagrams.ts' });

@@ -250,7 +250,8 @@ export interface TrainingWorkflowProps {
  * and routes any failure to an SNS notification and a failed execution. Executions are
  * logged in full to an encrypted log group and traced with X-Ray.
  *
- * The execution's output is `{ modelName, modelArn, modelDataUrl, trainingJobName }`.
+ * The execution's output is `{ modelName, modelArn, modelDataUrl, trainingJobName }`, with
+ * `evaluation` (the report the gate read) when there is a gate.
  */
 export class TrainingWorkflow extends Construct {
   /** The state machine. */
@@ -371,6 +372,8 @@ export class TrainingWorkflow extends Construct {
         'modelDataUrl.$': '$.results.train.ModelArtifacts.S3ModelArtifacts',
         'trainingJobName.$': '$.results.train.TrainingJobName',
         ...(props.promote ? { 'endpointName': props.promote.endpointName, 'endpointConfigName.$': '$.results.endpointConfig.EndpointConfigName' } : {}),
+        // The evaluation report the gate read, so callers see the model's metrics.
+        ...(props.qualityGate ? { 'evaluation.$': '$.evaluation.report' } : {}),
       },
     });
     const succeed = new sfn.Succeed(this, 'Succeeded');

@@ -85,6 +85,7 @@ describe('SageMakerTrainingStack', () => {
       'modelArn.$': '$.results.model.ModelArn',
       'modelDataUrl.$': '$.results.train.ModelArtifacts.S3ModelArtifacts',
       'trainingJobName.$': '$.results.train.TrainingJobName',
+      'evaluation.$': '$.evaluation.report',
     });
   });
 
