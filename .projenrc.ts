@@ -48,6 +48,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
     'fast-check@4.10.2',
     // The launcher in bin/ (a developer command, not part of the library).
     '@aws-sdk/client-sfn@3.1142.0',
+    // Integration tests (test/integ.*.ts): deployable assertions; their snapshots are checked in CI.
+    '@aws-cdk/integ-tests-alpha@2.245.0-alpha.0',
   ],
 
   // No hosted CI or release pipeline: `.ci/run` is the gate.
