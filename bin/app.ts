@@ -2,7 +2,7 @@
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks, HIPAASecurityChecks, NIST80053R5Checks, PCIDSS321Checks } from 'cdk-nag';
 import {
-  SageMakerAsyncStack, SageMakerBatchTransformStack, SageMakerRealtimeStack, SageMakerServerlessStack,
+  CostEstimate, SageMakerAsyncStack, SageMakerBatchTransformStack, SageMakerRealtimeStack, SageMakerServerlessStack,
   SageMakerTeamDomainStack, SageMakerTrainingStack,
 } from '../lib';
 
@@ -29,4 +29,10 @@ new SageMakerAsyncStack(app, 'SageMakerMlAsync', { ...hosting, description: 'cdk
 new SageMakerBatchTransformStack(app, 'SageMakerMlBatch', { ...hosting, description: 'cdk-sagemaker-ml reference: batch transform workflow' });
 new SageMakerTeamDomainStack(app, 'SageMakerMlTeamDomain', { env, dataStore: training.dataStore, description: 'cdk-sagemaker-ml reference: a team SageMaker domain (VPC only)' });
 
-app.synth();
+const assembly = app.synth();
+
+// The SageMaker capacity each stack provisions, as a table and as <stack>.cost.json beside the
+// templates (prices only from a table you pass to CostEstimate.fromAssembly).
+const estimate = CostEstimate.fromAssembly(assembly);
+estimate.writeTo(assembly.directory);
+console.error(estimate.toTable());

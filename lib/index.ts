@@ -21,3 +21,4 @@ export * from './stacks/hosting-stacks';
 export * from './tracking/mlflow-tracking-server';
 export * from './domain/team-domain';
 export * from './stacks/team-domain-stack';
+export * from './cost/cost-estimate';
