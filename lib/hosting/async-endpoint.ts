@@ -11,6 +11,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { InferenceEndpointBase, endpointArnOf } from './inference-endpoint';
 import { ISageMakerModel } from './sagemaker-model';
+import { isBurstable } from '../private/instance-types';
 import { acknowledge } from '../private/nag';
 import { variantScalableTarget } from '../private/scaling';
 import { fail, requireModelRole, validateInteger, validateNumber } from '../private/validate';
@@ -285,7 +286,7 @@ export class AsyncEndpoint extends InferenceEndpointBase {
       fail(`autoScaling.minCapacity must be at most maxCapacity (${scaling.maxCapacity}), got ${min}`);
     }
     validateNumber('autoScaling.targetBacklogPerInstance', scaling.targetBacklogPerInstance, 0.1, 1e6);
-    if (!Token.isUnresolved(instanceType) && /^ml\.t\d/.test(instanceType)) {
+    if (!Token.isUnresolved(instanceType) && isBurstable(instanceType)) {
       fail(`autoScaling cannot scale burstable instance type '${instanceType}': Application Auto Scaling does not scale ml.t* endpoints`);
     }
     const target = variantScalableTarget(this, 'Scaling', { endpointName: this.endpointName, variantName: 'AllTraffic', minCapacity: min, maxCapacity: scaling.maxCapacity });

@@ -5,7 +5,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { SageMakerImage } from '../image/sagemaker-image';
-import { renderTags, retryTransientErrors, syncJobPolicies } from '../private/job-policies';
+import { grantVolumeKeyGrants, renderTags, retryTransientErrors, syncJobPolicies } from '../private/job-policies';
 import { perExecutionName, validateNamePrefix } from '../private/names';
 import { fail, validateDuration, validateEnvironment, validateInstanceType, validateInteger, validateStringMap } from '../private/validate';
 import { SageMakerExecutionRole } from '../roles/sagemaker-execution-role';
@@ -219,14 +219,7 @@ export abstract class SageMakerJobStep extends sfn.TaskStateBase implements iam.
     this.grantPrincipal = this.role;
     this._imageUri = props.image.bind(this, this.role).imageUri;
     props.volumeEncryptionKey?.grantEncryptDecrypt(this.role);
-    if (props.volumeEncryptionKey) {
-      // SageMaker attaches the encrypted volumes through a KMS grant made in the role's name.
-      this.role.addToPrincipalPolicy(new iam.PolicyStatement({
-        actions: ['kms:CreateGrant'],
-        resources: [props.volumeEncryptionKey.keyArn],
-        conditions: { Bool: { 'kms:GrantIsForAWSResource': 'true' } },
-      }));
-    }
+    if (props.volumeEncryptionKey) grantVolumeKeyGrants(this.role, props.volumeEncryptionKey);
 
     let securityGroups: ec2.ISecurityGroup[] = [];
     if (props.vpc) {

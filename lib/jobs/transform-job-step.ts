@@ -6,7 +6,7 @@ import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { validateTags } from './sagemaker-job-step';
 import { ISageMakerModel } from '../hosting/sagemaker-model';
-import { renderTags, retryTransientErrors, syncJobPolicies } from '../private/job-policies';
+import { grantVolumeKeyGrants, renderTags, retryTransientErrors, syncJobPolicies } from '../private/job-policies';
 import { perExecutionName, validateNamePrefix } from '../private/names';
 import { fail, requireModelRole, validateDuration, validateEnvironment, validateInstanceType, validateInteger, validateLength, validatePattern } from '../private/validate';
 import { JobS3Location, S3AccessMode } from '../storage/job-s3-location';
@@ -203,11 +203,7 @@ export class TransformJobStep extends sfn.TaskStateBase {
     props.outputEncryptionKey?.grant(props.model, 'kms:GenerateDataKey', 'kms:Decrypt');
     if (props.volumeEncryptionKey) {
       props.volumeEncryptionKey.grant(props.model, 'kms:Encrypt', 'kms:Decrypt', 'kms:GenerateDataKey');
-      props.model.grantPrincipal.addToPrincipalPolicy(new iam.PolicyStatement({
-        actions: ['kms:CreateGrant'],
-        resources: [props.volumeEncryptionKey.keyArn],
-        conditions: { Bool: { 'kms:GrantIsForAWSResource': 'true' } },
-      }));
+      grantVolumeKeyGrants(props.model, props.volumeEncryptionKey);
     }
 
     this.taskPolicies = syncJobPolicies(this, {

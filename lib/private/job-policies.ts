@@ -1,5 +1,6 @@
 import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { IConstruct } from 'constructs';
 import { registerWildcardResource } from './nag';
@@ -60,6 +61,18 @@ export function passRoleToSageMaker(role: iam.IRole): iam.PolicyStatement {
     resources: [role.roleArn],
     conditions: { StringEquals: { 'iam:PassedToService': 'sagemaker.amazonaws.com' } },
   });
+}
+
+/**
+ * Lets `grantee` create KMS grants on a volume key for AWS resources only: SageMaker
+ * attaches encrypted ML storage volumes through a grant made in the role's name.
+ */
+export function grantVolumeKeyGrants(grantee: iam.IGrantable, key: kms.IKey): void {
+  grantee.grantPrincipal.addToPrincipalPolicy(new iam.PolicyStatement({
+    actions: ['kms:CreateGrant'],
+    resources: [key.keyArn],
+    conditions: { Bool: { 'kms:GrantIsForAWSResource': 'true' } },
+  }));
 }
 
 /** Renders tags as SageMaker's `[{Key, Value}]`. */

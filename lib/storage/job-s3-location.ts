@@ -141,6 +141,11 @@ function grantObjects(scope: Construct, grantee: iam.IGrantable, bucket: s3.IBuc
   }
 }
 
+/** No '*' (an IAM wildcard in the grant) and no brackets (they break acknowledgement ids). */
+function validateKeyPrefix(keyPrefix: string): void {
+  validatePattern('keyPrefix', keyPrefix, /^[A-Za-z0-9!_.\/-]*$/, 'an S3 key prefix of letters, digits and ! _ . / - (no * or brackets)');
+}
+
 function normalizePrefix(keyPrefix: string): string {
   return keyPrefix.replace(/^\/+/, '').replace(/\/+$/, '');
 }
@@ -152,7 +157,7 @@ class BucketLocation extends JobS3Location {
     super();
     validatePattern('relativePath', suffix, /^[A-Za-z0-9!_.\/-]*$/, 'a relative path of letters, digits and the characters ! _ . / -');
     validateFormatSafe('relativePath', suffix);
-    validatePattern('keyPrefix', keyPrefix, /^[A-Za-z0-9!_.\/-]*$/, 'an S3 key prefix of letters, digits and ! _ . / - (no * or brackets)');
+    validateKeyPrefix(keyPrefix);
     if (perExecution) validateFormatSafe('keyPrefix', keyPrefix);
     if (keyPrefix.includes('//')) fail(`keyPrefix must not contain empty path segments ('//'), got '${keyPrefix}'`);
     this.prefix = normalizePrefix(keyPrefix);
@@ -191,7 +196,7 @@ class JsonPathLocation extends JobS3Location {
 
   constructor(private readonly jsonPath: string, private readonly bucket: s3.IBucket, keyPrefix: string) {
     super();
-    validatePattern('keyPrefix', keyPrefix, /^[A-Za-z0-9!_.\/-]*$/, 'an S3 key prefix of letters, digits and ! _ . / - (no * or brackets)');
+    validateKeyPrefix(keyPrefix);
     this.prefix = normalizePrefix(keyPrefix);
     validatePattern('jsonPath', jsonPath, /^\$[.\[]/, "a JSONPath into the state input, starting with '$.' (e.g. '$.input.trainingDataUri')");
   }

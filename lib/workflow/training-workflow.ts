@@ -268,7 +268,6 @@ export class TrainingWorkflow extends Construct {
   public readonly evaluateStep?: ProcessingJobStep;
   /** The step that defines the model. */
   public readonly createModelStep: CreateModelStep;
-  private reportKey?: kms.IKey;
 
   constructor(scope: Construct, id: string, props: TrainingWorkflowProps) {
     super(scope, id);
@@ -286,7 +285,6 @@ export class TrainingWorkflow extends Construct {
     });
     this.failureTopic = plumbing.failureTopic;
     this.logGroup = plumbing.logGroup;
-    const notify = plumbing.failurePath;
     const onError = (state: sfn.TaskStateBase) => plumbing.onError(state);
 
     const tracking = props.experimentTracking;
@@ -382,10 +380,9 @@ export class TrainingWorkflow extends Construct {
       ? this.createModelStep.next(this.buildPromotion(props.promote, plumbing, output))
       : this.createModelStep.next(output);
 
-    const tail = props.qualityGate ? this.buildQualityGate(props.qualityGate, props.evaluate!, notify, modelAndOutput) : modelAndOutput;
+    const tail = props.qualityGate ? this.buildQualityGate(props.qualityGate, props.evaluate!, plumbing, modelAndOutput) : modelAndOutput;
     const chain = [...states, tail].reduce((acc: sfn.Chain | undefined, state) => acc ? acc.next(state) : sfn.Chain.start(state), undefined)!;
 
-    plumbing.addDecryptKey(this.reportKey);
     this.stateMachine = plumbing.finish(chain);
   }
 
@@ -462,7 +459,10 @@ export class TrainingWorkflow extends Construct {
     return createConfig.next(exists).next(update);
   }
 
-  private buildQualityGate(gate: QualityGateProps, evaluate: ProcessingJobStepProps, notify: sfn.IChainable, pass: sfn.IChainable): sfn.IChainable {
+  private buildQualityGate(
+    gate: QualityGateProps, evaluate: ProcessingJobStepProps, plumbing: ObservableStateMachine, pass: sfn.IChainable,
+  ): sfn.IChainable {
+    const notify = plumbing.failurePath;
     const output = (evaluate.processingOutputs ?? []).find(o => o.outputName === gate.outputName);
     if (!output) {
       fail(`qualityGate.outputName must name an output of evaluate, got '${gate.outputName}'; outputs: ${(evaluate.processingOutputs ?? []).map(o => o.outputName).join(', ') || 'none'}`);
@@ -475,7 +475,8 @@ export class TrainingWorkflow extends Construct {
     const reportObjects = object.bucket.arnForObjects(object.keyPattern);
     registerWildcardResource(this, reportObjects,
       `The evaluation report of each execution lies under a folder named after the execution; the state machine may read only '${fileName}' files under the evaluation output prefix.`);
-    this.reportKey = object.bucket.encryptionKey;
+    // The state machine decrypts the report.
+    plumbing.addDecryptKey(object.bucket.encryptionKey);
 
     // S3 SDK integration, no Lambda: the report body parsed as JSON.
     const read = new tasks.CallAwsService(this, 'ReadEvaluationReport', {
