@@ -92,8 +92,8 @@ project.tsconfigDev.addInclude('../scripts/**/*.ts');
 // `npm run launch -- train --state-machine-arn <arn> --set max_iter=50`: start and follow a training run.
 project.addTask('launch', { description: 'Start the training workflow and follow it', exec: 'ts-node --transpile-only bin/launch.ts', receiveArgs: true });
 
-// `npm run diagrams`: the README's Mermaid diagrams, from the synthesized reference app.
-project.addTask('diagrams', { description: 'Regenerate the README diagrams', exec: 'ts-node --transpile-only scripts/diagrams.ts' });
+// `npm run readme`: the README's Mermaid diagrams and cost table, from the synthesized reference app.
+project.addTask('readme', { description: 'Regenerate the README diagrams and cost table', exec: 'ts-node --transpile-only scripts/readme.ts' });
 
 // The reference app: `npx cdk synth` synthesizes every reference stack with cdk-nag checks.
 new awscdk.CdkConfig(project, {

@@ -21,4 +21,6 @@ export * from './stacks/hosting-stacks';
 export * from './tracking/mlflow-tracking-server';
 export * from './domain/team-domain';
 export * from './stacks/team-domain-stack';
+export * from './cost/price-types';
+export * from './cost/price-list';
 export * from './cost/cost-estimate';

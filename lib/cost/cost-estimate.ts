@@ -1,6 +1,10 @@
 import * as fs from 'fs';
 import * as path from 'path';
+import { Token } from 'aws-cdk-lib';
 import * as cxapi from 'aws-cdk-lib/cx-api';
+import { PriceList } from './price-list';
+import { InstancePrice, PriceComponent } from './price-types';
+import { validatePattern } from '../private/validate';
 
 /**
  * How an instance line is billed.
@@ -17,15 +21,22 @@ export enum CostBasis {
 }
 
 /**
- * On-demand prices per instance-hour, for one Region, as of a date.
+ * Options for `CostEstimate.fromAssembly`.
  */
-export interface PriceTable {
-  /** Where and when the prices were read, e.g. 'us-east-1, 2026-11-01, AWS price list'. */
-  readonly source: string;
-  /** The currency, e.g. 'USD'. */
-  readonly currency: string;
-  /** Price per instance-hour by instance type, e.g. `{ 'ml.m5.large': 0.115 }`. */
-  readonly pricePerHour: { [instanceType: string]: number };
+export interface CostEstimateOptions {
+  /**
+   * The prices.
+   *
+   * @default PriceList.bundled()
+   */
+  readonly prices?: PriceList;
+  /**
+   * The Region to price environment-agnostic stacks in (a stack with a Region is priced in
+   * its own).
+   *
+   * @default - environment-agnostic stacks are listed unpriced
+   */
+  readonly region?: string;
 }
 
 /**
@@ -41,11 +52,29 @@ export interface CostLine {
   /** How it is billed. */
   readonly basis: CostBasis;
   /**
+   * What the capacity is billed as.
+   *
+   * @default - not billed per instance-hour (serverless endpoints)
+   */
+  readonly component?: PriceComponent;
+  /**
    * The instance type, if instances are provisioned.
    *
    * @default - none (serverless endpoints, tracking servers)
    */
   readonly instanceType?: string;
+  /**
+   * The size of an MLflow tracking server (`Small`, `Medium`, `Large`).
+   *
+   * @default - not a tracking server
+   */
+  readonly trackingServerSize?: string;
+  /**
+   * The Region the line is priced in.
+   *
+   * @default - unknown (an environment-agnostic stack priced without `region`)
+   */
+  readonly region?: string;
   /** The fewest instances (autoscaling lower bound, or the count). */
   readonly minInstances: number;
   /** The most instances (autoscaling upper bound, or the count). */
@@ -57,11 +86,38 @@ export interface CostLine {
    */
   readonly maxHoursPerRun?: number;
   /**
-   * The price per instance-hour, if the price table has the instance type.
+   * The price per instance-hour, with its date and source, if the price list has it.
    *
    * @default - unpriced
    */
-  readonly pricePerHour?: number;
+  readonly price?: InstancePrice;
+}
+
+/**
+ * What one stack costs, from its priced lines.
+ */
+export interface StackCostSummary {
+  /** The stack. */
+  readonly stackName: string;
+  /**
+   * The cost per hour of the stack's always-on capacity at its minimum (what it costs while
+   * nothing runs and no request arrives).
+   *
+   * @default - unknown: an always-on line is unpriced (see `unpricedIdle`)
+   */
+  readonly idleCostPerHour?: number;
+  /** The always-on lines without a price. */
+  readonly unpricedIdle: string[];
+  /**
+   * The most one run of each of the stack's workflows can cost: every job at its maximum
+   * runtime.
+   *
+   * @default - none or unknown: no per-run line, or one is unpriced or has no maximum runtime
+   *   (see `unboundedPerRun`)
+   */
+  readonly maxCostPerRun?: number;
+  /** The per-run lines that are unpriced or have no maximum runtime. */
+  readonly unboundedPerRun: string[];
 }
 
 /**
@@ -73,55 +129,101 @@ export interface CostLine {
  */
 export class CostEstimate {
   /** Reads the estimate from a synthesized cloud assembly. */
-  public static fromAssembly(assembly: cxapi.CloudAssembly, prices?: PriceTable): CostEstimate {
-    const lines = assembly.stacks.flatMap(stack => linesOf(stack.stackName, stack.template));
-    const priced = lines.map(line => ({ ...line, pricePerHour: line.instanceType ? prices?.pricePerHour[line.instanceType] : undefined }));
-    return new CostEstimate(priced, prices);
+  public static fromAssembly(assembly: cxapi.CloudAssembly, options: CostEstimateOptions = {}): CostEstimate {
+    validatePattern('region', options.region, /^[a-z]{2}(-[a-z]+)+-\d$/, "a Region code such as 'us-east-1'");
+    const prices = options.prices ?? PriceList.bundled();
+    const lines = assembly.stacks.flatMap(stack => {
+      const own = stack.environment.region;
+      const region = own && own !== cxapi.UNKNOWN_REGION && !Token.isUnresolved(own) ? own : options.region;
+      return linesOf(stack.stackName, stack.template).map(line => {
+        const key = line.instanceType ?? line.trackingServerSize;
+        const price = region && line.component && key ? prices.priceOf(region, line.component, key) : undefined;
+        return { ...line, region, price };
+      });
+    });
+    return new CostEstimate(assembly.stacks.map(stack => stack.stackName), lines, prices, options.region);
   }
 
   /** The capacity lines. */
   public readonly lines: CostLine[];
-  private readonly prices?: PriceTable;
+  /** The prices the lines were priced from. */
+  public readonly prices: PriceList;
+  /** Every stack of the assembly, including those that provision no SageMaker capacity. */
+  public readonly stackNames: string[];
+  private readonly region?: string;
 
-  private constructor(lines: CostLine[], prices?: PriceTable) {
+  private constructor(stackNames: string[], lines: CostLine[], prices: PriceList, region?: string) {
+    this.stackNames = stackNames;
     this.lines = lines;
     this.prices = prices;
+    this.region = region;
   }
 
-  /** The cost per hour of a stack's always-on capacity at its minimum, if every line is priced. */
-  public idleCostPerHour(stackName: string): number | undefined {
-    const alwaysOn = this.lines.filter(l => l.stackName === stackName && l.basis === CostBasis.ALWAYS_ON && l.instanceType);
-    if (alwaysOn.some(l => l.pricePerHour === undefined)) return undefined;
-    return alwaysOn.reduce((sum, l) => sum + l.minInstances * l.pricePerHour!, 0);
+  /** What one stack costs idle and per run, from its priced lines. */
+  public summaryOf(stackName: string): StackCostSummary {
+    const lines = this.lines.filter(l => l.stackName === stackName);
+    const alwaysOn = lines.filter(l => l.basis === CostBasis.ALWAYS_ON);
+    const unpricedIdle = alwaysOn.filter(l => !l.price).map(l => `${describe(l)}: unpriced`);
+    const perRun = lines.filter(l => l.basis === CostBasis.PER_RUN);
+    const unboundedPerRun = perRun.filter(l => !l.price || l.maxHoursPerRun === undefined)
+      .map(l => `${describe(l)}: ${[...(l.price ? [] : ['unpriced']), ...(l.maxHoursPerRun === undefined ? ['no maximum runtime'] : [])].join(', ')}`);
+    return {
+      stackName,
+      idleCostPerHour: unpricedIdle.length ? undefined : round(alwaysOn.reduce((sum, l) => sum + l.minInstances * l.price!.pricePerHour, 0)),
+      unpricedIdle,
+      maxCostPerRun: perRun.length === 0 || unboundedPerRun.length
+        ? undefined
+        : round(perRun.reduce((sum, l) => sum + l.maxInstances * l.price!.pricePerHour * l.maxHoursPerRun!, 0)),
+      unboundedPerRun,
+    };
   }
 
-  /** The estimate as a text table. */
+  /** The estimate as a text table, with each stack's idle cost and the most a run can cost. */
   public toTable(): string {
-    const header = ['stack', 'source', 'kind', 'basis', 'instance type', 'instances', 'max h/run', `price/h${this.prices ? ` (${this.prices.currency})` : ''}`];
+    const currency = this.prices.currency;
+    const header = ['stack', 'source', 'kind', 'basis', 'instance type', 'instances', 'max h/run', `${currency}/h`, 'price as of'];
     const rows = this.lines.map(l => [
-      l.stackName, l.source, l.kind, l.basis, l.instanceType ?? '-',
+      l.stackName, l.source, l.kind, l.basis, l.instanceType ?? l.trackingServerSize ?? '-',
       l.minInstances === l.maxInstances ? String(l.minInstances) : `${l.minInstances}-${l.maxInstances}`,
-      l.maxHoursPerRun === undefined ? '-' : String(Math.round(l.maxHoursPerRun * 100) / 100),
-      l.pricePerHour === undefined ? (l.instanceType ? 'unpriced' : '-') : String(l.pricePerHour),
+      l.maxHoursPerRun === undefined ? '-' : String(round(l.maxHoursPerRun)),
+      l.price ? String(l.price.pricePerHour) : l.component ? 'unpriced' : '-',
+      l.price?.asOf ?? '-',
     ]);
     const widths = header.map((h, i) => Math.max(h.length, ...rows.map(r => r[i].length)));
-    const format = (r: string[]) => r.map((c, i) => c.padEnd(widths[i])).join('  ');
-    const source = this.prices ? `prices: ${this.prices.source}` : 'no price table: pass one to CostEstimate.fromAssembly to price the lines';
-    return [format(header), ...rows.map(format), source].join('\n');
+    const format = (r: string[]) => r.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd();
+    const summaries = this.stackNames.map(name => {
+      const s = this.summaryOf(name);
+      const idle = s.idleCostPerHour === undefined ? `unknown (${s.unpricedIdle.join('; ')})` : `${s.idleCostPerHour} ${currency}/h`;
+      const run = s.maxCostPerRun !== undefined ? `, at most ${s.maxCostPerRun} ${currency} per run`
+        : s.unboundedPerRun.length ? `, per run unknown (${s.unboundedPerRun.join('; ')})` : '';
+      return `${name}: idle ${idle}${run}`;
+    });
+    const footer = [
+      `on-demand prices: ${this.prices.prices.length} in the price list, read ${this.prices.asOf}; unpriced means not in the list, never guessed`,
+      ...(this.region ? [`environment-agnostic stacks priced in ${this.region}`] : []),
+    ];
+    return [format(header), ...rows.map(format), '', ...summaries, ...footer].join('\n');
   }
 
   /** Writes `<stack>.cost.json` beside each template in `directory`. */
   public writeTo(directory: string): void {
-    for (const stackName of new Set(this.lines.map(l => l.stackName))) {
+    for (const stackName of this.stackNames) {
       fs.writeFileSync(path.join(directory, `${stackName}.cost.json`), JSON.stringify({
-        stackName,
-        priceSource: this.prices?.source,
-        currency: this.prices?.currency,
-        idleCostPerHour: this.idleCostPerHour(stackName),
+        ...this.summaryOf(stackName),
+        currency: this.prices.currency,
         lines: this.lines.filter(l => l.stackName === stackName),
       }, null, 2) + '\n');
     }
   }
+}
+
+function describe(line: CostLine): string {
+  return `${line.kind} (${line.source})`;
+}
+
+/** Rounds to a tenth of a cent: prices carry up to four decimals, sums pick up float noise. */
+function round(value: number): number {
+  return Math.round(value * 10000) / 10000;
 }
 
 function flatten(value: any): string {
@@ -160,6 +262,8 @@ function linesOf(stackName: string, template: any): CostLine[] {
           source: id,
           kind: `${asyncConfig ? 'async' : 'real-time'} variant ${v.VariantName}`,
           basis: asyncConfig && bounds.min === 0 ? CostBasis.SCALE_TO_ZERO : CostBasis.ALWAYS_ON,
+          // Asynchronous inference is billed as hosting instance-hours, like real-time.
+          component: PriceComponent.HOSTING,
           instanceType: v.InstanceType,
           minInstances: bounds.min,
           maxInstances: bounds.max,
@@ -167,7 +271,17 @@ function linesOf(stackName: string, template: any): CostLine[] {
       }
     }
     if (r.Type === 'AWS::SageMaker::MlflowTrackingServer') {
-      lines.push({ stackName, source: id, kind: `MLflow tracking server (${r.Properties.TrackingServerSize ?? 'Small'})`, basis: CostBasis.ALWAYS_ON, minInstances: 1, maxInstances: 1 });
+      const size = r.Properties.TrackingServerSize ?? 'Small';
+      lines.push({
+        stackName,
+        source: id,
+        kind: `MLflow tracking server (${size})`,
+        basis: CostBasis.ALWAYS_ON,
+        component: PriceComponent.MLFLOW_TRACKING_SERVER,
+        trackingServerSize: size,
+        minInstances: 1,
+        maxInstances: 1,
+      });
     }
     if (r.Type === 'AWS::StepFunctions::StateMachine') {
       let definition: any;
@@ -187,6 +301,7 @@ function linesOf(stackName: string, template: any): CostLine[] {
           source: `${id}/${state}`,
           kind: p.TransformResources ? 'transform job' : p.ResourceConfig ? 'training job' : 'processing job',
           basis: CostBasis.PER_RUN,
+          component: p.TransformResources ? PriceComponent.BATCH_TRANSFORM : p.ResourceConfig ? PriceComponent.TRAINING : PriceComponent.PROCESSING,
           instanceType: cluster.InstanceType,
           minInstances: count,
           maxInstances: count,

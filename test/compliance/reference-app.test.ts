@@ -5,10 +5,7 @@ import { CfnGuardValidator } from '@cdklabs/cdk-validator-cfnguard';
 import { App, Stack } from 'aws-cdk-lib';
 // eslint-disable-next-line import/no-extraneous-dependencies
 import { sagemakerContractViolations, sagemakerTaskCount } from './sagemaker-contract';
-import {
-  SageMakerAsyncStack, SageMakerBatchTransformStack, SageMakerRealtimeStack, SageMakerServerlessStack,
-  SageMakerTeamDomainStack, SageMakerTrainingStack,
-} from '../../lib';
+import { addReferenceStacks } from '../../bin/reference-app';
 import { definitionOf, ENV } from '../util';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const aslValidator = require('asl-validator');
@@ -42,16 +39,8 @@ export const DISABLED_GUARD_RULES: Record<string, string> = {
 
 const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk-out-'));
 const app = new App({ context: JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'cdk.json'), 'utf8')).context, outdir });
-const training = new SageMakerTrainingStack(app, 'SageMakerMlTraining', { env: ENV });
-const hosting = { env: ENV, dataStore: training.dataStore };
-const stacks: Stack[] = [
-  training,
-  new SageMakerRealtimeStack(app, 'SageMakerMlRealtime', hosting),
-  new SageMakerServerlessStack(app, 'SageMakerMlServerless', hosting),
-  new SageMakerAsyncStack(app, 'SageMakerMlAsync', hosting),
-  new SageMakerBatchTransformStack(app, 'SageMakerMlBatch', hosting),
-  new SageMakerTeamDomainStack(app, 'SageMakerMlTeamDomain', hosting),
-];
+// The reference app as bin/app.ts builds it.
+const stacks: Stack[] = Object.values(addReferenceStacks(app, ENV));
 const assembly = app.synth();
 const withMachines = stacks.filter(s => s.node.findAll().some(c => c.node.id === 'StateMachine'));
 

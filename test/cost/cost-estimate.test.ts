@@ -2,49 +2,118 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { App } from 'aws-cdk-lib';
-import { CostBasis, CostEstimate, SageMakerAsyncStack, SageMakerRealtimeStack, SageMakerServerlessStack, SageMakerTrainingStack } from '../../lib';
+import {
+  CostBasis, CostEstimate, InstancePrice, PriceComponent, PriceList, SageMakerAsyncStack, SageMakerBatchTransformStack,
+  SageMakerRealtimeStack, SageMakerServerlessStack, SageMakerTrainingStack,
+} from '../../lib';
 import { ENV } from '../util';
 
+const context = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'cdk.json'), 'utf8')).context;
 const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'cost-'));
-const app = new App({ outdir, context: JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'cdk.json'), 'utf8')).context });
+const app = new App({ outdir, context });
 const training = new SageMakerTrainingStack(app, 'Training', { env: ENV });
 const hosting = { env: ENV, dataStore: training.dataStore };
 new SageMakerRealtimeStack(app, 'Realtime', hosting);
 new SageMakerServerlessStack(app, 'Serverless', hosting);
 new SageMakerAsyncStack(app, 'Async', hosting);
+new SageMakerBatchTransformStack(app, 'Batch', hosting);
 const assembly = app.synth();
-// A price table the caller supplies (these numbers are test data, not prices).
-const prices = { source: 'test table', currency: 'USD', pricePerHour: { 'ml.m5.large': 0.5 } };
+
+// Test data, not prices: distinct per component so a line priced as the wrong use shows.
+const price = (component: PriceComponent, instanceType: string, pricePerHour: number): InstancePrice =>
+  ({ region: 'us-east-1', component, instanceType, pricePerHour, asOf: '2026-01-01', source: 'test data' });
+const prices = PriceList.of('USD', [
+  price(PriceComponent.HOSTING, 'ml.m5.large', 0.5),
+  price(PriceComponent.TRAINING, 'ml.m5.large', 1),
+  price(PriceComponent.PROCESSING, 'ml.m5.large', 2),
+  price(PriceComponent.MLFLOW_TRACKING_SERVER, 'Small', 0.25),
+]);
 
 describe('CostEstimate', () => {
-  const estimate = CostEstimate.fromAssembly(assembly, prices);
+  const estimate = CostEstimate.fromAssembly(assembly, { prices });
 
   test('lists what each stack provisions, with autoscaling bounds, per-run jobs and usage-based modes', () => {
     const byKind = (stack: string) => estimate.lines.filter(l => l.stackName === stack)
-      .map(l => [l.kind, l.basis, l.instanceType, l.minInstances, l.maxInstances, l.maxHoursPerRun]);
-    expect(byKind('Realtime')).toEqual([['real-time variant AllTraffic', CostBasis.ALWAYS_ON, 'ml.m5.large', 1, 4, undefined]]);
-    expect(byKind('Async')).toEqual([['async variant AllTraffic', CostBasis.SCALE_TO_ZERO, 'ml.m5.large', 0, 2, undefined]]);
-    expect(byKind('Serverless')).toEqual([['serverless variant AllTraffic', CostBasis.USAGE_BASED, undefined, 0, 0, undefined]]);
+      .map(l => [l.kind, l.basis, l.component, l.instanceType, l.minInstances, l.maxInstances, l.maxHoursPerRun]);
+    expect(byKind('Realtime')).toEqual([['real-time variant AllTraffic', CostBasis.ALWAYS_ON, PriceComponent.HOSTING, 'ml.m5.large', 1, 4, undefined]]);
+    expect(byKind('Async')).toEqual([['async variant AllTraffic', CostBasis.SCALE_TO_ZERO, PriceComponent.HOSTING, 'ml.m5.large', 0, 2, undefined]]);
+    expect(byKind('Serverless')).toEqual([['serverless variant AllTraffic', CostBasis.USAGE_BASED, undefined, undefined, 0, 0, undefined]]);
+    expect(byKind('Batch')).toEqual([['transform job', CostBasis.PER_RUN, PriceComponent.BATCH_TRANSFORM, 'ml.m5.large', 1, 1, undefined]]);
     expect(byKind('Training')).toEqual(expect.arrayContaining([
-      ['training job', CostBasis.PER_RUN, 'ml.m5.large', 1, 1, 2],
-      ['processing job', CostBasis.PER_RUN, 'ml.m5.large', 1, 1, 1],
-      ['MLflow tracking server (Small)', CostBasis.ALWAYS_ON, undefined, 1, 1, undefined],
+      ['training job', CostBasis.PER_RUN, PriceComponent.TRAINING, 'ml.m5.large', 1, 1, 2],
+      ['processing job', CostBasis.PER_RUN, PriceComponent.PROCESSING, 'ml.m5.large', 1, 1, 1],
+      ['MLflow tracking server (Small)', CostBasis.ALWAYS_ON, PriceComponent.MLFLOW_TRACKING_SERVER, undefined, 1, 1, undefined],
     ]));
+    expect(estimate.lines.every(l => l.region === 'us-east-1')).toBe(true);
   });
 
-  test('prices only from the table it is given: idle cost of the always-on minimum', () => {
-    expect(estimate.idleCostPerHour('Realtime')).toBe(0.5);
-    expect(estimate.idleCostPerHour('Async')).toBe(0);
-    const unpriced = CostEstimate.fromAssembly(assembly);
-    expect(unpriced.lines.every(l => l.pricePerHour === undefined)).toBe(true);
-    expect(unpriced.idleCostPerHour('Realtime')).toBeUndefined();
-    expect(unpriced.toTable()).toMatch(/unpriced/);
-    expect(unpriced.toTable()).toMatch(/no price table/);
+  test('prices each line as its use: hosting, training, processing, tracking server', () => {
+    const priceOf = (stack: string, kind: string) => estimate.lines.find(l => l.stackName === stack && l.kind === kind)?.price?.pricePerHour;
+    expect(priceOf('Realtime', 'real-time variant AllTraffic')).toBe(0.5);
+    expect(priceOf('Training', 'training job')).toBe(1);
+    expect(priceOf('Training', 'processing job')).toBe(2);
+    expect(priceOf('Training', 'MLflow tracking server (Small)')).toBe(0.25);
+    expect(priceOf('Batch', 'transform job')).toBeUndefined();
+  });
+
+  test('sums idle cost at the minimum and the most a run can cost at the maximum runtimes', () => {
+    expect(estimate.summaryOf('Realtime')).toEqual({ stackName: 'Realtime', idleCostPerHour: 0.5, unpricedIdle: [], maxCostPerRun: undefined, unboundedPerRun: [] });
+    expect(estimate.summaryOf('Async').idleCostPerHour).toBe(0);
+    expect(estimate.summaryOf('Serverless').idleCostPerHour).toBe(0);
+    // preprocess 1 h x 2 + train 2 h x 1 + evaluate 1 h x 2; the tracking server is idle cost.
+    expect(estimate.summaryOf('Training')).toEqual(expect.objectContaining({ idleCostPerHour: 0.25, maxCostPerRun: 6, unboundedPerRun: [] }));
+    expect(estimate.summaryOf('Batch')).toEqual(expect.objectContaining({
+      idleCostPerHour: 0,
+      maxCostPerRun: undefined,
+      unboundedPerRun: [expect.stringMatching(/^transform job \(.*\): unpriced, no maximum runtime$/)],
+    }));
+    // Assembly order: dependencies first.
+    expect(estimate.stackNames).toEqual(['Training', 'Async', 'Batch', 'Realtime', 'Serverless']);
+  });
+
+  test('never guesses: what the list lacks is unpriced and makes the idle cost unknown', () => {
+    const partial = CostEstimate.fromAssembly(assembly, { prices: PriceList.of('USD', [price(PriceComponent.TRAINING, 'ml.m5.large', 1)]) });
+    expect(partial.summaryOf('Realtime')).toEqual(expect.objectContaining({
+      idleCostPerHour: undefined,
+      unpricedIdle: [expect.stringMatching(/^real-time variant AllTraffic \(.*\): unpriced$/)],
+    }));
+    expect(partial.summaryOf('Training').unpricedIdle).toEqual([expect.stringMatching(/^MLflow tracking server \(Small\)/)]);
+    expect(partial.toTable()).toMatch(/unpriced/);
+  });
+
+  test('environment-agnostic stacks are priced only in the Region it is told', () => {
+    const agnostic = new App({ outdir: fs.mkdtempSync(path.join(os.tmpdir(), 'cost-')), context });
+    const t = new SageMakerTrainingStack(agnostic, 'Training');
+    new SageMakerRealtimeStack(agnostic, 'Realtime', { dataStore: t.dataStore });
+    const synthesized = agnostic.synth();
+    const unpriced = CostEstimate.fromAssembly(synthesized, { prices });
+    expect(unpriced.lines.every(l => l.region === undefined && l.price === undefined)).toBe(true);
+    const priced = CostEstimate.fromAssembly(synthesized, { prices, region: 'us-east-1' });
+    expect(priced.summaryOf('Realtime').idleCostPerHour).toBe(0.5);
+    expect(priced.toTable()).toContain('environment-agnostic stacks priced in us-east-1');
+    expect(() => CostEstimate.fromAssembly(synthesized, { region: 'Virginia' })).toThrow(/region must be a Region code such as 'us-east-1', got 'Virginia'/);
+  });
+
+  test('prices from the bundled list by default', () => {
+    const bundled = CostEstimate.fromAssembly(assembly);
+    expect(bundled.summaryOf('Realtime').idleCostPerHour).toBe(0.115);
+    expect(bundled.summaryOf('Training').maxCostPerRun).toBe(0.46);
+    expect(bundled.lines.find(l => l.stackName === 'Realtime')!.price!.source).toContain('USE1-Host:ml.m5.large');
+  });
+
+  test('the table shows each line with its price date, and each stack idle and per run', () => {
+    const table = estimate.toTable();
+    expect(table).toMatch(/Realtime\s+\S+\s+real-time variant AllTraffic\s+always-on\s+ml\.m5\.large\s+1-4\s+-\s+0\.5\s+2026-01-01/);
+    expect(table).toContain('Realtime: idle 0.5 USD/h');
+    expect(table).toContain('Training: idle 0.25 USD/h, at most 6 USD per run');
+    expect(table).toMatch(/Batch: idle 0 USD\/h, per run unknown \(transform job .*: unpriced, no maximum runtime\)/);
+    expect(table).toContain('on-demand prices: 4 in the price list, read 2026-01-01; unpriced means not in the list, never guessed');
   });
 
   test('writes <stack>.cost.json beside the templates', () => {
     estimate.writeTo(assembly.directory);
     const realtime = JSON.parse(fs.readFileSync(path.join(assembly.directory, 'Realtime.cost.json'), 'utf8'));
-    expect(realtime).toEqual(expect.objectContaining({ stackName: 'Realtime', priceSource: 'test table', currency: 'USD', idleCostPerHour: 0.5 }));
+    expect(realtime).toEqual(expect.objectContaining({ stackName: 'Realtime', currency: 'USD', idleCostPerHour: 0.5, unpricedIdle: [] }));
+    expect(realtime.lines[0].price).toEqual(expect.objectContaining({ pricePerHour: 0.5, asOf: '2026-01-01', source: 'test data' }));
   });
 });

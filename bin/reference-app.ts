@@ -1,0 +1,42 @@
+import { App, Environment } from 'aws-cdk-lib';
+import {
+  SageMakerAsyncStack, SageMakerBatchTransformStack, SageMakerRealtimeStack, SageMakerServerlessStack,
+  SageMakerTeamDomainStack, SageMakerTrainingStack,
+} from '../lib';
+
+/** The reference app's stacks. */
+export interface ReferenceStacks {
+  readonly training: SageMakerTrainingStack;
+  readonly realtime: SageMakerRealtimeStack;
+  readonly serverless: SageMakerServerlessStack;
+  readonly async: SageMakerAsyncStack;
+  readonly batch: SageMakerBatchTransformStack;
+  readonly domain: SageMakerTeamDomainStack;
+}
+
+/**
+ * The reference app: one deployable stack per capability. bin/app.ts synthesizes it; the
+ * README's diagrams and cost table are generated from it (scripts/readme.ts).
+ */
+export function addReferenceStacks(app: App, env: Environment): ReferenceStacks {
+  const training = new SageMakerTrainingStack(app, 'SageMakerMlTraining', {
+    env,
+    description: 'cdk-sagemaker-ml reference: GLM training workflow (preprocess, train, evaluate, gate, model)',
+  });
+  // The hosting stacks serve from the training stack's data store: deploy them with
+  // --parameters ModelDataKey=<a modelDataUrl key a training execution output>, or without
+  // it to serve the sample GLM.
+  const hosting = { env, dataStore: training.dataStore };
+  return {
+    training,
+    realtime: new SageMakerRealtimeStack(app, 'SageMakerMlRealtime', { ...hosting, description: 'cdk-sagemaker-ml reference: real-time endpoint' }),
+    serverless: new SageMakerServerlessStack(app, 'SageMakerMlServerless', { ...hosting, description: 'cdk-sagemaker-ml reference: serverless endpoint' }),
+    async: new SageMakerAsyncStack(app, 'SageMakerMlAsync', { ...hosting, description: 'cdk-sagemaker-ml reference: asynchronous endpoint' }),
+    batch: new SageMakerBatchTransformStack(app, 'SageMakerMlBatch', { ...hosting, description: 'cdk-sagemaker-ml reference: batch transform workflow' }),
+    domain: new SageMakerTeamDomainStack(app, 'SageMakerMlTeamDomain', {
+      env,
+      dataStore: training.dataStore,
+      description: 'cdk-sagemaker-ml reference: a team SageMaker domain (VPC only)',
+    }),
+  };
+}
