@@ -86,6 +86,13 @@ export interface CostLine {
    */
   readonly maxHoursPerRun?: number;
   /**
+   * The Map state that runs this job once per item: how many times a run starts it depends
+   * on the input.
+   *
+   * @default - once per run
+   */
+  readonly repeatedBy?: string;
+  /**
    * The price per instance-hour, with its date and source, if the price list has it.
    *
    * @default - unpriced
@@ -165,8 +172,12 @@ export class CostEstimate {
     const alwaysOn = lines.filter(l => l.basis === CostBasis.ALWAYS_ON);
     const unpricedIdle = alwaysOn.filter(l => !l.price).map(l => `${describe(l)}: unpriced`);
     const perRun = lines.filter(l => l.basis === CostBasis.PER_RUN);
-    const unboundedPerRun = perRun.filter(l => !l.price || l.maxHoursPerRun === undefined)
-      .map(l => `${describe(l)}: ${[...(l.price ? [] : ['unpriced']), ...(l.maxHoursPerRun === undefined ? ['no maximum runtime'] : [])].join(', ')}`);
+    const reasons = (l: CostLine) => [
+      ...(l.price ? [] : ['unpriced']),
+      ...(l.maxHoursPerRun === undefined ? ['no maximum runtime'] : []),
+      ...(l.repeatedBy ? [`once per item of Map ${l.repeatedBy}`] : []),
+    ];
+    const unboundedPerRun = perRun.filter(l => reasons(l).length).map(l => `${describe(l)}: ${reasons(l).join(', ')}`);
     return {
       stackName,
       idleCostPerHour: unpricedIdle.length ? undefined : round(alwaysOn.reduce((sum, l) => sum + l.minInstances * l.price!.pricePerHour, 0)),
@@ -233,6 +244,15 @@ function flatten(value: any): string {
   return 'ref';
 }
 
+/** Every state of a definition, into Parallel branches and Map iterations. */
+function statesOf(definition: any, repeatedBy?: string): Array<{ name: string; state: any; repeatedBy?: string }> {
+  return Object.entries<any>(definition?.States ?? {}).flatMap(([name, state]) => [
+    { name, state, repeatedBy },
+    ...(state.Branches ?? []).flatMap((branch: any) => statesOf(branch, repeatedBy)),
+    ...statesOf(state.ItemProcessor ?? state.Iterator, state.Type === 'Map' ? name : repeatedBy),
+  ]);
+}
+
 function linesOf(stackName: string, template: any): CostLine[] {
   const resources: Record<string, any> = template.Resources ?? {};
   const lines: CostLine[] = [];
@@ -290,15 +310,32 @@ function linesOf(stackName: string, template: any): CostLine[] {
       } catch {
         continue;
       }
-      for (const [state, s] of Object.entries<any>(definition.States ?? {})) {
-        const p = s.Parameters ?? {};
+      for (const { name, state: st, repeatedBy } of statesOf(definition)) {
+        const p = st.Parameters ?? {};
+        const source = `${id}/${name}`;
+        // An endpoint a workflow deploys (TrainingWorkflow's promote stage): capacity that stays
+        // on after the run, so it counts as always-on, though the template does not create it.
+        if (/sagemaker:createEndpointConfig$/.test(String(st.Resource)) && Array.isArray(p.ProductionVariants)) {
+          for (const v of p.ProductionVariants) {
+            const kind = `endpoint variant ${v.VariantName} the workflow deploys`;
+            if (v.ServerlessConfig) {
+              lines.push({ stackName, source, kind, basis: CostBasis.USAGE_BASED, minInstances: 0, maxInstances: 0 });
+            } else if (typeof v.InstanceType === 'string') {
+              const count = typeof v.InitialInstanceCount === 'number' ? v.InitialInstanceCount : 1;
+              lines.push({
+                stackName, source, kind, basis: CostBasis.ALWAYS_ON, component: PriceComponent.HOSTING, instanceType: v.InstanceType, minInstances: count, maxInstances: count,
+              });
+            }
+          }
+          continue;
+        }
         const cluster = p.ResourceConfig ?? p.ProcessingResources?.ClusterConfig ?? p.TransformResources;
         if (!cluster?.InstanceType) continue;
         const count = cluster.InstanceCount ?? 1;
         const seconds = p.StoppingCondition?.MaxRuntimeInSeconds;
         lines.push({
           stackName,
-          source: `${id}/${state}`,
+          source,
           kind: p.TransformResources ? 'transform job' : p.ResourceConfig ? 'training job' : 'processing job',
           basis: CostBasis.PER_RUN,
           component: p.TransformResources ? PriceComponent.BATCH_TRANSFORM : p.ResourceConfig ? PriceComponent.TRAINING : PriceComponent.PROCESSING,
@@ -306,6 +343,7 @@ function linesOf(stackName: string, template: any): CostLine[] {
           minInstances: count,
           maxInstances: count,
           maxHoursPerRun: typeof seconds === 'number' ? seconds / 3600 : undefined,
+          repeatedBy,
         });
       }
     }

@@ -1,10 +1,12 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { App } from 'aws-cdk-lib';
+import { App, Stack } from 'aws-cdk-lib';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import {
-  CostBasis, CostEstimate, InstancePrice, PriceComponent, PriceList, SageMakerAsyncStack, SageMakerBatchTransformStack,
-  SageMakerRealtimeStack, SageMakerServerlessStack, SageMakerTrainingStack,
+  ChannelDataSource, CostBasis, CostEstimate, InstancePrice, JobS3Location, MlDataStore, PriceComponent, PriceList, SageMakerAsyncStack,
+  SageMakerBatchTransformStack, SageMakerImage, SageMakerRealtimeStack, SageMakerServerlessStack, SageMakerTrainingStack, TrainingJobStep,
+  TrainingJobStepProps, TrainingWorkflow,
 } from '../../lib';
 import { ENV } from '../util';
 
@@ -115,5 +117,37 @@ describe('CostEstimate', () => {
     const realtime = JSON.parse(fs.readFileSync(path.join(assembly.directory, 'Realtime.cost.json'), 'utf8'));
     expect(realtime).toEqual(expect.objectContaining({ stackName: 'Realtime', currency: 'USD', idleCostPerHour: 0.5, unpricedIdle: [] }));
     expect(realtime.lines[0].price).toEqual(expect.objectContaining({ pricePerHour: 0.5, asOf: '2026-01-01', source: 'test data' }));
+  });
+
+  test('counts the endpoint a workflow deploys as always-on, and jobs in a Map as once per item', () => {
+    const custom = new App({ outdir: fs.mkdtempSync(path.join(os.tmpdir(), 'cost-')), context });
+    const stack = new Stack(custom, 'Custom', { env: ENV });
+    const store = new MlDataStore(stack, 'Store');
+    const train: TrainingJobStepProps = {
+      image: SageMakerImage.fromAsset(path.join(__dirname, '..', '..', 'containers', 'glm')),
+      outputLocation: JobS3Location.inBucket(store.artifactsBucket, 'models'),
+      channels: [{ channelName: 'train', source: ChannelDataSource.s3(JobS3Location.inBucket(store.dataBucket, 'train')) }],
+    };
+    new TrainingWorkflow(stack, 'Workflow', { train, promote: { endpointName: 'pricing', instanceType: 'ml.c5.large', initialInstanceCount: 2 } });
+    const sweep = new sfn.Map(stack, 'Sweep', { itemsPath: '$.candidates' });
+    sweep.itemProcessor(new TrainingJobStep(stack, 'Candidate', { ...train, instanceType: 'ml.g5.2xlarge' }));
+    const both = new sfn.Parallel(stack, 'Both').branch(new TrainingJobStep(stack, 'Branch', train));
+    new sfn.StateMachine(stack, 'Sweeps', { definitionBody: sfn.DefinitionBody.fromChainable(sweep.next(both)) });
+    const deployed = CostEstimate.fromAssembly(custom.synth(), {
+      prices: prices.withPrices([price(PriceComponent.HOSTING, 'ml.c5.large', 3), price(PriceComponent.TRAINING, 'ml.m5.xlarge', 4), price(PriceComponent.TRAINING, 'ml.g5.2xlarge', 5)]),
+    });
+    const of = (kind: string) => deployed.lines.filter(l => l.kind === kind).map(l => [l.source.replace(/[0-9A-F]{8}\//, '/'), l.basis, l.component, l.instanceType, l.minInstances, l.repeatedBy]);
+    expect(of('endpoint variant AllTraffic the workflow deploys')).toEqual([
+      ['WorkflowStateMachine/CreateEndpointConfig', CostBasis.ALWAYS_ON, PriceComponent.HOSTING, 'ml.c5.large', 2, undefined],
+    ]);
+    expect(of('training job')).toEqual([
+      ['WorkflowStateMachine/Train', CostBasis.PER_RUN, PriceComponent.TRAINING, 'ml.m5.xlarge', 1, undefined],
+      ['Sweeps/Candidate', CostBasis.PER_RUN, PriceComponent.TRAINING, 'ml.g5.2xlarge', 1, 'Sweep'],
+      ['Sweeps/Branch', CostBasis.PER_RUN, PriceComponent.TRAINING, 'ml.m5.xlarge', 1, undefined],
+    ]);
+    const summary = deployed.summaryOf('Custom');
+    expect(summary.idleCostPerHour).toBe(6);
+    expect(summary.maxCostPerRun).toBeUndefined();
+    expect(summary.unboundedPerRun).toEqual([expect.stringMatching(/^training job \(Sweeps[0-9A-F]{8}\/Candidate\): once per item of Map Sweep$/)]);
   });
 });
