@@ -322,9 +322,8 @@ function linesOf(stackName: string, template: any): CostLine[] {
               lines.push({ stackName, source, kind, basis: CostBasis.USAGE_BASED, minInstances: 0, maxInstances: 0 });
             } else if (typeof v.InstanceType === 'string') {
               const count = typeof v.InitialInstanceCount === 'number' ? v.InitialInstanceCount : 1;
-              lines.push({
-                stackName, source, kind, basis: CostBasis.ALWAYS_ON, component: PriceComponent.HOSTING, instanceType: v.InstanceType, minInstances: count, maxInstances: count,
-              });
+              const instances = { instanceType: v.InstanceType, minInstances: count, maxInstances: count };
+              lines.push({ stackName, source, kind, basis: CostBasis.ALWAYS_ON, component: PriceComponent.HOSTING, ...instances });
             }
           }
           continue;
