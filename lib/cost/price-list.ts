@@ -1,3 +1,4 @@
+import { pricesFromAwsPriceList } from './aws-price-list';
 import { BUNDLED_PRICES, BUNDLED_PRICES_CURRENCY } from './bundled-prices';
 import { InstancePrice, PriceComponent } from './price-types';
 import { fail, validateInstanceType, validatePattern } from '../private/validate';
@@ -11,7 +12,8 @@ const TRACKING_SERVER_SIZES = ['Small', 'Medium', 'Large'];
  * us-east-1 and eu-west-1, each price with the date it was read and where. It is small on
  * purpose: only prices that could be traced to the AWS Price List or an AWS bill are in it,
  * and anything else is reported as unpriced rather than guessed. Add your own with
- * `PriceList.bundled().withPrices([...])` or start from `PriceList.of(...)`.
+ * `PriceList.bundled().withPrices([...])`, read current ones with `PriceList.fromAwsPriceList`,
+ * or start from `PriceList.of(...)`.
  */
 export class PriceList {
   /** The library's bundled, dated table (see the class description). */
@@ -27,6 +29,21 @@ export class PriceList {
    */
   public static of(currency: string, prices: InstancePrice[]): PriceList {
     return new PriceList(currency, prices);
+  }
+
+  /**
+   * The prices in an AWS Price List Query API answer: the `PriceList` of
+   * `aws pricing get-products --service-code AmazonSageMaker` (one JSON document per item).
+   * Hosting, training and processing prices are read from the usage type
+   * (`USE1-Host:ml.m5.large`), batch transform from the price's description, tracking
+   * servers from `MLflow:TrackingServerCompute-<size>`; items of other usage types are skipped.
+   * Each price is dated by the item's publication date and names its usage type and SKU.
+   *
+   * @param priceList the answer's PriceList items
+   * @param currency the currency to read, e.g. `USD`
+   */
+  public static fromAwsPriceList(priceList: string[], currency: string): PriceList {
+    return new PriceList(currency, pricesFromAwsPriceList(priceList, currency));
   }
 
   private static key(region: string, component: string, instanceType: string): string {
