@@ -1,10 +1,10 @@
 import { Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import { Construct } from 'constructs';
 import { InferenceEndpointBase, endpointArnOf } from './inference-endpoint';
 import { ISageMakerModel } from './sagemaker-model';
-import { acknowledgeInCompliancePacks } from '../private/nag';
 import { fail, validateInteger } from '../private/validate';
 import { generatedEndpointName } from '../private/variants';
 
@@ -42,12 +42,20 @@ export interface ServerlessEndpointProps {
    * @default - a name unique to this construct, generated at synth
    */
   readonly endpointName?: string;
+
+  /**
+   * The key of the endpoint configuration: for a serverless endpoint SageMaker encrypts with it
+   * the copy of the container image it keeps.
+   *
+   * @default - a key with rotation
+   */
+  readonly encryptionKey?: kms.IKey;
 }
 
 /**
  * A serverless endpoint: no instances to choose or pay for while idle; SageMaker scales
- * with traffic. It takes no instance type and no volume key (SageMaker refuses both for
- * serverless variants).
+ * with traffic. It takes no instance type; its configuration's key encrypts the copy of the
+ * image SageMaker keeps for it.
  */
 export class ServerlessEndpoint extends InferenceEndpointBase {
   public readonly endpointName: string;
@@ -79,9 +87,8 @@ export class ServerlessEndpoint extends InferenceEndpointBase {
         modelName: props.model.modelName,
         serverlessConfig: { memorySizeInMb: memory, maxConcurrency, provisionedConcurrency: props.provisionedConcurrency },
       }],
+      kmsKeyId: (props.encryptionKey ?? new kms.Key(this, 'Key', { description: 'Encrypts the serverless endpoint\'s copy of its image', enableKeyRotation: true })).keyArn,
     });
-    acknowledgeInCompliancePacks(config, 'SageMakerEndpointConfigurationKMSKeyConfigured',
-      'A serverless variant has no ML storage volume for an endpoint configuration key to encrypt; SageMaker manages its compute and storage.');
     this.endpointConfigName = config.attrEndpointConfigName;
     new sagemaker.CfnEndpoint(this, 'Resource', { endpointName: this.endpointName, endpointConfigName: config.attrEndpointConfigName });
   }

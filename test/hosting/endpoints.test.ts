@@ -217,14 +217,27 @@ describe('RealtimeEndpoint', () => {
 });
 
 describe('ServerlessEndpoint', () => {
-  test('renders a serverless variant with no instance type and no key', () => {
+  test('renders a serverless variant with no instance type, encrypted with a rotating key of its own', () => {
     const { stack, model } = setup();
     new ServerlessEndpoint(stack, 'Endpoint', { model, memorySizeInMB: 4096, maxConcurrency: 50, provisionedConcurrency: 5 });
-    Template.fromStack(stack).hasResourceProperties('AWS::SageMaker::EndpointConfig', {
-      KmsKeyId: Match.absent(),
+    const template = Template.fromStack(stack);
+    template.hasResourceProperties('AWS::SageMaker::EndpointConfig', {
+      KmsKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^EndpointKey'), 'Arn'] },
       ProductionVariants: [{ VariantName: 'AllTraffic', ModelName: Match.anyValue(), ServerlessConfig: { MemorySizeInMB: 4096, MaxConcurrency: 50, ProvisionedConcurrency: 5 } }],
     });
+    template.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true, Description: "Encrypts the serverless endpoint's copy of its image" });
+    // No acknowledgement: the configuration has its key.
+    expect(JSON.stringify(template.toJSON())).not.toContain('SageMakerEndpointConfigurationKMSKeyConfigured');
     expect(nagFindings(stack)).toEqual([]);
+  });
+
+  test('uses the key it is given', () => {
+    const { stack, model } = setup();
+    const key = new kms.Key(stack, 'Given');
+    new ServerlessEndpoint(stack, 'Endpoint', { model, encryptionKey: key });
+    const template = Template.fromStack(stack);
+    template.hasResourceProperties('AWS::SageMaker::EndpointConfig', { KmsKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^Given'), 'Arn'] } });
+    expect(Object.keys(template.findResources('AWS::KMS::Key')).filter(id => id.startsWith('Endpoint'))).toEqual([]);
   });
 
   test.each<[Partial<ServerlessEndpointProps>, RegExp]>([
