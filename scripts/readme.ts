@@ -119,7 +119,8 @@ export function costSection(assembly: CloudAssembly): string {
     const lines = estimate.lines.filter(l => l.stackName === name).map(capacity);
     const why = (reasons: string[]) => reasons.map(r => r.replace(/ \([^()]*\):/, ':')).join('; ');
     const idle = s.idleCostPerHour !== undefined ? String(s.idleCostPerHour) : `unknown (${why(s.unpricedIdle)})`;
-    const run = s.maxCostPerRun !== undefined ? String(s.maxCostPerRun) : s.unboundedPerRun.length ? `unknown (${why(s.unboundedPerRun)})` : '-';
+    const retries = s.maxCostPerRunWithRetries !== s.maxCostPerRun ? ` (${s.maxCostPerRunWithRetries} if every retry started its job again)` : '';
+    const run = s.maxCostPerRun !== undefined ? `${s.maxCostPerRun}${retries}` : s.unboundedPerRun.length ? `unknown (${why(s.unboundedPerRun)})` : '-';
     return `| ${name} | ${lines.join('<br/>') || 'none'} | ${idle} | ${run} |`;
   });
   const used = estimate.lines.flatMap(l => (l.price ? [l.price.asOf] : [])).sort();

@@ -93,6 +93,13 @@ export interface CostLine {
    */
   readonly repeatedBy?: string;
   /**
+   * For per-run lines: the most times one run may start the job, counting the state's
+   * retries (a retry after a failed start costs nothing; one after the job ran costs a run).
+   *
+   * @default 1
+   */
+  readonly maxAttempts?: number;
+  /**
    * The price per instance-hour, with its date and source, if the price list has it.
    *
    * @default - unpriced
@@ -116,13 +123,19 @@ export interface StackCostSummary {
   /** The always-on lines without a price. */
   readonly unpricedIdle: string[];
   /**
-   * The most one run of each of the stack's workflows can cost: every job at its maximum
-   * runtime.
+   * The most one run of each of the stack's workflows can cost when each job runs once:
+   * every job at its maximum runtime.
    *
    * @default - none or unknown: no per-run line, or one is unpriced or has no maximum runtime
    *   (see `unboundedPerRun`)
    */
   readonly maxCostPerRun?: number;
+  /**
+   * The same bound if every retry of a job state started its job again (`maxAttempts`).
+   *
+   * @default - as `maxCostPerRun`
+   */
+  readonly maxCostPerRunWithRetries?: number;
   /** The per-run lines that are unpriced or have no maximum runtime. */
   readonly unboundedPerRun: string[];
 }
@@ -178,13 +191,14 @@ export class CostEstimate {
       ...(l.repeatedBy ? [`once per item of Map ${l.repeatedBy}`] : []),
     ];
     const unboundedPerRun = perRun.filter(l => reasons(l).length).map(l => `${describe(l)}: ${reasons(l).join(', ')}`);
+    const bounded = perRun.length > 0 && unboundedPerRun.length === 0;
+    const runCost = (l: CostLine) => l.maxInstances * l.price!.pricePerHour * l.maxHoursPerRun!;
     return {
       stackName,
       idleCostPerHour: unpricedIdle.length ? undefined : round(alwaysOn.reduce((sum, l) => sum + l.minInstances * l.price!.pricePerHour, 0)),
       unpricedIdle,
-      maxCostPerRun: perRun.length === 0 || unboundedPerRun.length
-        ? undefined
-        : round(perRun.reduce((sum, l) => sum + l.maxInstances * l.price!.pricePerHour * l.maxHoursPerRun!, 0)),
+      maxCostPerRun: bounded ? round(perRun.reduce((sum, l) => sum + runCost(l), 0)) : undefined,
+      maxCostPerRunWithRetries: bounded ? round(perRun.reduce((sum, l) => sum + runCost(l) * (l.maxAttempts ?? 1), 0)) : undefined,
       unboundedPerRun,
     };
   }
@@ -205,7 +219,8 @@ export class CostEstimate {
     const summaries = this.stackNames.map(name => {
       const s = this.summaryOf(name);
       const idle = s.idleCostPerHour === undefined ? `unknown (${s.unpricedIdle.join('; ')})` : `${s.idleCostPerHour} ${currency}/h`;
-      const run = s.maxCostPerRun !== undefined ? `, at most ${s.maxCostPerRun} ${currency} per run`
+      const retries = s.maxCostPerRunWithRetries !== s.maxCostPerRun ? ` (${s.maxCostPerRunWithRetries} if every retry started its job again)` : '';
+      const run = s.maxCostPerRun !== undefined ? `, at most ${s.maxCostPerRun} ${currency} per run${retries}`
         : s.unboundedPerRun.length ? `, per run unknown (${s.unboundedPerRun.join('; ')})` : '';
       return `${name}: idle ${idle}${run}`;
     });
@@ -232,7 +247,7 @@ function describe(line: CostLine): string {
   return `${line.kind} (${line.source})`;
 }
 
-/** Rounds to a tenth of a cent: prices carry up to four decimals, sums pick up float noise. */
+/** Rounds to four decimals (a hundredth of a cent): prices carry up to four, sums pick up float noise. */
 function round(value: number): number {
   return Math.round(value * 10000) / 10000;
 }
@@ -343,6 +358,8 @@ function linesOf(stackName: string, template: any): CostLine[] {
           maxInstances: count,
           maxHoursPerRun: typeof seconds === 'number' ? seconds / 3600 : undefined,
           repeatedBy,
+          // Step Functions' default MaxAttempts is 3.
+          maxAttempts: 1 + (st.Retry ?? []).reduce((sum: number, r: any) => sum + (typeof r.MaxAttempts === 'number' ? r.MaxAttempts : 3), 0),
         });
       }
     }

@@ -64,6 +64,9 @@ describe('CostEstimate', () => {
     expect(estimate.summaryOf('Serverless').idleCostPerHour).toBe(0);
     // preprocess 1 h x 2 + train 2 h x 1 + evaluate 1 h x 2; the tracking server is idle cost.
     expect(estimate.summaryOf('Training')).toEqual(expect.objectContaining({ idleCostPerHour: 0.25, maxCostPerRun: 6, unboundedPerRun: [] }));
+    // Each job state retries up to 5 times: 6 attempts if every retry started the job again.
+    expect(estimate.lines.filter(l => l.stackName === 'Training' && l.basis === CostBasis.PER_RUN).map(l => l.maxAttempts)).toEqual([6, 6, 6]);
+    expect(estimate.summaryOf('Training').maxCostPerRunWithRetries).toBe(36);
     expect(estimate.summaryOf('Batch')).toEqual(expect.objectContaining({
       idleCostPerHour: 0,
       maxCostPerRun: undefined,
@@ -100,6 +103,7 @@ describe('CostEstimate', () => {
     const bundled = CostEstimate.fromAssembly(assembly);
     expect(bundled.summaryOf('Realtime').idleCostPerHour).toBe(0.115);
     expect(bundled.summaryOf('Training').maxCostPerRun).toBe(0.46);
+    expect(bundled.summaryOf('Training').maxCostPerRunWithRetries).toBe(2.76);
     expect(bundled.lines.find(l => l.stackName === 'Realtime')!.price!.source).toContain('USE1-Host:ml.m5.large');
   });
 
@@ -107,7 +111,7 @@ describe('CostEstimate', () => {
     const table = estimate.toTable();
     expect(table).toMatch(/Realtime\s+\S+\s+real-time variant AllTraffic\s+always-on\s+ml\.m5\.large\s+1-4\s+-\s+0\.5\s+2026-01-01/);
     expect(table).toContain('Realtime: idle 0.5 USD/h');
-    expect(table).toContain('Training: idle 0.25 USD/h, at most 6 USD per run');
+    expect(table).toContain('Training: idle 0.25 USD/h, at most 6 USD per run (36 if every retry started its job again)');
     expect(table).toMatch(/Batch: idle 0 USD\/h, per run unknown \(transform job .*: unpriced, no maximum runtime\)/);
     expect(table).toContain('on-demand prices: 4 in the price list, read 2026-01-01; unpriced means not in the list, never guessed');
   });
