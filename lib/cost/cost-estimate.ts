@@ -359,7 +359,7 @@ function linesOf(stackName: string, template: any): CostLine[] {
           maxHoursPerRun: typeof seconds === 'number' ? seconds / 3600 : undefined,
           repeatedBy,
           // Step Functions' default MaxAttempts is 3.
-          maxAttempts: 1 + (st.Retry ?? []).reduce((sum: number, r: any) => sum + (typeof r.MaxAttempts === 'number' ? r.MaxAttempts : 3), 0),
+          maxAttempts: 1 + (st.Retry ?? []).reduce((sum: number, retry: any) => sum + (typeof retry.MaxAttempts === 'number' ? retry.MaxAttempts : 3), 0),
         });
       }
     }
