@@ -6,12 +6,12 @@
 // `npm run readme` rewrites the sections; a test fails when one is stale.
 import * as fs from 'fs';
 import * as path from 'path';
-import { App, Stack } from 'aws-cdk-lib';
+import { Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { CloudAssembly } from 'aws-cdk-lib/cx-api';
 import { addReferenceStacks, ReferenceStacks } from '../bin/reference-app';
-import { CostBasis, CostEstimate, CostLine } from '../lib';
-import { definitionOf } from '../test/util';
+import { CostBasis, CostEstimate, CostLine, PriceList } from '../lib';
+import { definitionOf, ENV, testApp } from '../test/util';
 
 export const README = path.join(__dirname, '..', 'README.md');
 
@@ -81,8 +81,8 @@ export function hostingDiagram(stacks: Stack[]): string {
 
 /** The reference app as bin/app.ts builds it, in us-east-1, synthesized once. */
 function referenceApp(): { stacks: ReferenceStacks; assembly: CloudAssembly } {
-  const app = new App({ context: JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'cdk.json'), 'utf8')).context });
-  const stacks = addReferenceStacks(app, { account: '123456789012', region: 'us-east-1' });
+  const app = testApp();
+  const stacks = addReferenceStacks(app, ENV);
   return { stacks, assembly: app.synth() };
 }
 
@@ -123,9 +123,9 @@ export function costSection(assembly: CloudAssembly): string {
     const run = s.maxCostPerRun !== undefined ? `${s.maxCostPerRun}${retries}` : s.unboundedPerRun.length ? `unknown (${why(s.unboundedPerRun)})` : '-';
     return `| ${name} | ${lines.join('<br/>') || 'none'} | ${idle} | ${run} |`;
   });
-  const used = estimate.lines.flatMap(l => (l.price ? [l.price.asOf] : [])).sort();
+  const used = PriceList.of(estimate.prices.currency, [...new Set(estimate.lines.flatMap(l => (l.price ? [l.price] : [])))]);
   return [
-    `Priced in us-east-1 from the bundled on-demand prices (${estimate.prices.currency}; the prices used were read ${used[0]} to ${used[used.length - 1]}):`,
+    `Priced in us-east-1 from the bundled on-demand prices (${estimate.prices.currency}; the prices used were read ${used.asOf}):`,
     '',
     `| stack | SageMaker capacity | idle cost (${estimate.prices.currency}/h) | most per run (${estimate.prices.currency}) |`,
     '|---|---|---|---|',

@@ -1,5 +1,6 @@
+import { priceKey } from './price-key';
 import { InstancePrice, PriceComponent } from './price-types';
-import { fail, validatePattern } from '../private/validate';
+import { fail, isInstanceType, validateCurrency } from '../private/validate';
 
 // Reads SageMaker on-demand instance-hour prices from the AWS Price List Query API's
 // GetProducts answer (`aws pricing get-products --service-code AmazonSageMaker`): each item
@@ -16,8 +17,8 @@ const USES: Record<string, PriceComponent> = {
 
 /** The prices in a GetProducts answer, in one currency. */
 export function pricesFromAwsPriceList(items: string[], currency: string): InstancePrice[] {
-  validatePattern('currency', currency, /^[A-Z]{3}$/, "an ISO 4217 currency code such as 'USD'");
-  const prices: InstancePrice[] = [];
+  validateCurrency('currency', currency);
+  const prices = new Map<string, InstancePrice>();
   items.forEach((item, i) => {
     const at = `priceList[${i}]`;
     let doc: any;
@@ -40,20 +41,20 @@ export function pricesFromAwsPriceList(items: string[], currency: string): Insta
     if (!component && transform) [component, instanceType] = [PriceComponent.BATCH_TRANSFORM, transform[1]];
     const tracking = /^TrackingServerCompute-(Small|Medium|Large)$/.exec(instanceType);
     if (!component && usage[1] === 'MLflow' && tracking) [component, instanceType] = [PriceComponent.MLFLOW_TRACKING_SERVER, tracking[1]];
-    if (!component || (component !== PriceComponent.MLFLOW_TRACKING_SERVER && !/^ml\.[a-z0-9-]+\.[a-z0-9-]+$/.test(instanceType))) return;
+    if (!component || (component !== PriceComponent.MLFLOW_TRACKING_SERVER && !isInstanceType(instanceType))) return;
     if (hourly.length !== 1) fail(`${at} (${attributes.usagetype}) must have one hourly on-demand price in ${currency}, has ${hourly.length}`);
     if (typeof attributes.regionCode !== 'string') fail(`${at} (${attributes.usagetype}) has no regionCode attribute`);
     const date = String(doc.publicationDate ?? Object.values<any>(doc.terms.OnDemand)[0]?.effectiveDate ?? '').slice(0, 10);
     if (!/^\d{4}-\d\d-\d\d$/.test(date)) fail(`${at} (${attributes.usagetype}) has no publicationDate or effectiveDate`);
     const pricePerHour = Number(hourly[0].pricePerUnit[currency]);
-    const key = `${attributes.regionCode}|${component}|${instanceType}`;
-    const same = prices.find(p => `${p.region}|${p.component}|${p.instanceType}` === key);
+    const key = priceKey(attributes.regionCode, component, instanceType);
+    const same = prices.get(key);
     if (same) {
       // The same use offered under two SKUs: one price is fine, two would be a guess.
       if (same.pricePerHour !== pricePerHour) fail(`${at} (${attributes.usagetype}) prices ${instanceType} ${component} in ${attributes.regionCode} at ${pricePerHour}, another item at ${same.pricePerHour}`);
       return;
     }
-    prices.push({
+    prices.set(key, {
       region: attributes.regionCode,
       component,
       instanceType,
@@ -62,5 +63,5 @@ export function pricesFromAwsPriceList(items: string[], currency: string): Insta
       source: `AWS Price List API, AmazonSageMaker, usage type ${attributes.usagetype} (SKU ${doc.product.sku})`,
     });
   });
-  return prices;
+  return [...prices.values()];
 }

@@ -4,7 +4,7 @@ import { Token } from 'aws-cdk-lib';
 import * as cxapi from 'aws-cdk-lib/cx-api';
 import { PriceList } from './price-list';
 import { InstancePrice, PriceComponent } from './price-types';
-import { validatePattern } from '../private/validate';
+import { validateRegion } from '../private/validate';
 
 /**
  * How an instance line is billed.
@@ -150,7 +150,7 @@ export interface StackCostSummary {
 export class CostEstimate {
   /** Reads the estimate from a synthesized cloud assembly. */
   public static fromAssembly(assembly: cxapi.CloudAssembly, options: CostEstimateOptions = {}): CostEstimate {
-    validatePattern('region', options.region, /^[a-z]{2}(-[a-z]+)+-\d$/, "a Region code such as 'us-east-1'");
+    validateRegion('region', options.region);
     const prices = options.prices ?? PriceList.bundled();
     const lines = assembly.stacks.flatMap(stack => {
       const own = stack.environment.region;

@@ -1,7 +1,8 @@
 import { pricesFromAwsPriceList } from './aws-price-list';
 import { BUNDLED_PRICES, BUNDLED_PRICES_CURRENCY } from './bundled-prices';
+import { priceKey } from './price-key';
 import { InstancePrice, PriceComponent } from './price-types';
-import { fail, validateInstanceType, validatePattern } from '../private/validate';
+import { fail, validateCurrency, validateInstanceType, validatePattern, validateRegion } from '../private/validate';
 
 const TRACKING_SERVER_SIZES = ['Small', 'Medium', 'Large'];
 
@@ -46,10 +47,6 @@ export class PriceList {
     return new PriceList(currency, pricesFromAwsPriceList(priceList, currency));
   }
 
-  private static key(region: string, component: string, instanceType: string): string {
-    return `${region}|${component}|${instanceType}`;
-  }
-
   /** The currency of every price. */
   public readonly currency: string;
   /** The prices. */
@@ -57,13 +54,13 @@ export class PriceList {
   private readonly index = new Map<string, InstancePrice>();
 
   private constructor(currency: string, prices: InstancePrice[]) {
-    validatePattern('currency', currency, /^[A-Z]{3}$/, "an ISO 4217 currency code such as 'USD'");
+    validateCurrency('currency', currency);
     prices.forEach((p, i) => {
       const at = `prices[${i}]`;
       for (const field of ['region', 'instanceType', 'asOf', 'source'] as const) {
         if (typeof p[field] !== 'string') fail(`${at}.${field} must be a string, got ${p[field]}`);
       }
-      validatePattern(`${at}.region`, p.region, /^[a-z]{2}(-[a-z]+)+-\d$/, "a Region code such as 'us-east-1'");
+      validateRegion(`${at}.region`, p.region);
       if (!Object.values(PriceComponent).includes(p.component)) {
         fail(`${at}.component must be one of ${Object.values(PriceComponent).join(', ')}, got '${p.component}'`);
       }
@@ -79,7 +76,7 @@ export class PriceList {
       }
       validatePattern(`${at}.asOf`, p.asOf, /^\d{4}-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?$/, "a date 'YYYY-MM-DD' or month 'YYYY-MM'");
       if (p.source.trim() === '') fail(`${at}.source must name where the price was read, got '${p.source}'`);
-      const key = PriceList.key(p.region, p.component, p.instanceType);
+      const key = priceKey(p.region, p.component, p.instanceType);
       if (this.index.has(key)) fail(`${at} repeats the price of ${p.instanceType} for ${p.component} in ${p.region}`);
       this.index.set(key, p);
     });
@@ -93,7 +90,7 @@ export class PriceList {
    * @returns the price, or undefined when the list does not have it (never an estimate)
    */
   public priceOf(region: string, component: PriceComponent, instanceType: string): InstancePrice | undefined {
-    return this.index.get(PriceList.key(region, component, instanceType));
+    return this.index.get(priceKey(region, component, instanceType));
   }
 
   /**
@@ -101,8 +98,8 @@ export class PriceList {
    * list already has replaces the old one.
    */
   public withPrices(prices: InstancePrice[]): PriceList {
-    const replaced = new Set(prices.map(p => PriceList.key(p.region, p.component, p.instanceType)));
-    return new PriceList(this.currency, [...this.prices.filter(p => !replaced.has(PriceList.key(p.region, p.component, p.instanceType))), ...prices]);
+    const replaced = new Set(prices.map(p => priceKey(p.region, p.component, p.instanceType)));
+    return new PriceList(this.currency, [...this.prices.filter(p => !replaced.has(priceKey(p.region, p.component, p.instanceType))), ...prices]);
   }
 
   /** The earliest and latest dates the prices were read, e.g. `2023-12 to 2026-09-28`. */

@@ -50,6 +50,21 @@ export function validateCount(prop: string, count: number, max: number): void {
 
 const INSTANCE_TYPE = /^ml\.[a-z0-9-]+\.[a-z0-9-]+$/;
 
+/** Whether a string has the form of a SageMaker instance type, `ml.<family>.<size>`. */
+export function isInstanceType(value: string): boolean {
+  return INSTANCE_TYPE.test(value);
+}
+
+/** A Region code such as `us-east-1`. */
+export function validateRegion(prop: string, value: string | undefined): void {
+  validatePattern(prop, value, /^[a-z]{2}(-[a-z]+)+-\d$/, "a Region code such as 'us-east-1'");
+}
+
+/** An ISO 4217 currency code such as `USD`. */
+export function validateCurrency(prop: string, value: string): void {
+  validatePattern(prop, value, /^[A-Z]{3}$/, "an ISO 4217 currency code such as 'USD'");
+}
+
 /** SageMaker instance types are `ml.<family>.<size>`; EC2 names (`m5.large`) are a common slip. */
 export function validateInstanceType(prop: string, instanceType: string): void {
   validatePattern(prop, instanceType, INSTANCE_TYPE, "a SageMaker instance type of the form 'ml.<family>.<size>' (e.g. 'ml.m5.xlarge')");

@@ -1,18 +1,15 @@
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
-import { App, Stack } from 'aws-cdk-lib';
+import { Stack } from 'aws-cdk-lib';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import {
   ChannelDataSource, CostBasis, CostEstimate, InstancePrice, JobS3Location, MlDataStore, PriceComponent, PriceList, SageMakerAsyncStack,
   SageMakerBatchTransformStack, SageMakerImage, SageMakerRealtimeStack, SageMakerServerlessStack, SageMakerTrainingStack, TrainingJobStep,
   TrainingJobStepProps, TrainingWorkflow,
 } from '../../lib';
-import { ENV } from '../util';
+import { ENV, testApp } from '../util';
 
-const context = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'cdk.json'), 'utf8')).context;
-const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'cost-'));
-const app = new App({ outdir, context });
+const app = testApp();
 const training = new SageMakerTrainingStack(app, 'Training', { env: ENV });
 const hosting = { env: ENV, dataStore: training.dataStore };
 new SageMakerRealtimeStack(app, 'Realtime', hosting);
@@ -87,7 +84,7 @@ describe('CostEstimate', () => {
   });
 
   test('environment-agnostic stacks are priced only in the Region it is told', () => {
-    const agnostic = new App({ outdir: fs.mkdtempSync(path.join(os.tmpdir(), 'cost-')), context });
+    const agnostic = testApp();
     const t = new SageMakerTrainingStack(agnostic, 'Training');
     new SageMakerRealtimeStack(agnostic, 'Realtime', { dataStore: t.dataStore });
     const synthesized = agnostic.synth();
@@ -124,7 +121,7 @@ describe('CostEstimate', () => {
   });
 
   test('counts the endpoint a workflow deploys as always-on, and jobs in a Map as once per item', () => {
-    const custom = new App({ outdir: fs.mkdtempSync(path.join(os.tmpdir(), 'cost-')), context });
+    const custom = testApp();
     const stack = new Stack(custom, 'Custom', { env: ENV });
     const store = new MlDataStore(stack, 'Store');
     const train: TrainingJobStepProps = {
