@@ -35,6 +35,9 @@ const project = new awscdk.AwsCdkConstructLibrary({
   entrypoint: 'dist/index.js',
   artifactsDirectory: 'dist-pkg',
 
+  // The local runtime (`cdk-sagemaker-ml local`) is part of the published package: its ASL
+  // interpreter ships inside the tarball (jsii requires non-jsii runtime dependencies to be bundled).
+  bundledDeps: ['aws-local-stepfunctions@3.0.0'],
   peerDeps: [`@aws-cdk/aws-sagemaker-alpha@${SAGEMAKER_ALPHA_VERSION}`, 'cdk-nag@^3.0.2'],
   devDeps: [
     `@aws-cdk/aws-sagemaker-alpha@${SAGEMAKER_ALPHA_VERSION}`,
@@ -46,6 +49,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
     '@cdklabs/cdk-validator-cfnguard@0.0.62',
     '@aws-sdk/client-sagemaker@3.1142.0',
     'fast-check@4.10.2',
+    // IAM sufficiency checks: the documented run-time calls evaluated against the synthesized policies.
+    '@cloud-copilot/iam-simulate@0.1.173',
     // The launcher in bin/ (a developer command, not part of the library).
     '@aws-sdk/client-sfn@3.1142.0',
     // Integration tests (test/integ.*.ts): deployable assertions; their snapshots are checked in CI.
