@@ -85,7 +85,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
     include: ['../bin/**/*.ts', '../lib/**/*.ts'],
     compilerOptions: {},
   },
-  gitignore: ['cdk.out', '.cdk.staging', 'bench/results.json'],
+  gitignore: ['cdk.out', '.cdk.staging', 'bench/results.json', '.ci/timings.json'],
   npmIgnoreOptions: { ignorePatterns: ['bin', 'cdk.out', '.cache', 'containers', 'bench', '.ci'] },
 });
 
@@ -94,8 +94,9 @@ const project = new awscdk.AwsCdkConstructLibrary({
 project.deps.removeDependency('eslint-import-resolver-typescript');
 project.addDevDeps('eslint-import-resolver-typescript@3.6.3');
 
-// `npm run bench` (not part of `npm test`): synth time, memory and template sizes.
-project.addTask('bench', { description: 'Benchmark synthesis', exec: 'ts-node --transpile-only bench/bench.ts' });
+// `npm run bench` (not part of `npm test`; `-- --quick` for synth only, one round): `cdk synth` against the
+// floor, the N-scaling curve with and without the policy packs, `npm test` and the `.ci/run` phases.
+project.addTask('bench', { description: 'Benchmark synthesis and tests', exec: 'ts-node --transpile-only bench/bench.ts', receiveArgs: true });
 project.tsconfigDev.addInclude('../bench/**/*.ts');
 project.tsconfigDev.addInclude('../scripts/**/*.ts');
 
