@@ -8,7 +8,8 @@ import { Construct } from 'constructs';
 import { InferenceEndpointBase, endpointArnOf } from './inference-endpoint';
 import { variantScalableTarget } from './private/scaling';
 import {
-  DEFAULT_INSTANCE_TYPE, acknowledgeNoKeyForInstanceStorage, generatedEndpointName, renderVariant, toApiShape, validateVariant, volumeKeyFor, withConstructPath,
+  DEFAULT_INSTANCE_TYPE, acknowledgeNoKeyForInstanceStorage, generatedEndpointName, renderVariant, toApiShape, validateVariant, volumeKeyFor,
+  withConstructPath,
 } from './private/variants';
 import { ISageMakerModel } from './sagemaker-model';
 import { acknowledgeInCompliancePacks, registerWildcardResource } from '../private/nag';
@@ -621,7 +622,9 @@ function isExpression(value: string): boolean {
  * SageMaker fails an update whose timeout does not exceed the deployment's configured
  * waits: the traffic routing's wait after each step, then the termination wait.
  */
-function validateTimeoutCoversWaits(routing: sagemaker.CfnEndpoint.TrafficRoutingConfigProperty, terminationWait: Duration, timeout?: Duration): void {
+function validateTimeoutCoversWaits(
+  routing: sagemaker.CfnEndpoint.TrafficRoutingConfigProperty, terminationWait: Duration, timeout?: Duration,
+): void {
   if (!timeout || Token.isUnresolved(timeout.toSeconds()) || Token.isUnresolved(terminationWait.toSeconds())) return;
   const wait = routing.waitIntervalInSeconds;
   if (wait === undefined || Token.isUnresolved(wait)) return;

@@ -238,13 +238,25 @@ describe('RealtimeEndpoint updates and run-time deployments', () => {
     return new RealtimeEndpoint(stack, 'Endpoint', {
       endpointName: 'pricing',
       variants: [
-        { model, variantName: 'Blue', instanceType: 'ml.c5.xlarge', initialInstanceCount: 2, initialVariantWeight: 3, volumeSize: Size.gibibytes(20),
-          modelDataDownloadTimeout: Duration.minutes(10), containerStartupHealthCheckTimeout: Duration.minutes(5),
-          autoScaling: { minCapacity: 2, maxCapacity: 6, targetInvocationsPerInstance: 70 } },
+        {
+          model,
+          variantName: 'Blue',
+          instanceType: 'ml.c5.xlarge',
+          initialInstanceCount: 2,
+          initialVariantWeight: 3,
+          volumeSize: Size.gibibytes(20),
+          modelDataDownloadTimeout: Duration.minutes(10),
+          containerStartupHealthCheckTimeout: Duration.minutes(5),
+          autoScaling: { minCapacity: 2, maxCapacity: 6, targetInvocationsPerInstance: 70 },
+        },
         { model, variantName: 'Green', autoScaling: { minCapacity: 1, maxCapacity: 2, targetInvocationsPerInstance: 70 } },
       ],
       dataCapture: { destination: JobS3Location.inBucket(store.artifactsBucket, 'capture'), samplingPercentage: 30 },
-      deployment: { trafficRouting: TrafficRouting.canary(50, Duration.minutes(3)), terminationWait: Duration.minutes(2), maximumExecutionTimeout: Duration.hours(8) },
+      deployment: {
+        trafficRouting: TrafficRouting.canary(50, Duration.minutes(3)),
+        terminationWait: Duration.minutes(2),
+        maximumExecutionTimeout: Duration.hours(8),
+      },
       ...extra,
     });
   }
@@ -344,8 +356,11 @@ describe('RealtimeEndpoint updates and run-time deployments', () => {
     const keyArn = { 'Fn::GetAtt': [expect.stringMatching(/^EndpointKey/), 'Arn'] };
     expect(statements).toEqual([
       { Action: ['sagemaker:AddTags', 'sagemaker:CreateEndpointConfig', 'sagemaker:ListTags'], Effect: 'Allow', Resource: configs },
-      { Action: ['sagemaker:CreateEndpoint', 'sagemaker:DescribeEndpoint', 'sagemaker:ListTags', 'sagemaker:UpdateEndpoint'], Effect: 'Allow',
-        Resource: [configs, 'arn:aws:sagemaker:us-east-1:123456789012:endpoint/pricing'] },
+      {
+        Action: ['sagemaker:CreateEndpoint', 'sagemaker:DescribeEndpoint', 'sagemaker:ListTags', 'sagemaker:UpdateEndpoint'],
+        Effect: 'Allow',
+        Resource: [configs, 'arn:aws:sagemaker:us-east-1:123456789012:endpoint/pricing'],
+      },
       { Action: 'kms:DescribeKey', Effect: 'Allow', Resource: keyArn },
       { Action: 'kms:CreateGrant', Condition: { Bool: { 'kms:GrantIsForAWSResource': 'true' } }, Effect: 'Allow', Resource: keyArn },
       { Action: 'cloudwatch:DescribeAlarms', Effect: 'Allow', Resource: alarms },
