@@ -1,4 +1,4 @@
-import { Annotations, Duration, Names, Size, Stack, Token } from 'aws-cdk-lib';
+import { Annotations, Duration, Size, Stack, Token } from 'aws-cdk-lib';
 import * as appscaling from 'aws-cdk-lib/aws-applicationautoscaling';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -9,12 +9,11 @@ import { InferenceEndpointBase, endpointArnOf } from './inference-endpoint';
 import { variantScalableTarget } from './private/scaling';
 import {
   DEFAULT_INSTANCE_TYPE, acknowledgeNoKeyForInstanceStorage, generatedEndpointName, renderVariant, toApiShape, validateVariant, volumeKeyFor,
-  withConstructPath,
 } from './private/variants';
 import { ISageMakerModel } from './sagemaker-model';
 import { acknowledgeInCompliancePacks, registerWildcardResource } from '../private/nag';
-import { MAX_NAME_PREFIX_LENGTH } from '../private/names';
-import { fail, requireModelRole, validateCount, validateDuration, validateInteger, validateLength, validateNumber, validatePattern, validateUnique } from '../private/validate';
+import { constructNamePrefix, MAX_NAME_PREFIX_LENGTH } from '../private/names';
+import { fail, failAt, requireModelRole, validateCount, validateDuration, validateInteger, validateLength, validateNumber, validateIn, validatePattern, validateUnique } from '../private/validate';
 import { JobS3Location, S3AccessMode } from '../storage/job-s3-location';
 
 /**
@@ -358,7 +357,7 @@ export class RealtimeEndpoint extends InferenceEndpointBase {
     const routing = (deployment.trafficRouting ?? TrafficRouting.allAtOnce()).render();
     const terminationWait = deployment.terminationWait ?? Duration.minutes(5);
 
-    this.runtimeConfigNamePrefix = withConstructPath(this, () => {
+    this.runtimeConfigNamePrefix = validateIn(this, () => {
       if (variants.length === 0) fail('variants must have at least one production variant, got none');
       validateCount('variants', variants.length, 10);
       variants.forEach((v, i) => validateVariant(`variants[${i}]`, v));
@@ -366,15 +365,17 @@ export class RealtimeEndpoint extends InferenceEndpointBase {
       validateDuration('deployment.terminationWait', deployment.terminationWait, Duration.seconds(0), Duration.hours(1));
       validateDuration('deployment.maximumExecutionTimeout', deployment.maximumExecutionTimeout, Duration.seconds(600), Duration.hours(8));
       validateTimeoutCoversWaits(routing, terminationWait, deployment.maximumExecutionTimeout);
-      return runtimeConfigNamePrefix(this, props.runtimeConfigNamePrefix);
+      // Named after the endpoint where its name is known, so the console shows whose configuration it is.
+      const kind = props.endpointName !== undefined && !Token.isUnresolved(props.endpointName) ? props.endpointName : id;
+      return runtimeConfigNamePrefix(this, kind, props.runtimeConfigNamePrefix);
     });
 
-    this.endpointName = withConstructPath(this, () => generatedEndpointName(this, props.endpointName));
+    this.endpointName = validateIn(this, () => generatedEndpointName(this, props.endpointName));
     this.endpointArn = endpointArnOf(this, this.endpointName);
-    this.encryptionKey = withConstructPath(this, () => volumeKeyFor(this, instanceTypes, props.encryptionKey));
+    this.encryptionKey = validateIn(this, () => volumeKeyFor(this, instanceTypes, props.encryptionKey));
 
     this.dataCapture = props.dataCapture;
-    this.dataCaptureConfig = props.dataCapture ? withConstructPath(this, () => this.renderDataCapture(props.dataCapture!, variants)) : undefined;
+    this.dataCaptureConfig = props.dataCapture ? validateIn(this, () => this.renderDataCapture(props.dataCapture!, variants)) : undefined;
     const config = new sagemaker.CfnEndpointConfig(this, 'Config', {
       productionVariants: variants.map((v, i) => renderVariant(v, this.variantNames[i])),
       kmsKeyId: this.encryptionKey?.keyArn,
@@ -384,7 +385,7 @@ export class RealtimeEndpoint extends InferenceEndpointBase {
     this.endpointConfigName = config.attrEndpointConfigName;
 
     this.rollbackAlarms = deployment.rollbackAlarms ?? this.defaultAlarms(deployment.maxModelLatency ?? Duration.seconds(1));
-    withConstructPath(this, () => validateCount('deployment.rollbackAlarms', this.rollbackAlarms.length, 10));
+    validateIn(this, () => validateCount('deployment.rollbackAlarms', this.rollbackAlarms.length, 10));
     this.deploymentConfig = {
       blueGreenUpdatePolicy: {
         trafficRoutingConfiguration: routing,
@@ -422,13 +423,13 @@ export class RealtimeEndpoint extends InferenceEndpointBase {
   /** The scalable target of an autoscaled variant. */
   public scalableTarget(variantName: string): appscaling.ScalableTarget {
     const target = this.scalableTargets.get(variantName);
-    if (!target) fail(`${this.node.path}: variant '${variantName}' has no autoScaling; variants with it: ${[...this.scalableTargets.keys()].join(', ') || 'none'}`);
+    if (!target) failAt(this, `variant '${variantName}' has no autoScaling; variants with it: ${[...this.scalableTargets.keys()].join(', ') || 'none'}`);
     return target;
   }
 
   /** A metric of a given variant. */
   public metricForVariant(variantName: string, metricName: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    if (!this.variantNames.includes(variantName)) fail(`${this.node.path}: variantName must be one of ${this.variantNames.join(', ')}, got '${variantName}'`);
+    if (!this.variantNames.includes(variantName)) failAt(this, `variantName must be one of ${this.variantNames.join(', ')}, got '${variantName}'`);
     return this.metric(metricName, { ...props, dimensionsMap: { EndpointName: this.endpointName, VariantName: variantName } });
   }
 
@@ -440,7 +441,7 @@ export class RealtimeEndpoint extends InferenceEndpointBase {
    * with `sfn.FieldUtils.renderObject` in a JSONPath state.
    */
   public endpointConfigRequest(options: EndpointConfigRequestOptions): { [key: string]: any } {
-    withConstructPath(this, () => {
+    validateIn(this, () => {
       if (options.variantName !== undefined && !Token.isUnresolved(options.variantName) && !this.variantNames.includes(options.variantName)) {
         fail(`endpointConfigRequest variantName must be one of ${this.variantNames.join(', ')}, got '${options.variantName}'`);
       }
@@ -637,13 +638,12 @@ function validateTimeoutCoversWaits(
 }
 
 /** The prefix of run-time configuration names: `<prefix>-<uuid>` fits SageMaker's 63 characters. */
-function runtimeConfigNamePrefix(scope: Construct, given?: string): string {
+function runtimeConfigNamePrefix(scope: Construct, kind: string, given?: string): string {
   if (given !== undefined) {
     if (Token.isUnresolved(given)) fail('runtimeConfigNamePrefix must be a literal (it scopes grantDeploy\'s policy), got a token');
     validateLength('runtimeConfigNamePrefix', given, 1, MAX_NAME_PREFIX_LENGTH);
     validatePattern('runtimeConfigNamePrefix', given, /^[a-z0-9](-*[a-z0-9])*$/, 'lowercase letters, digits and single hyphens');
     return given;
   }
-  return Names.uniqueResourceName(scope, { maxLength: MAX_NAME_PREFIX_LENGTH, separator: '-' })
-    .toLowerCase().replace(/[^a-z0-9-]/g, '').replace(/-+/g, '-').replace(/^-|-$/g, '');
+  return constructNamePrefix(scope, kind);
 }

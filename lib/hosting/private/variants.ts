@@ -147,16 +147,3 @@ export function volumeKeyFor(scope: Construct, instanceTypes: string[], given?: 
   if (given || refusing.length || instanceTypes.some(t => Token.isUnresolved(t))) return given;
   return new kms.Key(scope, 'Key', { description: 'Encrypts the endpoint\'s ML storage volumes', enableKeyRotation: true });
 }
-
-/**
- * Runs `validate` and names `scope`'s construct path in any error it throws: a user with
- * fifty endpoints needs to know which one is wrong.
- */
-export function withConstructPath<T>(scope: IConstruct, validate: () => T): T {
-  try {
-    return validate();
-  } catch (e) {
-    if (e instanceof Error && !e.message.startsWith(`${scope.node.path}: `)) e.message = `${scope.node.path}: ${e.message}`;
-    throw e;
-  }
-}
