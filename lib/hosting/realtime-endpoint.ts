@@ -345,6 +345,11 @@ export class RealtimeEndpoint extends InferenceEndpointBase {
   private readonly dataCapture?: DataCaptureOptions;
   private readonly deploymentConfig: sagemaker.CfnEndpoint.DeploymentConfigProperty;
   private readonly excludedVariantProperties: string[];
+  /**
+   * The longest SageMaker lets an update run, if set.
+   * @internal
+   */
+  public readonly _deploymentTimeout?: Duration;
 
   constructor(scope: Construct, id: string, props: RealtimeEndpointProps) {
     super(scope, id);
@@ -384,6 +389,7 @@ export class RealtimeEndpoint extends InferenceEndpointBase {
     acknowledgeNoKeyForInstanceStorage(config, instanceTypes, this.encryptionKey);
     this.endpointConfigName = config.attrEndpointConfigName;
 
+    this._deploymentTimeout = deployment.maximumExecutionTimeout;
     this.rollbackAlarms = deployment.rollbackAlarms ?? this.defaultAlarms(deployment.maxModelLatency ?? Duration.seconds(1));
     validateIn(this, () => validateCount('deployment.rollbackAlarms', this.rollbackAlarms.length, 10));
     this.deploymentConfig = {
@@ -495,36 +501,60 @@ export class RealtimeEndpoint extends InferenceEndpointBase {
    * resources, `kms:DescribeKey`), and read the rollback alarms (`cloudwatch:DescribeAlarms`).
    */
   public grantDeploy(grantee: iam.IGrantable): iam.Grant {
-    const configs = this.runtimeConfigArns();
-    registerWildcardResource(this, configs,
-      `Workflows name the configurations they define for endpoint ${this.node.path} '${this.runtimeConfigNamePrefix}-<uuid>' at run time; the policy is limited to that name prefix.`);
     let grant = iam.Grant.addToPrincipal({
       grantee,
       actions: ['sagemaker:CreateEndpointConfig', 'sagemaker:AddTags', 'sagemaker:ListTags'],
-      resourceArns: [configs],
-    }).combine(iam.Grant.addToPrincipal({
-      grantee,
-      // CreateEndpoint and UpdateEndpoint authorize the configuration they deploy as well.
-      actions: ['sagemaker:CreateEndpoint', 'sagemaker:UpdateEndpoint', 'sagemaker:DescribeEndpoint', 'sagemaker:ListTags'],
-      resourceArns: [this.endpointArn, configs],
-    }));
+      resourceArns: [this._runtimeConfigArns()],
+    });
+    for (const statement of this._deployStatements(['sagemaker:CreateEndpoint', 'sagemaker:UpdateEndpoint', 'sagemaker:DescribeEndpoint', 'sagemaker:ListTags'])) {
+      if (Object.keys(statement.conditions).length) {
+        grantee.grantPrincipal.addToPrincipalPolicy(statement);
+      } else {
+        grant = grant.combine(iam.Grant.addToPrincipal({ grantee, actions: statement.actions, resourceArns: statement.resources }));
+      }
+    }
+    return grant;
+  }
+
+  /**
+   * What a caller of `actions` on this endpoint needs: the actions on this endpoint and
+   * its run-time configurations (CreateEndpoint and UpdateEndpoint authorize the
+   * configuration they deploy as well), and for CreateEndpoint/UpdateEndpoint the volume
+   * key (SageMaker attaches the new fleet's encrypted volumes through a grant made in the
+   * caller's name) and the rollback alarms (SageMaker's deployment guardrails: the caller
+   * must be allowed `cloudwatch:DescribeAlarms` on them).
+   *
+   * @internal
+   */
+  public _deployStatements(actions: string[]): iam.PolicyStatement[] {
+    const configs = this._runtimeConfigArns();
+    const statements = [new iam.PolicyStatement({ actions, resources: [configs, this.endpointArn] })];
+    if (!actions.some(a => /^sagemaker:(Create|Update)Endpoint$/.test(a))) return statements;
     if (this.encryptionKey) {
-      // The caller of CreateEndpoint/UpdateEndpoint lets SageMaker attach the encrypted volumes.
-      grant = grant.combine(iam.Grant.addToPrincipal({ grantee, actions: ['kms:DescribeKey'], resourceArns: [this.encryptionKey.keyArn] }));
-      grantee.grantPrincipal.addToPrincipalPolicy(new iam.PolicyStatement({
+      statements.push(new iam.PolicyStatement({ actions: ['kms:DescribeKey'], resources: [this.encryptionKey.keyArn] }));
+      statements.push(new iam.PolicyStatement({
         actions: ['kms:CreateGrant'],
         resources: [this.encryptionKey.keyArn],
         conditions: { Bool: { 'kms:GrantIsForAWSResource': 'true' } },
       }));
     }
     if (this.rollbackAlarms.length) {
-      grant = grant.combine(iam.Grant.addToPrincipal({
-        grantee,
-        actions: ['cloudwatch:DescribeAlarms'],
-        resourceArns: this.rollbackAlarms.map(alarm => alarm.alarmArn),
-      }));
+      statements.push(new iam.PolicyStatement({ actions: ['cloudwatch:DescribeAlarms'], resources: this.rollbackAlarms.map(alarm => alarm.alarmArn) }));
     }
-    return grant;
+    return statements;
+  }
+
+  /**
+   * The ARN pattern of this endpoint's run-time configurations (SageMaker lowercases names
+   * in ARNs), registered as the one wildcard a deployment's policy needs.
+   *
+   * @internal
+   */
+  public _runtimeConfigArns(): string {
+    const configs = Stack.of(this).formatArn({ service: 'sagemaker', resource: 'endpoint-config', resourceName: `${this.runtimeConfigNamePrefix}-*` });
+    registerWildcardResource(this, configs,
+      `Workflows name the configurations they define for endpoint ${this.node.path} '${this.runtimeConfigNamePrefix}-<uuid>' at run time; the policy is limited to that name prefix.`);
+    return configs;
   }
 
   /**
@@ -537,11 +567,6 @@ export class RealtimeEndpoint extends InferenceEndpointBase {
     if (!this.dataCapture) return;
     this.dataCapture.destination.bind(this, grantee, S3AccessMode.WRITE);
     this.dataCapture.encryptionKey?.grant(grantee, 'kms:GenerateDataKey', 'kms:Decrypt');
-  }
-
-  /** The ARN pattern of this endpoint's run-time configurations (SageMaker lowercases names in ARNs). */
-  private runtimeConfigArns(): string {
-    return Stack.of(this).formatArn({ service: 'sagemaker', resource: 'endpoint-config', resourceName: `${this.runtimeConfigNamePrefix}-*` });
   }
 
   private renderDataCapture(capture: DataCaptureOptions, variants: ProductionVariantProps[]): sagemaker.CfnEndpointConfig.DataCaptureConfigProperty {
