@@ -27,3 +27,8 @@ export * from './stacks/team-domain-stack';
 export * from './cost/price-types';
 export * from './cost/price-list';
 export * from './cost/cost-estimate';
+export * from './jobs/create-endpoint-config-step';
+export * from './jobs/create-endpoint-step';
+export * from './jobs/update-endpoint-step';
+export * from './jobs/describe-endpoint-step';
+export * from './workflow/stages/deploy-stage';

@@ -558,6 +558,14 @@ export class RealtimeEndpoint extends InferenceEndpointBase {
   }
 
   /**
+   * Whether the endpoint captures data (written with the serving model's role).
+   * @internal
+   */
+  public get _capturesData(): boolean {
+    return this.dataCapture !== undefined;
+  }
+
+  /**
    * Grants a model deployed to this endpoint at run time what the endpoint's own models
    * have: writing data capture (SageMaker writes captures with the model's role).
    *
