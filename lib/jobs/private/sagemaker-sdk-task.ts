@@ -53,7 +53,9 @@ export class SageMakerSdkTask extends SageMakerTask {
     this.taskPolicies.push(...props.statements);
     const retries = props.sdkRetries ?? 3;
     if (retries > 0) {
-      this.addRetry({ errors: [SAGEMAKER_SDK_ERROR], interval: Duration.seconds(2), maxAttempts: retries, backoffRate: 2, jitterStrategy: sfn.JitterType.FULL });
+      this.addRetry({
+        errors: [SAGEMAKER_SDK_ERROR], interval: Duration.seconds(2), maxAttempts: retries, backoffRate: 2, jitterStrategy: sfn.JitterType.FULL,
+      });
     }
   }
 

@@ -11,9 +11,6 @@ import { SAGEMAKER_SDK_ERROR, SageMakerSdkTask } from '../../jobs/private/sagema
 import { UpdateEndpointStep } from '../../jobs/update-endpoint-step';
 import { fail, validateDuration, validateIn, validateInteger } from '../../private/validate';
 
-/** The tag of a run-time configuration that names the configuration it replaced. */
-export const REPLACES_TAG = 'cdk-sagemaker-ml:replaces';
-
 /**
  * Properties of a DeployStage.
  */
@@ -98,6 +95,9 @@ export interface DeployStageProps {
  * configuration's `EndpointConfigName`), `polls`, `endpoint` (the last DescribeEndpoint).
  */
 export class DeployStage extends WorkflowStage {
+  /** The tag of a run-time configuration that names the configuration it replaced. */
+  public static readonly REPLACES_TAG = 'cdk-sagemaker-ml:replaces';
+
   public readonly startState: sfn.State;
   public readonly endStates: sfn.INextable[];
   /** The name of the configuration this execution deployed, as a JSONPath into the execution state. */
@@ -175,7 +175,7 @@ export class DeployStage extends WorkflowStage {
       tags: {
         ...props.tags,
         'cdk-sagemaker-ml:execution': sfn.JsonPath.executionId,
-        [REPLACES_TAG]: sfn.JsonPath.stringAt(r('current.EndpointConfigName')),
+        [DeployStage.REPLACES_TAG]: sfn.JsonPath.stringAt(r('current.EndpointConfigName')),
       },
       resultPath: r('config'),
     });
@@ -210,7 +210,7 @@ export class DeployStage extends WorkflowStage {
 
     const failedWithReason = fails('FailedWithReason', 'failed with reason', 'EndpointDeploymentFailed',
       `endpoint ${endpoint.endpointName} is {} after deploying configuration {}: {}`, status, this.endpointConfigName, r('endpoint.FailureReason'));
-    const failedNoReason = fails('Failed', 'failed', 'EndpointDeploymentFailed',
+    const failedNoReason = fails('FailedNoReason', 'failed without reason', 'EndpointDeploymentFailed',
       `endpoint ${endpoint.endpointName} is {} after deploying configuration {}`, status, this.endpointConfigName);
     const failed = new sfn.Choice(this, 'FailureReason', { stateName: name('failure reason?') })
       .when(sfn.Condition.isPresent(r('endpoint.FailureReason')), failedWithReason)
@@ -260,7 +260,7 @@ export class DeployStage extends WorkflowStage {
       resourceType: 'endpoint-config',
       request: { ResourceArn: sfn.JsonPath.format(configArn, sfn.JsonPath.stringAt(r('current.EndpointConfigName'))) },
       statements: [new iam.PolicyStatement({ actions: ['sagemaker:ListTags'], resources: [endpoint._runtimeConfigArns()] })],
-      resultSelector: { 'Replaces.$': `$.Tags[?(@.Key == '${REPLACES_TAG}')].Value` },
+      resultSelector: { 'Replaces.$': `$.Tags[?(@.Key == '${DeployStage.REPLACES_TAG}')].Value` },
       resultPath: r('previous'),
     });
     const cleanupFailed = new sfn.Pass(this, 'CleanupFailed', { stateName: name('cleanup failed'), resultPath: sfn.JsonPath.DISCARD }).next(done);
