@@ -11,6 +11,20 @@ import { SageMakerTask, SageMakerTaskProps } from '../sagemaker-task';
  */
 export const SAGEMAKER_SDK_ERROR = 'SageMaker.SageMakerException';
 
+/** The `Resource` of Step Functions' AWS SDK integration for a SageMaker API. */
+export function sdkResource(api: string): string {
+  return `arn:${Aws.PARTITION}:states:::aws-sdk:sagemaker:${api}`;
+}
+
+/** Retries `SageMaker.SageMakerException` (which covers throttling) a few times, quickly. */
+export function retrySdkErrors(task: sfn.TaskStateBase, attempts: number): void {
+  if (attempts > 0) {
+    task.addRetry({
+      errors: [SAGEMAKER_SDK_ERROR], interval: Duration.seconds(2), maxAttempts: attempts, backoffRate: 2, jitterStrategy: sfn.JitterType.FULL,
+    });
+  }
+}
+
 /** Properties of a SageMakerSdkTask. */
 export interface SageMakerSdkTaskProps extends SageMakerTaskProps {
   /** The SDK API, e.g. `describeEndpoint`. */
@@ -31,7 +45,8 @@ export interface SageMakerSdkTaskProps extends SageMakerTaskProps {
 }
 
 /**
- * A SageMaker call through Step Functions' AWS SDK integration
+ * A SageMaker call through Step Functions' AWS SDK integration, for the library's own
+ * unexported steps
  * (`arn:aws:states:::aws-sdk:sagemaker:<api>`), for the APIs that have no optimized
  * integration (DescribeEndpoint, ListTags, DeleteEndpointConfig). It keeps the base's
  * rendering (a JSONPath state) and IAM bookkeeping, with retries under the SDK
@@ -51,12 +66,7 @@ export class SageMakerSdkTask extends SageMakerTask {
     this.sdkApi = props.api;
     this.request = props.request;
     this.taskPolicies.push(...props.statements);
-    const retries = props.sdkRetries ?? 3;
-    if (retries > 0) {
-      this.addRetry({
-        errors: [SAGEMAKER_SDK_ERROR], interval: Duration.seconds(2), maxAttempts: retries, backoffRate: 2, jitterStrategy: sfn.JitterType.FULL,
-      });
-    }
+    retrySdkErrors(this, props.sdkRetries ?? 3);
   }
 
   /** @internal */
@@ -67,7 +77,7 @@ export class SageMakerSdkTask extends SageMakerTask {
   /** @internal */
   protected _renderTask(_topLevelQueryLanguage?: sfn.QueryLanguage): any {
     return {
-      Resource: `arn:${Aws.PARTITION}:states:::aws-sdk:sagemaker:${this.sdkApi}`,
+      Resource: sdkResource(this.sdkApi),
       ...this._renderParametersOrArguments(this.request, sfn.QueryLanguage.JSON_PATH),
     };
   }
