@@ -6,7 +6,8 @@ import { passRoleToSageMaker, renderTags } from './private/job-policies';
 import { retryCapacityErrors, retryTransientErrors, transientRetryBudget, CAPACITY_RETRY_INTERVAL } from './private/retries';
 import { registerWildcardResource } from '../private/nag';
 import { constructNamePrefix, MAX_SAGEMAKER_NAME_LENGTH, perExecutionName, validateNamePrefix } from '../private/names';
-import { failAt, validateIn, validateInteger, validateStringMap, fail } from '../private/validate';
+import { validateTags } from './private/tags';
+import { fail, failAt, validateIn, validateInteger } from '../private/validate';
 
 /**
  * Properties every SageMaker task of the library shares.
@@ -272,19 +273,5 @@ export abstract class SageMakerTask extends sfn.TaskStateBase {
   private taggingActions(): string[] {
     const sync = this.api.integrationPattern === sfn.IntegrationPattern.RUN_JOB;
     return ['sagemaker:ListTags', ...(sync || this.tags ? ['sagemaker:AddTags'] : [])];
-  }
-}
-
-/** Validates a tag map against SageMaker's tag limits. */
-export function validateTags(tags: { [key: string]: string } | undefined): void {
-  validateStringMap('tags', tags, {
-    maxEntries: 50,
-    keyPattern: /^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$/u,
-    keyAllowed: 'letters, digits, spaces and _ . : / = + - @',
-    maxKeyLength: 128,
-    maxValueLength: 256,
-  });
-  for (const key of Object.keys(tags ?? {})) {
-    if (key.toLowerCase().startsWith('aws:')) fail(`tags key must not start with 'aws:' (reserved), got '${key}'`);
   }
 }
