@@ -163,7 +163,8 @@ export abstract class SageMakerTask extends sfn.TaskStateBase {
         fail('queryLanguage must be JSONPath (or unset) for a SageMaker task: it renders a JSONPath state, got JSONata');
       }
       if (props.integrationPattern !== undefined && props.integrationPattern !== api.integrationPattern) {
-        fail(`integrationPattern must be ${api.integrationPattern} for ${api.api}, got ${props.integrationPattern}`);
+        const why = api.integrationPattern === sfn.IntegrationPattern.RUN_JOB ? "it waits for the job with '.sync'" : 'SageMaker answers at once';
+        fail(`integrationPattern must be ${api.integrationPattern} for ${api.api} (${why}), got ${props.integrationPattern}`);
       }
       validateTags(props.tags);
       validateInteger('capacityRetries', props.capacityRetries, 0, 1000);
@@ -226,7 +227,10 @@ export abstract class SageMakerTask extends sfn.TaskStateBase {
       failAt(this, 'a SageMaker task renders a JSONPath state, which Step Functions does not allow in a state machine whose top-level queryLanguage is JSONata; '
         + 'leave the state machine JSONPath (the default) and set queryLanguage JSONata on the other states');
     }
-    return { QueryLanguage: 'JSONPath', ...super.toStateJson(topLevelQueryLanguage) };
+    // aws-cdk-lib renders no QueryLanguage for a JSONPath state; say it, so the state stays
+    // JSONPath wherever it is (its Parameters use '.$' keys).
+    const { QueryLanguage: _unset, ...rendered } = super.toStateJson(topLevelQueryLanguage) as { [key: string]: unknown };
+    return { QueryLanguage: 'JSONPath', ...rendered };
   }
 
   /** Lets the state machine pass `role` to SageMaker (and to no other service). */
