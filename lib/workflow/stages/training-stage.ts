@@ -26,6 +26,8 @@ export class TrainingStage extends WorkflowStage {
    * of an evaluation job. Readers are granted read access to the training output prefix.
    */
   public readonly modelArtifacts: JobS3Location;
+  /** The `s3://` URI of the `model.tar.gz`, as a JSONPath into the execution state. */
+  public readonly modelDataUrl: string;
   /** The training job's name, as a JSONPath into the execution state. */
   public readonly trainingJobName: string;
 
@@ -42,7 +44,8 @@ export class TrainingStage extends WorkflowStage {
       },
     });
     this.catchFailures(this.job);
-    this.modelArtifacts = new ResultS3Location(this.resultField('ModelArtifacts.S3ModelArtifacts'), props.outputLocation,
+    this.modelDataUrl = this.resultField('ModelArtifacts.S3ModelArtifacts');
+    this.modelArtifacts = new ResultS3Location(this.modelDataUrl, props.outputLocation,
       `the model artifacts of stage '${id}'`);
     this.trainingJobName = this.resultField('TrainingJobName');
     this.startState = this.job;
