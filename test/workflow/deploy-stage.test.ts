@@ -4,7 +4,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import {
-  DeployStage, DeployStageProps, JobS3Location, MlDataStore, ModelData, RealtimeEndpoint, SageMakerImage, SageMakerModel, TrafficRouting,
+  CreateModelStage, DeployStage, DeployStageProps, JobS3Location, SageMakerWorkflow, MlDataStore, ModelData, RealtimeEndpoint, SageMakerImage, SageMakerModel, TrafficRouting,
 } from '../../lib';
 import { definitionOf, iamPolicies, nagFindings, testStack } from '../util';
 
@@ -217,5 +217,20 @@ describe('DeployStage', () => {
   test('needs no model role where the endpoint captures nothing', () => {
     const f = fixture(false);
     expect(() => new DeployStage(f.stack, 'Deploy', { endpoint: f.endpoint, modelName: MODEL_NAME })).not.toThrow();
+  });
+
+  test('composes with the stages engineer\'s model stage in a SageMakerWorkflow whose timeout covers the deployment', () => {
+    const f = fixture();
+    const store = new MlDataStore(f.stack, 'Store2');
+    const model = new CreateModelStage(f.stack, 'Model2', {
+      image: SageMakerImage.fromAsset(IMAGE_DIR),
+      modelData: JobS3Location.inBucket(store.artifactsBucket, 'models'),
+    });
+    const stage = new DeployStage(f.stack, 'Deploy', { endpoint: f.endpoint, modelName: model.modelName, modelRole: model.step.role });
+    const workflow = new SageMakerWorkflow(f.stack, 'Workflow', { definition: model.next(stage) });
+    expect(workflow.maxDuration.toSeconds()).toBeGreaterThanOrEqual(stage.maxDuration.toSeconds());
+    const definition = definitionOf(f.stack);
+    expect(definition.States['Deploy define endpoint configuration'].Parameters.ProductionVariants[0]['ModelName.$']).toBe('$.results.Model2.ModelName');
+    expect(nagFindings(f.stack).filter(x => !x.includes('IAMNoInlinePolicy'))).toEqual([]);
   });
 });
