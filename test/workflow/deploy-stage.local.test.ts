@@ -2,7 +2,6 @@ import * as path from 'path';
 import { Duration } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
-import { StateMachine } from 'aws-local-stepfunctions';
 import { DeployStage, JobS3Location, MlDataStore, ModelData, RealtimeEndpoint, SageMakerImage, SageMakerModel } from '../../lib';
 import { definitionOf, testStack } from '../util';
 
@@ -22,6 +21,13 @@ if (typeof (Promise as any).withResolvers !== 'function') {
     return { promise, resolve, reject };
   };
 }
+
+// The interpreter is an ES module with a CommonJS build; its types are ESM-only, so it is
+// required with the little of its API this test uses.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { StateMachine } = require('aws-local-stepfunctions') as {
+  StateMachine: new (definition: any, options?: any) => { run(input: any, options?: any): { result: Promise<any> } };
+};
 
 const IMAGE_DIR = path.join(__dirname, '..', '..', 'containers', 'glm');
 const NEW = 'pricing-rt-00000000-0000-0000-0000-000000000001';
