@@ -178,7 +178,7 @@ class Routing extends TrafficRouting {
     validateDuration('trafficRouting wait', wait, Duration.seconds(0), Duration.hours(1));
     if (percent !== undefined) {
       const [min, max] = STEP_LIMITS[type];
-      validateInteger(`trafficRouting ${type.toLowerCase()} percent`, percent, min, max);
+      validateInteger(`${type.toLowerCase()} percent`, percent, min, max);
     }
   }
 
