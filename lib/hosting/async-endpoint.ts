@@ -13,9 +13,9 @@ import { InferenceEndpointBase, endpointArnOf } from './inference-endpoint';
 import { ISageMakerModel } from './sagemaker-model';
 import { isBurstable } from '../private/instance-types';
 import { acknowledge } from '../private/nag';
-import { variantScalableTarget } from '../private/scaling';
+import { variantScalableTarget } from './private/scaling';
 import { fail, requireModelRole, validateInteger, validateNumber } from '../private/validate';
-import { acknowledgeNoKeyForInstanceStorage, generatedEndpointName, renderVariant, validateVariant, volumeKeyFor } from '../private/variants';
+import { acknowledgeNoKeyForInstanceStorage, generatedEndpointName, renderVariant, validateVariant, volumeKeyFor } from './private/variants';
 import { JobS3Location, S3AccessMode } from '../storage/job-s3-location';
 
 /**
