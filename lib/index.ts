@@ -24,3 +24,4 @@ export * from './stacks/team-domain-stack';
 export * from './cost/price-types';
 export * from './cost/price-list';
 export * from './cost/cost-estimate';
+export * from './registry/model-package-group';
