@@ -25,3 +25,5 @@ export * from './cost/price-types';
 export * from './cost/price-list';
 export * from './cost/cost-estimate';
 export * from './registry/model-package-group';
+export * from './lifecycle/retraining-schedule';
+export * from './lifecycle/retraining-on-new-data';
