@@ -10,7 +10,7 @@ const MINUTES_PER_MONTH = 30 * 24 * 60;
  */
 export function runsPerMonth(prop: string, expression: string): number {
   if (Token.isUnresolved(expression)) return 0;
-  const allowed = "rate(<n> minute(s)|hour(s)|day(s)), cron(<minutes> <hours> <day-of-month> <month> <day-of-week> <year>) or at(yyyy-mm-ddThh:mm:ss)";
+  const allowed = 'rate(<n> minute(s)|hour(s)|day(s)), cron(<minutes> <hours> <day-of-month> <month> <day-of-week> <year>) or at(yyyy-mm-ddThh:mm:ss)';
   const rate = /^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$/.exec(expression);
   if (rate) {
     const value = Number(rate[1]);
