@@ -27,3 +27,5 @@ export * from './cost/cost-estimate';
 export * from './registry/model-package-group';
 export * from './lifecycle/retraining-schedule';
 export * from './lifecycle/retraining-on-new-data';
+export * from './monitoring/model-monitor-image';
+export * from './monitoring/data-quality-monitor';
