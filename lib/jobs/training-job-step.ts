@@ -4,7 +4,7 @@ import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { ChannelDataSource } from './channel-data-source';
 import { SageMakerJobStep, SageMakerJobStepProps } from './sagemaker-job-step';
-import { fail, validateCount, validateDuration, validateLength, validatePattern, validateStringMap, validateUnique } from '../private/validate';
+import { fail, validateCount, validateDuration, validateIn, validateLength, validatePattern, validateStringMap, validateUnique } from '../private/validate';
 import { JobS3Location, S3AccessMode } from '../storage/job-s3-location';
 
 /**
@@ -157,7 +157,7 @@ export class TrainingJobStep extends SageMakerJobStep {
       maxRuntime: MAX_TRAINING_RUNTIME,
     });
     this.props = props;
-    validateTrainingProps(this, props);
+    validateIn(this, () => validateTrainingProps(this, props));
 
     this.channels = (props.channels ?? []).map(channel => {
       const source = channel.source.bind(this, {
@@ -168,7 +168,7 @@ export class TrainingJobStep extends SageMakerJobStep {
       });
       const mode = channel.inputMode ?? tasks.InputMode.FILE;
       if (!source.isS3 && mode !== tasks.InputMode.FILE) {
-        fail(`channels['${channel.channelName}'].inputMode ${mode} works only for S3 channels; file system channels use File`);
+        validateIn(this, () => fail(`channels['${channel.channelName}'].inputMode ${mode} works only for S3 channels; file system channels use File`));
       }
       return {
         ChannelName: channel.channelName,
@@ -182,7 +182,9 @@ export class TrainingJobStep extends SageMakerJobStep {
 
     const output = props.outputLocation.bind(this, this.role, S3AccessMode.WRITE);
     this.output = { uri: output.uri, isExpression: output.isExpression, key: props.outputEncryptionKey ?? output.encryptionKey };
-    if (props.outputEncryptionKey) props.outputEncryptionKey.grant(this.role, 'kms:GenerateDataKey', 'kms:Decrypt');
+    // SageMaker encrypts the artifacts with OutputDataConfig.KmsKeyId: kms:Encrypt (CreateTrainingJob's
+    // KmsKeyId documentation), and S3 SSE-KMS multipart uploads need GenerateDataKey and Decrypt.
+    if (props.outputEncryptionKey) props.outputEncryptionKey.grant(this.role, 'kms:Encrypt', 'kms:GenerateDataKey', 'kms:Decrypt');
 
     if (props.checkpointLocation) {
       const cp = props.checkpointLocation;
@@ -194,6 +196,14 @@ export class TrainingJobStep extends SageMakerJobStep {
       Annotations.of(this).addWarningV2('cdk-sagemaker-ml:spotWithoutCheckpoints',
         'Managed spot training without checkpointLocation: an interrupted job restarts from the beginning. Set checkpointLocation and write checkpoints to /opt/ml/checkpoints.');
     }
+  }
+
+  /**
+   * The longest the job takes: `spot.maxWait` (waiting for capacity included) or `maxRuntime`.
+   * @internal
+   */
+  protected _runDuration(): Duration {
+    return this.props.spot?.maxWait ?? this.props.maxRuntime ?? Duration.days(1);
   }
 
   /** @internal */

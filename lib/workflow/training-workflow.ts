@@ -9,9 +9,9 @@ import { Construct } from 'constructs';
 import { endpointArnOf } from '../hosting/inference-endpoint';
 import { SageMakerImage } from '../image/sagemaker-image';
 import { CreateModelStep } from '../jobs/create-model-step';
+import { retryTransientErrors } from '../jobs/private/retries';
 import { ProcessingJobStep, ProcessingJobStepProps } from '../jobs/processing-job-step';
 import { TrainingJobStep, TrainingJobStepProps } from '../jobs/training-job-step';
-import { retryTransientErrors } from '../private/job-policies';
 import { registerWildcardResource } from '../private/nag';
 import { ObservableStateMachine } from '../private/observable-state-machine';
 import {
@@ -19,6 +19,7 @@ import {
 } from '../private/validate';
 import { generatedEndpointName } from '../private/variants';
 import { IMlflowTrackingServer } from '../tracking/mlflow-tracking-server';
+import { ResultS3Location } from './private/result-location';
 
 /**
  * How the gate compares the evaluation metric to the threshold.
@@ -356,8 +357,7 @@ export class TrainingWorkflow extends Construct {
       role: props.model?.role,
       modelNamePrefix: props.model?.modelNamePrefix,
       environment: props.model?.environment,
-      modelDataUrl: '$.results.train.ModelArtifacts.S3ModelArtifacts',
-      modelDataLocation: props.train.outputLocation,
+      modelData: new ResultS3Location('$.results.train.ModelArtifacts.S3ModelArtifacts', props.train.outputLocation, 'the model artifacts'),
       enableNetworkIsolation: props.train.enableNetworkIsolation,
       resultPath: '$.results.model',
     });
