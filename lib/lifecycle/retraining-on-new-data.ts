@@ -7,8 +7,8 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { ManagedPolicyRole } from '../private/managed-policy-role';
-import { validatedIn } from '../private/scoped-errors';
-import { fail, validateInteger, validateLength, validatePattern } from '../private/validate';
+
+import { fail, validateInteger, validateLength, validatePattern, validateIn } from '../private/validate';
 
 /**
  * Properties of a RetrainingOnNewData trigger.
@@ -99,7 +99,7 @@ export class RetrainingOnNewData extends Construct {
     super(scope, id);
     const keyField = props.objectKeyField ?? 'objectKey';
     const uriField = props.objectUriField ?? 'objectUri';
-    validatedIn(this, () => {
+    validateIn(this, () => {
       for (const [prop, value] of [['prefix', props.prefix], ['suffix', props.suffix]] as const) {
         validateLength(prop, value, 1, 1024);
         // EventBridge wildcard patterns (used when both are given) treat * and \ as syntax.

@@ -8,8 +8,8 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { ManagedPolicyRole } from '../private/managed-policy-role';
 import { runsPerMonth } from '../private/schedule-expressions';
-import { validatedIn } from '../private/scoped-errors';
-import { validateInteger, validateLength } from '../private/validate';
+
+import { validateInteger, validateLength, validateIn } from '../private/validate';
 
 /**
  * Properties of a RetrainingSchedule.
@@ -89,7 +89,7 @@ export class RetrainingSchedule extends Construct {
 
   constructor(scope: Construct, id: string, props: RetrainingScheduleProps) {
     super(scope, id);
-    this.runsPerMonth = validatedIn(this, () => {
+    this.runsPerMonth = validateIn(this, () => {
       validateLength('description', props.description, 0, 512);
       validateInteger('retryAttempts', props.retryAttempts, 0, 185);
       return runsPerMonth('schedule', props.schedule.expressionString);

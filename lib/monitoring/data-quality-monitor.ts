@@ -10,8 +10,8 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { modelMonitorImageUri } from './model-monitor-image';
 import { RealtimeEndpoint } from '../hosting/realtime-endpoint';
-import { validatedIn } from '../private/scoped-errors';
-import { fail, validateCount, validateDuration, validateInstanceType, validateInteger, validateLength, validateNumber, validatePattern, validateUnique } from '../private/validate';
+
+import { fail, validateCount, validateDuration, validateInstanceType, validateInteger, validateLength, validateNumber, validatePattern, validateUnique, validateIn } from '../private/validate';
 import { SageMakerExecutionRole } from '../roles/sagemaker-execution-role';
 import { JobS3Location, S3AccessMode } from '../storage/job-s3-location';
 
@@ -259,7 +259,7 @@ export class DataQualityMonitor extends Construct {
     this.period = frequency === MonitoringFrequency.HOURLY ? Duration.hours(1) : Duration.days(1);
     this.runsPerMonth = frequency === MonitoringFrequency.HOURLY ? 720 : 30;
     const stack = Stack.of(this);
-    const imageUri = validatedIn(this, () => {
+    const imageUri = validateIn(this, () => {
       validateMonitorProps(props, frequency);
       if (Token.isUnresolved(stack.region)) {
         fail('the Model Monitor analyzer image is chosen per Region: define the stack with an explicit env.region, got a region-agnostic stack');
@@ -280,7 +280,7 @@ export class DataQualityMonitor extends Construct {
     this.node.addValidation({ validate: () => captureProblems(props.endpoint, capture.uri) });
     const output = props.output.bind(this, this.role, S3AccessMode.WRITE);
     if (output.isExpression || capture.isExpression) {
-      validatedIn(this, () => fail('captureDestination and output must be fixed locations (JobS3Location.inBucket): monitoring runs outside any workflow execution'));
+      validateIn(this, () => fail('captureDestination and output must be fixed locations (JobS3Location.inBucket): monitoring runs outside any workflow execution'));
     }
     const outputKey = props.outputEncryptionKey ?? output.encryptionKey;
     props.outputEncryptionKey?.grant(this.role, 'kms:GenerateDataKey', 'kms:Decrypt');

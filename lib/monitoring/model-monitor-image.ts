@@ -2,7 +2,7 @@ import { Stack, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { SageMakerImage, SageMakerImageConfig } from '../image/sagemaker-image';
-import { fail } from '../private/validate';
+import { fail, failAt } from '../private/validate';
 
 /**
  * The AWS accounts that publish SageMaker Model Monitor's analyzer image
@@ -60,7 +60,7 @@ export class ModelMonitorImage extends SageMakerImage {
   public bind(scope: Construct, _grantee: iam.IGrantable): SageMakerImageConfig {
     const region = Stack.of(scope).region;
     if (Token.isUnresolved(region)) {
-      fail(`${scope.node.path}: the Model Monitor analyzer image is chosen per Region: define the stack with an explicit env.region, got a region-agnostic stack`);
+      failAt(scope, 'the Model Monitor analyzer image is chosen per Region: define the stack with an explicit env.region, got a region-agnostic stack');
     }
     return { imageUri: modelMonitorImageUri(region) };
   }

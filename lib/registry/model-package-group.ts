@@ -2,8 +2,8 @@ import { Arn, ArnFormat, Lazy, Names, Resource, Stack, Token } from 'aws-cdk-lib
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import { Construct } from 'constructs';
-import { validatedIn } from '../private/scoped-errors';
-import { validateLength, validatePattern } from '../private/validate';
+
+import { validateLength, validatePattern, validateIn } from '../private/validate';
 
 /** What SageMaker reads from a group and its versions. */
 const READ_ACTIONS = ['sagemaker:DescribeModelPackageGroup', 'sagemaker:DescribeModelPackage', 'sagemaker:ListModelPackages'];
@@ -148,7 +148,7 @@ export class ModelPackageGroup extends ModelPackageGroupBase {
 
   constructor(scope: Construct, id: string, props: ModelPackageGroupProps = {}) {
     super(scope, id);
-    this.modelPackageGroupName = validatedIn(this, () => {
+    this.modelPackageGroupName = validateIn(this, () => {
       validateLength('description', props.description, 0, 1024);
       if (props.modelPackageGroupName === undefined) {
         return Names.uniqueResourceName(this, { maxLength: 63, separator: '-' }).replace(/-+/g, '-').replace(/^-|-$/g, '');
