@@ -32,3 +32,5 @@ export * from './lifecycle/retraining-schedule';
 export * from './lifecycle/retraining-on-new-data';
 export * from './monitoring/model-monitor-image';
 export * from './monitoring/data-quality-monitor';
+export * from './jobs/hyperparameter-tuning-job-step';
+export * from './workflow/stages/tuning-stage';
