@@ -89,7 +89,13 @@ export abstract class ParameterRange {
 }
 
 class NumericRange extends ParameterRange {
-  constructor(public readonly kind: string, public readonly name: string, private readonly min: number, private readonly max: number, private readonly scaling: ScalingType) {
+  constructor(
+    public readonly kind: string,
+    public readonly name: string,
+    private readonly min: number,
+    private readonly max: number,
+    private readonly scaling: ScalingType,
+  ) {
     super();
   }
 
