@@ -34,3 +34,4 @@ export * from './monitoring/model-monitor-image';
 export * from './monitoring/data-quality-monitor';
 export * from './jobs/hyperparameter-tuning-job-step';
 export * from './workflow/stages/tuning-stage';
+export * from './registry/register-model-stage';
