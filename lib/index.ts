@@ -35,3 +35,4 @@ export * from './monitoring/data-quality-monitor';
 export * from './jobs/hyperparameter-tuning-job-step';
 export * from './workflow/stages/tuning-stage';
 export * from './registry/register-model-stage';
+export * from './lifecycle/deploy-on-approval';
