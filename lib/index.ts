@@ -36,3 +36,4 @@ export * from './jobs/hyperparameter-tuning-job-step';
 export * from './workflow/stages/tuning-stage';
 export * from './registry/register-model-stage';
 export * from './lifecycle/deploy-on-approval';
+export * from './monitoring/data-quality-baseline-step';
