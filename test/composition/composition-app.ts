@@ -1,5 +1,5 @@
 import * as path from 'path';
-import { App, Duration, RemovalPolicy, Size, Stack, StackProps } from 'aws-cdk-lib';
+import { App, Duration, Fn, RemovalPolicy, Size, Stack, StackProps } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as efs from 'aws-cdk-lib/aws-efs';
@@ -166,8 +166,15 @@ export function composeWorkflow(scope: Construct, team: TeamResources, tracking:
   });
 }
 
+/** The team's stacks choose their zones at deploy time (no zone names in the templates). */
+class TeamStack extends Stack {
+  public get availabilityZones(): string[] {
+    return [0, 1].map(i => Fn.select(i, Fn.getAzs()));
+  }
+}
+
 /** The region-bound training stack (long stack name): jobs in a VPC, tracking, the workflow. */
-export class CompositionTrainingStack extends Stack {
+export class CompositionTrainingStack extends TeamStack {
   public readonly team: TeamResources;
   public readonly workflow: TrainingWorkflow;
 
@@ -186,7 +193,7 @@ export class CompositionTrainingStack extends Stack {
 }
 
 /** A region-agnostic hosting stack: every hosting mode with the team's topics, keys, role, VPC. */
-export class CompositionHostingStack extends Stack {
+export class CompositionHostingStack extends TeamStack {
   constructor(scope: Construct, id: string, props: StackProps) {
     super(scope, id, props);
     const vpc = teamVpc(this, 'TeamVpc');
@@ -288,7 +295,7 @@ export function composeTransform(scope: Construct, team: TeamResources, model: S
 }
 
 /** A region-bound domain stack with the team's key, images and users. */
-export class CompositionDomainStack extends Stack {
+export class CompositionDomainStack extends TeamStack {
   public readonly domain: TeamDomain;
   constructor(scope: Construct, id: string, props: StackProps) {
     super(scope, id, props);
