@@ -27,7 +27,12 @@ const TEAM_FINDINGS: { rule: string; resource: RegExp; reason: string }[] = [
   },
 ];
 
-interface Finding { readonly Rule: { readonly Id: string }; readonly Message: string; readonly Filename: string; readonly Location: { readonly Path: (string | number)[] } }
+interface Finding {
+  readonly Rule: { readonly Id: string };
+  readonly Message: string;
+  readonly Filename: string;
+  readonly Location: { readonly Path: (string | number)[] };
+}
 
 function lint(templates: Record<string, string>): string[] {
   const run = spawnSync('cfn-lint', ['--format', 'json', '--', ...Object.values(templates)], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });

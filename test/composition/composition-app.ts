@@ -8,9 +8,9 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
-import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import {
   AsyncEndpoint, ChannelDataSource, DeepLearningContainerUse, DeepLearningFramework, InferenceEndpoint, JobConfigFile, JobS3Location,
@@ -74,11 +74,17 @@ export function teamResources(stack: Stack, vpc: ec2.IVpc): TeamResources {
   const importedKey = kms.Key.fromKeyArn(stack, 'ImportedKey', `arn:aws:kms:${stack.region}:${ACCOUNT}:key/11111111-2222-3333-4444-555555555555`);
   const importedTopic = sns.Topic.fromTopicArn(stack, 'ImportedTopic', `arn:aws:sns:${stack.region}:${ACCOUNT}:team-alerts`);
   const fileSystem = new efs.FileSystem(stack, 'TeamFileSystem', {
-    vpc, vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED }, encrypted: true, kmsKey: key, enableAutomaticBackups: true,
+    vpc,
+    vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
+    encrypted: true,
+    kmsKey: key,
+    enableAutomaticBackups: true,
     removalPolicy: RemovalPolicy.DESTROY,
   });
   const lustre = new fsx.LustreFileSystem(stack, 'TeamLustre', {
-    vpc, vpcSubnet: vpc.isolatedSubnets[0], storageCapacityGiB: 1200,
+    vpc,
+    vpcSubnet: vpc.isolatedSubnets[0],
+    storageCapacityGiB: 1200,
     lustreConfiguration: { deploymentType: fsx.LustreDeploymentType.PERSISTENT_2, perUnitStorageThroughput: 125 },
     kmsKey: key,
     removalPolicy: RemovalPolicy.DESTROY,
@@ -199,8 +205,12 @@ export class CompositionHostingStack extends TeamStack {
     const vpc = teamVpc(this, 'TeamVpc');
     const team = teamResources(this, vpc);
     const image = SageMakerImage.fromDeepLearningContainer({
-      framework: DeepLearningFramework.PYTORCH, use: DeepLearningContainerUse.INFERENCE, frameworkVersion: '2.3.0',
-      processor: Processor.CPU, pythonVersion: 'py311', osVersion: 'ubuntu20.04',
+      framework: DeepLearningFramework.PYTORCH,
+      use: DeepLearningContainerUse.INFERENCE,
+      frameworkVersion: '2.3.0',
+      processor: Processor.CPU,
+      pythonVersion: 'py311',
+      osVersion: 'ubuntu20.04',
     });
     const model = new SageMakerModel(this, `${LONG}Model`, {
       image,
@@ -220,9 +230,17 @@ export class CompositionHostingStack extends TeamStack {
 
     new RealtimeEndpoint(this, `${LONG}Realtime`, {
       variants: [
-        { model, variantName: 'Blue', instanceType: 'ml.m5.xlarge', initialInstanceCount: 2, initialVariantWeight: 1, volumeSize: Size.gibibytes(20),
-          modelDataDownloadTimeout: Duration.minutes(10), containerStartupHealthCheckTimeout: Duration.minutes(10),
-          autoScaling: { minCapacity: 2, maxCapacity: 4, targetInvocationsPerInstance: 100 } },
+        {
+          model,
+          variantName: 'Blue',
+          instanceType: 'ml.m5.xlarge',
+          initialInstanceCount: 2,
+          initialVariantWeight: 1,
+          volumeSize: Size.gibibytes(20),
+          modelDataDownloadTimeout: Duration.minutes(10),
+          containerStartupHealthCheckTimeout: Duration.minutes(10),
+          autoScaling: { minCapacity: 2, maxCapacity: 4, targetInvocationsPerInstance: 100 },
+        },
         { model: teamRoleModel, variantName: 'Green', instanceType: 'ml.c5.xlarge', initialVariantWeight: 0.1 },
       ],
       encryptionKey: team.key,
@@ -312,8 +330,12 @@ export class CompositionDomainStack extends TeamStack {
       images: [
         SageMakerImage.fromAsset(GLM),
         SageMakerImage.fromDeepLearningContainer({
-          framework: DeepLearningFramework.PYTORCH, use: DeepLearningContainerUse.TRAINING, frameworkVersion: '2.3.0',
-          processor: Processor.GPU, pythonVersion: 'py311', cudaVersion: 'cu121',
+          framework: DeepLearningFramework.PYTORCH,
+          use: DeepLearningContainerUse.TRAINING,
+          frameworkVersion: '2.3.0',
+          processor: Processor.GPU,
+          pythonVersion: 'py311',
+          cudaVersion: 'cu121',
         }),
       ],
       userProfiles: ['data-scientist', 'ml-engineer'],
