@@ -220,6 +220,11 @@ export class AsyncEndpoint extends InferenceEndpointBase {
       for (const t of topics) t.addSubscription(new subscriptions.SqsSubscription(this.notificationQueue));
     }
 
+    // SageMaker encrypts the responses with the output key in the model role's name
+    // (API Reference, AsyncInferenceOutputConfig and OutputDataConfig KmsKeyId: kms:Encrypt).
+    const outputKey = props.encryptionKey ?? output.encryptionKey;
+    outputKey?.grant(props.model, 'kms:Encrypt', 'kms:GenerateDataKey');
+
     const config = new sagemaker.CfnEndpointConfig(this, 'Config', {
       productionVariants: [
         renderVariant({ model: props.model, instanceType, initialInstanceCount: props.initialInstanceCount, volumeSize: props.volumeSize }, 'AllTraffic'),
@@ -232,7 +237,7 @@ export class AsyncEndpoint extends InferenceEndpointBase {
         outputConfig: {
           s3OutputPath: output.uri,
           s3FailurePath: failure?.uri,
-          kmsKeyId: (props.encryptionKey ?? output.encryptionKey)?.keyArn,
+          kmsKeyId: outputKey?.keyArn,
           notificationConfig: {
             successTopic: this.successTopic.topicArn,
             errorTopic: this.errorTopic.topicArn,

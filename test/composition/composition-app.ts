@@ -33,7 +33,7 @@ const SAMPLE_MODEL = path.join(GLM, 'sample', 'model.tar.gz');
 const ACCOUNT = '123456789012';
 
 /** A construct ID as long as a team's naming convention makes them. */
-const LONG = 'TeamForecastingDemandPlanningProductionEuropeWestPrimary';
+export const LONG = 'TeamForecastingDemandPlanningProductionEuropeWestPrimary';
 
 /** The team's network: private (NAT egress) and isolated subnets, flow logs encrypted. */
 export function teamVpc(scope: Construct, id: string): ec2.Vpc {
