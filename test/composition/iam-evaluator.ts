@@ -119,7 +119,8 @@ export class TemplateIam {
     const policies = Object.entries(this.resources)
       .filter(([, r]) => (r.Type === 'AWS::IAM::Policy' || r.Type === 'AWS::IAM::ManagedPolicy') && attached(r.Properties?.Roles))
       .map(([id, r]) => ({ name: id, policy: this.resolve(r.Properties.PolicyDocument) }));
-    const inline = (this.resources[roleId].Properties?.Policies ?? []).map((p: any) => ({ name: p.PolicyName, policy: this.resolve(p.PolicyDocument) }));
+    const inline = (this.resources[roleId].Properties?.Policies ?? [])
+      .map((p: any) => ({ name: p.PolicyName, policy: this.resolve(p.PolicyDocument) }));
     return [...policies, ...inline];
   }
 
