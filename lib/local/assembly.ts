@@ -12,6 +12,8 @@ export interface AssemblyStack {
   readonly stackName: string;
   readonly template: any;
   readonly region: string;
+  /** Logical ID -> construct path, from the stack's metadata (templates may omit `aws:cdk:path`). */
+  readonly paths: Record<string, string>;
 }
 
 /** A file the CDK publishes to S3 at deploy time (an asset), where it lands and where it is now. */
@@ -48,10 +50,20 @@ export class LocalAssembly {
         if (artifact.type === 'aws:cloudformation:stack') {
           const env = /^aws:\/\/[^/]+\/(.+)$/.exec(artifact.environment ?? '');
           const region = env && !env[1].startsWith('unknown') ? env[1] : DEFAULT_REGION;
+          const metadata = { ...artifact.metadata };
+          if (artifact.additionalMetadataFile && fs.existsSync(path.join(dir, artifact.additionalMetadataFile))) {
+            Object.assign(metadata, JSON.parse(fs.readFileSync(path.join(dir, artifact.additionalMetadataFile), 'utf8')));
+          }
+          const paths: Record<string, string> = {};
+          for (const [constructPath, entries] of Object.entries<any[]>(metadata)) {
+            const logical = entries.find(e => e.type === 'aws:cdk:logicalId');
+            if (logical) paths[logical.data] = constructPath.replace(/^\//, '');
+          }
           stacks.push({
             stackName: artifact.properties?.stackName ?? artifact.displayName ?? id,
             template: JSON.parse(fs.readFileSync(path.join(dir, artifact.properties.templateFile), 'utf8')),
             region,
+            paths,
           });
         } else if (artifact.type === 'cdk:asset-manifest') {
           assetFiles.push(path.join(dir, artifact.properties.file));
@@ -341,11 +353,15 @@ export interface StateMachineResource {
   readonly definition: any;
 }
 
+function constructPathOf(stack: AssemblyStack, logicalId: string, resource: any): string {
+  return (resource.Metadata?.['aws:cdk:path'] ?? stack.paths[logicalId] ?? `${stack.stackName}/${logicalId}`).replace(/\/Resource$/, '');
+}
+
 /** Every state machine of the assembly, as `<stack>/<construct path>`. */
 export function stateMachinePaths(assembly: LocalAssembly): string[] {
   return [...assembly.stacks.values()].flatMap(stack => Object.entries<any>(stack.template.Resources ?? {})
     .filter(([, r]) => r.Type === 'AWS::StepFunctions::StateMachine')
-    .map(([id, r]) => (r.Metadata?.['aws:cdk:path'] ?? `${stack.stackName}/${id}`).replace(/\/Resource$/, '')));
+    .map(([id, r]) => constructPathOf(stack, id, r)));
 }
 
 /**
@@ -358,7 +374,7 @@ export function findStateMachine(assembly: LocalAssembly, selector: string): Sta
   for (const stack of assembly.stacks.values()) {
     for (const [id, r] of Object.entries<any>(stack.template.Resources ?? {})) {
       if (r.Type !== 'AWS::StepFunctions::StateMachine') continue;
-      const p = (r.Metadata?.['aws:cdk:path'] ?? `${stack.stackName}/${id}`).replace(/\/Resource$/, '');
+      const p = constructPathOf(stack, id, r);
       if (p === wanted || `${stack.stackName}/${id}` === wanted || (stack.stackName === wanted)) {
         const resolver = assembly.resolver(stack.stackName);
         const name = resolver.physicalName(id);
