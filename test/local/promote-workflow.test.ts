@@ -1,6 +1,6 @@
+import { PROMOTE_STATES as S, promoteApp } from './workflows';
 import { EndpointUpdateOutcome, LocalFaults } from '../../lib/local/faults';
 import { LocalRuntime } from '../../lib/local/runtime';
-import { PROMOTE_STATES as S, promoteApp } from './workflows';
 
 /**
  * A workflow that promotes its model to an endpoint, run locally: the first run creates the

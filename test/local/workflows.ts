@@ -4,9 +4,9 @@ import { Duration, Stack } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { addReferenceStacks } from '../../bin/reference-app';
 import { JobS3Location, MetricComparison, MlDataStore, SageMakerImage, TrainingWorkflow } from '../../lib';
 import { ENV, testApp } from '../util';
-import { addReferenceStacks } from '../../bin/reference-app';
 
 /**
  * The workflows the local runtime runs in these tests, and the states each path visits: one
