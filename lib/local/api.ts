@@ -56,10 +56,11 @@ const patternCache = new Map<string, RegExp | null>();
 function regexOf(pattern: string): RegExp | null {
   if (!patternCache.has(pattern)) {
     let re: RegExp | null = null;
-    // botocore's patterns are Java regular expressions; nearly all are valid JavaScript ones.
+    // botocore's patterns are Java regular expressions, matched against the whole value
+    // (String.matches); nearly all are valid JavaScript ones.
     for (const flags of ['u', '']) {
       try {
-        re = new RegExp(pattern, flags);
+        re = new RegExp(`^(?:${pattern})$`, flags);
         break;
       } catch {
         re = null;

@@ -65,13 +65,21 @@ export function targetInput(target: any, event: any): string {
   const values: Record<string, any> = {};
   for (const [name, p] of Object.entries<string>(transformer.InputPathsMap ?? {})) values[name] = jsonPath(event, p);
   const template: string = transformer.InputTemplate;
-  // Inside quotes a placeholder's value is inserted as text; elsewhere as JSON.
-  return template.replace(/("?)<([A-Za-z0-9_.-]+)>("?)/g, (m, open: string, name: string, close: string) => {
-    if (name === 'aws.events.event.json' || name === 'aws.events.event') return `${open}${JSON.stringify(event)}${close}`;
-    if (!(name in values)) return m;
-    const value = values[name];
-    if (open && close) return `"${typeof value === 'string' ? JSON.stringify(value).slice(1, -1) : JSON.stringify(value ?? null).replace(/"/g, '\\"')}"`;
-    const text = typeof value === 'string' && !template.trim().startsWith('{') && !template.trim().startsWith('"') ? value : JSON.stringify(value ?? null);
-    return `${open}${text}${close}`;
-  });
+  // A placeholder inside a JSON string gets the value as text; elsewhere, as JSON.
+  let out = '';
+  let inString = false;
+  for (let i = 0; i < template.length; i++) {
+    const ch = template[i];
+    if (ch === '"' && template[i - 1] !== '\\') inString = !inString;
+    const m = ch === '<' ? /^<([A-Za-z0-9_.-]+)>/.exec(template.slice(i)) : null;
+    if (!m || !(m[1] in values || m[1].startsWith('aws.events.event'))) {
+      out += ch;
+      continue;
+    }
+    const value = m[1].startsWith('aws.events.event') ? event : values[m[1]];
+    if (inString) out += typeof value === 'string' ? JSON.stringify(value).slice(1, -1) : JSON.stringify(value ?? null).replace(/"/g, '\\"');
+    else out += JSON.stringify(value ?? null);
+    i += m[0].length - 1;
+  }
+  return out;
 }
