@@ -91,6 +91,14 @@ describe('local run of a workflow that promotes to an endpoint', () => {
     expect(message.cause).toMatch(/does not meet metrics.score greater than or equal 0.5; report: \{"metrics":\{"score":0.2\}\}/);
   });
 
+  test('a missing evaluation report ends in the notification, naming the S3 error', async () => {
+    const result = await runtime(new LocalFaults().omitOutputFile('evaluation.json')).run({});
+    expect(result.status).toBe('FAILED');
+    expect(result.states).toEqual([...S.training.slice(0, 5), ...S.failure]);
+    const message = JSON.parse(result.notifications.find(n => n.publisher === 'NotifyFailure')!.message);
+    expect(message).toMatchObject({ error: 'S3.NoSuchKeyException', cause: expect.stringMatching(/^The specified key does not exist\. .*Error Code: NoSuchKey/) });
+  });
+
   test('transient API errors are retried and the run then succeeds', async () => {
     const faults = new LocalFaults()
       .apiError('CreateTrainingJob', 'ThrottlingException', 2)
