@@ -1,6 +1,9 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { Stack } from 'aws-cdk-lib';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { ENV, testApp } from '../util';
 import { TINY_IMAGE } from './workflows';
 import { Integration, apiError, requestProblems, validateRequest } from '../../lib/local/api';
 import { LocalAssembly, findStateMachine } from '../../lib/local/assembly';
@@ -95,6 +98,17 @@ describe('the assembly resolver', () => {
     });
     // The same resource always gets the same stand-in.
     expect(findStateMachine(LocalAssembly.fromDirectory(dir), 'S').definition.States.P.Result).toEqual(result);
+  });
+
+  test('a runtime can be made from a stack directly (its app is synthesized)', async () => {
+    const stack = new Stack(testApp(), 'Direct', { env: ENV });
+    new sfn.StateMachine(stack, 'Machine', {
+      definitionBody: sfn.DefinitionBody.fromChainable(new sfn.Pass(stack, 'Hello', { parameters: { 'region.$': '$$.StateMachine.Id' } })),
+    });
+    const rt = LocalRuntime.fromStack(stack, 'Machine');
+    const result = await rt.run({});
+    rt.dispose();
+    expect(result).toMatchObject({ status: 'SUCCEEDED', states: ['Hello'], output: { region: expect.stringMatching(/^arn:aws:states:us-east-1:123456789012:stateMachine:Direct-Machine/) } });
   });
 
   test('an unknown state machine path is an error naming what exists', () => {
