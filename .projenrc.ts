@@ -38,6 +38,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
   // The local runtime (`cdk-sagemaker-ml local`) is part of the published package: its ASL
   // interpreter ships inside the tarball (jsii requires non-jsii runtime dependencies to be bundled).
   bundledDeps: ['aws-local-stepfunctions@3.0.0'],
+  // `npx cdk-sagemaker-ml local --app cdk.out --state-machine <stack>/<path>`: the local runtime's command.
+  bin: { 'cdk-sagemaker-ml': 'dist/local/cli.js' },
   peerDeps: [`@aws-cdk/aws-sagemaker-alpha@${SAGEMAKER_ALPHA_VERSION}`, 'cdk-nag@^3.0.2'],
   devDeps: [
     `@aws-cdk/aws-sagemaker-alpha@${SAGEMAKER_ALPHA_VERSION}`,
@@ -102,6 +104,10 @@ project.tsconfigDev.addInclude('../scripts/**/*.ts');
 
 // `npm run launch -- train --state-machine-arn <arn> --set max_iter=50`: start and follow a training run.
 project.addTask('launch', { description: 'Start the training workflow and follow it', exec: 'ts-node --transpile-only bin/launch.ts', receiveArgs: true });
+
+// `npm run local -- SageMakerMlTraining`: synthesize the reference app into a temporary folder and
+// run its training workflow locally (process runner, sample data); exits non-zero when the run fails.
+project.addTask('local', { description: 'Run a reference state machine locally', exec: 'ts-node --transpile-only lib/local/cli.ts local --synth', receiveArgs: true });
 
 // `npm run readme`: the README's Mermaid diagrams and cost table, from the synthesized reference app.
 project.addTask('readme', { description: 'Regenerate the README diagrams and cost table', exec: 'ts-node --transpile-only scripts/readme.ts' });

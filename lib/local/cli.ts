@@ -1,0 +1,145 @@
+#!/usr/bin/env node
+/* eslint-disable no-console */
+// cdk-sagemaker-ml local: runs a synthesized state machine on this machine.
+//
+//   npx cdk-sagemaker-ml local --app cdk.out --state-machine <stack>/<construct path> \
+//     [--input '{...}' | --input @input.json] [--runner process|docker] [--bucket name=dir ...] \
+//     [--python /usr/bin/python3] [--timeout-seconds N] [--verbose]
+//
+// In this repository, `npm run local -- SageMakerMlTraining` synthesizes the reference app
+// into a temporary folder (--synth) and runs its training workflow.
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { LocalRuntime, RunnerKind } from './runtime';
+
+/** The parsed command line. */
+export interface CliArgs {
+  readonly app?: string;
+  readonly synth: boolean;
+  readonly stateMachine: string;
+  readonly input: any;
+  readonly runner: RunnerKind;
+  readonly buckets: Record<string, string>;
+  readonly python?: string;
+  readonly timeoutSeconds?: number;
+  readonly verbose: boolean;
+}
+
+export const USAGE = 'usage: cdk-sagemaker-ml local --app <cdk.out> --state-machine <stack>/<construct path> '
+  + "[--input '{...}'|@file.json] [--runner process|docker] [--bucket name=dir ...] [--python <path>] [--timeout-seconds N] [--verbose]";
+
+/** Parses `local ...`; throws a one-line error on bad input. */
+export function parseCliArgs(argv: string[]): CliArgs {
+  const [command, ...rest] = argv;
+  if (command !== 'local') throw new Error(`unknown command '${command ?? ''}'; ${USAGE}`);
+  let app: string | undefined;
+  let synth = false;
+  let stateMachine: string | undefined;
+  let inputText = '{}';
+  let runner = RunnerKind.PROCESS;
+  const buckets: Record<string, string> = {};
+  let python: string | undefined;
+  let timeoutSeconds: number | undefined;
+  let verbose = false;
+  const value = (i: number, flag: string): string => {
+    const v = rest[i];
+    if (v === undefined || v.startsWith('--')) throw new Error(`${flag} needs a value; ${USAGE}`);
+    return v;
+  };
+  for (let i = 0; i < rest.length; i++) {
+    const arg = rest[i];
+    switch (arg) {
+      case '--app': app = value(++i, arg); break;
+      case '--synth': synth = true; break;
+      case '--state-machine': stateMachine = value(++i, arg); break;
+      case '--input': inputText = value(++i, arg); break;
+      case '--runner': {
+        const r = value(++i, arg);
+        if (r !== RunnerKind.PROCESS && r !== RunnerKind.DOCKER) throw new Error(`--runner must be process or docker, got '${r}'`);
+        runner = r as RunnerKind;
+        break;
+      }
+      case '--bucket': {
+        const pair = value(++i, arg);
+        const eq = pair.indexOf('=');
+        if (eq < 1 || eq === pair.length - 1) throw new Error(`--bucket takes name=folder, got '${pair}'`);
+        buckets[pair.slice(0, eq)] = pair.slice(eq + 1);
+        break;
+      }
+      case '--python': python = value(++i, arg); break;
+      case '--timeout-seconds': {
+        const t = Number(value(++i, arg));
+        if (!Number.isFinite(t) || t <= 0) throw new Error(`--timeout-seconds must be a positive number, got '${rest[i]}'`);
+        timeoutSeconds = t;
+        break;
+      }
+      case '--verbose': verbose = true; break;
+      default:
+        if (arg.startsWith('--') || stateMachine !== undefined) throw new Error(`unknown argument '${arg}'; ${USAGE}`);
+        stateMachine = arg;
+    }
+  }
+  if (!stateMachine) throw new Error(`--state-machine is required; ${USAGE}`);
+  if (!app && !synth) throw new Error(`--app is required (a cloud assembly directory such as cdk.out); ${USAGE}`);
+  if (app && !fs.existsSync(app)) throw new Error(`--app '${app}' does not exist: synthesize the app first (npx cdk synth -o ${app})`);
+  let input: any;
+  const text = inputText.startsWith('@') ? readInputFile(inputText.slice(1)) : inputText;
+  try {
+    input = JSON.parse(text);
+  } catch (e) {
+    throw new Error(`--input must be JSON (or @file with JSON), got '${text.slice(0, 60)}': ${(e as Error).message}`);
+  }
+  return { app, synth, stateMachine, input, runner, buckets, python, timeoutSeconds, verbose };
+}
+
+function readInputFile(file: string): string {
+  if (!fs.existsSync(file)) throw new Error(`--input file '${file}' does not exist`);
+  return fs.readFileSync(file, 'utf8');
+}
+
+/** Runs the command; resolves with the exit code (0 SUCCEEDED, 1 the run failed, 2 bad input). */
+export async function main(
+  argv: string[], print: (line: string) => void = console.log, printError: (line: string) => void = console.error,
+): Promise<number> {
+  let args: CliArgs;
+  try {
+    args = parseCliArgs(argv);
+  } catch (e) {
+    printError((e as Error).message);
+    return 2;
+  }
+  let synthDir: string | undefined;
+  let runtime: LocalRuntime | undefined;
+  try {
+    let app = args.app;
+    if (!app) {
+      synthDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk-sagemaker-ml-synth-'));
+      app = path.join(synthDir, 'cdk.out');
+      print(`synthesizing the app into ${app}`);
+      const synth = spawnSync('npx', ['cdk', 'synth', '--quiet', '--output', app], { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
+      if (synth.status !== 0) throw new Error(`cdk synth failed: ${synth.stderr.trim().split('\n').slice(-3).join(' | ')}`);
+    }
+    runtime = LocalRuntime.fromAssembly(app, args.stateMachine, {
+      runner: args.runner, buckets: args.buckets, python: args.python, verbose: args.verbose, print,
+    });
+    print(`running ${runtime.stateMachine.path} locally (${args.runner} runner)`);
+    const result = await runtime.run(args.input, { timeoutMs: args.timeoutSeconds !== undefined ? args.timeoutSeconds * 1000 : undefined });
+    for (const n of result.notifications) print(`notified ${n.topicArn.split(':').pop()} (${n.publisher}): ${n.message.slice(0, 500)}`);
+    return result.status === 'SUCCEEDED' ? 0 : 1;
+  } catch (e) {
+    printError((e as Error).message);
+    return 2;
+  } finally {
+    runtime?.dispose();
+    if (synthDir) fs.rmSync(synthDir, { recursive: true, force: true });
+  }
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then(code => process.exit(code), e => {
+    console.error((e as Error).message);
+    process.exit(2);
+  });
+}

@@ -1,0 +1,87 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { SageMakerBatchTransformStack, SageMakerTrainingStack } from '../../lib';
+import { LocalFaults } from '../../lib/local/faults';
+import { LocalRuntime } from '../../lib/local/runtime';
+import { parseS3Uri } from '../../lib/local/s3';
+import { ENV, testApp } from '../util';
+import { BATCH_STATES as S, findGlmPython } from './workflows';
+
+/**
+ * The reference batch transform workflow (SageMakerMlBatch), run locally: the sample model
+ * (the stack's ModelDataKey default) served by the example image's real `serve` entry point.
+ */
+const python = findGlmPython();
+if (!python && process.env.CI) {
+  throw new Error('the local runs of the batch workflow need Python with numpy, pandas and statsmodels: .ci/run installs them');
+}
+const describeRuns = python ? describe : describe.skip;
+jest.setTimeout(60_000);
+
+describeRuns('local run of the reference batch transform workflow', () => {
+  let assemblyDir: string;
+  let dataFolder: string;
+  let dataBucket: string;
+  const runtimes: LocalRuntime[] = [];
+  const runtime = (faults?: LocalFaults) => {
+    const r = LocalRuntime.fromAssembly(assemblyDir, 'SageMakerMlBatch', { faults, python, buckets: { [dataBucket]: dataFolder } });
+    runtimes.push(r);
+    return r;
+  };
+
+  beforeAll(() => {
+    const app = testApp();
+    const training = new SageMakerTrainingStack(app, 'SageMakerMlTraining', { env: ENV });
+    new SageMakerBatchTransformStack(app, 'SageMakerMlBatch', { env: ENV, dataStore: training.dataStore });
+    assemblyDir = app.synth().directory;
+    // The data bucket is a folder the test names: the transform reads batch/input/ from it.
+    dataFolder = fs.mkdtempSync(path.join(os.tmpdir(), 'local-batch-data-'));
+    const probe = LocalRuntime.fromAssembly(assemblyDir, 'SageMakerMlBatch');
+    const transform = probe.stateMachine.definition.States.Transform.Parameters;
+    dataBucket = parseS3Uri(transform.TransformInput.DataSource.S3DataSource.S3Uri).bucket;
+    probe.dispose();
+  });
+  afterAll(() => {
+    runtimes.forEach(r => r.dispose());
+    fs.rmSync(dataFolder, { recursive: true, force: true });
+  });
+
+  const writeInput = (name: string, rows: string[]) => {
+    fs.mkdirSync(path.join(dataFolder, 'batch', 'input'), { recursive: true });
+    fs.writeFileSync(path.join(dataFolder, 'batch', 'input', name), rows.join('\n') + '\n');
+  };
+
+  test('the happy path transforms every input object to <object>.out, one prediction per line', async () => {
+    writeInput('claims.csv', ['40,20.5,north', '25,55,south', '70,3,west']);
+    const faults = new LocalFaults().apiError('CreateTransformJob', 'ThrottlingException', 2);
+    const rt = runtime(faults);
+    const result = await rt.run({});
+    expect(result.status).toBe('SUCCEEDED');
+    expect(result.states).toEqual(S.happy);
+    expect(result.retries).toEqual([
+      { state: 'Transform', error: 'SageMaker.AmazonSageMakerException' },
+      { state: 'Transform', error: 'SageMaker.AmazonSageMakerException' },
+    ]);
+    const { bucket, key } = parseS3Uri(result.output.transform.TransformOutput.S3OutputPath);
+    expect(key).toBe(`batch/output/${result.executionName}/`);
+    const lines = rt.s3.get(bucket, `${key}claims.csv.out`)!.toString().trim().split('\n').map(Number);
+    expect(lines).toHaveLength(3);
+    lines.forEach(p => expect(p).toBeGreaterThan(0));
+    // Young drivers in the south claim more than old drivers in the west (the sample's coefficients).
+    expect(lines[1]).toBeGreaterThan(lines[2]);
+  });
+
+  test('a record the model rejects fails the job, and the notification carries the reason', async () => {
+    writeInput('claims.csv', ['40,20.5,east']);
+    const result = await runtime().run({});
+    expect(result.status).toBe('FAILED');
+    expect(result.states).toEqual(S.failure);
+    const message = JSON.parse(result.notifications.find(n => n.publisher === 'NotifyFailure')!.message);
+    expect(message.error).toBe('States.TaskFailed');
+    expect(JSON.parse(message.cause)).toMatchObject({
+      TransformJobStatus: 'Failed',
+      FailureReason: expect.stringMatching(/^ClientError: the model container answered 400 .*levels not seen in training: east/),
+    });
+  });
+});
