@@ -1,9 +1,17 @@
 import { awscdk, javascript } from 'projen';
 
-// The one place the CDK version is pinned; the alpha module and the CLI are derived from it.
+// What users install beside: a range, so the library fits the CDK version a team already has.
+// The floor is the oldest aws-cdk-lib that has every API lib/ uses: `Validations.of(c).acknowledge()`
+// (lib/private/nag.ts) arrived in 2.252.0; `lib/` type-checks against 2.252.0 and not 2.251.0
+// (each minor of 2.250-2.276 was tried, see scripts/cdk-floor.sh), and scripts/consumer-check.sh
+// installs the packed library with 2.252.0 and with the newest 2.x and synthesizes an app with both.
+// Raise it when lib/ starts using a newer API (scripts/cdk-floor.sh finds the new floor).
+const CDK_MIN_VERSION = '2.252.0';
+// What this repository develops and snapshots against (devDependency; also in consumer-check.sh).
 const CDK_VERSION = '2.276.0';
-// The newest reachable alpha release; it is compatible with any aws-cdk-lib >= its own version.
-const SAGEMAKER_ALPHA_VERSION = '2.159.1-alpha.0';
+// aws-cdk-lib 2.252.0 itself requires constructs ^10.5.0: a looser floor could never be installed.
+const CONSTRUCTS_MIN_VERSION = '10.5.0';
+const CONSTRUCTS_VERSION = '10.8.1';
 // The CLI's `latest` tag on this registry is an old 3.0.0 that cannot read 2.276's cloud assembly.
 const CDK_CLI_VERSION = '2.1148.1';
 
@@ -20,9 +28,12 @@ const project = new awscdk.AwsCdkConstructLibrary({
   projenVersion: '0.103.25',
   packageManager: javascript.NodePackageManager.NPM,
 
-  cdkVersion: CDK_VERSION,
-  cdkVersionPinning: true,
-  constructsVersion: '10.8.1',
+  // Peers `aws-cdk-lib ^2.252.0` (>=2.252.0 <3) and `constructs ^10.5.0`; development uses the pinned
+  // versions below (devDeps) rather than projen's default of the range's minimum.
+  cdkVersion: CDK_MIN_VERSION,
+  cdkVersionPinning: false,
+  constructsVersion: CONSTRUCTS_MIN_VERSION,
+  peerDependencyOptions: { pinnedDevDependency: false },
   jsiiVersion: '~6.0.0',
   typescriptVersion: '~5.9.3',
   minNodeVersion: '20.16.0',
@@ -38,9 +49,13 @@ const project = new awscdk.AwsCdkConstructLibrary({
   // The local runtime (`cdk-sagemaker-ml local`) is part of the published package: its ASL
   // interpreter ships inside the tarball (jsii requires non-jsii runtime dependencies to be bundled).
   bundledDeps: ['aws-local-stepfunctions@3.0.0'],
-  peerDeps: [`@aws-cdk/aws-sagemaker-alpha@${SAGEMAKER_ALPHA_VERSION}`, 'cdk-nag@^3.0.2'],
+  // No other peers: the published code (dist/) imports neither cdk-nag nor @aws-cdk/aws-sagemaker-alpha.
+  // cdk-nag is what the reference app, tests and README examples register (`Validations.of(app)
+  // .addPlugins(...)`): a user who wants the reviews installs it in their app. The sagemaker-alpha
+  // module had no role (nothing imports it, no test shows interop) and, as a prerelease, a pin on it
+  // matched one version only (npm ERESOLVE for every other CDK version): removed.
   devDeps: [
-    `@aws-cdk/aws-sagemaker-alpha@${SAGEMAKER_ALPHA_VERSION}`,
+    `aws-cdk-lib@${CDK_VERSION}`,
     'cdk-nag@3.0.2',
     `aws-cdk@${CDK_CLI_VERSION}`,
     'ts-node@10.9.2',
@@ -87,6 +102,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
 // projen's eslint adds eslint-import-resolver-typescript unpinned; 3.7+ pulls unrs-resolver, whose
 // per-platform binaries this registry lacks, so the lock file misses them and `npm ci` fails.
 project.deps.removeDependency('eslint-import-resolver-typescript');
+// After the constructor: projen's CDK setup replaces any earlier `constructs` build dependency.
+project.addDevDeps(`constructs@${CONSTRUCTS_VERSION}`);
 project.addDevDeps('eslint-import-resolver-typescript@3.6.3');
 
 // `npm run bench` (not part of `npm test`): synth time, memory and template sizes.
