@@ -96,7 +96,11 @@ const project = new awscdk.AwsCdkConstructLibrary({
     compilerOptions: {},
   },
   gitignore: ['cdk.out', '.cdk.staging', 'bench/results.json'],
-  npmIgnoreOptions: { ignorePatterns: ['bin', 'cdk.out', 'containers', 'bench', '.ci'] },
+  // The tarball: dist/ (JavaScript and typings), .jsii, README, LICENSE, API.md and the bundled
+  // interpreter; scripts/consumer-check.sh fails on anything else.
+  npmIgnoreOptions: {
+    ignorePatterns: ['bin', 'cdk.out', 'containers', 'bench', '.ci', 'scripts', 'docs', 'cdk.json', 'API.python.md', '.jsii.tabl.json', 'dist-pkg'],
+  },
 });
 
 // projen's eslint adds eslint-import-resolver-typescript unpinned; 3.7+ pulls unrs-resolver, whose
@@ -116,6 +120,15 @@ project.addTask('launch', { description: 'Start the training workflow and follow
 
 // `npm run readme`: the README's Mermaid diagrams and cost table, from the synthesized reference app.
 project.addTask('readme', { description: 'Regenerate the README diagrams and cost table', exec: 'ts-node --transpile-only scripts/readme.ts' });
+
+// `npm run readme:python`: each README TypeScript example's Python translation (jsii-rosetta); CI checks it is current.
+project.addTask('readme:python', { description: 'Translate the README examples to Python', exec: 'ts-node --transpile-only scripts/readme-python.ts' });
+
+// `npm run consumer-check`: pack the library and use it from fresh apps with the oldest and newest aws-cdk-lib.
+project.addTask('consumer-check', { description: 'Install the packed library into fresh consumer apps and synthesize them', exec: 'scripts/consumer-check.sh', receiveArgs: true });
+
+// `npm run docgen:python`: the Python API reference beside API.md (after `npx projen compile`).
+project.addTask('docgen:python', { description: 'Generate API.python.md', exec: 'jsii-docgen -l python -o API.python.md' });
 
 // The reference app: `npx cdk synth` synthesizes every reference stack with cdk-nag checks.
 new awscdk.CdkConfig(project, {
