@@ -1,15 +1,16 @@
 import { awscdk, javascript } from 'projen';
 
 // What users install beside: a range, so the library fits the CDK version a team already has.
-// The floor is the oldest aws-cdk-lib that has every API lib/ uses: `Validations.of(c).acknowledge()`
-// (lib/private/nag.ts) arrived in 2.252.0; `lib/` type-checks against 2.252.0 and not 2.251.0
-// (each minor of 2.250-2.276 was tried, see scripts/cdk-floor.sh), and scripts/consumer-check.sh
-// installs the packed library with 2.252.0 and with the newest 2.x and synthesizes an app with both.
-// Raise it when lib/ starts using a newer API (scripts/cdk-floor.sh finds the new floor).
-const CDK_MIN_VERSION = '2.252.0';
+// The floor is the oldest aws-cdk-lib the library really works with. `Validations.of(c).acknowledge()`
+// (lib/private/nag.ts) exists from 2.252.0 (lib/ type-checks against it, not against 2.251.0:
+// scripts/cdk-floor.sh), but before 2.269.0 it throws InvalidValidationId on an id with more than one
+// `::`, as every `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:...]` acknowledgement has: found by
+// scripts/consumer-check.sh, which installs the packed library with this floor and with the newest 2.x
+// and synthesizes an app with each. Raise it when lib/ starts using a newer API.
+const CDK_MIN_VERSION = '2.269.0';
 // What this repository develops and snapshots against (devDependency; also in consumer-check.sh).
 const CDK_VERSION = '2.276.0';
-// aws-cdk-lib 2.252.0 itself requires constructs ^10.5.0: a looser floor could never be installed.
+// aws-cdk-lib 2.269.0 itself requires constructs ^10.5.0: a looser floor could never be installed.
 const CONSTRUCTS_MIN_VERSION = '10.5.0';
 const CONSTRUCTS_VERSION = '10.8.1';
 // The CLI's `latest` tag on this registry is an old 3.0.0 that cannot read 2.276's cloud assembly.
@@ -28,7 +29,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
   projenVersion: '0.103.25',
   packageManager: javascript.NodePackageManager.NPM,
 
-  // Peers `aws-cdk-lib ^2.252.0` (>=2.252.0 <3) and `constructs ^10.5.0`; development uses the pinned
+  // Peers `aws-cdk-lib ^2.269.0` (>=2.269.0 <3) and `constructs ^10.5.0`; development uses the pinned
   // versions below (devDeps) rather than projen's default of the range's minimum.
   cdkVersion: CDK_MIN_VERSION,
   cdkVersionPinning: false,

@@ -13,6 +13,7 @@
 #   3. runs the packaged `cdk-sagemaker-ml` command (`--help`).
 #
 #   scripts/consumer-check.sh [--compile] [--keep]
+#   CONSUMER_CDK_VERSIONS="2.268.0 2.269.0" scripts/consumer-check.sh   # other aws-cdk-lib versions
 #
 # Needs the npm registry (installs use --prefer-offline, so a warm cache is enough). Prints the
 # time of each phase; about 3-6 minutes on this project's 2-core machine with a warm npm cache.
@@ -164,6 +165,10 @@ JSON
   fi
 }
 
-consumer "$OLDEST"
-[ "$NEWEST" = "$OLDEST" ] || consumer "$NEWEST"
+if [ -n "${CONSUMER_CDK_VERSIONS:-}" ]; then
+  for v in $CONSUMER_CDK_VERSIONS; do consumer "$v"; done
+else
+  consumer "$OLDEST"
+  [ "$NEWEST" = "$OLDEST" ] || consumer "$NEWEST"
+fi
 phase "consumer check passed"
