@@ -128,8 +128,9 @@ project.addTask('readme:python', { description: 'Translate the README examples t
 // `npm run consumer-check`: pack the library and use it from fresh apps with the oldest and newest aws-cdk-lib.
 project.addTask('consumer-check', { description: 'Install the packed library into fresh consumer apps and synthesize them', exec: 'scripts/consumer-check.sh', receiveArgs: true });
 
-// `npm run docgen:python`: the Python API reference beside API.md (after `npx projen compile`).
+// `npm run docgen:python`: the Python API reference beside API.md (after `npx projen compile`); CI checks it is current.
 project.addTask('docgen:python', { description: 'Generate API.python.md', exec: 'jsii-docgen -l python -o API.python.md' });
+project.gitattributes.addAttributes('/API.python.md', 'linguist-generated');
 
 // The reference app: `npx cdk synth` synthesizes every reference stack with cdk-nag checks.
 new awscdk.CdkConfig(project, {

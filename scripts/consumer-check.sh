@@ -145,7 +145,7 @@ JSON
 JSON
   (cd "$dir" && npm install --prefer-offline --no-audit --no-fund --loglevel=error \
     "aws-cdk-lib@$cdk" "$TARBALL" > npm-install.log 2>&1) || { cat "$dir/npm-install.log"; die "npm install failed with aws-cdk-lib $cdk"; }
-  (cd "$dir" && npm ls --depth=0 aws-cdk-lib constructs cdk-sagemaker-ml) || die "the consumer's dependency tree is invalid with aws-cdk-lib $cdk"
+  (cd "$dir" && npm ls aws-cdk-lib constructs cdk-sagemaker-ml) || die "the consumer's dependency tree is invalid with aws-cdk-lib $cdk"
   local installed
   installed="$(node -p 'require(process.argv[1]).version' "$dir/node_modules/aws-cdk-lib/package.json")"
   [ "$installed" = "$cdk" ] || die "asked for aws-cdk-lib $cdk, npm installed $installed"
