@@ -8,7 +8,7 @@ import { awscdk, javascript } from 'projen';
 // scripts/consumer-check.sh, which installs the packed library with this floor and with the newest 2.x
 // and synthesizes an app with each. Raise it when lib/ starts using a newer API.
 const CDK_MIN_VERSION = '2.269.0';
-// What this repository develops and snapshots against (devDependency; also in consumer-check.sh).
+// What this repository develops, tests and snapshots against (devDependency).
 const CDK_VERSION = '2.276.0';
 // aws-cdk-lib 2.269.0 itself requires constructs ^10.5.0: a looser floor could never be installed.
 const CONSTRUCTS_MIN_VERSION = '10.5.0';
