@@ -158,6 +158,13 @@ JSON
     (cd "$dir" && ./node_modules/.bin/cdk-sagemaker-ml --help > cli-help.txt 2>&1) || { cat "$dir/cli-help.txt"; die "cdk-sagemaker-ml --help failed"; }
     grep -q 'local' "$dir/cli-help.txt" || { cat "$dir/cli-help.txt"; die "cdk-sagemaker-ml --help does not mention the local command"; }
     echo "cdk-sagemaker-ml --help: ok ($(wc -l < "$dir/cli-help.txt") lines)"
+    # The packaged local runtime reads the user's cloud assembly: asked for a state machine the app
+    # does not have, it must fail and name the one it has.
+    if (cd "$dir" && ./node_modules/.bin/cdk-sagemaker-ml local --app cdk.out --state-machine ConsumerMl/NoSuchWorkflow > cli-local.txt 2>&1); then
+      cat "$dir/cli-local.txt"; die "cdk-sagemaker-ml local accepted a state machine the app does not have"
+    fi
+    grep -q 'ConsumerMl/Workflow' "$dir/cli-local.txt" || { cat "$dir/cli-local.txt"; die "cdk-sagemaker-ml local did not read the app's cloud assembly (no ConsumerMl/Workflow in its answer)"; }
+    echo "cdk-sagemaker-ml local: reads the app's cloud assembly ($(head -c 160 "$dir/cli-local.txt"))"
   elif [ "$REQUIRE_CLI" = 1 ]; then
     die "the package has no cdk-sagemaker-ml command (package.json bin)"
   else
