@@ -141,6 +141,14 @@ describe('TrainingWorkflow', () => {
     expect(workflow.failureTopic).toBe(topic);
     Template.fromStack(stack).resourceCountIs('AWS::SNS::Topic', 1);
     Template.fromStack(stack).resourceCountIs('AWS::KMS::Key', 2);
+    // EventBridge may publish to the given topic and use its key.
+    Template.fromStack(stack).hasResourceProperties('AWS::KMS::Key', {
+      KeyPolicy: { Statement: Match.arrayWith([Match.objectLike({ Action: ['kms:Decrypt', 'kms:GenerateDataKey*'], Principal: { Service: 'events.amazonaws.com' } })]) },
+    });
+    Template.fromStack(stack).hasResourceProperties('AWS::SNS::TopicPolicy', {
+      Topics: [{ Ref: Match.stringLikeRegexp('^TeamTopic') }],
+      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Action: 'sns:Publish', Principal: { Service: 'events.amazonaws.com' } })]) },
+    });
   });
 
   test('merges execution input over defaults before the first job', () => {
