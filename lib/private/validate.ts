@@ -7,41 +7,39 @@ import { IConstruct } from 'constructs';
  * is allowed; thrown inside `validateIn(scope, ...)` (or with `failAt`) they also name
  * the construct path, as aws-cdk-lib's own `ValidationError` does.
  *
- * aws-cdk-lib 2.276 exports `ValidationError` only as an `@internal` class, so the
- * library throws its own error with the same shape: `constructPath` and a message that
- * starts with the path.
+ * aws-cdk-lib 2.276 declares `ValidationError` `@internal`, so the library throws a plain
+ * `Error` of the same shape: `constructPath`, and a message that starts with the path.
  */
 
-/** A bad prop value, not yet attached to a construct. */
-class PropError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ValidationError';
-  }
+const UNSCOPED = Symbol.for('cdk-sagemaker-ml.UnscopedPropError');
+
+/**
+ * A bad prop value of a construct: a plain `Error` whose message starts with the construct
+ * path, with `constructPath` and `detail` (the message without the path) as fields.
+ */
+export interface ConstructValidationError extends Error {
+  readonly constructPath: string;
+  readonly detail: string;
 }
 
-/** A bad prop value of a construct: the message starts with the construct path. */
-export class ConstructValidationError extends Error {
-  /** The path of the construct whose props are wrong. */
-  public readonly constructPath: string;
-  /** The message without the path. */
-  public readonly detail: string;
-
-  constructor(scope: IConstruct, message: string) {
-    super(`${scope.node.path}: ${message}`);
-    this.name = 'ValidationError';
-    this.constructPath = scope.node.path;
-    this.detail = message;
-  }
+function scopedError(scope: IConstruct, message: string): ConstructValidationError {
+  const error = new Error(`${scope.node.path}: ${message}`) as Error & { constructPath: string; detail: string };
+  error.name = 'ValidationError';
+  error.constructPath = scope.node.path;
+  error.detail = message;
+  return error;
 }
 
+/** Throws a plain Error for a bad prop value; `validateIn` attaches the construct path. */
 export function fail(message: string): never {
-  throw new PropError(message);
+  const error = new Error(message);
+  Object.defineProperty(error, UNSCOPED, { value: true });
+  throw error;
 }
 
 /** Throws a validation error that names `scope`'s construct path. */
 export function failAt(scope: IConstruct, message: string): never {
-  throw new ConstructValidationError(scope, message);
+  throw scopedError(scope, message);
 }
 
 /**
@@ -53,7 +51,7 @@ export function validateIn<T>(scope: IConstruct, checks: () => T): T {
   try {
     return checks();
   } catch (e) {
-    if (e instanceof PropError) throw new ConstructValidationError(scope, e.message);
+    if (e instanceof Error && (e as any)[UNSCOPED]) throw scopedError(scope, e.message);
     throw e;
   }
 }

@@ -73,15 +73,16 @@ export class ObservableStateMachine {
       masterKey: this.key,
       enforceSSL: true,
     });
-    if (!props.failureTopic) {
-      // EventBridge publishes to the encrypted topic: SNS uses the key in the publisher's name
-      // (SNS developer guide, "Enable compatibility between event sources and encrypted topics").
-      this.key.addToResourcePolicy(new iam.PolicyStatement({
-        principals: [new iam.ServicePrincipal('events.amazonaws.com')],
-        actions: ['kms:GenerateDataKey*', 'kms:Decrypt'],
-        resources: ['*'],
-      }));
-    }
+    // EventBridge publishes to the encrypted topic: SNS uses the key in the publisher's name
+    // (SNS developer guide, "Enable compatibility between event sources and encrypted topics").
+    // A topic of the user's own gets the statement when its key is one this app defines (an
+    // imported key's policy cannot be changed here: the README says what it needs).
+    const topicKey = props.failureTopic ? props.failureTopic.masterKey : this.key;
+    topicKey?.addToResourcePolicy(new iam.PolicyStatement({
+      principals: [new iam.ServicePrincipal('events.amazonaws.com')],
+      actions: ['kms:GenerateDataKey*', 'kms:Decrypt'],
+      resources: ['*'],
+    }));
     this.logGroup = new logs.LogGroup(scope, 'Logs', {
       encryptionKey: this.key,
       retention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,

@@ -27,7 +27,7 @@ export abstract class WorkflowStage extends sfn.StateMachineFragment {
   /**
    * Whether `x` is a workflow stage.
    */
-  public static isWorkflowStage(x: unknown): x is WorkflowStage {
+  public static isWorkflowStage(x: any): x is WorkflowStage {
     return typeof x === 'object' && x !== null && STAGE_SYMBOL in x;
   }
 
