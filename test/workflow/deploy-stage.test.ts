@@ -234,4 +234,14 @@ describe('DeployStage', () => {
     expect(definition.States['Deploy define endpoint configuration'].Parameters.ProductionVariants[0]['ModelName.$']).toBe('$.results.Model2.ModelName');
     expect(nagFindings(f.stack).filter(x => !x.includes('IAMNoInlinePolicy'))).toEqual([]);
   });
+
+  test('deploys to an endpoint of another stack, the run-time prefix acknowledged in the state machine\'s stack', () => {
+    const f = fixture(false);
+    const other = new Stack(f.stack.node.root as any, 'Workflow', { env: { account: '123456789012', region: 'us-east-1' } });
+    const stage = new DeployStage(other, 'Deploy', { endpoint: f.endpoint, modelName: MODEL_NAME });
+    new SageMakerWorkflow(other, 'Workflow', { definition: stage });
+    const statements = other.resolve(Object.values<any>(iamPolicies(other)).flatMap(p => p.Properties.PolicyDocument.Statement));
+    expect(JSON.stringify(statements)).toContain('endpoint-config/pricing-rt-*');
+    expect(nagFindings(other)).toEqual([]);
+  });
 });

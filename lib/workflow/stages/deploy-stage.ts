@@ -259,7 +259,7 @@ export class DeployStage extends WorkflowStage {
       api: 'listTags',
       resourceType: 'endpoint-config',
       request: { ResourceArn: sfn.JsonPath.format(configArn, sfn.JsonPath.stringAt(r('current.EndpointConfigName'))) },
-      statements: [new iam.PolicyStatement({ actions: ['sagemaker:ListTags'], resources: [endpoint._runtimeConfigArns()] })],
+      statements: [new iam.PolicyStatement({ actions: ['sagemaker:ListTags'], resources: [endpoint._runtimeConfigArns(this)] })],
       resultSelector: { 'Replaces.$': `$.Tags[?(@.Key == '${DeployStage.REPLACES_TAG}')].Value` },
       resultPath: r('previous'),
     });
@@ -283,7 +283,7 @@ export class DeployStage extends WorkflowStage {
       api: 'deleteEndpointConfig',
       resourceType: 'endpoint-config',
       request: { EndpointConfigName: sfn.JsonPath.stringAt(configNamePath) },
-      statements: [new iam.PolicyStatement({ actions: ['sagemaker:DeleteEndpointConfig'], resources: [this.endpoint._runtimeConfigArns()] })],
+      statements: [new iam.PolicyStatement({ actions: ['sagemaker:DeleteEndpointConfig'], resources: [this.endpoint._runtimeConfigArns(this)] })],
       resultPath: sfn.JsonPath.DISCARD,
     });
     remove.addCatch(next, { errors: ['States.ALL'], resultPath: errorPath ?? this.resultField('cleanupError') });
