@@ -19,7 +19,9 @@ import { ProcessingJobStepProps } from '../jobs/processing-job-step';
 import { SageMakerJobStep } from '../jobs/sagemaker-job-step';
 import { TrainingJobStepProps } from '../jobs/training-job-step';
 import { registerWildcardResource } from '../private/nag';
-import { fail, validateDuration, validateIn, validateInstanceType, validateInteger, validateLength, validatePattern } from '../private/validate';
+import {
+  fail, validateDuration, validateFormatSafe, validateIn, validateInstanceType, validateInteger, validateLength, validateNumber, validatePattern,
+} from '../private/validate';
 import { generatedEndpointName } from '../private/variants';
 import { IMlflowTrackingServer } from '../tracking/mlflow-tracking-server';
 
@@ -285,6 +287,16 @@ export class TrainingWorkflow extends Construct {
         fail('qualityGate requires evaluate: the gate reads the report the evaluation job writes');
       }
       validateExecutionInputDefaults(props.executionInputDefaults);
+      const gate = props.qualityGate;
+      if (gate && props.evaluate) {
+        const outputs = (props.evaluate.processingOutputs ?? []).map(o => o.outputName);
+        if (!outputs.includes(gate.outputName)) {
+          fail(`qualityGate.outputName must name an output of evaluate, got '${gate.outputName}'; outputs: ${outputs.join(', ') || 'none'}`);
+        }
+        validatePattern('qualityGate.metricPath', gate.metricPath, /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/, "a dotted path of identifiers such as 'metrics.rmse'");
+        validateNumber('qualityGate.threshold', gate.threshold, -Number.MAX_VALUE, Number.MAX_VALUE);
+        validateFormatSafe('qualityGate.reportFileName', gate.reportFileName ?? 'evaluation.json');
+      }
       if (tracking) {
         validateLength('experimentTracking.experimentName', tracking.experimentName, 1, 256);
         validatePattern('experimentTracking.experimentName', tracking.experimentName, /^[a-zA-Z0-9\-_./]+$/, 'letters, digits and - _ . /');

@@ -2,6 +2,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { WorkflowStage } from './workflow-stage';
 import { CreateModelStep, CreateModelStepProps } from '../../jobs/create-model-step';
+import { constructNamePrefix } from '../../private/names';
 
 /**
  * Properties of a CreateModelStage: those of the model, e.g. a training stage's
@@ -29,6 +30,8 @@ export class CreateModelStage extends WorkflowStage {
     super(scope, id);
     this.step = new CreateModelStep(this, 'Step', {
       ...props,
+      // Named after the stage, distinct per construct path: 'train-1a2b3c4d'.
+      modelNamePrefix: props.modelNamePrefix ?? constructNamePrefix(this, id),
       stateName: props.stateName ?? id,
       resultPath: this.resultPath,
     });

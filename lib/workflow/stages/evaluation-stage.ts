@@ -6,6 +6,7 @@ import { Construct } from 'constructs';
 import { WorkflowStage } from './workflow-stage';
 import { ProcessingInput, ProcessingJobStep, ProcessingJobStepProps } from '../../jobs/processing-job-step';
 import { registerWildcardResource } from '../../private/nag';
+import { constructNamePrefix } from '../../private/names';
 import { fail, validateFormatSafe, validateIn, validateNumber, validatePattern } from '../../private/validate';
 import { JobS3Location, JobS3ObjectKey } from '../../storage/job-s3-location';
 
@@ -119,6 +120,8 @@ export class EvaluationStage extends WorkflowStage {
       : [];
     this.job = new ProcessingJobStep(this, 'Job', {
       ...props,
+      // Named after the stage, distinct per construct path: 'evaluate-1a2b3c4d'.
+      jobNamePrefix: props.jobNamePrefix ?? constructNamePrefix(this, id),
       processingInputs: [...modelInput, ...(props.processingInputs ?? [])],
       stateName: props.stateName ?? id,
       resultPath: this.resultPath,

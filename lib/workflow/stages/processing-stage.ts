@@ -2,6 +2,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { WorkflowStage } from './workflow-stage';
 import { ProcessingJobStep, ProcessingJobStepProps } from '../../jobs/processing-job-step';
+import { constructNamePrefix } from '../../private/names';
 import { fail, validateIn } from '../../private/validate';
 import { JobS3Location } from '../../storage/job-s3-location';
 
@@ -29,6 +30,8 @@ export class ProcessingStage extends WorkflowStage {
     super(scope, id);
     this.job = new ProcessingJobStep(this, 'Job', {
       ...props,
+      // Named after the stage, distinct per construct path: 'train-1a2b3c4d'.
+      jobNamePrefix: props.jobNamePrefix ?? constructNamePrefix(this, id),
       stateName: props.stateName ?? id,
       resultPath: this.resultPath,
       resultSelector: { 'ProcessingJobName.$': '$.ProcessingJobName', 'ProcessingJobArn.$': '$.ProcessingJobArn' },

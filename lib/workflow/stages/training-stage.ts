@@ -2,6 +2,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { WorkflowStage } from './workflow-stage';
 import { TrainingJobStep, TrainingJobStepProps } from '../../jobs/training-job-step';
+import { constructNamePrefix } from '../../private/names';
 import { JobS3Location } from '../../storage/job-s3-location';
 import { ResultS3Location } from '../private/result-location';
 
@@ -35,6 +36,8 @@ export class TrainingStage extends WorkflowStage {
     super(scope, id);
     this.job = new TrainingJobStep(this, 'Job', {
       ...props,
+      // Named after the stage, distinct per construct path: 'train-1a2b3c4d'.
+      jobNamePrefix: props.jobNamePrefix ?? constructNamePrefix(this, id),
       stateName: props.stateName ?? id,
       resultPath: this.resultPath,
       resultSelector: {

@@ -2,6 +2,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { WorkflowStage } from './workflow-stage';
 import { TransformJobStep, TransformJobStepProps } from '../../jobs/transform-job-step';
+import { constructNamePrefix } from '../../private/names';
 import { JobS3Location } from '../../storage/job-s3-location';
 
 /**
@@ -28,6 +29,8 @@ export class TransformStage extends WorkflowStage {
     super(scope, id);
     this.job = new TransformJobStep(this, 'Job', {
       ...props,
+      // Named after the stage, distinct per construct path: 'train-1a2b3c4d'.
+      jobNamePrefix: props.jobNamePrefix ?? constructNamePrefix(this, id),
       stateName: props.stateName ?? id,
       resultPath: this.resultPath,
       resultSelector: { 'TransformJobName.$': '$.TransformJobName', 'TransformJobArn.$': '$.TransformJobArn' },
