@@ -82,6 +82,7 @@ describe('DeployStage', () => {
     expect(KmsKeyId).toMatch(/^\$\{EndpointKey[A-Z0-9]+\.Arn\}$/);
     expect(DataCaptureConfig).toEqual(expect.objectContaining({ EnableCapture: true, InitialSamplingPercentage: 10, DestinationS3Uri: expect.stringMatching(/\/capture\/$/) }));
     expect(Tags).toEqual([
+      { 'Key': 'cdk-sagemaker-ml:workflow', 'Value.$': '$$.StateMachine.Id' },
       { 'Key': 'cdk-sagemaker-ml:execution', 'Value.$': '$$.Execution.Id' },
       { 'Key': 'cdk-sagemaker-ml:replaces', 'Value.$': '$.results.Deploy.current.EndpointConfigName' },
     ]);

@@ -56,7 +56,7 @@ export interface DeployStageProps {
   readonly maxPolls?: number;
 
   /**
-   * Tags of the run-time configuration, besides the execution and the configuration it replaces.
+   * Tags of the run-time configuration, besides the workflow, the execution and the configuration it replaces.
    *
    * @default - none
    */
@@ -86,7 +86,7 @@ export interface DeployStageProps {
  * endpoint") is told apart from throttling and access denied by the error's cause.
  *
  * Run-time configurations are named `<endpoint.runtimeConfigNamePrefix>-<uuid>` and tagged
- * with the execution and the configuration they replace; after a successful update the
+ * with the workflow (state machine), the execution and the configuration they replace; after a successful update the
  * configuration the previous one replaced is deleted (the previous one stays, for a
  * rollback). CloudFormation's own configuration is never deleted. A later `cdk deploy`
  * that changes the endpoint's configuration moves the endpoint back to the stack's model.
@@ -174,6 +174,7 @@ export class DeployStage extends WorkflowStage {
       variantName: props.variantName,
       tags: {
         ...props.tags,
+        'cdk-sagemaker-ml:workflow': sfn.JsonPath.stateMachineId,
         'cdk-sagemaker-ml:execution': sfn.JsonPath.executionId,
         [DeployStage.REPLACES_TAG]: sfn.JsonPath.stringAt(r('current.EndpointConfigName')),
       },
