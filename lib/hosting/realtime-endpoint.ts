@@ -4,7 +4,7 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
-import { Construct } from 'constructs';
+import { Construct, IConstruct } from 'constructs';
 import { InferenceEndpointBase, endpointArnOf } from './inference-endpoint';
 import { variantScalableTarget } from './private/scaling';
 import {
@@ -501,12 +501,15 @@ export class RealtimeEndpoint extends InferenceEndpointBase {
    * resources, `kms:DescribeKey`), and read the rollback alarms (`cloudwatch:DescribeAlarms`).
    */
   public grantDeploy(grantee: iam.IGrantable): iam.Grant {
+    // The wildcard is acknowledged in the grantee's stack, where its policy is.
+    const scope = Construct.isConstruct(grantee) ? grantee : this;
     let grant = iam.Grant.addToPrincipal({
       grantee,
       actions: ['sagemaker:CreateEndpointConfig', 'sagemaker:AddTags', 'sagemaker:ListTags'],
-      resourceArns: [this._runtimeConfigArns()],
+      resourceArns: [this._runtimeConfigArns(scope)],
     });
-    for (const statement of this._deployStatements(['sagemaker:CreateEndpoint', 'sagemaker:UpdateEndpoint', 'sagemaker:DescribeEndpoint', 'sagemaker:ListTags'])) {
+    const actions = ['sagemaker:CreateEndpoint', 'sagemaker:UpdateEndpoint', 'sagemaker:DescribeEndpoint', 'sagemaker:ListTags'];
+    for (const statement of this._deployStatements(actions, scope)) {
       if (Object.keys(statement.conditions).length) {
         grantee.grantPrincipal.addToPrincipalPolicy(statement);
       } else {
@@ -526,8 +529,8 @@ export class RealtimeEndpoint extends InferenceEndpointBase {
    *
    * @internal
    */
-  public _deployStatements(actions: string[]): iam.PolicyStatement[] {
-    const configs = this._runtimeConfigArns();
+  public _deployStatements(actions: string[], scope: IConstruct = this): iam.PolicyStatement[] {
+    const configs = this._runtimeConfigArns(scope);
     const statements = [new iam.PolicyStatement({ actions, resources: [configs, this.endpointArn] })];
     if (!actions.some(a => /^sagemaker:(Create|Update)Endpoint$/.test(a))) return statements;
     if (this.encryptionKey) {
@@ -546,13 +549,14 @@ export class RealtimeEndpoint extends InferenceEndpointBase {
 
   /**
    * The ARN pattern of this endpoint's run-time configurations (SageMaker lowercases names
-   * in ARNs), registered as the one wildcard a deployment's policy needs.
+   * in ARNs), registered as the one wildcard a deployment's policy needs, in the stack of
+   * `scope` (the state machine's, which may not be the endpoint's).
    *
    * @internal
    */
-  public _runtimeConfigArns(): string {
+  public _runtimeConfigArns(scope: IConstruct = this): string {
     const configs = Stack.of(this).formatArn({ service: 'sagemaker', resource: 'endpoint-config', resourceName: `${this.runtimeConfigNamePrefix}-*` });
-    registerWildcardResource(this, configs,
+    registerWildcardResource(scope, configs,
       `Workflows name the configurations they define for endpoint ${this.node.path} '${this.runtimeConfigNamePrefix}-<uuid>' at run time; the policy is limited to that name prefix.`);
     return configs;
   }

@@ -91,7 +91,10 @@ async function run(world: World, maxPolls?: number) {
   };
   const sm = new StateMachine(definition, { validationOptions: { checkArn: false } });
   const execution = sm.run({ results: { model: { ModelName: 'candidate-model' } } }, {
-    context: { Execution: { Id: 'arn:aws:states:us-east-1:123456789012:execution:Machine:run-1', Name: 'run-1' } } as any,
+    context: {
+      Execution: { Id: 'arn:aws:states:us-east-1:123456789012:execution:Machine:run-1', Name: 'run-1' },
+      StateMachine: { Id: 'arn:aws:states:us-east-1:123456789012:stateMachine:Machine', Name: 'Machine' },
+    } as any,
     overrides: {
       taskResourceLocalHandlers: handlers,
       waitTimeOverrides: { 'Deploy wait': 0 },
@@ -113,7 +116,11 @@ describe('DeployStage, run locally', () => {
     const [, config] = result.calls[0];
     expect(config.ProductionVariants[0].ModelName).toBe('candidate-model');
     expect(config.DataCaptureConfig.EnableCapture).toBe(true);
-    expect(config.Tags).toContainEqual({ Key: 'cdk-sagemaker-ml:replaces', Value: 'none' });
+    expect(config.Tags).toEqual([
+      { Key: 'cdk-sagemaker-ml:workflow', Value: 'arn:aws:states:us-east-1:123456789012:stateMachine:Machine' },
+      { Key: 'cdk-sagemaker-ml:execution', Value: 'arn:aws:states:us-east-1:123456789012:execution:Machine:run-1' },
+      { Key: 'cdk-sagemaker-ml:replaces', Value: 'none' },
+    ]);
     expect(result.calls[1][1]).toEqual(expect.objectContaining({ EndpointName: 'pricing', EndpointConfigName: NEW }));
     expect(result.output.results.Deploy.config.EndpointConfigName).toBe(NEW);
     expect(result.polls).toBe(2);

@@ -82,6 +82,7 @@ describe('DeployStage', () => {
     expect(KmsKeyId).toMatch(/^\$\{EndpointKey[A-Z0-9]+\.Arn\}$/);
     expect(DataCaptureConfig).toEqual(expect.objectContaining({ EnableCapture: true, InitialSamplingPercentage: 10, DestinationS3Uri: expect.stringMatching(/\/capture\/$/) }));
     expect(Tags).toEqual([
+      { 'Key': 'cdk-sagemaker-ml:workflow', 'Value.$': '$$.StateMachine.Id' },
       { 'Key': 'cdk-sagemaker-ml:execution', 'Value.$': '$$.Execution.Id' },
       { 'Key': 'cdk-sagemaker-ml:replaces', 'Value.$': '$.results.Deploy.current.EndpointConfigName' },
     ]);
@@ -233,5 +234,15 @@ describe('DeployStage', () => {
     const definition = definitionOf(f.stack);
     expect(definition.States['Deploy define endpoint configuration'].Parameters.ProductionVariants[0]['ModelName.$']).toBe('$.results.Model2.ModelName');
     expect(nagFindings(f.stack).filter(x => !x.includes('IAMNoInlinePolicy'))).toEqual([]);
+  });
+
+  test('deploys to an endpoint of another stack, the run-time prefix acknowledged in the state machine\'s stack', () => {
+    const f = fixture(false);
+    const other = new Stack(f.stack.node.root as any, 'Workflow', { env: { account: '123456789012', region: 'us-east-1' } });
+    const stage = new DeployStage(other, 'Deploy', { endpoint: f.endpoint, modelName: MODEL_NAME });
+    new SageMakerWorkflow(other, 'Workflow', { definition: stage });
+    const statements = other.resolve(Object.values<any>(iamPolicies(other)).flatMap(p => p.Properties.PolicyDocument.Statement));
+    expect(JSON.stringify(statements)).toContain('endpoint-config/pricing-rt-*');
+    expect(nagFindings(other)).toEqual([]);
   });
 });

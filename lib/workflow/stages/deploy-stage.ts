@@ -56,7 +56,7 @@ export interface DeployStageProps {
   readonly maxPolls?: number;
 
   /**
-   * Tags of the run-time configuration, besides the execution and the configuration it replaces.
+   * Tags of the run-time configuration, besides the workflow, the execution and the configuration it replaces.
    *
    * @default - none
    */
@@ -86,7 +86,7 @@ export interface DeployStageProps {
  * endpoint") is told apart from throttling and access denied by the error's cause.
  *
  * Run-time configurations are named `<endpoint.runtimeConfigNamePrefix>-<uuid>` and tagged
- * with the execution and the configuration they replace; after a successful update the
+ * with the workflow (state machine), the execution and the configuration they replace; after a successful update the
  * configuration the previous one replaced is deleted (the previous one stays, for a
  * rollback). CloudFormation's own configuration is never deleted. A later `cdk deploy`
  * that changes the endpoint's configuration moves the endpoint back to the stack's model.
@@ -174,6 +174,7 @@ export class DeployStage extends WorkflowStage {
       variantName: props.variantName,
       tags: {
         ...props.tags,
+        'cdk-sagemaker-ml:workflow': sfn.JsonPath.stateMachineId,
         'cdk-sagemaker-ml:execution': sfn.JsonPath.executionId,
         [DeployStage.REPLACES_TAG]: sfn.JsonPath.stringAt(r('current.EndpointConfigName')),
       },
@@ -259,7 +260,7 @@ export class DeployStage extends WorkflowStage {
       api: 'listTags',
       resourceType: 'endpoint-config',
       request: { ResourceArn: sfn.JsonPath.format(configArn, sfn.JsonPath.stringAt(r('current.EndpointConfigName'))) },
-      statements: [new iam.PolicyStatement({ actions: ['sagemaker:ListTags'], resources: [endpoint._runtimeConfigArns()] })],
+      statements: [new iam.PolicyStatement({ actions: ['sagemaker:ListTags'], resources: [endpoint._runtimeConfigArns(this)] })],
       resultSelector: { 'Replaces.$': `$.Tags[?(@.Key == '${DeployStage.REPLACES_TAG}')].Value` },
       resultPath: r('previous'),
     });
@@ -283,7 +284,7 @@ export class DeployStage extends WorkflowStage {
       api: 'deleteEndpointConfig',
       resourceType: 'endpoint-config',
       request: { EndpointConfigName: sfn.JsonPath.stringAt(configNamePath) },
-      statements: [new iam.PolicyStatement({ actions: ['sagemaker:DeleteEndpointConfig'], resources: [this.endpoint._runtimeConfigArns()] })],
+      statements: [new iam.PolicyStatement({ actions: ['sagemaker:DeleteEndpointConfig'], resources: [this.endpoint._runtimeConfigArns(this)] })],
       resultPath: sfn.JsonPath.DISCARD,
     });
     remove.addCatch(next, { errors: ['States.ALL'], resultPath: errorPath ?? this.resultField('cleanupError') });
