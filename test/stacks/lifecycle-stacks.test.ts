@@ -1,5 +1,6 @@
 import { Template } from 'aws-cdk-lib/assertions';
 import { SageMakerLifecycleStack } from '../../lib/stacks/lifecycle-stacks';
+import { sagemakerContractViolations, sagemakerTaskCount } from '../compliance/sagemaker-contract';
 import { ENV, definitionOf, nagFindings, snapshotOf, testApp } from '../util';
 
 describe('SageMakerLifecycleStack', () => {
@@ -15,6 +16,12 @@ describe('SageMakerLifecycleStack', () => {
     t.hasResourceProperties('AWS::Scheduler::Schedule', { State: 'DISABLED', ScheduleExpression: 'cron(0 3 ? * MON *)' });
     t.hasResourceProperties('AWS::Events::Rule', { EventPattern: { detail: { object: { key: [{ wildcard: 'incoming/*_SUCCESS' }] } } } });
     t.resourceCountIs('AWS::SageMaker::ModelPackageGroup', 1);
+  });
+
+  test('the tuning, describe and register requests match SageMaker\'s API model', () => {
+    const definition = definitionOf(stack, 'StateMachine');
+    expect(sagemakerTaskCount(definition)).toBe(3);
+    expect(sagemakerContractViolations(definition)).toEqual([]);
   });
 
   test('policy review: no unacknowledged finding in the four packs', () => {
