@@ -11,8 +11,6 @@ import { hasOnlyInstanceStorage } from '../private/instance-types';
 import { fail, validateDuration, validateEnvironment, validateIn, validateInstanceType, validateInteger } from '../private/validate';
 import { SageMakerExecutionRole } from '../roles/sagemaker-execution-role';
 
-export { validateTags } from './sagemaker-task';
-
 /**
  * Properties common to the SageMaker job steps.
  */

@@ -6,7 +6,8 @@ import { passRoleToSageMaker, renderTags } from './private/job-policies';
 import { retryCapacityErrors, retryTransientErrors, transientRetryBudget, CAPACITY_RETRY_INTERVAL } from './private/retries';
 import { registerWildcardResource } from '../private/nag';
 import { constructNamePrefix, MAX_SAGEMAKER_NAME_LENGTH, perExecutionName, validateNamePrefix } from '../private/names';
-import { failAt, validateIn, validateInteger, validateStringMap, fail } from '../private/validate';
+import { validateTags } from './private/tags';
+import { fail, failAt, validateIn, validateInteger } from '../private/validate';
 
 /**
  * Properties every SageMaker task of the library shares.
@@ -162,7 +163,8 @@ export abstract class SageMakerTask extends sfn.TaskStateBase {
         fail('queryLanguage must be JSONPath (or unset) for a SageMaker task: it renders a JSONPath state, got JSONata');
       }
       if (props.integrationPattern !== undefined && props.integrationPattern !== api.integrationPattern) {
-        fail(`integrationPattern must be ${api.integrationPattern} for ${api.api}, got ${props.integrationPattern}`);
+        const why = api.integrationPattern === sfn.IntegrationPattern.RUN_JOB ? "it waits for the job with '.sync'" : 'SageMaker answers at once';
+        fail(`integrationPattern must be ${api.integrationPattern} for ${api.api} (${why}), got ${props.integrationPattern}`);
       }
       validateTags(props.tags);
       validateInteger('capacityRetries', props.capacityRetries, 0, 1000);
@@ -225,7 +227,10 @@ export abstract class SageMakerTask extends sfn.TaskStateBase {
       failAt(this, 'a SageMaker task renders a JSONPath state, which Step Functions does not allow in a state machine whose top-level queryLanguage is JSONata; '
         + 'leave the state machine JSONPath (the default) and set queryLanguage JSONata on the other states');
     }
-    return { QueryLanguage: 'JSONPath', ...super.toStateJson(topLevelQueryLanguage) };
+    // aws-cdk-lib renders no QueryLanguage for a JSONPath state; say it, so the state stays
+    // JSONPath wherever it is (its Parameters use '.$' keys).
+    const { QueryLanguage: _unset, ...rendered } = super.toStateJson(topLevelQueryLanguage) as { [key: string]: unknown };
+    return { QueryLanguage: 'JSONPath', ...rendered };
   }
 
   /** Lets the state machine pass `role` to SageMaker (and to no other service). */
@@ -272,19 +277,5 @@ export abstract class SageMakerTask extends sfn.TaskStateBase {
   private taggingActions(): string[] {
     const sync = this.api.integrationPattern === sfn.IntegrationPattern.RUN_JOB;
     return ['sagemaker:ListTags', ...(sync || this.tags ? ['sagemaker:AddTags'] : [])];
-  }
-}
-
-/** Validates a tag map against SageMaker's tag limits. */
-export function validateTags(tags: { [key: string]: string } | undefined): void {
-  validateStringMap('tags', tags, {
-    maxEntries: 50,
-    keyPattern: /^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$/u,
-    keyAllowed: 'letters, digits, spaces and _ . : / = + - @',
-    maxKeyLength: 128,
-    maxValueLength: 256,
-  });
-  for (const key of Object.keys(tags ?? {})) {
-    if (key.toLowerCase().startsWith('aws:')) fail(`tags key must not start with 'aws:' (reserved), got '${key}'`);
   }
 }

@@ -3,6 +3,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { ChannelDataSource } from './channel-data-source';
+import { renderHyperparameters } from './private/hyperparameters';
 import { SageMakerJobStep, SageMakerJobStepProps } from './sagemaker-job-step';
 import { fail, validateCount, validateDuration, validateIn, validateLength, validatePattern, validateStringMap, validateUnique } from '../private/validate';
 import { JobS3Location, S3AccessMode } from '../storage/job-s3-location';
@@ -93,7 +94,9 @@ export interface TrainingJobStepProps extends SageMakerJobStepProps {
 
   /**
    * Hyperparameters, written to `/opt/ml/input/config/hyperparameters.json`. Values are
-   * strings; a value may be taken from the state input with `JsonPath.stringAt(...)`.
+   * strings; a value may be taken from the state input with `JsonPath.stringAt('$.<key>')`,
+   * and is then passed as a string whatever its JSON type (`States.Format('{}', $.<key>)`),
+   * so an execution input `{"max_iter": 50}` works.
    *
    * @default - none
    */
@@ -218,7 +221,7 @@ export class TrainingJobStep extends SageMakerJobStep {
         TrainingInputMode: 'File',
         MetricDefinitions: props.metricDefinitions?.map(m => ({ Name: m.name, Regex: m.regex })),
       },
-      HyperParameters: props.hyperparameters,
+      HyperParameters: renderHyperparameters(props.hyperparameters),
       InputDataConfig: this.channels.length ? this.channels : undefined,
       OutputDataConfig: {
         [this.output.isExpression ? 'S3OutputPath.$' : 'S3OutputPath']: this.output.uri,

@@ -28,7 +28,9 @@ describe('SageMakerTrainingStack', () => {
       const state: any = definition.States[name];
       name = state.Type === 'Choice' ? state.Choices[0].Next : state.Next;
     }
-    expect(order).toEqual(['InputDefaults', 'MergeInput', 'Preprocess', 'Train', 'Evaluate', 'ReadEvaluationReport', 'QualityGate', 'CreateModel', 'Output', 'Succeeded']);
+    expect(order).toEqual([
+      'InputDefaults', 'MergeInput', 'Preprocess', 'Train', 'Evaluate', 'Evaluate read report', 'Evaluate gate', 'Evaluate gate passed', 'CreateModel', 'Output', 'Succeeded',
+    ]);
     expect(definition.States.Preprocess.Resource).toMatch(/:states:::sagemaker:createProcessingJob\.sync$/);
     expect(definition.States.Train.Resource).toMatch(/:states:::sagemaker:createTrainingJob\.sync$/);
     expect(definition.States.Evaluate.Resource).toMatch(/:states:::sagemaker:createProcessingJob\.sync$/);
@@ -40,25 +42,40 @@ describe('SageMakerTrainingStack', () => {
       const params = state.Parameters;
       const nameKey = Object.keys(params).find(k => /JobName/.test(k));
       expect({ id, nameKey }).toEqual({ id, nameKey: expect.stringMatching(/JobName\.\$$/) });
-      expect(params[nameKey!]).toMatch(/^States\.Format\('[a-z0-9-]+-\{\}', States\.UUID\(\)\)$/);
+      // Named after the stage and a hash of its construct path: distinct per workflow.
+      expect(params[nameKey!]).toMatch(new RegExp(`^States\\.Format\\('${id.toLowerCase()}-[0-9a-f]{8}-\\{\\}', States\\.UUID\\(\\)\\)$`));
     }
-    expect(definition.States.CreateModel.Parameters['ModelName.$']).toBe("States.Format('model-{}', States.UUID())");
+    expect(definition.States.CreateModel.Parameters['ModelName.$']).toMatch(/^States\.Format\('createmodel-[0-9a-f]{8}-\{\}', States\.UUID\(\)\)$/);
   });
 
-  test('every task retries transient errors and catches into the failure path', () => {
+  test('every task retries transient errors and catches into its stage Fail state', () => {
     for (const [id, state] of tasks) {
       expect({ id, retries: state.Retry?.length > 0 }).toEqual({ id, retries: true });
-      const target = id === 'NotifyFailure' ? 'Failed' : 'NotifyFailure';
-      expect({ id, catch: state.Catch }).toEqual({ id, catch: [expect.objectContaining({ ErrorEquals: ['States.ALL'], Next: target })] });
+      const stage = id.split(' ')[0];
+      expect({ id, catch: state.Catch }).toEqual({ id, catch: [expect.objectContaining({ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: `${stage} failed` })] });
+      expect(definition.States[`${stage} failed`]).toEqual({ Type: 'Fail', ErrorPath: '$.error.Error', CausePath: '$.error.Cause' });
     }
     for (const [, state] of jobs) {
-      expect(state.Retry[0]).toEqual(expect.objectContaining({
+      expect(state.Retry[0]).toEqual({ ErrorEquals: ['SageMaker.ResourceLimitExceededException'], IntervalSeconds: 60, MaxAttempts: 10, BackoffRate: 1 });
+      expect(state.Retry[1]).toEqual(expect.objectContaining({
         ErrorEquals: expect.arrayContaining(['SageMaker.AmazonSageMakerException']),
         BackoffRate: 2,
         JitterStrategy: 'FULL',
       }));
+      expect(JSON.stringify(state.Retry)).not.toContain('States.TaskFailed');
     }
-    expect(definition.States.Failed).toEqual({ Type: 'Fail', ErrorPath: '$.error.Error', CausePath: '$.error.Cause' });
+    expect(JSON.stringify(definition)).not.toContain('sns:publish');
+  });
+
+  test('every unsuccessful execution is notified once, by the execution status rule', () => {
+    const rules = Object.values<any>(template.findResources('AWS::Events::Rule'));
+    expect(rules).toHaveLength(1);
+    expect(rules[0].Properties.EventPattern.detail.status).toEqual(['FAILED', 'TIMED_OUT', 'ABORTED']);
+    expect(rules[0].Properties.Targets[0].Arn).toEqual({ Ref: expect.stringMatching(/^TrainingWorkflowFailureTopic/) });
+  });
+
+  test('the timeout covers the jobs: preprocess 1 h, train 2 h, evaluate 1 h, their retries, and an hour', () => {
+    expect(definition.TimeoutSeconds).toBe(4 * 3600 + 3 * (600 + 465) + 60 + 155 + 3600);
   });
 
   test('training reads the per-execution preprocessed data and the config channel, writes under models/', () => {
@@ -68,24 +85,27 @@ describe('SageMakerTrainingStack', () => {
       .toBe("States.Format('s3://${DataStoreDataBucketB6FEB4CE}/processed/{}/train/', $$.Execution.Name)");
     expect(train.InputDataConfig[1].DataSource.S3DataSource.S3Uri).toMatch(/^s3:\/\/cdk-[a-z0-9]+-assets-.*\.json$/);
     expect(train.OutputDataConfig.S3OutputPath).toBe('s3://${DataStoreArtifactsBucket1D5896E7}/models/');
-    expect(train.HyperParameters).toEqual({ 'max_iter.$': '$.max_iter', 'tol.$': '$.tol' });
+    // {"max_iter": 50} in the execution input works: the value is formatted as a string.
+    expect(train.HyperParameters).toEqual({ 'max_iter.$': "States.Format('{}', $.max_iter)", 'tol.$': "States.Format('{}', $.tol)" });
     expect(definition.States.InputDefaults.Result).toEqual({ max_iter: '100', tol: '1e-8' });
   });
 
   test('the quality gate reads the evaluation report with the S3 SDK integration, no Lambda', () => {
-    expect(definition.States.ReadEvaluationReport.Resource).toMatch(/:states:::aws-sdk:s3:getObject$/);
-    expect(definition.States.ReadEvaluationReport.Parameters['Key.$']).toBe("States.Format('evaluation/{}/evaluation.json', $$.Execution.Name)");
-    expect(definition.States.QualityGate.Choices[0].And[2]).toEqual({ Variable: '$.evaluation.report.metrics.deviance_explained', NumericGreaterThanEquals: 0.2 });
+    expect(definition.States['Evaluate read report'].Resource).toMatch(/:states:::aws-sdk:s3:getObject$/);
+    expect(definition.States['Evaluate read report'].Parameters['Key.$']).toBe("States.Format('evaluation/{}/evaluation.json', $$.Execution.Name)");
+    expect(definition.States['Evaluate gate'].Choices[0].And[2]).toEqual({ Variable: '$.results.Evaluate.report.metrics.deviance_explained', NumericGreaterThanEquals: 0.2 });
+    // The evaluation job gets the trained model from the training stage's result.
+    expect(definition.States.Evaluate.Parameters.ProcessingInputs[0].S3Input['S3Uri.$']).toBe('$.results.Train.ModelArtifacts.S3ModelArtifacts');
     template.resourceCountIs('AWS::Lambda::Function', 0);
   });
 
   test('the model data location and model name are the execution output', () => {
     expect(definition.States.Output.Parameters).toEqual({
-      'modelName.$': '$.results.model.ModelName',
-      'modelArn.$': '$.results.model.ModelArn',
-      'modelDataUrl.$': '$.results.train.ModelArtifacts.S3ModelArtifacts',
-      'trainingJobName.$': '$.results.train.TrainingJobName',
-      'evaluation.$': '$.evaluation.report',
+      'modelName.$': '$.results.CreateModel.ModelName',
+      'modelArn.$': '$.results.CreateModel.ModelArn',
+      'modelDataUrl.$': '$.results.Train.ModelArtifacts.S3ModelArtifacts',
+      'trainingJobName.$': '$.results.Train.TrainingJobName',
+      'evaluation.$': '$.results.Evaluate.report',
     });
   });
 

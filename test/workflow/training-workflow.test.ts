@@ -5,7 +5,8 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import {
-  ChannelDataSource, JobS3Location, MetricComparison, MlDataStore, ProcessingJobStepProps, SageMakerImage, TrainingWorkflow, TrainingWorkflowProps,
+  ChannelDataSource, IMlflowTrackingServer, JobS3Location, MetricComparison, MlDataStore, ProcessingJobStepProps, SageMakerImage,
+  TrainingWorkflow, TrainingWorkflowProps,
 } from '../../lib';
 import { definitionOf, iamPolicies, nagFindings, testStack } from '../util';
 
@@ -24,7 +25,6 @@ function setup(): { stack: Stack; store: MlDataStore; props: TrainingWorkflowPro
   };
   const evaluate: ProcessingJobStepProps = {
     image,
-    processingInputs: [{ inputName: 'model', source: JobS3Location.fromJsonPath('$.results.train.ModelArtifacts.S3ModelArtifacts', store.artifactsBucket, 'models') }],
     processingOutputs: [{ outputName: 'report', destination: JobS3Location.perExecution(store.artifactsBucket, 'evaluation') }],
   };
   return { stack, store, props, evaluate };
@@ -38,9 +38,26 @@ describe('TrainingWorkflow', () => {
     expect(definition.StartAt).toBe('Train');
     expect(definition.States.Train.Next).toBe('CreateModel');
     expect(definition.States.CreateModel.Next).toBe('Output');
-    expect(definition.States.Train.Parameters['TrainingJobName.$']).toBe("States.Format('train-{}', States.UUID())");
-    expect(definition.States.Train.ResultPath).toBe('$.results.train');
-    expect(definition.TimeoutSeconds).toBe(604800);
+    expect(definition.States.Train.Parameters['TrainingJobName.$']).toMatch(/^States\.Format\('train-[0-9a-f]{8}-\{\}', States\.UUID\(\)\)$/);
+    expect(definition.States.Train.ResultPath).toBe('$.results.Train');
+    expect(definition.States.CreateModel.Parameters.PrimaryContainer['ModelDataUrl.$']).toBe('$.results.Train.ModelArtifacts.S3ModelArtifacts');
+    expect(definition.States.Output.Parameters).toEqual({
+      'modelName.$': '$.results.CreateModel.ModelName',
+      'modelArn.$': '$.results.CreateModel.ModelArn',
+      'modelDataUrl.$': '$.results.Train.ModelArtifacts.S3ModelArtifacts',
+      'trainingJobName.$': '$.results.Train.TrainingJobName',
+    });
+    // The timeout covers the jobs: training 1 day + 10 capacity retries + transient retries,
+    // the model's retries, and an hour.
+    expect(definition.TimeoutSeconds).toBe(86400 + 600 + 465 + 60 + 155 + 3600);
+  });
+
+  test('the two workflows in one stack get distinct job name prefixes', () => {
+    const { stack, props } = setup();
+    const a = new TrainingWorkflow(stack, 'A', props);
+    const b = new TrainingWorkflow(stack, 'B', props);
+    expect(a.trainStage.job.jobNamePrefix).not.toBe(b.trainStage.job.jobNamePrefix);
+    expect(a.createModelStage.step.modelNamePrefix).not.toBe(b.createModelStage.step.modelNamePrefix);
   });
 
   test('is a standard workflow that logs ALL to an encrypted log group and traces with X-Ray', () => {
@@ -64,20 +81,56 @@ describe('TrainingWorkflow', () => {
     expect(nagFindings(stack)).toEqual([]);
   });
 
-  test('routes failures to an SNS notification, then a failed execution', () => {
+  test('ends a failed job in the stage Fail state with its error and cause; no SNS publish in the definition', () => {
     const { stack, props } = setup();
     new TrainingWorkflow(stack, 'Workflow', props);
     const definition = definitionOf(stack);
-    expect(definition.States.Train.Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'NotifyFailure' }]);
-    expect(definition.States.NotifyFailure).toEqual(expect.objectContaining({
-      Resource: 'arn:${AWS::Partition}:states:::sns:publish',
-      Next: 'Failed',
-      Parameters: expect.objectContaining({ Message: { 'execution.$': '$$.Execution.Id', 'error.$': '$.error.Error', 'cause.$': '$.error.Cause' } }),
-    }));
-    // The state machine may encrypt for the topic's key.
-    Template.fromStack(stack).hasResourceProperties('AWS::IAM::ManagedPolicy', {
-      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Action: ['kms:Decrypt', 'kms:GenerateDataKey'] })]) },
+    expect(definition.States.Train.Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'Train failed' }]);
+    expect(definition.States['Train failed']).toEqual({ Type: 'Fail', ErrorPath: '$.error.Error', CausePath: '$.error.Cause' });
+    expect(JSON.stringify(definition)).not.toContain('sns:publish');
+  });
+
+  test('notifies every failed, timed-out or aborted execution once, with execution, status, error and cause', () => {
+    const { stack, props } = setup();
+    new TrainingWorkflow(stack, 'Workflow', props);
+    const t = Template.fromStack(stack);
+    const rules = t.findResources('AWS::Events::Rule');
+    expect(Object.keys(rules)).toHaveLength(1);
+    const rule = Object.values<any>(rules)[0].Properties;
+    expect(rule.EventPattern).toEqual({
+      'source': ['aws.states'],
+      'detail-type': ['Step Functions Execution Status Change'],
+      'detail': { status: ['FAILED', 'TIMED_OUT', 'ABORTED'], stateMachineArn: [{ Ref: expect.stringMatching(/^WorkflowStateMachine/) }] },
     });
+    expect(rule.Targets).toHaveLength(1);
+    expect(rule.Targets[0].Arn).toEqual({ Ref: expect.stringMatching(/^WorkflowFailureTopic/) });
+    expect(rule.Targets[0].InputTransformer.InputPathsMap).toEqual({
+      'detail-executionArn': '$.detail.executionArn',
+      'detail-status': '$.detail.status',
+      'detail-error': '$.detail.error',
+      'detail-cause': '$.detail.cause',
+      'detail-stopDate': '$.detail.stopDate',
+    });
+    // EventBridge may publish to the topic, and use its key.
+    t.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Action: 'sns:Publish', Principal: { Service: 'events.amazonaws.com' } })]) },
+    });
+    t.hasResourceProperties('AWS::KMS::Key', {
+      KeyPolicy: { Statement: Match.arrayWith([Match.objectLike({ Action: ['kms:Decrypt', 'kms:GenerateDataKey*'], Principal: { Service: 'events.amazonaws.com' } })]) },
+    });
+    // The state machine itself no longer publishes.
+    expect(JSON.stringify(iamPolicies(stack))).not.toContain('sns:Publish');
+  });
+
+  test('derives the timeout from the jobs, and refuses one that cannot cover them', () => {
+    const { stack, props } = setup();
+    const spot = { ...props, train: { ...props.train, maxRuntime: Duration.days(10), spot: { maxWait: Duration.days(20) } } };
+    const workflow = new TrainingWorkflow(stack, 'Workflow', spot);
+    expect(definitionOf(stack).TimeoutSeconds).toBeGreaterThan(20 * 86400);
+    expect(workflow.stateMachine).toBeDefined();
+    const other = setup();
+    expect(() => new TrainingWorkflow(other.stack, 'Workflow', { ...spot, train: { ...spot.train, outputLocation: JobS3Location.inBucket(other.store.artifactsBucket, 'models') }, timeout: Duration.days(7) }))
+      .toThrow(/^Test\/Workflow: timeout must be at least 20 days .* the longest its jobs, retries and waits can take \(Train 20 days .*\), got 7 days$/);
   });
 
   test('uses a topic and key it is given', () => {
@@ -109,16 +162,32 @@ describe('TrainingWorkflow', () => {
       qualityGate: { outputName: 'report', reportFileName: 'metrics.json', metricPath: 'regression.rmse', comparison: MetricComparison.LESS_THAN, threshold: 0.5 },
     });
     const definition = definitionOf(stack);
-    expect(definition.States.Evaluate.Next).toBe('ReadEvaluationReport');
-    expect(definition.States.ReadEvaluationReport.Parameters['Key.$']).toBe("States.Format('evaluation/{}/metrics.json', $$.Execution.Name)");
-    expect(definition.States.QualityGate.Choices[0].And).toEqual([
-      { Variable: '$.evaluation.report.regression.rmse', IsPresent: true },
-      { Variable: '$.evaluation.report.regression.rmse', IsNumeric: true },
-      { Variable: '$.evaluation.report.regression.rmse', NumericLessThan: 0.5 },
+    // The evaluation job gets the trained model as its input 'model'.
+    expect(definition.States.Evaluate.Parameters.ProcessingInputs[0]).toEqual({
+      InputName: 'model',
+      S3Input: expect.objectContaining({ 'S3Uri.$': '$.results.Train.ModelArtifacts.S3ModelArtifacts', 'LocalPath': '/opt/ml/processing/model' }),
+    });
+    expect(definition.States.Evaluate.Next).toBe('Evaluate read report');
+    expect(definition.States['Evaluate read report'].Parameters['Key.$']).toBe("States.Format('evaluation/{}/metrics.json', $$.Execution.Name)");
+    expect(definition.States['Evaluate read report'].ResultPath).toBe('$.results.Evaluate.report');
+    expect(definition.States['Evaluate gate'].Choices[0].And).toEqual([
+      { Variable: '$.results.Evaluate.report.regression.rmse', IsPresent: true },
+      { Variable: '$.results.Evaluate.report.regression.rmse', IsNumeric: true },
+      { Variable: '$.results.Evaluate.report.regression.rmse', NumericLessThan: 0.5 },
     ]);
-    expect(definition.States.QualityGate.Default).toBe('QualityGateFailed');
-    expect(definition.States.QualityGateFailed.Next).toBe('NotifyFailure');
-    expect(definition.States.QualityGateFailed.Parameters.Error).toBe('QualityGateFailed');
+    expect(definition.States['Evaluate gate'].Choices[0].Next).toBe('Evaluate gate passed');
+    expect(definition.States['Evaluate gate passed'].Next).toBe('CreateModel');
+    expect(definition.States['Evaluate gate'].Default).toBe('Evaluate gate rejected');
+    // The rejection carries the metric into the Fail state, hence into the notification.
+    expect(definition.States['Evaluate gate rejected']).toEqual(expect.objectContaining({
+      Next: 'Evaluate failed',
+      ResultPath: '$.error',
+      Parameters: {
+        'Error': 'QualityGateFailed',
+        'Cause.$': "States.Format('the model does not meet regression.rmse less than 0.5; report: {}', States.JsonToString($.results.Evaluate.report))",
+      },
+    }));
+    expect(definition.States.Output.Parameters['evaluation.$']).toBe('$.results.Evaluate.report');
     // The state machine reads only report files under the evaluation prefix.
     const json = JSON.stringify(iamPolicies(stack));
     expect(json).toMatch(/"Action":"s3:GetObject","Effect":"Allow","Resource":\{"Fn::Join":\["",\[\{"Fn::GetAtt":\["StoreArtifactsBucket[0-9A-F]+","Arn"\]\},"\/evaluation\/\*\/metrics.json"\]\]\}/);
@@ -135,23 +204,32 @@ describe('TrainingWorkflow', () => {
       Resource: 'arn:${AWS::Partition}:states:::aws-sdk:sagemaker:createEndpointConfig',
       Parameters: {
         'EndpointConfigName.$': "States.Format('promote-{}', States.UUID())",
-        'ProductionVariants': [{ 'VariantName': 'AllTraffic', 'ModelName.$': '$.results.model.ModelName', 'InstanceType': 'ml.c5.large', 'InitialInstanceCount': 1 }],
+        'ProductionVariants': [{ 'VariantName': 'AllTraffic', 'ModelName.$': '$.results.CreateModel.ModelName', 'InstanceType': 'ml.c5.large', 'InitialInstanceCount': 1 }],
       },
       Next: 'FindEndpoint',
     }));
     // An existing endpoint is updated; a missing one (SageMaker's "Could not find endpoint") created.
     expect(d.States.FindEndpoint.Next).toBe('UpdateEndpoint');
     expect(d.States.FindEndpoint.Catch[0]).toEqual(expect.objectContaining({ ErrorEquals: expect.arrayContaining(['SageMaker.SageMakerException']), Next: 'CreateEndpoint' }));
-    expect(d.States.FindEndpoint.Catch[1]).toEqual(expect.objectContaining({ ErrorEquals: ['States.ALL'], Next: 'NotifyFailure' }));
-    expect(d.States.CreateEndpoint.Next).toBe('WaitForEndpoint');
-    expect(d.States.UpdateEndpoint.Next).toBe('WaitForEndpoint');
-    expect(d.States.WaitForEndpoint).toEqual({ Type: 'Wait', Seconds: 30, Next: 'DescribeEndpoint' });
+    expect(d.States.FindEndpoint.Catch[1]).toEqual(expect.objectContaining({ ErrorEquals: ['States.ALL'], Next: 'Failed' }));
+    expect(d.States.CreateEndpoint.Next).toBe('StartEndpointPolls');
+    expect(d.States.UpdateEndpoint.Next).toBe('StartEndpointPolls');
+    expect(d.States.StartEndpointPolls).toEqual({ Type: 'Pass', Result: { value: 0 }, ResultPath: '$.results.endpointPolls', Next: 'WaitForEndpoint' });
+    expect(d.States.WaitForEndpoint).toEqual({ Type: 'Wait', Seconds: 30, Next: 'CountEndpointPoll' });
+    expect(d.States.CountEndpointPoll).toEqual({
+      Type: 'Pass', Parameters: { 'value.$': 'States.MathAdd($.results.endpointPolls.value, 1)' }, ResultPath: '$.results.endpointPolls', Next: 'DescribeEndpoint',
+    });
     expect(d.States.DescribeEndpoint.Next).toBe('EndpointInService');
     const choice = d.States.EndpointInService;
-    expect(choice.Choices.map((c: any) => c.Next)).toEqual(['Output', 'EndpointRolledBack', 'EndpointFailed']);
+    // The wait loop is bounded: after maxPolls (90 by default) checks it fails.
+    expect(choice.Choices.map((c: any) => c.Next)).toEqual(['Output', 'EndpointRolledBack', 'EndpointFailed', 'EndpointTimedOut']);
+    expect(choice.Choices[3]).toEqual({ Variable: '$.results.endpointPolls.value', NumericGreaterThanEquals: 90, Next: 'EndpointTimedOut' });
     expect(choice.Choices[0].And[1]).toEqual({ Variable: '$.results.endpoint.EndpointConfigName', StringEqualsPath: '$.results.endpointConfig.EndpointConfigName' });
     expect(choice.Default).toBe('WaitForEndpoint');
-    expect(d.States.EndpointFailed.Next).toBe('NotifyFailure');
+    expect(d.States.EndpointFailed.Next).toBe('Failed');
+    expect(d.States.EndpointTimedOut).toEqual(expect.objectContaining({ Next: 'Failed', Parameters: expect.objectContaining({ Error: 'EndpointDeploymentTimedOut' }) }));
+    // The timeout covers the polls (90 x 30 s + 10 minutes).
+    expect(d.TimeoutSeconds).toBeGreaterThanOrEqual(86400 + 90 * 30 + 600);
     expect(d.States.Output.Parameters.endpointName).toBe('pricing');
     // The state machine uses the given role, with the endpoint permissions scoped.
     const json = JSON.stringify(iamPolicies(stack));
@@ -176,7 +254,20 @@ describe('TrainingWorkflow', () => {
       /qualityGate.threshold must be a number between .*, got NaN/],
     ['a report file name with a quote', (p, e) => ({ ...p, evaluate: e, qualityGate: { outputName: 'report', reportFileName: "it's.json", metricPath: 'rmse', comparison: MetricComparison.LESS_THAN, threshold: 1 } }),
       /qualityGate.reportFileName must be free of the characters/],
-    ['a timeout under a minute', p => ({ ...p, timeout: Duration.seconds(30) }), /timeout must be a whole number of seconds between 60 and 31536000 \(365 days\), got 30 seconds/],
+    ['a timeout under a minute', p => ({ ...p, timeout: Duration.seconds(30) }), /^Test\/Workflow: timeout must be a whole number of seconds between 60 and 31536000 \(365 days\), got 30 seconds/],
+    ['a gate on a report that is not per execution', (p, e) => ({
+      ...p,
+      evaluate: { ...e, processingOutputs: [{ outputName: 'report', destination: JobS3Location.inBucket(e.processingOutputs![0].destination.objectKey('x').bucket, 'evaluation') }] },
+      qualityGate: { outputName: 'report', metricPath: 'rmse', comparison: MetricComparison.LESS_THAN, threshold: 1 },
+    }), /^Test\/Workflow\/Evaluate: gate needs a per-execution report: the output 'report' writes to the fixed key 'evaluation\/evaluation.json'/],
+    ['a non-string execution input default', p => ({ ...p, executionInputDefaults: { max_iter: 50 as unknown as string } }),
+      /^Test\/Workflow: executionInputDefaults\['max_iter'\] must be a string \(SageMaker hyperparameters and environment values are strings\), got 50/],
+    ['experiment tracking with network isolation', p => ({
+      ...p,
+      train: { ...p.train, enableNetworkIsolation: true },
+      experimentTracking: { trackingServer: { trackingServerArn: 'arn:aws:sagemaker:us-east-1:123456789012:mlflow-tracking-server/t' } as IMlflowTrackingServer, experimentName: 'x' },
+    }), /train.enableNetworkIsolation must not be true with experimentTracking: an isolated container cannot reach the MLflow tracking server/],
+    ['a promotion polling without end', p => ({ ...p, promote: { endpointName: 'e', maxPolls: 0 } }), /promote.maxPolls must be an integer between 1 and 1000, got 0/],
   ])('rejects %s', (_name, make, error) => {
     const { stack, props, evaluate } = setup();
     expect(() => new TrainingWorkflow(stack, 'Workflow', make(props, evaluate))).toThrow(error);

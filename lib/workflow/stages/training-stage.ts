@@ -2,6 +2,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { WorkflowStage } from './workflow-stage';
 import { TrainingJobStep, TrainingJobStepProps } from '../../jobs/training-job-step';
+import { constructNamePrefix } from '../../private/names';
 import { JobS3Location } from '../../storage/job-s3-location';
 import { ResultS3Location } from '../private/result-location';
 
@@ -26,6 +27,8 @@ export class TrainingStage extends WorkflowStage {
    * of an evaluation job. Readers are granted read access to the training output prefix.
    */
   public readonly modelArtifacts: JobS3Location;
+  /** The `s3://` URI of the `model.tar.gz`, as a JSONPath into the execution state. */
+  public readonly modelDataUrl: string;
   /** The training job's name, as a JSONPath into the execution state. */
   public readonly trainingJobName: string;
 
@@ -33,6 +36,8 @@ export class TrainingStage extends WorkflowStage {
     super(scope, id);
     this.job = new TrainingJobStep(this, 'Job', {
       ...props,
+      // Named after the stage, distinct per construct path: 'train-1a2b3c4d'.
+      jobNamePrefix: props.jobNamePrefix ?? constructNamePrefix(this, id),
       stateName: props.stateName ?? id,
       resultPath: this.resultPath,
       resultSelector: {
@@ -42,7 +47,8 @@ export class TrainingStage extends WorkflowStage {
       },
     });
     this.catchFailures(this.job);
-    this.modelArtifacts = new ResultS3Location(this.resultField('ModelArtifacts.S3ModelArtifacts'), props.outputLocation,
+    this.modelDataUrl = this.resultField('ModelArtifacts.S3ModelArtifacts');
+    this.modelArtifacts = new ResultS3Location(this.modelDataUrl, props.outputLocation,
       `the model artifacts of stage '${id}'`);
     this.trainingJobName = this.resultField('TrainingJobName');
     this.startState = this.job;
