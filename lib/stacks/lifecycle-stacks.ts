@@ -8,11 +8,11 @@ import { ChannelDataSource } from '../jobs/channel-data-source';
 import { ParameterRange, ScalingType, TuningObjectiveType } from '../jobs/hyperparameter-tuning-job-step';
 import { RetrainingOnNewData } from '../lifecycle/retraining-on-new-data';
 import { RetrainingSchedule } from '../lifecycle/retraining-schedule';
-import { ObservableStateMachine } from '../private/observable-state-machine';
 import { ModelPackageGroup } from '../registry/model-package-group';
 import { RegisterModelStage } from '../registry/register-model-stage';
 import { JobS3Location } from '../storage/job-s3-location';
 import { MlDataStore } from '../storage/ml-data-store';
+import { SageMakerWorkflow } from '../workflow/sagemaker-workflow';
 import { TuningStage } from '../workflow/stages/tuning-stage';
 
 const EXAMPLE_IMAGE_DIRECTORY = path.join(__dirname, '..', '..', 'containers', 'glm');
@@ -81,8 +81,12 @@ export class SageMakerLifecycleStack extends Stack {
       description: 'Best model of a tuning run',
     });
 
-    const observable = new ObservableStateMachine(this, { description: 'Tune and register the GLM claims model', timeout: Duration.days(2) });
-    this.stateMachine = observable.finish(tune.next(register));
+    const workflow = new SageMakerWorkflow(this, 'Workflow', {
+      definition: tune.next(register),
+      description: 'Tune and register the GLM claims model',
+      outputs: { modelPackageArn: register.modelPackageArn, trainingJobName: tune.trainingJobName },
+    });
+    this.stateMachine = workflow.stateMachine;
 
     this.schedule = new RetrainingSchedule(this, 'WeeklyRetraining', {
       stateMachine: this.stateMachine,

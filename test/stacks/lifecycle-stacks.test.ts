@@ -7,7 +7,7 @@ describe('SageMakerLifecycleStack', () => {
   const stack = new SageMakerLifecycleStack(testApp(), 'Lifecycle', { env: ENV });
 
   test('tunes, registers pending approval, and retrains weekly (disabled) and on new data', () => {
-    const definition = definitionOf(stack, 'StateMachine');
+    const definition = definitionOf(stack, 'Workflow');
     expect(definition.StartAt).toBe('tune');
     expect(definition.States.tune.Next).toBe('tune: read the best training job');
     expect(definition.States['tune: read the best training job'].Next).toBe('register');
@@ -19,7 +19,7 @@ describe('SageMakerLifecycleStack', () => {
   });
 
   test('the tuning, describe and register requests match SageMaker\'s API model', () => {
-    const definition = definitionOf(stack, 'StateMachine');
+    const definition = definitionOf(stack, 'Workflow');
     expect(sagemakerTaskCount(definition)).toBe(3);
     expect(sagemakerContractViolations(definition)).toEqual([]);
   });
