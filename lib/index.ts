@@ -47,3 +47,4 @@ export * from './workflow/stages/tuning-stage';
 export * from './registry/register-model-stage';
 export * from './lifecycle/deploy-on-approval';
 export * from './monitoring/data-quality-baseline-step';
+export * from './stacks/lifecycle-stacks';

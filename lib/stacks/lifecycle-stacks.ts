@@ -1,0 +1,101 @@
+import * as path from 'path';
+import { CfnOutput, Duration, Size, Stack, StackProps } from 'aws-cdk-lib';
+import * as scheduler from 'aws-cdk-lib/aws-scheduler';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { Construct } from 'constructs';
+import { SageMakerImage } from '../image/sagemaker-image';
+import { ChannelDataSource } from '../jobs/channel-data-source';
+import { ParameterRange, ScalingType, TuningObjectiveType } from '../jobs/hyperparameter-tuning-job-step';
+import { RetrainingOnNewData } from '../lifecycle/retraining-on-new-data';
+import { RetrainingSchedule } from '../lifecycle/retraining-schedule';
+import { ModelPackageGroup } from '../registry/model-package-group';
+import { RegisterModelStage } from '../registry/register-model-stage';
+import { JobS3Location } from '../storage/job-s3-location';
+import { MlDataStore } from '../storage/ml-data-store';
+import { SageMakerWorkflow } from '../workflow/sagemaker-workflow';
+import { TuningStage } from '../workflow/stages/tuning-stage';
+
+const EXAMPLE_IMAGE_DIRECTORY = path.join(__dirname, '..', '..', 'containers', 'glm');
+
+/**
+ * Properties of the lifecycle demonstration stack.
+ */
+export interface SageMakerLifecycleStackProps extends StackProps {
+  /**
+   * Whether the weekly retraining schedule starts runs.
+   *
+   * @default false
+   */
+  readonly weeklyRetraining?: boolean;
+}
+
+/**
+ * Demonstrates the MLOps lifecycle on the example GLM image: a workflow that tunes the
+ * model (max_iter, tol) and registers the best one in a model package group, pending
+ * approval; retrained weekly (disabled by default) and when a `_SUCCESS` marker lands under
+ * `incoming/` in the data bucket.
+ */
+export class SageMakerLifecycleStack extends Stack {
+  /** The data store. */
+  public readonly dataStore: MlDataStore;
+  /** The registry group. */
+  public readonly modelPackageGroup: ModelPackageGroup;
+  /** The tune-and-register workflow. */
+  public readonly stateMachine: sfn.StateMachine;
+  /** The weekly schedule. */
+  public readonly schedule: RetrainingSchedule;
+
+  constructor(scope: Construct, id: string, props: SageMakerLifecycleStackProps = {}) {
+    super(scope, id, props);
+    this.dataStore = new MlDataStore(this, 'DataStore');
+    const { dataBucket, artifactsBucket } = this.dataStore;
+    const image = SageMakerImage.fromAsset(EXAMPLE_IMAGE_DIRECTORY);
+    this.modelPackageGroup = new ModelPackageGroup(this, 'Models', { description: 'GLM claims models, tuned and registered by the lifecycle workflow' });
+
+    const tune = new TuningStage(this, 'tune', {
+      training: {
+        image,
+        instanceType: 'ml.m5.large',
+        volumeSize: Size.gibibytes(10),
+        channels: [{ channelName: 'train', source: ChannelDataSource.s3(JobS3Location.inBucket(dataBucket, 'processed/current/train')), contentType: 'text/csv' }],
+        metricDefinitions: [{ name: 'train:deviance', regex: 'train_deviance=([-+0-9.eE]+)' }],
+        outputLocation: JobS3Location.perExecution(artifactsBucket, 'tuned-models'),
+        maxRuntime: Duration.hours(1),
+      },
+      objectiveMetricName: 'train:deviance',
+      objectiveType: TuningObjectiveType.MINIMIZE,
+      parameterRanges: [
+        ParameterRange.integer('max_iter', 50, 500),
+        ParameterRange.continuous('tol', 1e-10, 1e-4, ScalingType.LOGARITHMIC),
+      ],
+      maxTrainingJobs: 8,
+      maxParallelTrainingJobs: 2,
+      earlyStopping: true,
+    });
+    const register = new RegisterModelStage(this, 'register', {
+      modelPackageGroup: this.modelPackageGroup,
+      image,
+      modelData: tune.modelArtifacts,
+      contentTypes: ['text/csv'],
+      responseContentTypes: ['application/json'],
+      description: 'Best model of a tuning run',
+    });
+
+    const workflow = new SageMakerWorkflow(this, 'Workflow', {
+      definition: tune.next(register),
+      description: 'Tune and register the GLM claims model',
+      outputs: { modelPackageArn: register.modelPackageArn, trainingJobName: tune.trainingJobName },
+    });
+    this.stateMachine = workflow.stateMachine;
+
+    this.schedule = new RetrainingSchedule(this, 'WeeklyRetraining', {
+      stateMachine: this.stateMachine,
+      schedule: scheduler.ScheduleExpression.expression('cron(0 3 ? * MON *)'),
+      enabled: props.weeklyRetraining ?? false,
+    });
+    new RetrainingOnNewData(this, 'RetrainOnNewData', { stateMachine: this.stateMachine, bucket: dataBucket, prefix: 'incoming/', suffix: '_SUCCESS' });
+
+    new CfnOutput(this, 'StateMachineArn', { value: this.stateMachine.stateMachineArn, description: 'Tune and register a model' });
+    new CfnOutput(this, 'ModelPackageGroupName', { value: this.modelPackageGroup.modelPackageGroupName, description: 'Approve versions here' });
+  }
+}
