@@ -155,7 +155,7 @@ if (WITH_TESTS) {
   const t = timed('npm', ['test', '--', `--json`, `--outputFile=${json}`], { CI: '1' }, true);
   const report = fs.existsSync(json) ? JSON.parse(fs.readFileSync(json, 'utf8')) : undefined;
   fs.rmSync(json, { force: true });
-  const files = (report?.testResults ?? []).map((f: any) => ({ file: path.relative(ROOT, f.name), seconds: (f.perfStats.end - f.perfStats.start) / 1000 }))
+  const files = (report?.testResults ?? []).map((f: any) => ({ file: path.relative(ROOT, f.name), seconds: (f.endTime - f.startTime) / 1000 }))
     .sort((a: any, b: any) => b.seconds - a.seconds);
   const total = files.reduce((a: number, f: any) => a + f.seconds, 0);
   const byFolder: Record<string, number> = {};
@@ -164,7 +164,7 @@ if (WITH_TESTS) {
     passed: t.status === 0,
     wallSeconds: t.wallMs / 1000,
     cpuSeconds: t.cpuMs / 1000,
-    jestWallSeconds: report ? (Math.max(...report.testResults.map((f: any) => f.perfStats.end)) - report.startTime) / 1000 : NaN,
+    jestWallSeconds: report ? (Math.max(...report.testResults.map((f: any) => f.endTime)) - report.startTime) / 1000 : NaN,
     files: files.length,
     tests: report?.numTotalTests,
     slowest: files.slice(0, 5),

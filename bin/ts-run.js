@@ -64,7 +64,7 @@ Module._extensions['.ts'] = (module, filename) => {
 };
 for (const [ext, loader] of others) Module._extensions[ext] = loader;
 
-if (process.env.TS_RUN_NOMAP !== "1") process.setSourceMapsEnabled(true);
+process.setSourceMapsEnabled(true);
 const [entry, ...args] = process.argv.slice(2);
 if (!entry) {
   console.error('usage: node bin/ts-run.js <file.ts> [args...]');
