@@ -1,4 +1,5 @@
 import * as path from 'path';
+/* eslint-disable no-bitwise */ // TypeScript symbol flags are bit sets
 import * as ts from 'typescript';
 
 /**
