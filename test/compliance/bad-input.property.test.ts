@@ -2,6 +2,7 @@
 import * as sm from '@aws-sdk/client-sagemaker';
 import { App, Duration, Size, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -13,12 +14,14 @@ import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { AwsSolutionsChecks, HIPAASecurityChecks, NIST80053R5Checks, PCIDSS321Checks } from 'cdk-nag';
 import fc from 'fast-check';
 import { validateAsl } from './asl';
+import { coverage, measure } from './prop-coverage';
 import { sagemakerContractViolations } from './sagemaker-contract';
 import {
   AsyncEndpoint, ChannelDataSource, DeepLearningContainerUse, DeepLearningFramework, JobS3Location, MetricComparison, MlDataStore,
   MlflowTrackingServer, MlflowTrackingServerSize, ModelData, Processor, ProcessingJobStep, RealtimeEndpoint, SageMakerImage, SageMakerModel,
   ServerlessEndpoint, TrafficRouting, TrainingJobStep, TrainingWorkflow, TransformJobStep,
 } from '../../lib';
+import { KNOWN_ELSEWHERE } from '../composition/known-findings';
 import { ENV } from '../util';
 
 /**
@@ -54,10 +57,42 @@ const stringMap = fc.dictionary(
   fc.oneof({ arbitrary: fc.stringMatching(/^[A-Z_][A-Z0-9_]{0,10}$/), weight: 8 }, { arbitrary: fc.string({ maxLength: 12 }), weight: 1 }),
   fc.string({ maxLength: 40 }), { maxKeys: 4 });
 
+/** The job props every SageMaker job step shares, beyond the kind's own. */
+const jobNetworkAndKeys = fc.record({
+  network: optional(fc.constantFrom('private', 'isolated', 'default', 'own-groups')),
+  volumeKey: optional(fc.constant(true)),
+  outputKey: optional(fc.constant(true)),
+  teamRole: optional(fc.constant(true)),
+  isolation: optional(fc.boolean()),
+  interContainer: optional(fc.boolean()),
+  retry: optional(fc.boolean()),
+});
+type JobNetworkAndKeys = typeof jobNetworkAndKeys extends fc.Arbitrary<infer T> ? T : never;
+
+function jobExtras(c: Context, v: JobNetworkAndKeys) {
+  return {
+    vpc: v.network ? c.vpc : undefined,
+    vpcSubnets: v.network === 'private' ? { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS } : v.network === 'isolated' ? { subnetType: ec2.SubnetType.PRIVATE_ISOLATED } : undefined,
+    securityGroups: v.network === 'own-groups' ? [ec2.SecurityGroup.fromSecurityGroupId(c.stack, 'TeamGroup', 'sg-0a1b2c3d4e5f60719')] : undefined,
+    volumeEncryptionKey: v.volumeKey ? c.key : undefined,
+    outputEncryptionKey: v.outputKey ? c.key : undefined,
+    role: v.teamRole ? c.role : undefined,
+    enableNetworkIsolation: v.isolation,
+    enableInterContainerTrafficEncryption: v.interContainer,
+    retryOnServiceErrors: v.retry,
+  };
+}
+
 interface Context {
   readonly stack: Stack;
   readonly bucket: s3.IBucket;
   readonly image: SageMakerImage;
+  /** The team's VPC (imported): private subnets with egress and isolated subnets. */
+  readonly vpc: ec2.IVpc;
+  /** A key the team defines. */
+  readonly key: kms.IKey;
+  /** A role the team brings. */
+  readonly role: iam.IRole;
 }
 
 function context(region: string = ENV.region): Context {
@@ -65,7 +100,15 @@ function context(region: string = ENV.region): Context {
   const stack = new Stack(new App({ context: { '@aws-cdk/core:validateAgainstDefaultRules': true } }), 'Case', { env: { account: ENV.account, region } });
   const bucket = s3.Bucket.fromBucketAttributes(stack, 'Bucket', { bucketName: 'ml-bucket', encryptionKey: kms.Key.fromKeyArn(stack, 'Key', 'arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab') });
   const image = SageMakerImage.fromEcrRepository(ecr.Repository.fromRepositoryName(stack, 'Repo', 'glm'), 'v1');
-  return { stack, bucket, image };
+  const vpc = ec2.Vpc.fromVpcAttributes(stack, 'Vpc', {
+    vpcId: 'vpc-0a1b2c3d4e5f60718',
+    availabilityZones: ['us-east-1a', 'us-east-1b'],
+    privateSubnetIds: ['subnet-0a1b2c3d4e5f60711', 'subnet-0a1b2c3d4e5f60712'],
+    isolatedSubnetIds: ['subnet-0a1b2c3d4e5f60721', 'subnet-0a1b2c3d4e5f60722'],
+  });
+  const key = new kms.Key(stack, 'TeamKey', { enableKeyRotation: true });
+  const role = iam.Role.fromRoleArn(stack, 'TeamRole', 'arn:aws:iam::123456789012:role/team-job', { mutable: false });
+  return { stack, bucket, image, vpc, key, role };
 }
 
 function deployedDefinition(stack: Stack, raw: any): any {
@@ -83,7 +126,9 @@ function checkTemplate(stack: Stack): void {
   // `Machine`, is test code without logging or tracing).
   const findings = PACKS.flatMap(pack => pack.validateScope(stack).violations.flatMap((v: any) =>
     v.violatingResources.map((r: any) => `${v.ruleName} ${r.constructPath}`)))
-    .filter(f => !/ [^/]+\/Machine\//.test(f));
+    .filter(f => !/ [^/]+\/Machine\//.test(f))
+    // Caused in lib/jobs (owner: stages); test/composition keeps them visible with it.failing.
+    .filter(f => !KNOWN_ELSEWHERE.some(k => k.finding.test(f)));
   expect(findings).toEqual([]);
   // NaN and Infinity serialize as null; a forgotten value as 'undefined' in a string.
   const bad: string[] = [];
@@ -136,7 +181,7 @@ function inMachine(c: Context, state: sfn.IChainable): void {
 describe('bad-input search', () => {
   test('TrainingJobStep', () => {
     property(['instanceType', 'instanceCount', 'volumeSize', 'maxRuntime', 'jobNamePrefix', 'channels', 'hyperparameters', 'metricDefinitions',
-      'spot', 'environment', 'tags', 'checkpointLocalPath'], fc.record({
+      'spot', 'environment', 'tags', 'checkpointLocalPath', 'checkpointLocation', 'volumeEncryptionKey', 'vpcSubnets', 'vpc', 'securityGroups', 'enableNetworkIsolation'], fc.record({
       instanceType: trainingInstanceType,
       instanceCount: optional(count),
       volume: optional(fc.integer({ min: 0, max: 20000 })),
@@ -149,9 +194,15 @@ describe('bad-input search', () => {
       spotWait: optional(seconds),
       environment: optional(stringMap),
       tags: optional(stringMap),
-    }), (c, v) => inMachine(c, new TrainingJobStep(c.stack, 'Train', {
+      jobs: jobNetworkAndKeys,
+      checkpoint: optional(fc.constant(true)),
+      checkpointLocalPath: optional(fc.oneof({ arbitrary: fc.constant('/opt/ml/checkpoints'), weight: 8 }, { arbitrary: fc.string({ maxLength: 20 }), weight: 1 })),
+    }), (c, v) => inMachine(c, new TrainingJobStep(c.stack, 'Train', measure('TrainingJobStepProps', {
       image: c.image,
       outputLocation: JobS3Location.inBucket(c.bucket, 'models'),
+      ...jobExtras(c, v.jobs),
+      checkpointLocation: v.checkpoint ? JobS3Location.perExecution(c.bucket, 'checkpoints') : undefined,
+      checkpointLocalPath: v.checkpointLocalPath,
       channels: [{ channelName: v.channelName, source: ChannelDataSource.s3(JobS3Location.perExecution(c.bucket, 'data')), inputMode: v.inputMode }],
       instanceType: v.instanceType,
       instanceCount: v.instanceCount,
@@ -163,12 +214,13 @@ describe('bad-input search', () => {
       spot: v.spotWait ? { maxWait: v.spotWait } : undefined,
       environment: v.environment,
       tags: v.tags,
-    })));
+    }))));
   });
 
   test('ProcessingJobStep', () => {
     property(['instanceType', 'instanceCount', 'maxRuntime', 'jobNamePrefix', 'processingInputs', 'processingOutputs', 'containerEntrypoint',
-      'containerArguments', 'environment', 'input and output localPath', 'keyPrefix'], fc.record({
+      'containerArguments', 'environment', 'input and output localPath', 'keyPrefix', 'tags', 'volumeSize', 'volumeEncryptionKey', 'vpcSubnets', 'vpc',
+      'securityGroups', 'enableNetworkIsolation'], fc.record({
       instanceType: processingInstanceType,
       instanceCount: optional(count),
       maxRuntime: optional(seconds),
@@ -178,8 +230,16 @@ describe('bad-input search', () => {
       args: optional(fc.array(fc.oneof({ arbitrary: fc.stringMatching(/^[a-z-]{1,10}$/), weight: 8 }, { arbitrary: fc.string({ maxLength: 10 }), weight: 1 }), { maxLength: 3 })),
       environment: optional(stringMap),
       prefix: fc.oneof({ arbitrary: fc.constantFrom('data', 'raw/2026'), weight: 8 }, { arbitrary: fc.string({ maxLength: 10 }), weight: 1 }),
-    }), (c, v) => inMachine(c, new ProcessingJobStep(c.stack, 'Prep', {
+      jobs: jobNetworkAndKeys,
+      tags: optional(stringMap),
+      volume: optional(fc.integer({ min: 0, max: 20000 })),
+      jobNamePrefix: optional(name),
+    }), (c, v) => inMachine(c, new ProcessingJobStep(c.stack, 'Prep', measure('ProcessingJobStepProps', {
       image: c.image,
+      ...jobExtras(c, v.jobs),
+      tags: v.tags,
+      volumeSize: v.volume === undefined ? undefined : Size.gibibytes(v.volume),
+      jobNamePrefix: v.jobNamePrefix,
       instanceType: v.instanceType,
       instanceCount: v.instanceCount,
       maxRuntime: v.maxRuntime,
@@ -188,7 +248,7 @@ describe('bad-input search', () => {
       containerEntrypoint: v.entrypoint,
       containerArguments: v.args,
       environment: v.environment,
-    })));
+    }))));
   });
 
   test('TransformJobStep', () => {
@@ -203,7 +263,7 @@ describe('bad-input search', () => {
       prefix: optional(name),
       strategy: optional(fc.constantFrom(tasks.BatchStrategy.MULTI_RECORD, tasks.BatchStrategy.SINGLE_RECORD)),
     }), (c, v) => {
-      inMachine(c, new TransformJobStep(c.stack, 'Transform', {
+      inMachine(c, new TransformJobStep(c.stack, 'Transform', measure('TransformJobStepProps', {
         model: model(c, v.withRole),
         input: JobS3Location.inBucket(c.bucket, 'in'),
         output: JobS3Location.perExecution(c.bucket, 'out'),
@@ -215,7 +275,7 @@ describe('bad-input search', () => {
         invocationMaxRetries: v.retries,
         jobNamePrefix: v.prefix,
         batchStrategy: v.strategy,
-      }));
+      })));
     });
   });
 
@@ -232,22 +292,31 @@ describe('bad-input search', () => {
       withRole: fc.oneof({ arbitrary: fc.constant(true), weight: 8 }, { arbitrary: fc.constant(false), weight: 1 }),
     }), (c, v) => {
       const m = model(c, v.withRole);
-      new RealtimeEndpoint(c.stack, 'Endpoint', {
+      new RealtimeEndpoint(c.stack, 'Endpoint', measure('RealtimeEndpointProps', {
         endpointName: v.endpointName,
         variants: v.names.map(variantName => ({ model: m, variantName, instanceType: v.instanceType, initialInstanceCount: v.count, initialVariantWeight: v.weight, autoScaling: v.scaling })),
         deployment: v.canary === undefined ? undefined : { trafficRouting: TrafficRouting.canary(v.canary) },
         dataCapture: v.sampling === undefined ? undefined : { destination: JobS3Location.inBucket(c.bucket, 'capture'), samplingPercentage: v.sampling },
-      });
+      }));
     });
   });
 
   test('ServerlessEndpoint', () => {
     property(['memorySizeInMB', 'maxConcurrency', 'provisionedConcurrency', 'endpointName'], fc.record({
-      memory: optional(fc.oneof(fc.constantFrom(1024, 2048, 6144), fc.integer({ min: -10, max: 10000 }))), max: optional(count), provisioned: optional(count), endpointName: optional(name),
+      memory: optional(fc.oneof(fc.constantFrom(1024, 2048, 6144), fc.integer({ min: -10, max: 10000 }))),
+      max: optional(count),
+      provisioned: optional(count),
+      endpointName: optional(name),
+      key: optional(fc.constant(true)),
     }), (c, v) => {
-      new ServerlessEndpoint(c.stack, 'Endpoint', {
-        model: SageMakerModel.fromModelName(c.stack, 'Model', 'glm'), memorySizeInMB: v.memory, maxConcurrency: v.max, provisionedConcurrency: v.provisioned, endpointName: v.endpointName,
-      });
+      new ServerlessEndpoint(c.stack, 'Endpoint', measure('ServerlessEndpointProps', {
+        model: SageMakerModel.fromModelName(c.stack, 'Model', 'glm'),
+        memorySizeInMB: v.memory,
+        maxConcurrency: v.max,
+        provisionedConcurrency: v.provisioned,
+        endpointName: v.endpointName,
+        encryptionKey: v.key ? c.key : undefined,
+      }));
     });
   });
 
@@ -260,8 +329,13 @@ describe('bad-input search', () => {
       endpointName: optional(name),
       scaling: optional(fc.record({ minCapacity: optional(count), maxCapacity: count, targetBacklogPerInstance: optional(fc.double()) })),
       queue: fc.boolean(),
+      key: optional(fc.constant(true)),
+      failure: optional(fc.constant(true)),
+      input: optional(fc.constant(true)),
+      includeResponse: optional(fc.boolean()),
+      volume: optional(fc.integer({ min: 0, max: 600 })),
     }), (c, v) => {
-      new AsyncEndpoint(c.stack, 'Endpoint', {
+      new AsyncEndpoint(c.stack, 'Endpoint', measure('AsyncEndpointProps', {
         model: model(c, v.withRole),
         outputLocation: JobS3Location.inBucket(c.bucket, 'out'),
         instanceType: v.instanceType,
@@ -270,7 +344,12 @@ describe('bad-input search', () => {
         endpointName: v.endpointName,
         autoScaling: v.scaling,
         notificationQueue: v.queue,
-      });
+        encryptionKey: v.key ? c.key : undefined,
+        failureLocation: v.failure ? JobS3Location.inBucket(c.bucket, 'failed') : undefined,
+        inputLocation: v.input ? JobS3Location.inBucket(c.bucket, 'in') : undefined,
+        includeResponseInNotifications: v.includeResponse,
+        volumeSize: v.volume === undefined ? undefined : Size.gibibytes(v.volume),
+      }));
     });
   });
 
@@ -282,16 +361,22 @@ describe('bad-input search', () => {
       version: optional(fc.oneof({ arbitrary: fc.constant('2.16.2'), weight: 8 }, { arbitrary: fc.string({ maxLength: 8 }), weight: 1 })),
       window: optional(fc.oneof({ arbitrary: fc.constant('Tue:03:30'), weight: 8 }, { arbitrary: fc.string({ maxLength: 10 }), weight: 1 })),
       modelKey: fc.oneof({ arbitrary: fc.constant('models/a/model.tar.gz'), weight: 8 }, { arbitrary: fc.string({ maxLength: 20 }), weight: 1 }),
+      logs: optional(fc.oneof({ arbitrary: fc.integer({ min: 1, max: 400 }).map(d => Duration.days(d)), weight: 8 }, { arbitrary: seconds, weight: 1 })),
+      storeKey: optional(fc.constant(true)),
+      registration: optional(fc.boolean()),
     }), (c, v) => {
-      const store = new MlDataStore(c.stack, 'Store', { noncurrentVersionExpiration: v.expiration });
-      new SageMakerModel(c.stack, 'Model', { image: c.image, environment: v.environment, modelData: ModelData.fromBucket(store.artifactsBucket, v.modelKey) });
-      new MlflowTrackingServer(c.stack, 'Tracking', {
+      const store = new MlDataStore(c.stack, 'Store', measure('MlDataStoreProps', {
+        noncurrentVersionExpiration: v.expiration, accessLogsRetention: v.logs, encryptionKey: v.storeKey ? c.key : undefined,
+      }));
+      new SageMakerModel(c.stack, 'Model', measure('SageMakerModelProps', { image: c.image, environment: v.environment, modelData: ModelData.fromBucket(store.artifactsBucket, v.modelKey) }));
+      new MlflowTrackingServer(c.stack, 'Tracking', measure('MlflowTrackingServerProps', {
         artifactStore: JobS3Location.inBucket(store.artifactsBucket, 'mlflow'),
         trackingServerName: v.serverName,
         mlflowVersion: v.version,
         weeklyMaintenanceWindowStart: v.window,
         size: MlflowTrackingServerSize.SMALL,
-      });
+        automaticModelRegistration: v.registration,
+      }));
     });
   });
 
@@ -304,13 +389,13 @@ describe('bad-input search', () => {
       timeout: optional(seconds),
       poll: optional(fc.integer({ min: 1, max: 5000 })),
     }), (c, v) => {
-      new TrainingWorkflow(c.stack, 'Workflow', {
+      new TrainingWorkflow(c.stack, 'Workflow', measure('TrainingWorkflowProps', {
         timeout: v.timeout,
         train: { image: c.image, outputLocation: JobS3Location.inBucket(c.bucket, 'models') },
         evaluate: { image: c.image, processingOutputs: [{ outputName: 'report', destination: JobS3Location.perExecution(c.bucket, 'eval') }] },
         qualityGate: { outputName: v.outputName, metricPath: v.metricPath, threshold: v.threshold, comparison: MetricComparison.LESS_THAN },
         promote: v.endpointName === undefined ? undefined : { endpointName: v.endpointName, pollInterval: v.poll === undefined ? undefined : Duration.seconds(v.poll) },
-      });
+      }));
     });
   });
 
@@ -320,15 +405,66 @@ describe('bad-input search', () => {
       python: fc.oneof({ arbitrary: fc.constantFrom('py311', 'py310'), weight: 8 }, { arbitrary: fc.string({ maxLength: 6 }), weight: 1 }),
       processor: fc.constantFrom(Processor.CPU, Processor.GPU),
       cuda: optional(fc.oneof({ arbitrary: fc.constant('cu121'), weight: 8 }, { arbitrary: fc.string({ maxLength: 6 }), weight: 1 })),
-      region: fc.constantFrom('us-east-1', 'eu-south-1', 'ap-east-1', 'xx-none-1'),
+      region: fc.constantFrom('us-east-1', 'eu-south-1', 'ap-east-1', 'ca-west-1', 'mx-central-1', 'xx-none-1'),
+      os: optional(fc.oneof({ arbitrary: fc.constant('ubuntu22.04'), weight: 8 }, { arbitrary: fc.string({ maxLength: 8 }), weight: 1 })),
+      tag: optional(fc.oneof({ arbitrary: fc.constant('2.1.0-transformers4.36.0-gpu-py310-cu121-ubuntu20.04'), weight: 8 }, { arbitrary: fc.string({ maxLength: 12 }), weight: 1 })),
     }), (_c, v) => {
       const regional = context(v.region);
       const stack = regional.stack;
-      const image = SageMakerImage.fromDeepLearningContainer({
-        framework: DeepLearningFramework.PYTORCH, use: DeepLearningContainerUse.TRAINING, frameworkVersion: v.version, processor: v.processor, pythonVersion: v.python, cudaVersion: v.cuda,
-      });
+      const image = SageMakerImage.fromDeepLearningContainer(measure('DeepLearningContainerProps', {
+        framework: DeepLearningFramework.PYTORCH, use: DeepLearningContainerUse.TRAINING, frameworkVersion: v.version, processor: v.processor, pythonVersion: v.python, cudaVersion: v.cuda, osVersion: v.os, tag: v.tag,
+      }));
       inMachine(regional, new TrainingJobStep(stack, 'Train', { image, outputLocation: JobS3Location.inBucket(regional.bucket, 'models') }));
       return stack;
     });
+  });
+});
+
+/**
+ * Every optional public prop of the constructs searched is set in a good share of the cases.
+ * Props not generated yet are listed with why; the list is checked both ways (a prop on it
+ * that the search now sets fails too, so that it leaves the list).
+ */
+const NOT_YET = 'not generated yet: the next coverage step (issue 13)';
+const NOT_GENERATED: Record<string, string> = {
+  'TransformJobStepProps.accept': NOT_YET,
+  'TransformJobStepProps.assembleWith': NOT_YET,
+  'TransformJobStepProps.compressionType': NOT_YET,
+  'TransformJobStepProps.contentType': NOT_YET,
+  'TransformJobStepProps.environment': NOT_YET,
+  'TransformJobStepProps.modelNamePath': NOT_YET,
+  'TransformJobStepProps.outputEncryptionKey': NOT_YET,
+  'TransformJobStepProps.splitType': NOT_YET,
+  'TransformJobStepProps.tags': NOT_YET,
+  'TransformJobStepProps.volumeEncryptionKey': NOT_YET,
+  'RealtimeEndpointProps.encryptionKey': NOT_YET,
+  'AsyncEndpointProps.errorTopic': NOT_YET,
+  'AsyncEndpointProps.successTopic': NOT_YET,
+  'MlDataStoreProps.removalPolicy': 'an enum the CDK applies as it is; nothing the library validates or derives',
+  'SageMakerModelProps.enableNetworkIsolation': NOT_YET,
+  'SageMakerModelProps.role': NOT_YET,
+  'SageMakerModelProps.securityGroups': NOT_YET,
+  'SageMakerModelProps.vpc': NOT_YET,
+  'SageMakerModelProps.vpcSubnets': NOT_YET,
+  'TrainingWorkflowProps.encryptionKey': NOT_YET,
+  'TrainingWorkflowProps.executionInputDefaults': NOT_YET,
+  'TrainingWorkflowProps.experimentTracking': NOT_YET,
+  'TrainingWorkflowProps.failureTopic': NOT_YET,
+  'TrainingWorkflowProps.logRetention': NOT_YET,
+  'TrainingWorkflowProps.model': NOT_YET,
+  'TrainingWorkflowProps.preprocess': NOT_YET,
+  'TrainingWorkflowProps.stateMachineName': NOT_YET,
+  'TrainingWorkflowProps.stateMachineRole': NOT_YET,
+};
+
+describe('prop coverage of the bad-input search', () => {
+  test('each optional prop is set in at least 10% of the cases, or listed as not generated', () => {
+    const rows = coverage();
+    expect(rows.length).toBeGreaterThan(0);
+    const missing = rows.filter(r => r.share === 0 && !NOT_GENERATED[`${r.interfaceName}.${r.prop}`]).map(r => `${r.interfaceName}.${r.prop}`);
+    // A share is only meaningful over many cases (CI runs 500 per construct).
+    const rare = rows.filter(r => RUNS >= 200 && r.share > 0 && r.share < 0.1).map(r => `${r.interfaceName}.${r.prop}: ${(100 * r.share).toFixed(1)}%`);
+    const stale = rows.filter(r => r.share > 0 && NOT_GENERATED[`${r.interfaceName}.${r.prop}`]).map(r => `${r.interfaceName}.${r.prop}`);
+    expect({ missing, rare, stale }).toEqual({ missing: [], rare: [], stale: [] });
   });
 });

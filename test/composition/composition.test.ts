@@ -1,4 +1,5 @@
 import { compositionApp, stacksOf } from './apps';
+import { KNOWN_ELSEWHERE } from './known-findings';
 import { nagFindings } from '../util';
 
 /**
@@ -15,21 +16,6 @@ const TEAM_FINDINGS: { finding: RegExp; reason: string }[] = [
   { finding: /-EFSInBackupPlan \S+\/TeamFileSystem\/Resource$/, reason: "the team's file system; its backup plan is the team's" },
 ];
 
-/**
- * Findings on resources the library defines whose cause lives in a file another engineer
- * owns (lib/jobs/sagemaker-job-step.ts, branch `stages`); the test below fails once they
- * are fixed, so that they move out of this list.
- */
-const KNOWN_ELSEWHERE: { finding: RegExp; cause: string }[] = [
-  {
-    finding: /^AwsSolutions-IAM5\[Action::kms:(GenerateDataKey|ReEncrypt)\*\] \S+\/(TeamJobRole|\w+\/Preprocess\/Role)\/Resource\/GrantsPolicy\/Resource$/,
-    cause: "the volume key grant (volumeEncryptionKey.grantEncryptDecrypt) adds GenerateDataKey*/ReEncrypt*; SageMaker needs kms:CreateGrant (stages: 'volume-key CreateGrant')",
-  },
-  {
-    finding: /-EC2RestrictedCommonPorts \S+\/(Preprocess|Train|Evaluate)\/SecurityGroup\/from \S+:ALL TRAFFIC$/,
-    cause: "the job security group's self-referencing all-traffic ingress includes ports 20, 21, 3306, 3389, 4333 (stages: scope it to what distributed jobs use)",
-  },
-];
 
 const { stacks } = compositionApp();
 const findings = Object.fromEntries(stacksOf(stacks).map(s => [s.stackName, nagFindings(s)]));

@@ -1,0 +1,45 @@
+import * as fs from 'fs';
+import * as path from 'path';
+
+/**
+ * The README's policy-review section lists every acknowledgement a composition can receive:
+ * each acknowledged finding id in lib/ is named there, and each place that acknowledges or
+ * registers a wildcard is described. A new acknowledgement fails this test until documented.
+ */
+
+const ROOT = path.join(__dirname, '..', '..');
+const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+const section = readme.slice(readme.indexOf('\n## Policy review\n'), readme.indexOf('\n## ', readme.indexOf('\n## Policy review\n') + 5));
+
+function sources(dir: string): [string, string][] {
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap(e => e.isDirectory()
+    ? sources(path.join(dir, e.name))
+    : e.name.endsWith('.ts') ? [[path.relative(ROOT, path.join(dir, e.name)), fs.readFileSync(path.join(dir, e.name), 'utf8')] as [string, string]] : []);
+}
+const lib = sources(path.join(ROOT, 'lib')).filter(([file]) => file !== path.join('lib', 'private', 'nag.ts'));
+
+/** Where the library acknowledges `AwsSolutions-IAM5[Resource::*]` or registers wildcards, and how the README names it. */
+const PLACES: Record<string, string[]> = {
+  'lib/roles/sagemaker-execution-role.ts': ['**runtime policy**', '**VPC access policy**', '`log-group:/aws/sagemaker/*`'],
+  'lib/private/observable-state-machine.ts': ["**state machine role's policy**"],
+  'lib/domain/team-domain.ts': ['**Studio policy**', '`user-profile/<domain id>/*`', '`space/<domain id>/*`', '`app/<domain id>/*`'],
+  'lib/private/job-policies.ts': ['`training-job/<prefix>-*`', '`processing-job/<prefix>-*`', '`transform-job/<prefix>-*`'],
+  'lib/jobs/create-model-step.ts': ['`model/<prefix>-*`'],
+  'lib/workflow/training-workflow.ts': ['`endpoint-config/<prefix>-*`', '(`<bucket>/<prefix>*`)'],
+  'lib/storage/job-s3-location.ts': ['(`<bucket>/<prefix>*`)'],
+};
+
+test('names every acknowledged finding id', () => {
+  const ids = new Set(lib.flatMap(([, text]) => [...text.matchAll(/acknowledge(?:InCompliancePacks)?\([^;]*?,\s*'([^']+)'/g)].map(m => m[1])));
+  expect(ids.size).toBeGreaterThan(5);
+  expect([...ids].filter(id => !section.includes(`\`${id}\``))).toEqual([]);
+});
+
+test('describes each place that acknowledges a wildcard resource or registers wildcard ARNs', () => {
+  const places = lib.filter(([, text]) => /'AwsSolutions-IAM5\[Resource::\*\]'|registerWildcardResource\(|grantWithWildcardResources\(/.test(text)).map(([file]) => file.split(path.sep).join('/'));
+  expect(places.sort()).toEqual(Object.keys(PLACES).sort());
+  expect(Object.values(PLACES).flat().filter(phrase => !section.includes(phrase))).toEqual([]);
+  const acknowledgedEverywhere = lib.flatMap(([, text]) => [...text.matchAll(/'AwsSolutions-IAM5\[Resource::\*\]'/g)]).length;
+  expect(acknowledgedEverywhere).toBe(4);
+  expect(section).toContain('`AwsSolutions-IAM5[Resource::*]`, on four policies');
+});
