@@ -129,8 +129,9 @@ describeContract('the example GLM image honours the SageMaker container contract
     const evaluation = run(root, 'evaluate');
     expect(evaluation.status).toBe(0);
     const report = JSON.parse(fs.readFileSync(path.join(root, 'processing/output/evaluation/evaluation.json'), 'utf8'));
-    const gate = definition.States.QualityGate.Choices[0].And[2];
-    const metric = gate.Variable.replace('$.evaluation.report.', '').split('.').reduce((o: any, k: string) => o[k], report);
+    // The evaluation stage's gate: a Choice whose last condition compares the report's metric.
+    const gate = definition.States['Evaluate gate'].Choices[0].And[2];
+    const metric = gate.Variable.replace('$.results.Evaluate.report.', '').split('.').reduce((o: any, k: string) => o[k], report);
     expect(typeof metric).toBe('number');
     expect(metric).toBeGreaterThanOrEqual(gate.NumericGreaterThanEquals);
   });
