@@ -127,7 +127,7 @@ describe('SageMakerWorkflow', () => {
       /^Test\/Evaluate: reportOutputName must name one of processingOutputs, got 'metrics'; outputs: report/],
     ['a metric of an ungated stage', ({ stack, store, image, train }) => new EvaluationStage(stack, 'Evaluate', evaluation(store, image, train, 'e')).metric('rmse'),
       /^Test\/Evaluate: metric\('rmse'\) needs a gated stage/],
-    ['the model artifacts as an output', ({ stack, store, image, train }) => new ProcessingStage(stack, 'Copy', {
+    ['the model artifacts as an output', ({ stack, image, train }) => new ProcessingStage(stack, 'Copy', {
       image, processingOutputs: [{ outputName: 'o', destination: train.modelArtifacts }],
     }), /the model artifacts of stage 'Train' can only be read by a later step, got it as an output/],
     ['an unknown processing output', ({ stack, store, image }) => new ProcessingStage(stack, 'Prep', {
