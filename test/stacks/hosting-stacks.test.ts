@@ -60,10 +60,15 @@ describe('the batch stack', () => {
     expect(definition.StartAt).toBe('Transform');
     const transform = definition.States.Transform;
     expect(transform.Resource).toBe('arn:${AWS::Partition}:states:::sagemaker:createTransformJob.sync');
-    expect(transform.Parameters['TransformJobName.$']).toBe("States.Format('transform-{}', States.UUID())");
+    // The default prefix is the job kind and a hash of the construct path, so another workflow's role cannot reach these jobs.
+    expect(transform.Parameters['TransformJobName.$']).toMatch(/^States\.Format\('transform-[0-9a-f]{8}-\{\}', States\.UUID\(\)\)$/);
     expect(transform.Parameters.TransformInput).toEqual(expect.objectContaining({ ContentType: 'text/csv', SplitType: 'Line' }));
     expect(transform.Parameters.TransformOutput['S3OutputPath.$']).toMatch(/\/batch\/output\/\{\}\/', \$\$\.Execution\.Name\)$/);
-    expect(transform.Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'NotifyFailure' }]);
+    // A failed transform ends the execution in Fail with its error and cause; the execution-status rule notifies.
+    expect(transform.Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'Failed' }]);
+    templates.batch.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: Match.objectLike({ 'source': ['aws.states'], 'detail-type': ['Step Functions Execution Status Change'] }),
+    });
     templates.batch.hasResourceProperties('AWS::StepFunctions::StateMachine', { TracingConfiguration: { Enabled: true }, LoggingConfiguration: Match.objectLike({ Level: 'ALL' }) });
   });
 
