@@ -127,6 +127,8 @@ export async function main(
     print(`running ${runtime.stateMachine.path} locally (${args.runner} runner)`);
     const result = await runtime.run(args.input, { timeoutMs: args.timeoutSeconds !== undefined ? args.timeoutSeconds * 1000 : undefined });
     for (const n of result.notifications) print(`notified ${n.topicArn.split(':').pop()} (${n.publisher}): ${n.message.slice(0, 500)}`);
+    const temporary = runtime.s3.buckets().filter(b => !(b in args.buckets));
+    if (temporary.length) print(`the objects of ${temporary.join(', ')} are removed at exit: keep a bucket's with --bucket <name>=<folder>`);
     return result.status === 'SUCCEEDED' ? 0 : 1;
   } catch (e) {
     printError((e as Error).message);

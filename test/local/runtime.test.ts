@@ -205,6 +205,7 @@ describe('executions', () => {
     expect(await main(['local', '--app', dir, '--state-machine', 'S/Machine', '--input', '{"a":1}'], l => lines.push(l), e => errors.push(e))).toBe(0);
     expect(lines).toEqual(expect.arrayContaining(['… Notify running', expect.stringMatching(/^✓ Notify \(\d+s\)$/), '✓ Done (0s)', 'SUCCEEDED']));
     expect(lines[lines.length - 2]).toBe('SUCCEEDED');
+    expect(lines[lines.length - 1]).toMatch(/^notified S-Topic-[0-9a-f]{12} \(Notify\): \{"execution":/);
     expect(errors).toEqual([]);
     expect(await main(['local', '--app', dir, '--state-machine', 'S/Other'], l => lines.push(l), e => errors.push(e))).toBe(2);
     expect(errors).toEqual(["no state machine 'S/Other' in the cloud assembly; state machines: S/Machine"]);
