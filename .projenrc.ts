@@ -1,9 +1,18 @@
 import { awscdk, javascript } from 'projen';
 
-// The one place the CDK version is pinned; the alpha module and the CLI are derived from it.
+// What users install beside: a range, so the library fits the CDK version a team already has.
+// The floor is the oldest aws-cdk-lib the library really works with. `Validations.of(c).acknowledge()`
+// (lib/private/nag.ts) exists from 2.252.0 (lib/ type-checks against it, not against 2.251.0:
+// scripts/cdk-floor.sh), but before 2.269.0 it throws InvalidValidationId on an id with more than one
+// `::`, as every `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:...]` acknowledgement has: found by
+// scripts/consumer-check.sh, which installs the packed library with this floor and with the newest 2.x
+// and synthesizes an app with each. Raise it when lib/ starts using a newer API.
+const CDK_MIN_VERSION = '2.269.0';
+// What this repository develops, tests and snapshots against (devDependency).
 const CDK_VERSION = '2.276.0';
-// The newest reachable alpha release; it is compatible with any aws-cdk-lib >= its own version.
-const SAGEMAKER_ALPHA_VERSION = '2.159.1-alpha.0';
+// aws-cdk-lib 2.269.0 itself requires constructs ^10.5.0: a looser floor could never be installed.
+const CONSTRUCTS_MIN_VERSION = '10.5.0';
+const CONSTRUCTS_VERSION = '10.8.1';
 // The CLI's `latest` tag on this registry is an old 3.0.0 that cannot read 2.276's cloud assembly.
 const CDK_CLI_VERSION = '2.1148.1';
 
@@ -20,9 +29,12 @@ const project = new awscdk.AwsCdkConstructLibrary({
   projenVersion: '0.103.25',
   packageManager: javascript.NodePackageManager.NPM,
 
-  cdkVersion: CDK_VERSION,
-  cdkVersionPinning: true,
-  constructsVersion: '10.8.1',
+  // Peers `aws-cdk-lib ^2.269.0` (>=2.269.0 <3) and `constructs ^10.5.0`; development uses the pinned
+  // versions below (devDeps) rather than projen's default of the range's minimum.
+  cdkVersion: CDK_MIN_VERSION,
+  cdkVersionPinning: false,
+  constructsVersion: CONSTRUCTS_MIN_VERSION,
+  peerDependencyOptions: { pinnedDevDependency: false },
   jsiiVersion: '~6.0.0',
   typescriptVersion: '~5.9.3',
   minNodeVersion: '20.16.0',
@@ -40,9 +52,13 @@ const project = new awscdk.AwsCdkConstructLibrary({
   bundledDeps: ['aws-local-stepfunctions@3.0.0'],
   // `npx cdk-sagemaker-ml local --app cdk.out --state-machine <stack>/<path>`: the local runtime's command.
   bin: { 'cdk-sagemaker-ml': 'dist/local/cli.js' },
-  peerDeps: [`@aws-cdk/aws-sagemaker-alpha@${SAGEMAKER_ALPHA_VERSION}`, 'cdk-nag@^3.0.2'],
+  // No other peers: the published code (dist/) imports neither cdk-nag nor @aws-cdk/aws-sagemaker-alpha.
+  // cdk-nag is what the reference app, tests and README examples register (`Validations.of(app)
+  // .addPlugins(...)`): a user who wants the reviews installs it in their app. The sagemaker-alpha
+  // module had no role (nothing imports it, no test shows interop) and, as a prerelease, a pin on it
+  // matched one version only (npm ERESOLVE for every other CDK version): removed.
   devDeps: [
-    `@aws-cdk/aws-sagemaker-alpha@${SAGEMAKER_ALPHA_VERSION}`,
+    `aws-cdk-lib@${CDK_VERSION}`,
     'cdk-nag@3.0.2',
     `aws-cdk@${CDK_CLI_VERSION}`,
     'ts-node@10.9.2',
@@ -75,6 +91,11 @@ const project = new awscdk.AwsCdkConstructLibrary({
     jestConfig: {
       collectCoverage: false,
       testMatch: ['<rootDir>/test/**/*.test.ts'],
+      // A worker that ran the property search holds 1.4-1.7 GB, and every later file then spends
+      // 7-12 s instead of 1-1.5 s building aws-cdk-lib's validation engine: recycle it instead.
+      workerIdleMemoryLimit: '800MB',
+      // Both cores: most of a test file's time is loading and transpiling, which parallelizes.
+      maxWorkers: 2,
     },
   },
   // test/tsconfig.json: what ts-jest compiles and `tsc` type-checks before the tests run.
@@ -82,17 +103,24 @@ const project = new awscdk.AwsCdkConstructLibrary({
     include: ['../bin/**/*.ts', '../lib/**/*.ts'],
     compilerOptions: {},
   },
-  gitignore: ['cdk.out', '.cdk.staging', 'bench/results.json'],
-  npmIgnoreOptions: { ignorePatterns: ['bin', 'cdk.out', 'containers', 'bench', '.ci'] },
+  gitignore: ['cdk.out', '.cdk.staging', 'bench/results.json', '.ci/timings.json'],
+  // The tarball: dist/ (JavaScript and typings), .jsii, README, LICENSE, API.md and the bundled
+  // interpreter; scripts/consumer-check.sh fails on anything else.
+  npmIgnoreOptions: {
+    ignorePatterns: ['bin', 'cdk.out', '.cache', 'containers', 'bench', '.ci', 'scripts', 'docs', 'cdk.json', 'API.python.md', '.jsii.tabl.json', 'dist-pkg'],
+  },
 });
 
 // projen's eslint adds eslint-import-resolver-typescript unpinned; 3.7+ pulls unrs-resolver, whose
 // per-platform binaries this registry lacks, so the lock file misses them and `npm ci` fails.
 project.deps.removeDependency('eslint-import-resolver-typescript');
+// After the constructor: projen's CDK setup replaces any earlier `constructs` build dependency.
+project.addDevDeps(`constructs@${CONSTRUCTS_VERSION}`);
 project.addDevDeps('eslint-import-resolver-typescript@3.6.3');
 
-// `npm run bench` (not part of `npm test`): synth time, memory and template sizes.
-project.addTask('bench', { description: 'Benchmark synthesis', exec: 'ts-node --transpile-only bench/bench.ts' });
+// `npm run bench` (not part of `npm test`; `-- --quick` for synth only, one round): `cdk synth` against the
+// floor, the N-scaling curve with and without the policy packs, `npm test` and the `.ci/run` phases.
+project.addTask('bench', { description: 'Benchmark synthesis and tests', exec: 'ts-node --transpile-only bench/bench.ts', receiveArgs: true });
 project.tsconfigDev.addInclude('../bench/**/*.ts');
 project.tsconfigDev.addInclude('../scripts/**/*.ts');
 
@@ -106,9 +134,21 @@ project.addTask('local', { description: 'Run a reference state machine locally',
 // `npm run readme`: the README's Mermaid diagrams and cost table, from the synthesized reference app.
 project.addTask('readme', { description: 'Regenerate the README diagrams and cost table', exec: 'ts-node --transpile-only scripts/readme.ts' });
 
+// `npm run readme:python`: each README TypeScript example's Python translation (jsii-rosetta); CI checks it is current.
+project.addTask('readme:python', { description: 'Translate the README examples to Python', exec: 'ts-node --transpile-only scripts/readme-python.ts' });
+
+// `npm run consumer-check`: pack the library and use it from fresh apps with the oldest and newest aws-cdk-lib.
+project.addTask('consumer-check', { description: 'Install the packed library into fresh consumer apps and synthesize them', exec: 'scripts/consumer-check.sh', receiveArgs: true });
+
+// `npm run docgen:python`: the Python API reference beside API.md (after `npx projen compile`); CI checks it is current.
+project.addTask('docgen:python', { description: 'Generate API.python.md', exec: 'jsii-docgen -l python -o API.python.md' });
+project.gitattributes.addAttributes('/API.python.md', 'linguist-generated');
+
 // The reference app: `npx cdk synth` synthesizes every reference stack with cdk-nag checks.
+// bin/ts-run.js transpiles as ts-node --transpile-only does, and keeps the output in .cache/ (by content):
+// a later synth loads no compiler (about a sixth of the reference app's synth time), with no build step.
 new awscdk.CdkConfig(project, {
-  app: 'npx ts-node --transpile-only --prefer-ts-exts bin/app.ts',
+  app: 'node bin/ts-run.js bin/app.ts',
   featureFlags: awscdk.CdkFeatureFlagsV2.ALL,
   // Templates that fail CloudFormation's resource schemas fail synth rather than deploy.
   context: { '@aws-cdk/core:validateAgainstDefaultRules': true },

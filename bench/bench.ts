@@ -1,60 +1,202 @@
 /* eslint-disable no-console */
-// `npm run bench`: synth time, memory and template sizes of the reference app and of apps with
-// 1, 10 and 50 training workflows + endpoints, against the floor (aws-cdk-lib alone). Each
-// scenario runs in a fresh process, RUNS times; the median is reported. Writes bench/results.json.
-import { execFileSync } from 'child_process';
+// `npm run bench` (about 10 minutes on an idle 2-core machine; `npm run bench -- --quick`: about one).
+//
+// Times `cdk synth` as a user runs it: the CDK CLI (`npx cdk synth`), the app run by cdk.json's
+// runner, cdk.json's context (schema validation on). Every figure is paired with the floor (an
+// app with one empty stack, same CLI, runner and context) measured in the same round, and each
+// figure is the median over the rounds, so a machine busy with other work moves the ratios less
+// than the seconds. Wall and CPU seconds (user + system, the CLI and the app together) are both
+// reported. Then `npm test` (CI=1: the 500-case property search) with its five slowest test
+// files and each folder's share, and the phase times `.ci/run` last recorded. Writes
+// bench/results.json.
+import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 
-const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+const ROOT = path.join(__dirname, '..');
+const QUICK = process.argv.includes('--quick') || process.env.BENCH_QUICK === '1';
+const ROUNDS = Number(process.env.BENCH_RUNS ?? (QUICK ? 1 : 3));
+const SCALE = QUICK ? [10, 50] : [0, 25, 50, 75, 100];
+const WITH_TESTS = !QUICK && !process.argv.includes('--no-tests');
 const RESOURCE_LIMIT = 500;
 const TEMPLATE_LIMIT_BYTES = 1024 * 1024;
+const TIME = fs.existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
+const APP = JSON.parse(fs.readFileSync(path.join(ROOT, 'cdk.json'), 'utf8')).app as string;
+const scenario = (...args: (string | number)[]) => `node bin/ts-run.js bench/scenario.ts ${args.join(' ')}`;
 
-interface Result {
-  scenario: string; count: number; loadMs: number; defineMs: number; synthMs: number; totalMs: number; peakRssMB: number;
-  stacks: { name: string; resources: number; bytes: number }[];
+interface Measure {
+  readonly wallMs: number;
+  readonly cpuMs: number;
+}
+interface Synth extends Measure {
+  readonly stacks: { name: string; resources: number; bytes: number }[];
 }
 
-function run(scenario: string, count = 0): Result & { wallMs: number } {
-  const samples = [...Array(RUNS)].map(() => {
-    const t0 = process.hrtime.bigint();
-    const out = execFileSync(process.execPath, ['-r', 'ts-node/register/transpile-only', path.join(__dirname, 'scenario.ts'), scenario, String(count)], {
-      encoding: 'utf8', maxBuffer: 64 * 1024 * 1024,
+/** Runs a command under /usr/bin/time: wall and CPU (user + system of it and every child it waited for). */
+function timed(command: string, args: string[], env: NodeJS.ProcessEnv = {}, allowFailure = false): Measure & { stdout: string; stderr: string; status: number } {
+  const t0 = process.hrtime.bigint();
+  const marker = '@@bench-time';
+  const [file, argv] = TIME ? [TIME, ['-f', `${marker} %e %U %S`, command, ...args]] : [command, args];
+  const r = spawnSync(file, argv, { cwd: ROOT, env: { ...process.env, ...env }, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+  const wallMs = Number(process.hrtime.bigint() - t0) / 1e6;
+  const line = r.stderr.split('\n').find(l => l.startsWith(marker));
+  const [, , user, system] = line ? line.split(' ').map(Number) : [];
+  if (r.status !== 0 && !allowFailure) throw new Error(`${command} ${args.join(' ')} failed (${r.status}):\n${r.stdout}\n${r.stderr}`);
+  return { wallMs, cpuMs: line ? (user + system) * 1000 : NaN, stdout: r.stdout, stderr: r.stderr, status: r.status ?? -1 };
+}
+
+/** `npx cdk synth` of an app (cdk.json's by default), into a fresh directory. */
+function synth(app: string = APP, extra: string[] = [], env: NodeJS.ProcessEnv = {}): Synth {
+  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-'));
+  try {
+    // --no-notices: the CLI would otherwise fetch its notices over the network on every run.
+    const m = timed('npx', ['cdk', 'synth', '--quiet', '--no-notices', '--app', app, '--output', outdir, ...extra], env);
+    const manifest = JSON.parse(fs.readFileSync(path.join(outdir, 'manifest.json'), 'utf8'));
+    const stacks = Object.entries<any>(manifest.artifacts).filter(([, a]) => a.type === 'aws:cloudformation:stack').map(([name, a]) => {
+      const file = path.join(outdir, a.properties.templateFile);
+      return { name, resources: Object.keys(JSON.parse(fs.readFileSync(file, 'utf8')).Resources ?? {}).length, bytes: fs.statSync(file).size };
     });
-    return { ...(JSON.parse(out) as Result), wallMs: Number(process.hrtime.bigint() - t0) / 1e6 };
-  }).sort((a, b) => a.totalMs - b.totalMs);
-  return samples[Math.floor(samples.length / 2)];
+    return { wallMs: m.wallMs, cpuMs: m.cpuMs, stacks };
+  } finally {
+    fs.rmSync(outdir, { recursive: true, force: true });
+  }
 }
 
-const floor = run('floor');
-const scenarios = [run('reference'), ...[1, 10, 50].map(n => run('workflows', n))];
-const rows = [floor, ...scenarios].map(r => {
-  const largest = r.stacks.reduce((a, b) => (b.resources > a.resources ? b : a));
-  const label = r.scenario === 'workflows' ? `${r.count} workflow${r.count === 1 ? '' : 's'} + endpoints` : r.scenario;
+const median = (xs: number[]) => {
+  const s = xs.filter(x => !Number.isNaN(x)).sort((a, b) => a - b);
+  return s.length === 0 ? NaN : s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+const round = (x: number, digits = 0) => Number.isNaN(x) ? 'n/a' : x.toFixed(digits);
+
+// --- synth ------------------------------------------------------------------------------------
+type Key = string;
+const samples = new Map<Key, Synth[]>();
+const record = (key: Key, s: Synth) => samples.set(key, [...(samples.get(key) ?? []), s]);
+
+// A first synth with an empty transpile cache: what the first `cdk synth` of a fresh clone costs.
+const coldCache = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-ts-cache-'));
+const cold = synth(APP, [], { TS_RUN_CACHE_DIR: coldCache });
+fs.rmSync(coldCache, { recursive: true, force: true });
+synth(scenario('floor')); // warms the cache for the scenarios
+
+const plan: [Key, () => Synth][] = [
+  ['floor', () => synth(scenario('floor'))],
+  ['reference', () => synth()],
+  ['reference, no schema validation', () => synth(APP, ['--no-validation'])],
+  ...(QUICK ? [] : [['reference, run by ts-node (the former runner)', () => synth('npx ts-node --transpile-only --prefer-ts-exts bin/app.ts')] as [Key, () => Synth]]),
+  ...SCALE.flatMap(n => [
+    [`${n} packs`, () => synth(scenario('workflows', n, 'packs'))] as [Key, () => Synth],
+    ...(QUICK ? [] : [[`${n} nopacks`, () => synth(scenario('workflows', n, 'nopacks'))] as [Key, () => Synth]]),
+  ]),
+  ['50 packs, no schema validation', () => synth(scenario('workflows', 50, 'packs'), ['--no-validation'])],
+];
+for (let r = 0; r < ROUNDS; r++) {
+  for (const [key, run] of plan) {
+    process.stderr.write(`round ${r + 1}/${ROUNDS}: ${key}\n`);
+    record(key, run());
+  }
+}
+
+/** The median over rounds of f(sample of key in round r, floor in round r). */
+const paired = (key: Key, f: (s: Synth, floor: Synth) => number) => median(samples.get(key)!.map((s, r) => f(s, samples.get('floor')![r])));
+const largest = (s: Synth) => s.stacks.reduce((a, b) => (b.bytes > a.bytes ? b : a));
+
+const rows = [...samples.keys()].map(key => {
+  const last = samples.get(key)![0];
+  const big = largest(last);
   return {
-    scenario: label,
-    totalMs: Math.round(r.totalMs),
-    wallMs: Math.round(r.wallMs),
-    overFloorMs: Math.round(r.totalMs - floor.totalMs),
-    perWorkflowMs: r.scenario === 'workflows' ? Math.round((r.totalMs - floor.totalMs) / r.count) : undefined,
-    peakRssMB: r.peakRssMB,
-    stacks: r.stacks.length,
-    largestStack: largest.name,
-    resources: largest.resources,
-    resourcesOfLimit: `${Math.round((100 * largest.resources) / RESOURCE_LIMIT)}%`,
-    templateKB: Math.round(largest.bytes / 1024),
-    templateOfLimit: `${Math.round((100 * largest.bytes) / TEMPLATE_LIMIT_BYTES)}%`,
-    withinLimits: r.stacks.every(s => s.resources <= RESOURCE_LIMIT && s.bytes <= TEMPLATE_LIMIT_BYTES),
+    'scenario': /^\d+ /.test(key) ? `${key.replace(/ .*/, '')} workflows + endpoints, ${key.includes('nopacks') ? 'no packs' : '4 packs'}${key.includes('validation') ? ', no schema validation' : ''}` : key,
+    'wall ms': round(median(samples.get(key)!.map(s => s.wallMs))),
+    'cpu ms': round(median(samples.get(key)!.map(s => s.cpuMs))),
+    'x floor (wall)': round(paired(key, (s, f) => s.wallMs / f.wallMs), 2),
+    'x floor (cpu)': round(paired(key, (s, f) => s.cpuMs / f.cpuMs), 2),
+    'stacks': last.stacks.length,
+    'largest stack (bytes)': `${big.name}: ${big.resources} resources (${Math.round((100 * big.resources) / RESOURCE_LIMIT)}%), ${Math.round(big.bytes / 1024)} KB (${Math.round((100 * big.bytes) / TEMPLATE_LIMIT_BYTES)}%)`,
+    'within limits': last.stacks.every(s => s.resources <= RESOURCE_LIMIT && s.bytes <= TEMPLATE_LIMIT_BYTES),
   };
 });
-// Marginal cost per workflow from the 10 -> 50 slope (startup and the shared data store cancel out).
-const ten = scenarios.find(r => r.scenario === 'workflows' && r.count === 10)!;
-const fifty = scenarios.find(r => r.scenario === 'workflows' && r.count === 50)!;
-const marginalMs = Math.round((fifty.totalMs - ten.totalMs) / 40);
-
+console.log(`\ncdk synth (npx cdk synth, median of ${ROUNDS} round${ROUNDS === 1 ? '' : 's'}; every ratio against the floor of the same round)`);
 console.table(rows);
-console.log(`marginal synth time per workflow + endpoint (10 -> 50): ${marginalMs} ms`);
-const results = { date: new Date().toISOString(), node: process.version, cpus: os.cpus().length, runs: RUNS, marginalMsPerWorkflow: marginalMs, rows };
+
+const ratio = (key: Key, metric: 'wallMs' | 'cpuMs') => paired(key, (s, f) => s[metric] / f[metric]);
+const validationShare = (withKey: Key, withoutKey: Key, metric: 'wallMs' | 'cpuMs') =>
+  median(samples.get(withKey)!.map((s, r) => 1 - samples.get(withoutKey)![r][metric] / s[metric]));
+console.log(`reference app vs floor: ${round(ratio('reference', 'wallMs'), 2)}x wall, ${round(ratio('reference', 'cpuMs'), 2)}x CPU (target: at most 1.3x)`);
+console.log(`first synth of a fresh clone (empty transpile cache): ${round(cold.wallMs)} ms wall, ${round(cold.cpuMs)} ms CPU`);
+console.log(`schema validation's share: reference app ${round(100 * validationShare('reference', 'reference, no schema validation', 'cpuMs'))}% of CPU, `
+  + `50 workflows + endpoints ${round(100 * validationShare('50 packs', '50 packs, no schema validation', 'cpuMs'))}% of CPU`);
+
+// Per workflow + endpoint: the slope between neighbouring points of the curve, per round, then the median.
+const slope = (a: number, b: number, packs: boolean, metric: 'wallMs' | 'cpuMs') => {
+  const ka = `${a} ${packs ? 'packs' : 'nopacks'}`;
+  const kb = `${b} ${packs ? 'packs' : 'nopacks'}`;
+  if (!samples.has(ka) || !samples.has(kb)) return NaN;
+  return median(samples.get(kb)!.map((s, r) => (s[metric] - samples.get(ka)![r][metric]) / (b - a)));
+};
+const curve = SCALE.slice(1).map((n, i) => ({
+  'from -> to': `${SCALE[i]} -> ${n}`,
+  'ms per unit, 4 packs (wall)': round(slope(SCALE[i], n, true, 'wallMs')),
+  'ms per unit, 4 packs (cpu)': round(slope(SCALE[i], n, true, 'cpuMs')),
+  'ms per unit, no packs (wall)': round(slope(SCALE[i], n, false, 'wallMs')),
+  'ms per unit, no packs (cpu)': round(slope(SCALE[i], n, false, 'cpuMs')),
+}));
+console.log('\nmarginal synth cost per training workflow + real-time endpoint (target: at most 20 ms at N=50, linear to N=100)');
+console.table(curve);
+const at50 = QUICK ? slope(10, 50, true, 'wallMs') : slope(25, 75, true, 'wallMs');
+const at50cpu = QUICK ? slope(10, 50, true, 'cpuMs') : slope(25, 75, true, 'cpuMs');
+console.log(`at N=50 (${QUICK ? '10 -> 50' : '25 -> 75'}), with the 4 packs: ${round(at50)} ms wall, ${round(at50cpu)} ms CPU per unit`);
+
+// --- npm test ---------------------------------------------------------------------------------
+let tests: any;
+if (WITH_TESTS) {
+  process.stderr.write('npm test (CI=1)\n');
+  const json = path.join(os.tmpdir(), `bench-jest-${process.pid}.json`);
+  const t = timed('npm', ['test', '--', `--json`, `--outputFile=${json}`], { CI: '1' }, true);
+  const report = fs.existsSync(json) ? JSON.parse(fs.readFileSync(json, 'utf8')) : undefined;
+  fs.rmSync(json, { force: true });
+  const files = (report?.testResults ?? []).map((f: any) => ({ file: path.relative(ROOT, f.name), seconds: (f.perfStats.end - f.perfStats.start) / 1000 }))
+    .sort((a: any, b: any) => b.seconds - a.seconds);
+  const total = files.reduce((a: number, f: any) => a + f.seconds, 0);
+  const byFolder: Record<string, number> = {};
+  for (const f of files) byFolder[path.dirname(f.file)] = (byFolder[path.dirname(f.file)] ?? 0) + f.seconds;
+  tests = {
+    passed: t.status === 0,
+    wallSeconds: t.wallMs / 1000,
+    cpuSeconds: t.cpuMs / 1000,
+    jestWallSeconds: report ? (Math.max(...report.testResults.map((f: any) => f.perfStats.end)) - report.startTime) / 1000 : NaN,
+    files: files.length,
+    tests: report?.numTotalTests,
+    slowest: files.slice(0, 5),
+    folders: Object.entries(byFolder).sort((a, b) => b[1] - a[1]).map(([folder, s]) => ({ folder, seconds: s, share: s / total })),
+  };
+  console.log(`\nnpm test (CI=1, 500 cases per property): ${tests.passed ? 'passed' : 'FAILED'}, ${round(tests.wallSeconds)} s wall, ${round(tests.cpuSeconds)} CPU seconds `
+    + `(jest ${round(tests.jestWallSeconds)} s of it; ${tests.files} files, ${tests.tests} tests). Target: at most 90 s wall and 150 CPU seconds.`);
+  console.log('five slowest test files (seconds in their worker):');
+  console.table(tests.slowest.map((f: any) => ({ file: f.file, seconds: round(f.seconds, 1) })));
+  console.log('share of the test files\' time per folder:');
+  console.table(tests.folders.map((f: any) => ({ folder: f.folder, seconds: round(f.seconds, 1), share: `${round(100 * f.share)}%` })));
+}
+
+// --- .ci/run ----------------------------------------------------------------------------------
+const ciFile = path.join(ROOT, '.ci', 'timings.json');
+const ci = fs.existsSync(ciFile) ? JSON.parse(fs.readFileSync(ciFile, 'utf8')) : undefined;
+if (ci) {
+  console.log(`\n.ci/run phases (recorded ${ci.date}${ci.complete ? '' : ', run incomplete'}):`);
+  console.table(ci.phases.map((p: any) => ({ phase: p.phase, 'wall s': round(p.wallSeconds, 1), 'cpu s': round(p.cpuSeconds, 1), 'ok': p.status === 0 })));
+} else {
+  console.log('\n.ci/run phases: none recorded yet (.ci/run writes .ci/timings.json)');
+}
+
+const results = {
+  date: new Date().toISOString(), node: process.version, cpus: os.cpus().length, loadAverage: os.loadavg(), rounds: ROUNDS, quick: QUICK,
+  synth: Object.fromEntries([...samples].map(([k, v]) => [k, {
+    wallMs: median(v.map(s => s.wallMs)), cpuMs: median(v.map(s => s.cpuMs)), xFloorWall: ratio(k, 'wallMs'), xFloorCpu: ratio(k, 'cpuMs'), samples: v.map(s => ({ wallMs: s.wallMs, cpuMs: s.cpuMs })),
+  }])),
+  coldCacheReference: { wallMs: cold.wallMs, cpuMs: cold.cpuMs },
+  marginalPerUnit: curve,
+  tests,
+  ci,
+};
 fs.writeFileSync(path.join(__dirname, 'results.json'), JSON.stringify(results, null, 2) + '\n');
-console.log(JSON.stringify(results));
+console.log(`\nload average during the run: ${os.loadavg().map(x => x.toFixed(1)).join(' ')} on ${os.cpus().length} CPUs (busy: trust the ratios and CPU seconds more than wall seconds)`);

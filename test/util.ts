@@ -9,14 +9,30 @@ const CDK_CONTEXT = require('../cdk.json').context;
 
 export const ENV = { account: '123456789012', region: 'us-east-1' };
 
+/** Options of a test app. */
+export interface TestAppOptions {
+  /**
+   * Whether synthesis runs aws-cdk-lib's built-in CloudFormation validation (resource schemas
+   * and default rules; with cdk.json's `@aws-cdk/core:validateAgainstDefaultRules` a finding
+   * fails synthesis), as `cdk synth` of the reference app does.
+   *
+   * Off for unit tests: it is checked where templates are reviewed whole (test/compliance, the
+   * snapshot tests), and its engine costs each test file 1-1.5 s to build and each synthesis
+   * about as much time again as the synthesis itself. Validation only reads the templates:
+   * they are the same with it and without.
+   * @default false
+   */
+  readonly validateTemplates?: boolean;
+}
+
 /** An app with the reference app's feature flags. */
-export function testApp(): App {
-  return new App({ context: CDK_CONTEXT });
+export function testApp(options: TestAppOptions = {}): App {
+  return new App({ context: CDK_CONTEXT, builtinCloudFormationValidation: options.validateTemplates ?? false });
 }
 
 /** A stack in a test app, in a fixed environment. */
-export function testStack(env: { account?: string; region?: string } = ENV): Stack {
-  return new Stack(testApp(), 'Test', { env });
+export function testStack(env: { account?: string; region?: string } = ENV, options: TestAppOptions = {}): Stack {
+  return new Stack(testApp(options), 'Test', { env });
 }
 
 /** Renders a CloudFormation value that may hold references into a readable string. */

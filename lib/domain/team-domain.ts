@@ -1,10 +1,11 @@
-import { Names, RemovalPolicy } from 'aws-cdk-lib';
+import { Names, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import { Construct } from 'constructs';
 import { SageMakerImage } from '../image/sagemaker-image';
+import { acknowledge, registerWildcardResource } from '../private/nag';
 import { fail, validateLength, validatePattern, validateUnique } from '../private/validate';
 import { SageMakerExecutionRole } from '../roles/sagemaker-execution-role';
 import { JobS3Location, S3AccessMode } from '../storage/job-s3-location';
@@ -150,6 +151,7 @@ export class TeamDomain extends Construct {
     domain.node.addDependency(role);
     this.domainId = domain.attrDomainId;
     this.domainArn = domain.attrDomainArn;
+    this.grantStudio(role.role, key, domain.attrDomainId);
 
     const profiles = new Construct(this, 'UserProfiles');
     for (const user of users) {
@@ -161,6 +163,60 @@ export class TeamDomain extends Construct {
       }).applyRemovalPolicy(RemovalPolicy.RETAIN);
     }
     this.userProfileNames = users;
+  }
+
+  /**
+   * What Studio does in the execution role's name once a user is in: read the domain and the
+   * user's profile, list, define and start spaces and apps (JupyterLab, Code Editor, kernel
+   * gateways), tag them, and open a space with a presigned URL; and the grants of the
+   * domain's key that SageMaker makes for the apps' storage.
+   * (SageMaker Developer Guide, "Amazon SageMaker AI domain overview" and "Customer managed
+   * keys for Studio"; Service Authorization Reference for the resource types.)
+   *
+   * Its own policy, which the domain does not wait for: it names the domain's ID.
+   */
+  private grantStudio(role: iam.IRole, key: kms.IKey, domainId: string): void {
+    const stack = Stack.of(this);
+    const arn = (resource: string, resourceName: string) => stack.formatArn({ service: 'sagemaker', resource, resourceName });
+    const inDomain = [
+      arn('user-profile', `${domainId}/*`),
+      arn('space', `${domainId}/*`),
+      arn('app', `${domainId}/*`),
+    ];
+    const policy = new iam.ManagedPolicy(this, 'StudioPolicy', {
+      roles: [role],
+      description: `What SageMaker Studio does with the execution role of domain ${this.node.path}`,
+      statements: [
+        new iam.PolicyStatement({ sid: 'ReadDomain', actions: ['sagemaker:DescribeDomain'], resources: [arn('domain', domainId)] }),
+        new iam.PolicyStatement({
+          sid: 'UseSpacesAndApps',
+          actions: [
+            'sagemaker:DescribeUserProfile', 'sagemaker:CreatePresignedDomainUrl',
+            'sagemaker:CreateSpace', 'sagemaker:UpdateSpace', 'sagemaker:DeleteSpace', 'sagemaker:DescribeSpace',
+            'sagemaker:CreateApp', 'sagemaker:DeleteApp', 'sagemaker:DescribeApp',
+            'sagemaker:AddTags', 'sagemaker:ListTags',
+          ],
+          resources: inDomain,
+        }),
+        new iam.PolicyStatement({
+          sid: 'ListSpacesAndApps',
+          actions: ['sagemaker:ListSpaces', 'sagemaker:ListApps', 'sagemaker:ListUserProfiles'],
+          resources: ['*'],
+        }),
+        new iam.PolicyStatement({
+          sid: 'GrantDomainKeyToSageMaker',
+          actions: ['kms:CreateGrant'],
+          resources: [key.keyArn],
+          conditions: { Bool: { 'kms:GrantIsForAWSResource': 'true' } },
+        }),
+        new iam.PolicyStatement({ sid: 'DescribeDomainKey', actions: ['kms:DescribeKey'], resources: [key.keyArn] }),
+      ],
+    });
+    for (const resource of inDomain) {
+      registerWildcardResource(this, resource, 'Studio names user profiles, spaces and apps when users define them: access is limited to this domain\'s ID.');
+    }
+    acknowledge(policy.node.defaultChild!, 'AwsSolutions-IAM5[Resource::*]',
+      'sagemaker:ListSpaces, ListApps and ListUserProfiles support no resource-level permissions (Service Authorization Reference for Amazon SageMaker).');
   }
 }
 

@@ -13,9 +13,9 @@ import { InferenceEndpointBase, endpointArnOf } from './inference-endpoint';
 import { ISageMakerModel } from './sagemaker-model';
 import { isBurstable } from '../private/instance-types';
 import { acknowledge } from '../private/nag';
-import { variantScalableTarget } from '../private/scaling';
+import { variantScalableTarget } from './private/scaling';
 import { fail, requireModelRole, validateInteger, validateNumber } from '../private/validate';
-import { acknowledgeNoKeyForInstanceStorage, generatedEndpointName, renderVariant, validateVariant, volumeKeyFor } from '../private/variants';
+import { acknowledgeNoKeyForInstanceStorage, generatedEndpointName, renderVariant, validateVariant, volumeKeyFor } from './private/variants';
 import { JobS3Location, S3AccessMode } from '../storage/job-s3-location';
 
 /**
@@ -209,12 +209,21 @@ export class AsyncEndpoint extends InferenceEndpointBase {
       actions: ['sns:Publish'],
       resources: [this.successTopic.topicArn, this.errorTopic.topicArn],
     }));
-    notificationKey?.grant(props.model, 'kms:GenerateDataKey', 'kms:Decrypt');
+    // SNS encrypts with the topic's key in the publisher's name: the model's role needs it
+    // for the team's own encrypted topics too (a topic imported without its key cannot say).
+    const topics = this.successTopic === this.errorTopic ? [this.successTopic] : [this.successTopic, this.errorTopic];
+    const topicKeys = new Set(topics.map(t => t.masterKey).filter((k): k is kms.IKey => k !== undefined));
+    topicKeys.forEach(k => k.grant(props.model, 'kms:GenerateDataKey', 'kms:Decrypt'));
 
     if (props.notificationQueue) {
       this.notificationQueue = this.defineQueue();
-      for (const t of [this.successTopic, this.errorTopic]) t.addSubscription(new subscriptions.SqsSubscription(this.notificationQueue));
+      for (const t of topics) t.addSubscription(new subscriptions.SqsSubscription(this.notificationQueue));
     }
+
+    // SageMaker encrypts the responses with the output key in the model role's name
+    // (API Reference, AsyncInferenceOutputConfig and OutputDataConfig KmsKeyId: kms:Encrypt).
+    const outputKey = props.encryptionKey ?? output.encryptionKey;
+    outputKey?.grant(props.model, 'kms:Encrypt', 'kms:GenerateDataKey');
 
     const config = new sagemaker.CfnEndpointConfig(this, 'Config', {
       productionVariants: [
@@ -228,7 +237,7 @@ export class AsyncEndpoint extends InferenceEndpointBase {
         outputConfig: {
           s3OutputPath: output.uri,
           s3FailurePath: failure?.uri,
-          kmsKeyId: (props.encryptionKey ?? output.encryptionKey)?.keyArn,
+          kmsKeyId: outputKey?.keyArn,
           notificationConfig: {
             successTopic: this.successTopic.topicArn,
             errorTopic: this.errorTopic.topicArn,

@@ -1,15 +1,19 @@
-import { Duration, Size } from 'aws-cdk-lib';
+import { Annotations, Duration, Size, Stack, Token } from 'aws-cdk-lib';
 import * as appscaling from 'aws-cdk-lib/aws-applicationautoscaling';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import { Construct } from 'constructs';
 import { InferenceEndpointBase, endpointArnOf } from './inference-endpoint';
+import { variantScalableTarget } from './private/scaling';
+import {
+  DEFAULT_INSTANCE_TYPE, acknowledgeNoKeyForInstanceStorage, generatedEndpointName, renderVariant, toApiShape, validateVariant, volumeKeyFor,
+} from './private/variants';
 import { ISageMakerModel } from './sagemaker-model';
-import { acknowledgeInCompliancePacks } from '../private/nag';
-import { variantScalableTarget } from '../private/scaling';
-import { fail, requireModelRole, validateCount, validateDuration, validateInteger, validateNumber, validateUnique } from '../private/validate';
-import { acknowledgeNoKeyForInstanceStorage, generatedEndpointName, renderVariant, validateVariant, volumeKeyFor } from '../private/variants';
+import { acknowledgeInCompliancePacks, registerWildcardResource } from '../private/nag';
+import { constructNamePrefix, MAX_NAME_PREFIX_LENGTH } from '../private/names';
+import { fail, failAt, requireModelRole, validateCount, validateDuration, validateInteger, validateLength, validateNumber, validateIn, validatePattern, validateUnique } from '../private/validate';
 import { JobS3Location, S3AccessMode } from '../storage/job-s3-location';
 
 /**
@@ -93,7 +97,13 @@ export interface ProductionVariantProps {
   readonly containerStartupHealthCheckTimeout?: Duration;
 
   /**
-   * Autoscaling of the variant.
+   * Autoscaling of the variant. Updates of the endpoint (by CloudFormation or by a workflow)
+   * then keep the variant's current instance count instead of `initialInstanceCount`.
+   *
+   * SageMaker refuses an update that changes the instance type of an autoscaled variant
+   * while its scalable target is registered. To change `instanceType`, deploy once without
+   * `autoScaling` (which deregisters the target), then with the new type and `autoScaling`.
+   * The instance type of an autoscaled variant must be a literal for that reason.
    *
    * @default - a fixed instance count
    */
@@ -141,12 +151,16 @@ export abstract class TrafficRouting {
     return new Routing('ALL_AT_ONCE', wait);
   }
 
-  /** `percent` of capacity first, the rest after `wait`. */
+  /**
+   * `percent` of capacity first (1 to 50, SageMaker's limit for a canary), the rest after `wait`.
+   */
   public static canary(percent: number, wait: Duration = Duration.minutes(5)): TrafficRouting {
     return new Routing('CANARY', wait, percent);
   }
 
-  /** `percent` of capacity per step, a step every `wait`. */
+  /**
+   * `percent` of capacity per step (10 to 50, SageMaker's limits for a linear step), a step every `wait`.
+   */
   public static linear(percent: number, wait: Duration = Duration.minutes(5)): TrafficRouting {
     return new Routing('LINEAR', wait, percent);
   }
@@ -155,11 +169,17 @@ export abstract class TrafficRouting {
   public abstract render(): sagemaker.CfnEndpoint.TrafficRoutingConfigProperty;
 }
 
+/** SageMaker's limits on a step's share of capacity (TrafficRoutingConfig). */
+const STEP_LIMITS: { [type: string]: [number, number] } = { CANARY: [1, 50], LINEAR: [10, 50] };
+
 class Routing extends TrafficRouting {
   constructor(private readonly type: string, private readonly wait: Duration, private readonly percent?: number) {
     super();
     validateDuration('trafficRouting wait', wait, Duration.seconds(0), Duration.hours(1));
-    if (percent !== undefined) validateNumber(`${type.toLowerCase()} percent`, percent, 1, 99);
+    if (percent !== undefined) {
+      const [min, max] = STEP_LIMITS[type];
+      validateInteger(`${type.toLowerCase()} percent`, percent, min, max);
+    }
   }
 
   public render(): sagemaker.CfnEndpoint.TrafficRoutingConfigProperty {
@@ -192,7 +212,8 @@ export interface EndpointDeploymentOptions {
   readonly terminationWait?: Duration;
 
   /**
-   * The longest the update may take.
+   * The longest the update may take: 10 minutes to 8 hours, and longer than the traffic
+   * routing's waits plus `terminationWait`.
    *
    * @default - SageMaker's default
    */
@@ -250,12 +271,59 @@ export interface RealtimeEndpointProps {
    * @default - all at once with the default rollback alarms
    */
   readonly deployment?: EndpointDeploymentOptions;
+
+  /**
+   * The name prefix of the endpoint configurations that workflows define at run time to
+   * deploy a new model to this endpoint (`<prefix>-<uuid>`): `grantDeploy` allows creating
+   * configurations with this prefix only. Lowercase letters, digits and single hyphens,
+   * at most 26 characters (a UUID and a hyphen fill the rest of SageMaker's 63).
+   *
+   * @default - derived from the construct's path, unique to this endpoint
+   */
+  readonly runtimeConfigNamePrefix?: string;
+}
+
+/**
+ * A CreateEndpointConfig request for a model deployed to a RealtimeEndpoint at run time.
+ */
+export interface EndpointConfigRequestOptions {
+  /**
+   * The new configuration's name: a literal or a JSONPath/JSONata expression, starting with
+   * the endpoint's `runtimeConfigNamePrefix` and a hyphen.
+   */
+  readonly endpointConfigName: string;
+
+  /**
+   * The model to serve: a literal or a JSONPath/JSONata expression (for example the name a
+   * create-model step wrote).
+   */
+  readonly modelName: string;
+
+  /**
+   * The variant that serves the model; the others keep their own models.
+   *
+   * @default - every variant serves the model
+   */
+  readonly variantName?: string;
+
+  /**
+   * Tags of the configuration (for example the workflow and execution that defined it).
+   * Values may be JSONPath/JSONata expressions.
+   *
+   * @default - no tags
+   */
+  readonly tags?: { [key: string]: string };
 }
 
 /**
  * A real-time endpoint on provisioned instances: one or more production variants
  * (A/B testing by weight), autoscaling on invocations per instance, blue/green updates
  * that roll back on alarms, data capture, and encrypted storage volumes.
+ *
+ * A workflow deploys a new model through the endpoint's own settings: `endpointConfigRequest`
+ * renders a configuration with the same variants, key and data capture for another model,
+ * `updateEndpointRequest` the update with the endpoint's blue/green deployment config and
+ * rollback alarms, and `grantDeploy` what the workflow's role needs for both.
  */
 export class RealtimeEndpoint extends InferenceEndpointBase {
   public readonly endpointName: string;
@@ -266,50 +334,91 @@ export class RealtimeEndpoint extends InferenceEndpointBase {
   public readonly rollbackAlarms: cloudwatch.IAlarm[];
   /** The variants' names, in order. */
   public readonly variantNames: string[];
+  /** The name prefix of configurations defined at run time (`<prefix>-<uuid>`), which `grantDeploy` is scoped to. */
+  public readonly runtimeConfigNamePrefix: string;
+  /** The key of the instances' storage volumes, if any. */
+  public readonly encryptionKey?: kms.IKey;
   protected readonly defaultVariantName: string;
   private readonly scalableTargets = new Map<string, appscaling.ScalableTarget>();
+  private readonly variants: ProductionVariantProps[];
+  private readonly dataCaptureConfig?: sagemaker.CfnEndpointConfig.DataCaptureConfigProperty;
+  private readonly dataCapture?: DataCaptureOptions;
+  private readonly deploymentConfig: sagemaker.CfnEndpoint.DeploymentConfigProperty;
+  private readonly excludedVariantProperties: string[];
+  /**
+   * The longest SageMaker lets an update run, if set.
+   * @internal
+   */
+  public readonly _deploymentTimeout?: Duration;
 
   constructor(scope: Construct, id: string, props: RealtimeEndpointProps) {
     super(scope, id);
     const variants = props.variants ?? [];
-    if (variants.length === 0) fail('variants must have at least one production variant, got none');
-    validateCount('variants', variants.length, 10);
-    variants.forEach((v, i) => validateVariant(`variants[${i}]`, v));
+    this.variants = variants;
     this.variantNames = variants.map((v, i) => v.variantName ?? (i === 0 ? 'AllTraffic' : `Variant${i + 1}`));
-    validateUnique('variants[].variantName', this.variantNames);
     this.defaultVariantName = this.variantNames[0];
+    const instanceTypes = variants.map(v => v.instanceType ?? DEFAULT_INSTANCE_TYPE);
+    const deployment = props.deployment ?? {};
+    const routing = (deployment.trafficRouting ?? TrafficRouting.allAtOnce()).render();
+    const terminationWait = deployment.terminationWait ?? Duration.minutes(5);
 
-    this.endpointName = generatedEndpointName(this, props.endpointName);
+    this.runtimeConfigNamePrefix = validateIn(this, () => {
+      if (variants.length === 0) fail('variants must have at least one production variant, got none');
+      validateCount('variants', variants.length, 10);
+      variants.forEach((v, i) => validateVariant(`variants[${i}]`, v));
+      validateUnique('variants[].variantName', this.variantNames);
+      validateDuration('deployment.terminationWait', deployment.terminationWait, Duration.seconds(0), Duration.hours(1));
+      validateDuration('deployment.maximumExecutionTimeout', deployment.maximumExecutionTimeout, Duration.seconds(600), Duration.hours(8));
+      validateTimeoutCoversWaits(routing, terminationWait, deployment.maximumExecutionTimeout);
+      // Named after the endpoint where its name is known, so the console shows whose configuration it is.
+      const kind = props.endpointName !== undefined && !Token.isUnresolved(props.endpointName) ? props.endpointName : id;
+      return runtimeConfigNamePrefix(this, kind, props.runtimeConfigNamePrefix);
+    });
+
+    this.endpointName = validateIn(this, () => generatedEndpointName(this, props.endpointName));
     this.endpointArn = endpointArnOf(this, this.endpointName);
-    const key = volumeKeyFor(this, variants.map(v => v.instanceType ?? 'ml.m5.large'), props.encryptionKey);
+    this.encryptionKey = validateIn(this, () => volumeKeyFor(this, instanceTypes, props.encryptionKey));
 
+    this.dataCapture = props.dataCapture;
+    this.dataCaptureConfig = props.dataCapture ? validateIn(this, () => this.renderDataCapture(props.dataCapture!, variants)) : undefined;
     const config = new sagemaker.CfnEndpointConfig(this, 'Config', {
       productionVariants: variants.map((v, i) => renderVariant(v, this.variantNames[i])),
-      kmsKeyId: key?.keyArn,
-      dataCaptureConfig: props.dataCapture ? this.renderDataCapture(props.dataCapture, variants) : undefined,
+      kmsKeyId: this.encryptionKey?.keyArn,
+      dataCaptureConfig: this.dataCaptureConfig,
     });
-    acknowledgeNoKeyForInstanceStorage(config, variants.map(v => v.instanceType ?? 'ml.m5.large'), key);
+    acknowledgeNoKeyForInstanceStorage(config, instanceTypes, this.encryptionKey);
     this.endpointConfigName = config.attrEndpointConfigName;
 
-    this.rollbackAlarms = props.deployment?.rollbackAlarms ?? this.defaultAlarms(props.deployment?.maxModelLatency ?? Duration.seconds(1));
-    const deployment = props.deployment ?? {};
-    validateDuration('deployment.terminationWait', deployment.terminationWait, Duration.seconds(0), Duration.hours(1));
-    validateDuration('deployment.maximumExecutionTimeout', deployment.maximumExecutionTimeout, Duration.seconds(600), Duration.hours(4));
-    validateCount('deployment.rollbackAlarms', this.rollbackAlarms.length, 10);
+    this._deploymentTimeout = deployment.maximumExecutionTimeout;
+    this.rollbackAlarms = deployment.rollbackAlarms ?? this.defaultAlarms(deployment.maxModelLatency ?? Duration.seconds(1));
+    validateIn(this, () => validateCount('deployment.rollbackAlarms', this.rollbackAlarms.length, 10));
+    this.deploymentConfig = {
+      blueGreenUpdatePolicy: {
+        trafficRoutingConfiguration: routing,
+        terminationWaitInSeconds: terminationWait.toSeconds(),
+        maximumExecutionTimeoutInSeconds: deployment.maximumExecutionTimeout?.toSeconds(),
+      },
+      autoRollbackConfiguration: this.rollbackAlarms.length
+        ? { alarms: this.rollbackAlarms.map(alarm => ({ alarmName: alarm.alarmName })) }
+        : undefined,
+    };
+
+    // An update keeps what autoscaling decided (the instance counts) and applies what the
+    // code says (the weights); without autoscaling the code decides both.
+    const autoscaled = variants.filter(v => v.autoScaling).map((_v, i) => this.variantNames[i]);
+    this.excludedVariantProperties = autoscaled.length ? ['DesiredWeight'] : ['DesiredWeight', 'DesiredInstanceCount'];
+    const fixed = this.variantNames.filter((_n, i) => !variants[i].autoScaling);
+    if (autoscaled.length && fixed.length) {
+      Annotations.of(this).addWarningV2('cdk-sagemaker-ml:realtime-endpoint-mixed-scaling',
+        `variants ${fixed.join(', ')} have no autoScaling but share the endpoint with autoscaled variants: updates keep every variant's current instance count, so a changed initialInstanceCount of ${fixed.join(', ')} applies only to a new endpoint`);
+    }
 
     const endpoint = new sagemaker.CfnEndpoint(this, 'Resource', {
       endpointName: this.endpointName,
       endpointConfigName: config.attrEndpointConfigName,
-      deploymentConfig: {
-        blueGreenUpdatePolicy: {
-          trafficRoutingConfiguration: (deployment.trafficRouting ?? TrafficRouting.allAtOnce()).render(),
-          terminationWaitInSeconds: (deployment.terminationWait ?? Duration.minutes(5)).toSeconds(),
-          maximumExecutionTimeoutInSeconds: deployment.maximumExecutionTimeout?.toSeconds(),
-        },
-        autoRollbackConfiguration: this.rollbackAlarms.length
-          ? { alarms: this.rollbackAlarms.map(alarm => ({ alarmName: alarm.alarmName })) }
-          : undefined,
-      },
+      deploymentConfig: this.deploymentConfig,
+      retainAllVariantProperties: true,
+      excludeRetainedVariantProperties: this.excludedVariantProperties.map(variantPropertyType => ({ variantPropertyType })),
     });
 
     variants.forEach((v, i) => {
@@ -320,14 +429,152 @@ export class RealtimeEndpoint extends InferenceEndpointBase {
   /** The scalable target of an autoscaled variant. */
   public scalableTarget(variantName: string): appscaling.ScalableTarget {
     const target = this.scalableTargets.get(variantName);
-    if (!target) fail(`variant '${variantName}' has no autoScaling; variants with it: ${[...this.scalableTargets.keys()].join(', ') || 'none'}`);
+    if (!target) failAt(this, `variant '${variantName}' has no autoScaling; variants with it: ${[...this.scalableTargets.keys()].join(', ') || 'none'}`);
     return target;
   }
 
   /** A metric of a given variant. */
   public metricForVariant(variantName: string, metricName: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    if (!this.variantNames.includes(variantName)) fail(`variantName must be one of ${this.variantNames.join(', ')}, got '${variantName}'`);
+    if (!this.variantNames.includes(variantName)) failAt(this, `variantName must be one of ${this.variantNames.join(', ')}, got '${variantName}'`);
     return this.metric(metricName, { ...props, dimensionsMap: { EndpointName: this.endpointName, VariantName: variantName } });
+  }
+
+  /**
+   * The CreateEndpointConfig request (SageMaker API shape) of a configuration that serves
+   * another model with this endpoint's own settings: the same variants (instance type and
+   * count, weight, volume, timeouts), volume key and data capture. A model deployed at run
+   * time so cannot downgrade the endpoint. JSONPath values are tokens; render the request
+   * with `sfn.FieldUtils.renderObject` in a JSONPath state.
+   */
+  public endpointConfigRequest(options: EndpointConfigRequestOptions): { [key: string]: any } {
+    validateIn(this, () => {
+      if (options.variantName !== undefined && !Token.isUnresolved(options.variantName) && !this.variantNames.includes(options.variantName)) {
+        fail(`endpointConfigRequest variantName must be one of ${this.variantNames.join(', ')}, got '${options.variantName}'`);
+      }
+      const name = options.endpointConfigName;
+      if (!Token.isUnresolved(name) && !isExpression(name) && !name.startsWith(`${this.runtimeConfigNamePrefix}-`)) {
+        fail(`endpointConfigRequest endpointConfigName must start with the endpoint's runtimeConfigNamePrefix '${this.runtimeConfigNamePrefix}-' (grantDeploy allows only those), got '${name}'`);
+      }
+    });
+    const tags = options.tags ? Object.entries(options.tags).map(([Key, Value]) => ({ Key, Value })) : undefined;
+    return {
+      EndpointConfigName: options.endpointConfigName,
+      ProductionVariants: this.variants.map((v, i) => toApiShape(renderVariant(v, this.variantNames[i],
+        options.variantName === undefined || options.variantName === this.variantNames[i] ? options.modelName : undefined))),
+      ...(this.encryptionKey ? { KmsKeyId: this.encryptionKey.keyArn } : {}),
+      ...(this.dataCaptureConfig ? { DataCaptureConfig: toApiShape(this.dataCaptureConfig) } : {}),
+      ...(tags ? { Tags: tags } : {}),
+    };
+  }
+
+  /**
+   * The UpdateEndpoint request (SageMaker API shape) that moves this endpoint to another
+   * configuration with its blue/green deployment config and rollback alarms, keeping
+   * autoscaled instance counts as the CloudFormation endpoint does.
+   */
+  public updateEndpointRequest(endpointConfigName: string): { [key: string]: any } {
+    return {
+      EndpointName: this.endpointName,
+      EndpointConfigName: endpointConfigName,
+      DeploymentConfig: toApiShape(this.deploymentConfig),
+      RetainAllVariantProperties: true,
+      ExcludeRetainedVariantProperties: this.excludedVariantProperties.map(VariantPropertyType => ({ VariantPropertyType })),
+    };
+  }
+
+  /**
+   * The CreateEndpoint request (SageMaker API shape) that defines this endpoint with another
+   * configuration, for a deployment that finds the endpoint missing.
+   */
+  public createEndpointRequest(endpointConfigName: string): { [key: string]: any } {
+    return {
+      EndpointName: this.endpointName,
+      EndpointConfigName: endpointConfigName,
+      DeploymentConfig: toApiShape(this.deploymentConfig),
+    };
+  }
+
+  /**
+   * Lets `grantee` (a workflow's role) deploy a model through this endpoint: define tagged
+   * configurations named `<runtimeConfigNamePrefix>-*`, create, update and describe this
+   * endpoint, let SageMaker use the volume key for the new fleet (`kms:CreateGrant` for AWS
+   * resources, `kms:DescribeKey`), and read the rollback alarms (`cloudwatch:DescribeAlarms`).
+   */
+  public grantDeploy(grantee: iam.IGrantable): iam.Grant {
+    let grant = iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['sagemaker:CreateEndpointConfig', 'sagemaker:AddTags', 'sagemaker:ListTags'],
+      resourceArns: [this._runtimeConfigArns()],
+    });
+    for (const statement of this._deployStatements(['sagemaker:CreateEndpoint', 'sagemaker:UpdateEndpoint', 'sagemaker:DescribeEndpoint', 'sagemaker:ListTags'])) {
+      if (Object.keys(statement.conditions).length) {
+        grantee.grantPrincipal.addToPrincipalPolicy(statement);
+      } else {
+        grant = grant.combine(iam.Grant.addToPrincipal({ grantee, actions: statement.actions, resourceArns: statement.resources }));
+      }
+    }
+    return grant;
+  }
+
+  /**
+   * What a caller of `actions` on this endpoint needs: the actions on this endpoint and
+   * its run-time configurations (CreateEndpoint and UpdateEndpoint authorize the
+   * configuration they deploy as well), and for CreateEndpoint/UpdateEndpoint the volume
+   * key (SageMaker attaches the new fleet's encrypted volumes through a grant made in the
+   * caller's name) and the rollback alarms (SageMaker's deployment guardrails: the caller
+   * must be allowed `cloudwatch:DescribeAlarms` on them).
+   *
+   * @internal
+   */
+  public _deployStatements(actions: string[]): iam.PolicyStatement[] {
+    const configs = this._runtimeConfigArns();
+    const statements = [new iam.PolicyStatement({ actions, resources: [configs, this.endpointArn] })];
+    if (!actions.some(a => /^sagemaker:(Create|Update)Endpoint$/.test(a))) return statements;
+    if (this.encryptionKey) {
+      statements.push(new iam.PolicyStatement({ actions: ['kms:DescribeKey'], resources: [this.encryptionKey.keyArn] }));
+      statements.push(new iam.PolicyStatement({
+        actions: ['kms:CreateGrant'],
+        resources: [this.encryptionKey.keyArn],
+        conditions: { Bool: { 'kms:GrantIsForAWSResource': 'true' } },
+      }));
+    }
+    if (this.rollbackAlarms.length) {
+      statements.push(new iam.PolicyStatement({ actions: ['cloudwatch:DescribeAlarms'], resources: this.rollbackAlarms.map(alarm => alarm.alarmArn) }));
+    }
+    return statements;
+  }
+
+  /**
+   * The ARN pattern of this endpoint's run-time configurations (SageMaker lowercases names
+   * in ARNs), registered as the one wildcard a deployment's policy needs.
+   *
+   * @internal
+   */
+  public _runtimeConfigArns(): string {
+    const configs = Stack.of(this).formatArn({ service: 'sagemaker', resource: 'endpoint-config', resourceName: `${this.runtimeConfigNamePrefix}-*` });
+    registerWildcardResource(this, configs,
+      `Workflows name the configurations they define for endpoint ${this.node.path} '${this.runtimeConfigNamePrefix}-<uuid>' at run time; the policy is limited to that name prefix.`);
+    return configs;
+  }
+
+  /**
+   * Whether the endpoint captures data (written with the serving model's role).
+   * @internal
+   */
+  public get _capturesData(): boolean {
+    return this.dataCapture !== undefined;
+  }
+
+  /**
+   * Grants a model deployed to this endpoint at run time what the endpoint's own models
+   * have: writing data capture (SageMaker writes captures with the model's role).
+   *
+   * @internal
+   */
+  public _grantServingModel(grantee: iam.IGrantable): void {
+    if (!this.dataCapture) return;
+    this.dataCapture.destination.bind(this, grantee, S3AccessMode.WRITE);
+    this.dataCapture.encryptionKey?.grant(grantee, 'kms:GenerateDataKey', 'kms:Decrypt');
   }
 
   private renderDataCapture(capture: DataCaptureOptions, variants: ProductionVariantProps[]): sagemaker.CfnEndpointConfig.DataCaptureConfigProperty {
@@ -398,4 +645,38 @@ export class RealtimeEndpoint extends InferenceEndpointBase {
     });
     this.scalableTargets.set(variantName, target);
   }
+}
+
+/** Whether a string is a JSONPath (`$.x`, `States.Format(...)`) or JSONata (`{% ... %}`) expression. */
+function isExpression(value: string): boolean {
+  return value.startsWith('$') || value.startsWith('States.') || /^\{%.*%\}$/s.test(value);
+}
+
+/**
+ * SageMaker fails an update whose timeout does not exceed the deployment's configured
+ * waits: the traffic routing's wait after each step, then the termination wait.
+ */
+function validateTimeoutCoversWaits(
+  routing: sagemaker.CfnEndpoint.TrafficRoutingConfigProperty, terminationWait: Duration, timeout?: Duration,
+): void {
+  if (!timeout || Token.isUnresolved(timeout.toSeconds()) || Token.isUnresolved(terminationWait.toSeconds())) return;
+  const wait = routing.waitIntervalInSeconds;
+  if (wait === undefined || Token.isUnresolved(wait)) return;
+  const step = (routing.linearStepSize as sagemaker.CfnEndpoint.CapacitySizeProperty | undefined)?.value;
+  const steps = routing.type === 'LINEAR' && typeof step === 'number' && !Token.isUnresolved(step) ? Math.ceil(100 / step) : 1;
+  const waits = steps * wait + terminationWait.toSeconds();
+  if (timeout.toSeconds() <= waits) {
+    fail(`deployment.maximumExecutionTimeout must be longer than the deployment's waits (${steps} x ${wait}s of traffic routing + ${terminationWait.toSeconds()}s termination wait = ${waits}s), got ${timeout.toSeconds()}s`);
+  }
+}
+
+/** The prefix of run-time configuration names: `<prefix>-<uuid>` fits SageMaker's 63 characters. */
+function runtimeConfigNamePrefix(scope: Construct, kind: string, given?: string): string {
+  if (given !== undefined) {
+    if (Token.isUnresolved(given)) fail('runtimeConfigNamePrefix must be a literal (it scopes grantDeploy\'s policy), got a token');
+    validateLength('runtimeConfigNamePrefix', given, 1, MAX_NAME_PREFIX_LENGTH);
+    validatePattern('runtimeConfigNamePrefix', given, /^[a-z0-9](-*[a-z0-9])*$/, 'lowercase letters, digits and single hyphens');
+    return given;
+  }
+  return constructNamePrefix(scope, kind);
 }

@@ -6,7 +6,7 @@ import { Construct } from 'constructs';
 import { InferenceEndpointBase, endpointArnOf } from './inference-endpoint';
 import { ISageMakerModel } from './sagemaker-model';
 import { fail, validateInteger } from '../private/validate';
-import { generatedEndpointName } from '../private/variants';
+import { generatedEndpointName } from './private/variants';
 
 /**
  * Properties of a ServerlessEndpoint.

@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { Aws, CfnMapping, Fn, Stack, Token } from 'aws-cdk-lib';
+import { Aws, CfnMapping, Stack, Token } from 'aws-cdk-lib';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as ecrAssets from 'aws-cdk-lib/aws-ecr-assets';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -225,8 +225,11 @@ function registryAccount(stack: Stack): string {
     return account;
   }
   // Region-agnostic stack: look the account up at deploy time (fails there for an unknown region).
+  // Lazy: the mapping is rendered because the lookup key (the Region) is a token, and the CDK
+  // does not warn on every synth that it could be lazy.
   const mapping = (stack.node.tryFindChild(MAPPING_ID) as CfnMapping | undefined) ?? new CfnMapping(stack, MAPPING_ID, {
     mapping: Object.fromEntries(Object.entries(DLC_REGISTRY_ACCOUNTS).map(([region, account]) => [region, { account }])),
+    lazy: true,
   });
-  return Fn.findInMap(mapping.logicalId, Aws.REGION, 'account');
+  return mapping.findInMap(Aws.REGION, 'account');
 }

@@ -3,7 +3,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { SageMakerJobStep, SageMakerJobStepProps } from './sagemaker-job-step';
-import { fail, validateCount, validateLength, validatePattern, validateUnique } from '../private/validate';
+import { fail, validateCount, validateIn, validateLength, validatePattern, validateUnique } from '../private/validate';
 import { JobS3Location, S3AccessMode } from '../storage/job-s3-location';
 
 /**
@@ -149,9 +149,10 @@ export class ProcessingJobStep extends SageMakerJobStep {
       eventRule: 'StepFunctionsGetEventsForSageMakerProcessingJobsRule',
       defaultPrefix: 'processing',
       maxRuntime: MAX_PROCESSING_RUNTIME,
+      maxEnvironmentValueLength: 256,
     });
     this.props = props;
-    validateProcessingProps(props);
+    validateIn(this, () => validateProcessingProps(props));
 
     this.inputs = (props.processingInputs ?? []).map(input => {
       const uri = input.source.bind(this, this.role, S3AccessMode.READ);
@@ -184,7 +185,9 @@ export class ProcessingJobStep extends SageMakerJobStep {
         },
       });
     }
-    props.outputEncryptionKey?.grant(this.role, 'kms:GenerateDataKey', 'kms:Decrypt');
+    // SageMaker encrypts the outputs with ProcessingOutputConfig.KmsKeyId (kms:Encrypt); S3 SSE-KMS
+    // multipart uploads need GenerateDataKey and Decrypt.
+    props.outputEncryptionKey?.grant(this.role, 'kms:Encrypt', 'kms:GenerateDataKey', 'kms:Decrypt');
   }
 
   /**
@@ -194,7 +197,7 @@ export class ProcessingJobStep extends SageMakerJobStep {
   public outputUri(outputName: string): string {
     const output = this.renderedOutputs.get(outputName);
     if (!output) {
-      fail(`processing step '${this.node.id}' has no output named '${outputName}'; outputs: ${[...this.renderedOutputs.keys()].join(', ') || 'none'}`);
+      return validateIn(this, () => fail(`processing step '${this.node.id}' has no output named '${outputName}'; outputs: ${[...this.renderedOutputs.keys()].join(', ') || 'none'}`));
     }
     return output.uri;
   }

@@ -1,19 +1,20 @@
-import { Aws, Duration, Size, SizeRoundingBehavior } from 'aws-cdk-lib';
+import { Duration, Size, SizeRoundingBehavior } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { grantVolumeKeyGrants } from './private/job-policies';
+import { SageMakerTask, SageMakerTaskProps } from './sagemaker-task';
 import { SageMakerImage } from '../image/sagemaker-image';
-import { grantVolumeKeyGrants, renderTags, retryTransientErrors, syncJobPolicies } from '../private/job-policies';
-import { perExecutionName, validateNamePrefix } from '../private/names';
-import { fail, validateDuration, validateEnvironment, validateInstanceType, validateInteger, validateStringMap } from '../private/validate';
+import { hasOnlyInstanceStorage } from '../private/instance-types';
+import { fail, validateDuration, validateEnvironment, validateIn, validateInstanceType, validateInteger } from '../private/validate';
 import { SageMakerExecutionRole } from '../roles/sagemaker-execution-role';
 
 /**
  * Properties common to the SageMaker job steps.
  */
-export interface SageMakerJobStepProps extends sfn.TaskStateBaseProps {
+export interface SageMakerJobStepProps extends SageMakerTaskProps {
   /** The container image the job runs. */
   readonly image: SageMakerImage;
 
@@ -22,7 +23,8 @@ export interface SageMakerJobStepProps extends sfn.TaskStateBaseProps {
    * SageMaker job names are unique per account and region and jobs cannot be deleted, so
    * a fixed name would fail on the second execution. At most 26 characters.
    *
-   * @default - the job kind, e.g. 'training' or 'processing'
+   * @default - the job kind and a hash of the construct path, e.g. 'training-1a2b3c4d':
+   * distinct per step, so one workflow's policy never reaches another's jobs
    */
   readonly jobNamePrefix?: string;
 
@@ -57,7 +59,7 @@ export interface SageMakerJobStepProps extends sfn.TaskStateBaseProps {
 
   /**
    * The key that encrypts the ML storage volumes. Instance types with only local NVMe
-   * storage reject a volume key.
+   * storage reject a volume key (refused at synth).
    *
    * @default - AWS managed encryption
    */
@@ -88,7 +90,7 @@ export interface SageMakerJobStepProps extends sfn.TaskStateBaseProps {
   /**
    * The subnets of the VPC the job uses.
    *
-   * @default - the VPC's private subnets
+   * @default - the VPC's private subnets with egress, or its isolated subnets if it has none
    */
   readonly vpcSubnets?: ec2.SubnetSelection;
 
@@ -115,21 +117,7 @@ export interface SageMakerJobStepProps extends sfn.TaskStateBaseProps {
    */
   readonly enableInterContainerTrafficEncryption?: boolean;
 
-  /**
-   * Tags of the job.
-   *
-   * @default - none
-   */
-  readonly tags?: { [key: string]: string };
-
-  /**
-   * Whether the step retries SageMaker throttling and transient service errors
-   * (5 attempts, from 15 seconds, doubling, with jitter). More retriers can be added
-   * with `addRetry`.
-   *
-   * @default true
-   */
-  readonly retryOnServiceErrors?: boolean;
+  // retryOnServiceErrors and capacityRetries: see SageMakerTaskProps.
 }
 
 /**
@@ -148,27 +136,21 @@ export interface SageMakerJobKind {
   readonly defaultPrefix: string;
   /** The longest the API lets a job run. */
   readonly maxRuntime: Duration;
-}
-
-/** Validates a tag map against SageMaker's tag limits. */
-export function validateTags(tags: { [key: string]: string } | undefined): void {
-  validateStringMap('tags', tags, {
-    maxEntries: 50,
-    keyPattern: /^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$/u,
-    keyAllowed: 'letters, digits, spaces and _ . : / = + - @',
-    maxKeyLength: 128,
-    maxValueLength: 256,
-  });
-  for (const key of Object.keys(tags ?? {})) {
-    if (key.toLowerCase().startsWith('aws:')) fail(`tags key must not start with 'aws:' (reserved), got '${key}'`);
-  }
+  /**
+   * The longest an environment variable value may be.
+   *
+   * @default 512
+   */
+  readonly maxEnvironmentValueLength?: number;
 }
 
 /**
  * A Step Functions task state that runs a SageMaker job with the optimized `.sync`
  * integration: Step Functions starts the job and waits for it to end, with no polling.
+ * Naming, retries, tags, IAM and rendering come from `SageMakerTask`; this class adds
+ * the job's role, image, compute, network and stopping condition.
  */
-export abstract class SageMakerJobStep extends sfn.TaskStateBase implements iam.IGrantable, ec2.IConnectable {
+export abstract class SageMakerJobStep extends SageMakerTask implements iam.IGrantable, ec2.IConnectable {
   /** The role the job runs with. */
   public readonly role: iam.IRole;
   public readonly grantPrincipal: iam.IPrincipal;
@@ -177,10 +159,6 @@ export abstract class SageMakerJobStep extends sfn.TaskStateBase implements iam.
   /** The job name prefix. */
   public readonly jobNamePrefix: string;
 
-  /** The step's CloudWatch metrics: none beyond the state's own. */
-  protected readonly taskMetrics?: sfn.TaskMetricsConfig;
-  /** What the state machine's role needs to run the step. */
-  protected readonly taskPolicies?: iam.PolicyStatement[];
   /** @internal */
   protected readonly _imageUri: string;
   /** @internal */
@@ -189,27 +167,36 @@ export abstract class SageMakerJobStep extends sfn.TaskStateBase implements iam.
   private readonly jobProps: SageMakerJobStepProps;
 
   constructor(scope: Construct, id: string, props: SageMakerJobStepProps, kind: SageMakerJobKind) {
-    super(scope, id, props);
+    super(scope, id, props, {
+      api: kind.api,
+      integrationPattern: sfn.IntegrationPattern.RUN_JOB,
+      resourceType: kind.resourceType,
+      actions: [`sagemaker:Create${kind.actionNoun}`, `sagemaker:Describe${kind.actionNoun}`, `sagemaker:Stop${kind.actionNoun}`],
+      nameField: `${kind.actionNoun}Name`,
+      namePrefix: props.jobNamePrefix,
+      namePrefixProp: 'jobNamePrefix',
+      defaultNamePrefix: kind.defaultPrefix,
+      eventRule: kind.eventRule,
+      startsCompute: true,
+    });
     this.kind = kind;
     this.jobProps = props;
+    this.jobNamePrefix = this.namePrefix;
 
-    if (props.integrationPattern !== undefined && props.integrationPattern !== sfn.IntegrationPattern.RUN_JOB) {
-      fail(`integrationPattern must be RUN_JOB for a SageMaker job step (it waits for the job with '.sync'), got ${props.integrationPattern}`);
-    }
-    if (props.queryLanguage === sfn.QueryLanguage.JSONATA) {
-      fail('queryLanguage must be JSONPath for SageMaker job steps, got JSONATA');
-    }
-    this.jobNamePrefix = props.jobNamePrefix ?? kind.defaultPrefix;
-    validateNamePrefix('jobNamePrefix', this.jobNamePrefix);
-    validateInstanceType('instanceType', props.instanceType ?? 'ml.m5.xlarge');
-    validateInteger('instanceCount', props.instanceCount, 1, 100);
-    validateInteger('volumeSize (GiB)', props.volumeSize?.toGibibytes({ rounding: SizeRoundingBehavior.NONE }), 1, 16384);
-    validateDuration('maxRuntime', props.maxRuntime, Duration.seconds(1), kind.maxRuntime);
-    validateEnvironment('environment', props.environment, { maxEntries: 100, maxKeyLength: 256, maxValueLength: kind.api === 'createProcessingJob' ? 256 : 512 });
-    validateTags(props.tags);
-    if (props.vpcSubnets && !props.vpc) fail('vpcSubnets requires vpc');
-    if (props.securityGroups && !props.vpc) fail('securityGroups requires vpc');
-    if (props.securityGroups && props.securityGroups.length > 5) fail(`securityGroups may have at most 5 entries, got ${props.securityGroups.length}`);
+    validateIn(this, () => {
+      const instanceType = props.instanceType ?? 'ml.m5.xlarge';
+      validateInstanceType('instanceType', instanceType);
+      validateInteger('instanceCount', props.instanceCount, 1, 100);
+      validateInteger('volumeSize (GiB)', props.volumeSize?.toGibibytes({ rounding: SizeRoundingBehavior.NONE }), 1, 16384);
+      validateDuration('maxRuntime', props.maxRuntime, Duration.seconds(1), kind.maxRuntime);
+      validateEnvironment('environment', props.environment, { maxEntries: 100, maxKeyLength: 256, maxValueLength: kind.maxEnvironmentValueLength ?? 512 });
+      if (props.vpcSubnets && !props.vpc) fail('vpcSubnets requires vpc');
+      if (props.securityGroups && !props.vpc) fail('securityGroups requires vpc');
+      if (props.securityGroups && props.securityGroups.length > 5) fail(`securityGroups may have at most 5 entries, got ${props.securityGroups.length}`);
+      if (props.volumeEncryptionKey && hasOnlyInstanceStorage(instanceType)) {
+        fail(`volumeEncryptionKey must not be set for instanceType '${instanceType}': its storage is local NVMe instance storage, which SageMaker encrypts itself and for which it rejects a volume key`);
+      }
+    });
 
     if (props.role) {
       this.role = props.role;
@@ -217,9 +204,14 @@ export abstract class SageMakerJobStep extends sfn.TaskStateBase implements iam.
       this.role = new SageMakerExecutionRole(this, 'Role', { vpcAccess: props.vpc !== undefined }).role;
     }
     this.grantPrincipal = this.role;
+    this.addPassRole(this.role);
     this._imageUri = props.image.bind(this, this.role).imageUri;
-    props.volumeEncryptionKey?.grantEncryptDecrypt(this.role);
-    if (props.volumeEncryptionKey) grantVolumeKeyGrants(this.role, props.volumeEncryptionKey);
+    // SageMaker attaches the encrypted volumes through a grant (KMS key permissions for
+    // SageMaker: kms:CreateGrant on the volume key), and reads the key's description.
+    if (props.volumeEncryptionKey) {
+      props.volumeEncryptionKey.grant(this.role, 'kms:DescribeKey');
+      grantVolumeKeyGrants(this.role, props.volumeEncryptionKey);
+    }
 
     let securityGroups: ec2.ISecurityGroup[] = [];
     if (props.vpc) {
@@ -240,51 +232,29 @@ export abstract class SageMakerJobStep extends sfn.TaskStateBase implements iam.
     if (props.vpc) {
       this._vpcConfig = {
         SecurityGroupIds: securityGroups.map(sg => sg.securityGroupId),
-        Subnets: props.vpc.selectSubnets(props.vpcSubnets ?? { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS }).subnetIds,
+        Subnets: selectJobSubnets(this, props.vpc, props.vpcSubnets),
       };
     }
-
-    this.taskPolicies = syncJobPolicies(this, {
-      actionNoun: kind.actionNoun,
-      resourceType: kind.resourceType,
-      eventRule: kind.eventRule,
-      namePrefix: this.jobNamePrefix,
-      passRole: this.role,
-      tagged: props.tags !== undefined,
-    });
-
-    if (props.retryOnServiceErrors ?? true) retryTransientErrors(this, Duration.seconds(15));
   }
 
   /**
-   * The JSON request of the SageMaker API call, with JSONPath fields suffixed `.$`.
+   * The longest the job runs: its maximum runtime.
    * @internal
    */
-  protected abstract _renderRequest(): { [key: string]: any };
-
-  /**
-   * @internal
-   */
-  protected _renderTask(topLevelQueryLanguage?: sfn.QueryLanguage): any {
-    const queryLanguage = topLevelQueryLanguage ?? sfn.QueryLanguage.JSON_PATH;
-    return {
-      Resource: `arn:${Aws.PARTITION}:states:::sagemaker:${this.kind.api}.sync`,
-      ...this._renderParametersOrArguments(this._renderRequest(), queryLanguage),
-    };
+  protected _runDuration(): Duration {
+    return this.jobProps.maxRuntime ?? Duration.days(1);
   }
 
   /**
-   * Fields every job request shares.
+   * Fields every job request shares (the job name and tags are added by the base).
    * @internal
    */
   protected _commonRequest(): { [key: string]: any } {
     const props = this.jobProps;
     return {
-      [`${this.kind.actionNoun}Name.$`]: perExecutionName(this.jobNamePrefix),
       RoleArn: this.role.roleArn,
       Environment: props.environment,
       StoppingCondition: { MaxRuntimeInSeconds: (props.maxRuntime ?? Duration.days(1)).toSeconds() },
-      Tags: renderTags(props.tags),
     };
   }
 
@@ -302,4 +272,26 @@ export abstract class SageMakerJobStep extends sfn.TaskStateBase implements iam.
     };
   }
 
+  /** The job kind (for subclasses' messages). @internal */
+  protected get _kind(): SageMakerJobKind {
+    return this.kind;
+  }
+}
+
+/**
+ * The subnets a job runs in: the selection given, else the private subnets with egress,
+ * else the isolated ones (a VPC reaching AWS through VPC endpoints only), else an error
+ * naming the prop.
+ */
+function selectJobSubnets(scope: SageMakerJobStep, vpc: ec2.IVpc, selection?: ec2.SubnetSelection): string[] {
+  if (selection) return vpc.selectSubnets(selection).subnetIds;
+  for (const subnetType of [ec2.SubnetType.PRIVATE_WITH_EGRESS, ec2.SubnetType.PRIVATE_ISOLATED]) {
+    try {
+      const selected = vpc.selectSubnets({ subnetType });
+      if (selected.subnetIds.length > 0) return selected.subnetIds;
+    } catch {
+      // No subnet group of that type: try the next.
+    }
+  }
+  return validateIn(scope, () => fail('vpcSubnets must be set: the VPC has neither private subnets with egress nor isolated subnets, and a SageMaker job must not run in public subnets'));
 }

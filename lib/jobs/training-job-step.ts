@@ -3,8 +3,9 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { ChannelDataSource } from './channel-data-source';
+import { renderHyperparameters } from './private/hyperparameters';
 import { SageMakerJobStep, SageMakerJobStepProps } from './sagemaker-job-step';
-import { fail, validateCount, validateDuration, validateLength, validatePattern, validateStringMap, validateUnique } from '../private/validate';
+import { fail, validateCount, validateDuration, validateIn, validateLength, validatePattern, validateStringMap, validateUnique } from '../private/validate';
 import { JobS3Location, S3AccessMode } from '../storage/job-s3-location';
 
 /**
@@ -93,7 +94,9 @@ export interface TrainingJobStepProps extends SageMakerJobStepProps {
 
   /**
    * Hyperparameters, written to `/opt/ml/input/config/hyperparameters.json`. Values are
-   * strings; a value may be taken from the state input with `JsonPath.stringAt(...)`.
+   * strings; a value may be taken from the state input with `JsonPath.stringAt('$.<key>')`,
+   * and is then passed as a string whatever its JSON type (`States.Format('{}', $.<key>)`),
+   * so an execution input `{"max_iter": 50}` works.
    *
    * @default - none
    */
@@ -157,7 +160,7 @@ export class TrainingJobStep extends SageMakerJobStep {
       maxRuntime: MAX_TRAINING_RUNTIME,
     });
     this.props = props;
-    validateTrainingProps(this, props);
+    validateIn(this, () => validateTrainingProps(this, props));
 
     this.channels = (props.channels ?? []).map(channel => {
       const source = channel.source.bind(this, {
@@ -168,7 +171,7 @@ export class TrainingJobStep extends SageMakerJobStep {
       });
       const mode = channel.inputMode ?? tasks.InputMode.FILE;
       if (!source.isS3 && mode !== tasks.InputMode.FILE) {
-        fail(`channels['${channel.channelName}'].inputMode ${mode} works only for S3 channels; file system channels use File`);
+        validateIn(this, () => fail(`channels['${channel.channelName}'].inputMode ${mode} works only for S3 channels; file system channels use File`));
       }
       return {
         ChannelName: channel.channelName,
@@ -182,7 +185,9 @@ export class TrainingJobStep extends SageMakerJobStep {
 
     const output = props.outputLocation.bind(this, this.role, S3AccessMode.WRITE);
     this.output = { uri: output.uri, isExpression: output.isExpression, key: props.outputEncryptionKey ?? output.encryptionKey };
-    if (props.outputEncryptionKey) props.outputEncryptionKey.grant(this.role, 'kms:GenerateDataKey', 'kms:Decrypt');
+    // SageMaker encrypts the artifacts with OutputDataConfig.KmsKeyId: kms:Encrypt (CreateTrainingJob's
+    // KmsKeyId documentation), and S3 SSE-KMS multipart uploads need GenerateDataKey and Decrypt.
+    if (props.outputEncryptionKey) props.outputEncryptionKey.grant(this.role, 'kms:Encrypt', 'kms:GenerateDataKey', 'kms:Decrypt');
 
     if (props.checkpointLocation) {
       const cp = props.checkpointLocation;
@@ -194,6 +199,14 @@ export class TrainingJobStep extends SageMakerJobStep {
       Annotations.of(this).addWarningV2('cdk-sagemaker-ml:spotWithoutCheckpoints',
         'Managed spot training without checkpointLocation: an interrupted job restarts from the beginning. Set checkpointLocation and write checkpoints to /opt/ml/checkpoints.');
     }
+  }
+
+  /**
+   * The longest the job takes: `spot.maxWait` (waiting for capacity included) or `maxRuntime`.
+   * @internal
+   */
+  protected _runDuration(): Duration {
+    return this.props.spot?.maxWait ?? this.props.maxRuntime ?? Duration.days(1);
   }
 
   /** @internal */
@@ -208,7 +221,7 @@ export class TrainingJobStep extends SageMakerJobStep {
         TrainingInputMode: 'File',
         MetricDefinitions: props.metricDefinitions?.map(m => ({ Name: m.name, Regex: m.regex })),
       },
-      HyperParameters: props.hyperparameters,
+      HyperParameters: renderHyperparameters(props.hyperparameters),
       InputDataConfig: this.channels.length ? this.channels : undefined,
       OutputDataConfig: {
         [this.output.isExpression ? 'S3OutputPath.$' : 'S3OutputPath']: this.output.uri,

@@ -1,20 +1,21 @@
-import { Aws, Duration, Size, SizeRoundingBehavior } from 'aws-cdk-lib';
-import * as iam from 'aws-cdk-lib/aws-iam';
+import { Duration, Size, SizeRoundingBehavior, Token } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
-import { validateTags } from './sagemaker-job-step';
+import { grantVolumeKeyGrants } from './private/job-policies';
+import { SageMakerTask, SageMakerTaskProps } from './sagemaker-task';
 import { ISageMakerModel } from '../hosting/sagemaker-model';
-import { grantVolumeKeyGrants, renderTags, retryTransientErrors, syncJobPolicies } from '../private/job-policies';
-import { perExecutionName, validateNamePrefix } from '../private/names';
-import { fail, requireModelRole, validateDuration, validateEnvironment, validateInstanceType, validateInteger, validateLength, validatePattern } from '../private/validate';
+import { hasOnlyInstanceStorage } from '../private/instance-types';
+import {
+  fail, requireModelRole, validateDuration, validateEnvironment, validateIn, validateInstanceType, validateInteger, validateLength, validatePattern,
+} from '../private/validate';
 import { JobS3Location, S3AccessMode } from '../storage/job-s3-location';
 
 /**
  * Properties of a TransformJobStep.
  */
-export interface TransformJobStepProps extends sfn.TaskStateBaseProps {
+export interface TransformJobStepProps extends SageMakerTaskProps {
   /** The model that transforms the data; its role reads the input and writes the output. */
   readonly model: ISageMakerModel;
 
@@ -140,16 +141,17 @@ export interface TransformJobStepProps extends sfn.TaskStateBaseProps {
   /**
    * The job name prefix; each execution names the job `<prefix>-<uuid>`.
    *
-   * @default 'transform'
+   * @default - 'transform' and a hash of the construct path, e.g. 'transform-1a2b3c4d'
    */
   readonly jobNamePrefix?: string;
 
   /**
-   * Tags of the job.
+   * The longest the job may run. SageMaker's CreateTransformJob has no stopping condition;
+   * this bounds the workflow's timeout (and the task's own `TimeoutSeconds`).
    *
-   * @default - none
+   * @default Duration.days(1)
    */
-  readonly tags?: { [key: string]: string };
+  readonly maxRuntime?: Duration;
 }
 
 /**
@@ -160,100 +162,117 @@ export interface TransformJobStepProps extends sfn.TaskStateBaseProps {
  * AmazonSageMakerFullAccess and grants `sagemaker:ListTags` on every resource; this step
  * takes the model's least-privilege role and scopes its policy to its own jobs.
  */
-export class TransformJobStep extends sfn.TaskStateBase {
-  /** The step's CloudWatch metrics: none beyond the state's own. */
-  protected readonly taskMetrics?: sfn.TaskMetricsConfig;
-  /** What the state machine's role needs to run the step. */
-  protected readonly taskPolicies?: iam.PolicyStatement[];
+export class TransformJobStep extends SageMakerTask {
+  /** The job name prefix. */
+  public readonly jobNamePrefix: string;
   private readonly props: TransformJobStepProps;
-  private readonly jobNamePrefix: string;
   private readonly inputUri: { uri: string; isExpression: boolean };
   private readonly outputUri: { uri: string; isExpression: boolean; key?: kms.IKey };
 
   constructor(scope: Construct, id: string, props: TransformJobStepProps) {
-    super(scope, id, props);
+    super(scope, id, { ...props, taskTimeout: props.taskTimeout ?? sfn.Timeout.duration(props.maxRuntime ?? Duration.days(1)) }, {
+      api: 'createTransformJob',
+      integrationPattern: sfn.IntegrationPattern.RUN_JOB,
+      resourceType: 'transform-job',
+      actions: ['sagemaker:CreateTransformJob', 'sagemaker:DescribeTransformJob', 'sagemaker:StopTransformJob'],
+      nameField: 'TransformJobName',
+      namePrefix: props.jobNamePrefix,
+      namePrefixProp: 'jobNamePrefix',
+      defaultNamePrefix: 'transform',
+      eventRule: 'StepFunctionsGetEventsForSageMakerTransformJobsRule',
+      startsCompute: true,
+    });
     this.props = props;
-    if (props.integrationPattern !== undefined && props.integrationPattern !== sfn.IntegrationPattern.RUN_JOB) {
-      fail(`integrationPattern must be RUN_JOB for a transform step (it waits for the job with '.sync'), got ${props.integrationPattern}`);
-    }
-    this.jobNamePrefix = props.jobNamePrefix ?? 'transform';
-    validateNamePrefix('jobNamePrefix', this.jobNamePrefix);
-    validateInstanceType('instanceType', props.instanceType ?? 'ml.m5.large');
-    validateInteger('instanceCount', props.instanceCount, 1, 100);
-    validateInteger('maxPayload (MB)', props.maxPayload?.toMebibytes({ rounding: SizeRoundingBehavior.NONE }), 0, 100);
-    validateInteger('maxConcurrentTransforms', props.maxConcurrentTransforms, 0, 1000);
-    validateDuration('invocationTimeout', props.invocationTimeout, Duration.seconds(1), Duration.hours(1));
-    validateInteger('invocationMaxRetries', props.invocationMaxRetries, 0, 3);
-    validateLength('contentType', props.contentType, 0, 256);
-    validateLength('accept', props.accept, 0, 256);
-    validatePattern('modelNamePath', props.modelNamePath, /^\$[.\[]/, "a JSONPath such as '$.results.model.ModelName'");
-    validateEnvironment('environment', props.environment, { maxEntries: 16, maxKeyLength: 1024, maxValueLength: 10240 });
-    validateTags(props.tags);
-    const maxPayload = props.maxPayload?.toMebibytes();
-    if (props.batchStrategy === tasks.BatchStrategy.MULTI_RECORD && maxPayload === 0) {
-      fail('maxPayload must be greater than 0 with batchStrategy MultiRecord (0 means streaming, one record per request)');
-    }
+    this.jobNamePrefix = this.namePrefix;
+    validateIn(this, () => validateTransformProps(props));
 
-    requireModelRole('model', props.model);
+    validateIn(this, () => requireModelRole('model', props.model));
     // SageMaker reads the input and writes the output with the model's role.
     const input = props.input.bind(this, props.model, S3AccessMode.READ);
     const output = props.output.bind(this, props.model, S3AccessMode.WRITE);
     this.inputUri = input;
     this.outputUri = { ...output, key: props.outputEncryptionKey ?? output.encryptionKey };
-    props.outputEncryptionKey?.grant(props.model, 'kms:GenerateDataKey', 'kms:Decrypt');
+    // TransformOutput.KmsKeyId: SageMaker encrypts with the model's role (kms:Encrypt), S3 SSE-KMS
+    // multipart uploads need GenerateDataKey and Decrypt.
+    props.outputEncryptionKey?.grant(props.model, 'kms:Encrypt', 'kms:GenerateDataKey', 'kms:Decrypt');
     if (props.volumeEncryptionKey) {
-      props.volumeEncryptionKey.grant(props.model, 'kms:Encrypt', 'kms:Decrypt', 'kms:GenerateDataKey');
+      // SageMaker attaches the encrypted volumes through a grant; it needs no data-key use of its own.
+      props.volumeEncryptionKey.grant(props.model, 'kms:DescribeKey');
       grantVolumeKeyGrants(props.model, props.volumeEncryptionKey);
     }
-
-    this.taskPolicies = syncJobPolicies(this, {
-      actionNoun: 'TransformJob',
-      resourceType: 'transform-job',
-      eventRule: 'StepFunctionsGetEventsForSageMakerTransformJobsRule',
-      namePrefix: this.jobNamePrefix,
-      tagged: props.tags !== undefined,
-    });
-    retryTransientErrors(this, Duration.seconds(15));
   }
 
   /**
+   * The longest the job runs.
    * @internal
    */
-  protected _renderTask(topLevelQueryLanguage?: sfn.QueryLanguage): any {
+  protected _runDuration(): Duration {
+    return this.props.maxRuntime ?? Duration.days(1);
+  }
+
+  /** @internal */
+  protected _renderRequest(): { [key: string]: any } {
     const props = this.props;
     const key = (name: string, expr: boolean) => expr ? `${name}.$` : name;
     return {
-      Resource: `arn:${Aws.PARTITION}:states:::sagemaker:createTransformJob.sync`,
-      ...this._renderParametersOrArguments({
-        'TransformJobName.$': perExecutionName(this.jobNamePrefix),
-        [props.modelNamePath ? 'ModelName.$' : 'ModelName']: props.modelNamePath ?? props.model.modelName,
-        'TransformInput': {
-          DataSource: { S3DataSource: { S3DataType: 'S3Prefix', [key('S3Uri', this.inputUri.isExpression)]: this.inputUri.uri } },
-          ContentType: props.contentType,
-          SplitType: props.splitType,
-          CompressionType: props.compressionType,
-        },
-        'TransformOutput': {
-          [key('S3OutputPath', this.outputUri.isExpression)]: this.outputUri.uri,
-          Accept: props.accept,
-          AssembleWith: props.assembleWith,
-          KmsKeyId: this.outputUri.key?.keyArn,
-        },
-        'TransformResources': {
-          InstanceType: props.instanceType ?? 'ml.m5.large',
-          InstanceCount: props.instanceCount ?? 1,
-          VolumeKmsKeyId: props.volumeEncryptionKey?.keyArn,
-        },
-        'BatchStrategy': props.batchStrategy,
-        'MaxPayloadInMB': props.maxPayload?.toMebibytes(),
-        'MaxConcurrentTransforms': props.maxConcurrentTransforms,
-        'ModelClientConfig': props.invocationTimeout || props.invocationMaxRetries !== undefined ? {
-          InvocationsTimeoutInSeconds: props.invocationTimeout?.toSeconds(),
-          InvocationsMaxRetries: props.invocationMaxRetries,
-        } : undefined,
-        'Environment': props.environment,
-        'Tags': renderTags(props.tags),
-      }, topLevelQueryLanguage ?? sfn.QueryLanguage.JSON_PATH),
+      [props.modelNamePath ? 'ModelName.$' : 'ModelName']: props.modelNamePath ?? props.model.modelName,
+      TransformInput: {
+        DataSource: { S3DataSource: { S3DataType: 'S3Prefix', [key('S3Uri', this.inputUri.isExpression)]: this.inputUri.uri } },
+        ContentType: props.contentType,
+        SplitType: props.splitType,
+        CompressionType: props.compressionType,
+      },
+      TransformOutput: {
+        [key('S3OutputPath', this.outputUri.isExpression)]: this.outputUri.uri,
+        Accept: props.accept,
+        AssembleWith: props.assembleWith,
+        KmsKeyId: this.outputUri.key?.keyArn,
+      },
+      TransformResources: {
+        InstanceType: props.instanceType ?? 'ml.m5.large',
+        InstanceCount: props.instanceCount ?? 1,
+        VolumeKmsKeyId: props.volumeEncryptionKey?.keyArn,
+      },
+      BatchStrategy: props.batchStrategy,
+      MaxPayloadInMB: props.maxPayload?.toMebibytes(),
+      MaxConcurrentTransforms: props.maxConcurrentTransforms,
+      ModelClientConfig: props.invocationTimeout || props.invocationMaxRetries !== undefined ? {
+        InvocationsTimeoutInSeconds: props.invocationTimeout?.toSeconds(),
+        InvocationsMaxRetries: props.invocationMaxRetries,
+      } : undefined,
+      Environment: props.environment,
     };
+  }
+}
+
+function validateTransformProps(props: TransformJobStepProps): void {
+  const instanceType = props.instanceType ?? 'ml.m5.large';
+  validateInstanceType('instanceType', instanceType);
+  validateInteger('instanceCount', props.instanceCount, 1, 100);
+  validateInteger('maxPayload (MB)', props.maxPayload?.toMebibytes({ rounding: SizeRoundingBehavior.NONE }), 0, 100);
+  validateInteger('maxConcurrentTransforms', props.maxConcurrentTransforms, 0, 1000);
+  validateDuration('invocationTimeout', props.invocationTimeout, Duration.seconds(1), Duration.hours(1));
+  validateDuration('maxRuntime', props.maxRuntime, Duration.minutes(1), Duration.days(365));
+  validateInteger('invocationMaxRetries', props.invocationMaxRetries, 0, 3);
+  validateLength('contentType', props.contentType, 0, 256);
+  validateLength('accept', props.accept, 0, 256);
+  validatePattern('modelNamePath', props.modelNamePath, /^\$[.\[]/, "a JSONPath such as '$.results.model.ModelName'");
+  validateEnvironment('environment', props.environment, { maxEntries: 16, maxKeyLength: 1024, maxValueLength: 10240 });
+  const maxPayload = props.maxPayload?.toMebibytes({ rounding: SizeRoundingBehavior.NONE });
+  if (props.batchStrategy === tasks.BatchStrategy.MULTI_RECORD && maxPayload === 0) {
+    fail('maxPayload must be greater than 0 with batchStrategy MultiRecord (0 means streaming, one record per request)');
+  }
+  // CreateTransformJob: "The value of MaxPayloadInMB cannot be greater than 100 MB. If you specify
+  // the MaxConcurrentTransforms parameter, the value of (MaxConcurrentTransforms * MaxPayloadInMB)
+  // also cannot exceed 100 MB."
+  const concurrent = props.maxConcurrentTransforms;
+  if (concurrent !== undefined && !Token.isUnresolved(concurrent) && concurrent > 0) {
+    const payload = maxPayload ?? 6;
+    if (!Token.isUnresolved(payload) && concurrent * payload > 100) {
+      fail(`maxConcurrentTransforms x maxPayload must be at most 100 MB, got ${concurrent} x ${payload} MB = ${concurrent * payload} MB${maxPayload === undefined ? ' (maxPayload defaults to 6 MB)' : ''}`);
+    }
+  }
+  if (props.volumeEncryptionKey && hasOnlyInstanceStorage(instanceType)) {
+    fail(`volumeEncryptionKey must not be set for instanceType '${instanceType}': its storage is local NVMe instance storage, which SageMaker encrypts itself and for which it rejects a volume key`);
   }
 }

@@ -1,5 +1,5 @@
 import * as iam from 'aws-cdk-lib/aws-iam';
-import { Construct } from 'constructs';
+import { Construct, Dependable, IConstruct } from 'constructs';
 
 /**
  * A role whose grants go to one customer managed policy instead of the inline
@@ -12,6 +12,11 @@ export class ManagedPolicyRole extends iam.Role {
 
   constructor(scope: Construct, id: string, props: iam.RoleProps) {
     super(scope, id, props);
+    // Depending on the role means depending on its policies: whatever uses the role refers
+    // to its ARN, which orders it after the role already (a second DependsOn on the role is
+    // what cfn-lint W3005 calls redundant).
+    const self = this;
+    Dependable.implement(this, { get dependencyRoots() { return policiesOf(self); } });
   }
 
   public addToPrincipalPolicy(statement: iam.PolicyStatement): iam.AddToPrincipalPolicyResult {
@@ -21,4 +26,9 @@ export class ManagedPolicyRole extends iam.Role {
     this.grantsPolicy.addStatements(statement);
     return { statementAdded: true, policyDependable: this.grantsPolicy };
   }
+}
+
+/** The children of `scope` other than its CloudFormation role: the policies that grant it. */
+export function policiesOf(scope: IConstruct): IConstruct[] {
+  return scope.node.children.filter(c => !(c instanceof iam.CfnRole) && !(c instanceof iam.Role));
 }

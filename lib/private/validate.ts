@@ -1,13 +1,61 @@
 import { Duration, Token } from 'aws-cdk-lib';
+import { IConstruct } from 'constructs';
 
 /**
  * Synth-time validation. Every check skips unresolved tokens: a value known only at
  * deploy time is SageMaker's to judge. Messages name the prop, the bad value and what
- * is allowed.
+ * is allowed; thrown inside `validateIn(scope, ...)` (or with `failAt`) they also name
+ * the construct path, as aws-cdk-lib's own `ValidationError` does.
+ *
+ * aws-cdk-lib 2.276 exports `ValidationError` only as an `@internal` class, so the
+ * library throws its own error with the same shape: `constructPath` and a message that
+ * starts with the path.
  */
 
+/** A bad prop value, not yet attached to a construct. */
+class PropError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ValidationError';
+  }
+}
+
+/** A bad prop value of a construct: the message starts with the construct path. */
+export class ConstructValidationError extends Error {
+  /** The path of the construct whose props are wrong. */
+  public readonly constructPath: string;
+  /** The message without the path. */
+  public readonly detail: string;
+
+  constructor(scope: IConstruct, message: string) {
+    super(`${scope.node.path}: ${message}`);
+    this.name = 'ValidationError';
+    this.constructPath = scope.node.path;
+    this.detail = message;
+  }
+}
+
 export function fail(message: string): never {
-  throw new Error(message);
+  throw new PropError(message);
+}
+
+/** Throws a validation error that names `scope`'s construct path. */
+export function failAt(scope: IConstruct, message: string): never {
+  throw new ConstructValidationError(scope, message);
+}
+
+/**
+ * Runs `checks` (which call `fail` and the validators below) and attaches any prop error
+ * they throw to `scope`, so the message names the construct path. Errors already
+ * attached to a construct (thrown by a nested construct) pass through unchanged.
+ */
+export function validateIn<T>(scope: IConstruct, checks: () => T): T {
+  try {
+    return checks();
+  } catch (e) {
+    if (e instanceof PropError) throw new ConstructValidationError(scope, e.message);
+    throw e;
+  }
 }
 
 function show(value: unknown): string {

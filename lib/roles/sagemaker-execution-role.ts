@@ -1,7 +1,7 @@
 import { ArnFormat, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import { Construct } from 'constructs';
-import { ManagedPolicyRole } from '../private/managed-policy-role';
+import { Construct, Dependable } from 'constructs';
+import { ManagedPolicyRole, policiesOf } from '../private/managed-policy-role';
 import { acknowledge, registerWildcardResource } from '../private/nag';
 
 /**
@@ -51,6 +51,7 @@ export class SageMakerExecutionRole extends Construct implements iam.IGrantable 
   constructor(scope: Construct, id: string, props: SageMakerExecutionRoleProps = {}) {
     super(scope, id);
     const stack = Stack.of(this);
+    const self = this;
 
     const role = new ManagedPolicyRole(this, 'Resource', {
       roleName: props.roleName,
@@ -62,6 +63,9 @@ export class SageMakerExecutionRole extends Construct implements iam.IGrantable 
     });
     this.role = role;
     this.grantPrincipal = role;
+    // Depending on this construct (a model, a domain waiting for the role's permissions)
+    // means depending on its policies, not again on the role its ARN already refers to.
+    Dependable.implement(this, { get dependencyRoots() { return [...policiesOf(self), ...Dependable.of(role).dependencyRoots]; } });
 
     const logGroups = stack.formatArn({ service: 'logs', resource: 'log-group', resourceName: '/aws/sagemaker/*', arnFormat: ArnFormat.COLON_RESOURCE_NAME });
     this.runtimePolicy = new iam.ManagedPolicy(this, 'RuntimePolicy', {

@@ -16,9 +16,10 @@ import { ServerlessEndpoint } from '../hosting/serverless-endpoint';
 import { SageMakerImage } from '../image/sagemaker-image';
 import { TransformJobStep } from '../jobs/transform-job-step';
 import { ManagedPolicyRole } from '../private/managed-policy-role';
-import { ObservableStateMachine } from '../private/observable-state-machine';
 import { JobS3Location } from '../storage/job-s3-location';
 import { IMlDataStore, MlDataStore } from '../storage/ml-data-store';
+import { ObservableStateMachine } from '../workflow/private/observable-state-machine';
+import { durationBudget } from '../workflow/private/workflow-helpers';
 
 /** The example GLM trained on the sample data, so a hosting stack deploys before any training run. */
 export const SAMPLE_MODEL_DATA = path.join(EXAMPLE_IMAGE_DIRECTORY, 'sample', 'model.tar.gz');
@@ -205,7 +206,8 @@ export class SageMakerBatchTransformStack extends Stack {
       resultSelector: { 'TransformJobName.$': '$.TransformJobName', 'TransformOutput.$': '$.TransformOutput' },
     });
     plumbing.onError(transform);
-    this.stateMachine = plumbing.finish(transform.next(new sfn.Succeed(this, 'Succeeded')));
+    const budget = durationBudget(transform);
+    this.stateMachine = plumbing.finish(transform.next(new sfn.Succeed(this, 'Succeeded')), budget.total, budget.parts.join(', '));
 
     if (props.schedule) {
       new events.Rule(this, 'Schedule', {

@@ -1,4 +1,4 @@
-import { CfnOutput, RemovalPolicy, Stack, StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Fn, RemovalPolicy, Stack, StackProps } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -37,6 +37,15 @@ export interface SageMakerTeamDomainStackProps extends StackProps {
 export class SageMakerTeamDomainStack extends Stack {
   /** The domain. */
   public readonly domain: TeamDomain;
+
+  /**
+   * Two of the Region's zones, chosen at deploy time (`Fn::GetAZs`) as in a region-agnostic
+   * stack: zone names written into the template are what cfn-lint W3010 warns about, and
+   * they would differ between accounts anyway.
+   */
+  public get availabilityZones(): string[] {
+    return [0, 1].map(i => Fn.select(i, Fn.getAzs()));
+  }
 
   constructor(scope: Construct, id: string, props: SageMakerTeamDomainStackProps = {}) {
     super(scope, id, props);

@@ -10,7 +10,8 @@ import { JobConfigFile } from '../storage/job-config-file';
 import { JobS3Location } from '../storage/job-s3-location';
 import { IMlDataStore, MlDataStore } from '../storage/ml-data-store';
 import { IMlflowTrackingServer, MlflowTrackingServer } from '../tracking/mlflow-tracking-server';
-import { MetricComparison, TrainingWorkflow } from '../workflow/training-workflow';
+import { MetricComparison } from '../workflow/stages/evaluation-stage';
+import { TrainingWorkflow } from '../workflow/training-workflow';
 
 /** The example GLM image shipped with the library. */
 export const EXAMPLE_IMAGE_DIRECTORY = path.join(__dirname, '..', '..', 'containers', 'glm');
@@ -149,10 +150,10 @@ export class SageMakerTrainingStack extends Stack {
         instanceType,
         containerEntrypoint: ['evaluate'],
         processingInputs: [
-          { inputName: 'model', source: JobS3Location.fromJsonPath('$.results.train.ModelArtifacts.S3ModelArtifacts', artifactsBucket, 'models'), localPath: '/opt/ml/processing/model' },
           { inputName: 'validation', source: processed.child('validation'), localPath: '/opt/ml/processing/validation' },
           { inputName: 'config', source: config.location },
         ],
+        // The trained model is the input 'model', at /opt/ml/processing/model.
         processingOutputs: [{ outputName: 'evaluation', destination: evaluation }],
         maxRuntime: Duration.hours(1),
       },

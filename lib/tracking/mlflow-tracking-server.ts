@@ -1,9 +1,9 @@
-import { IResource, Names, Resource, Stack } from 'aws-cdk-lib';
+import { IResource, Names, Resource, Stack, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import { Construct } from 'constructs';
 import { ManagedPolicyRole } from '../private/managed-policy-role';
-import { fail, validateLength, validatePattern } from '../private/validate';
+import { fail, validatePattern } from '../private/validate';
 import { JobS3Location, S3AccessMode } from '../storage/job-s3-location';
 
 /** What a job needs to log runs, metrics, parameters and models to a tracking server. */
@@ -13,6 +13,21 @@ const TRACKING_ACTIONS = [
   'sagemaker-mlflow:LogMetric', 'sagemaker-mlflow:LogParam', 'sagemaker-mlflow:LogBatch', 'sagemaker-mlflow:LogModel', 'sagemaker-mlflow:LogInputs',
   'sagemaker-mlflow:SetTag', 'sagemaker-mlflow:GetMetricHistory',
 ];
+
+/**
+ * The longest server name whose ARN fits a processing job's environment value (256
+ * characters), where jobs receive it as `MLFLOW_TRACKING_URI`: the ARN around the name,
+ * `arn:aws-us-gov:sagemaker:<region>:<account>:mlflow-tracking-server/`, takes up to 76
+ * (partition 10, Region 14, account 12). SageMaker itself allows 256.
+ */
+const MAX_NAME_LENGTH = 180;
+
+function validateTrackingServerName(name: string): void {
+  if (!Token.isUnresolved(name) && (name.length < 1 || name.length > MAX_NAME_LENGTH)) {
+    fail(`trackingServerName must be between 1 and ${MAX_NAME_LENGTH} characters long so that the server's ARN fits a job's MLFLOW_TRACKING_URI (256 characters), got ${name.length} characters ('${name}')`);
+  }
+  validatePattern('trackingServerName', name, /^[a-zA-Z0-9](-*[a-zA-Z0-9])*$/, 'letters, digits and single hyphens');
+}
 
 /**
  * A SageMaker managed MLflow tracking server.
@@ -29,7 +44,7 @@ export interface IMlflowTrackingServer extends IResource {
    */
   readonly trackingServerArn: string;
   /** Lets `grantee` log experiments, runs, metrics and artifacts to the server. */
-  grantTracking(grantee: iam.IGrantable): void;
+  grantTracking(grantee: iam.IGrantable): iam.Grant;
 }
 
 /**
@@ -100,10 +115,11 @@ export class MlflowTrackingServer extends Resource implements IMlflowTrackingSer
     class Import extends Resource implements IMlflowTrackingServer {
       public readonly trackingServerName = trackingServerName;
       public readonly trackingServerArn = Stack.of(scope).formatArn({ service: 'sagemaker', resource: 'mlflow-tracking-server', resourceName: trackingServerName });
-      public grantTracking(grantee: iam.IGrantable): void {
-        iam.Grant.addToPrincipal({ grantee, actions: TRACKING_ACTIONS, resourceArns: [this.trackingServerArn] });
+      public grantTracking(grantee: iam.IGrantable): iam.Grant {
+        return iam.Grant.addToPrincipal({ grantee, actions: TRACKING_ACTIONS, resourceArns: [this.trackingServerArn] });
       }
     }
+    validateTrackingServerName(trackingServerName);
     return new Import(scope, id);
   }
 
@@ -115,9 +131,8 @@ export class MlflowTrackingServer extends Resource implements IMlflowTrackingSer
 
   constructor(scope: Construct, id: string, props: MlflowTrackingServerProps) {
     super(scope, id);
-    const name = props.trackingServerName ?? Names.uniqueResourceName(this, { maxLength: 256, separator: '-' }).replace(/-+/g, '-');
-    validateLength('trackingServerName', name, 1, 256);
-    validatePattern('trackingServerName', name, /^[a-zA-Z0-9](-*[a-zA-Z0-9])*$/, 'letters, digits and single hyphens');
+    const name = props.trackingServerName ?? Names.uniqueResourceName(this, { maxLength: MAX_NAME_LENGTH, separator: '-' }).replace(/-+/g, '-');
+    validateTrackingServerName(name);
     validatePattern('mlflowVersion', props.mlflowVersion, /^\d+(\.\d+){1,2}$/, "a version such as '2.16.2'");
     validatePattern('weeklyMaintenanceWindowStart', props.weeklyMaintenanceWindowStart, /^(Mon|Tue|Wed|Thu|Fri|Sat|Sun):([01]\d|2[0-3]):[0-5]\d$/, "a day and time such as 'Tue:03:30'");
     this.artifactStore = props.artifactStore;
@@ -144,10 +159,11 @@ export class MlflowTrackingServer extends Resource implements IMlflowTrackingSer
     this.trackingServerArn = server.attrTrackingServerArn;
   }
 
-  public grantTracking(grantee: iam.IGrantable): void {
-    iam.Grant.addToPrincipal({ grantee, actions: TRACKING_ACTIONS, resourceArns: [this.trackingServerArn] });
+  public grantTracking(grantee: iam.IGrantable): iam.Grant {
+    const grant = iam.Grant.addToPrincipal({ grantee, actions: TRACKING_ACTIONS, resourceArns: [this.trackingServerArn] });
     // The MLflow client uploads artifacts to the store itself, with the job's credentials.
     this.artifactStore.bind(this, grantee, S3AccessMode.READ);
     this.artifactStore.bind(this, grantee, S3AccessMode.WRITE);
+    return grant;
   }
 }

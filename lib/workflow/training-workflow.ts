@@ -6,39 +6,28 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
+import { ObservableStateMachine } from './private/observable-state-machine';
+import { durationBudget, executionInputDefaultStates, validateExecutionInputDefaults } from './private/workflow-helpers';
+import { CreateModelStage } from './stages/create-model-stage';
+import { EvaluationStage, QualityGate } from './stages/evaluation-stage';
+import { ProcessingStage } from './stages/processing-stage';
+import { TrainingStage } from './stages/training-stage';
 import { endpointArnOf } from '../hosting/inference-endpoint';
 import { SageMakerImage } from '../image/sagemaker-image';
-import { CreateModelStep } from '../jobs/create-model-step';
-import { ProcessingJobStep, ProcessingJobStepProps } from '../jobs/processing-job-step';
-import { TrainingJobStep, TrainingJobStepProps } from '../jobs/training-job-step';
-import { retryTransientErrors } from '../private/job-policies';
+import { retryTransientErrors } from '../jobs/private/retries';
+import { ProcessingJobStepProps } from '../jobs/processing-job-step';
+import { SageMakerJobStep } from '../jobs/sagemaker-job-step';
+import { TrainingJobStepProps } from '../jobs/training-job-step';
 import { registerWildcardResource } from '../private/nag';
-import { ObservableStateMachine } from '../private/observable-state-machine';
-import {
-  fail, validateDuration, validateFormatSafe, validateInstanceType, validateInteger, validateLength, validateNumber, validatePattern,
-} from '../private/validate';
+import { fail, validateDuration, validateIn, validateInstanceType, validateInteger, validateLength, validatePattern } from '../private/validate';
 import { generatedEndpointName } from '../private/variants';
 import { IMlflowTrackingServer } from '../tracking/mlflow-tracking-server';
 
 /**
- * How the gate compares the evaluation metric to the threshold.
- */
-export enum MetricComparison {
-  /** metric < threshold (losses, errors). */
-  LESS_THAN = 'LESS_THAN',
-  /** metric <= threshold. */
-  LESS_THAN_OR_EQUAL = 'LESS_THAN_OR_EQUAL',
-  /** metric > threshold (accuracy, R², AUC). */
-  GREATER_THAN = 'GREATER_THAN',
-  /** metric >= threshold. */
-  GREATER_THAN_OR_EQUAL = 'GREATER_THAN_OR_EQUAL',
-}
-
-/**
  * A quality gate on a metric the evaluation job wrote to S3 as JSON.
  */
-export interface QualityGateProps {
-  /** The output of the evaluation step that holds the report. */
+export interface QualityGateProps extends QualityGate {
+  /** The output of the evaluation step that holds the report (a per-execution location). */
   readonly outputName: string;
 
   /**
@@ -47,15 +36,20 @@ export interface QualityGateProps {
    * @default 'evaluation.json'
    */
   readonly reportFileName?: string;
+}
 
-  /** The metric's path in the report, e.g. `metrics.rmse`. */
-  readonly metricPath: string;
-
-  /** The threshold. */
-  readonly threshold: number;
-
-  /** How the metric must compare to the threshold for the model to pass. */
-  readonly comparison: MetricComparison;
+/**
+ * The evaluation job of a TrainingWorkflow.
+ */
+export interface WorkflowEvaluationProps extends ProcessingJobStepProps {
+  /**
+   * Where the evaluation job finds the trained model (`model.tar.gz`): the workflow adds
+   * the input `model` from the training stage's artifacts, unless `processingInputs` has an
+   * input named `model` already.
+   *
+   * @default '/opt/ml/processing/model'
+   */
+  readonly modelLocalPath?: string;
 }
 
 /**
@@ -135,6 +129,14 @@ export interface PromoteToEndpointProps {
    * @default Duration.minutes(1)
    */
   readonly pollInterval?: Duration;
+
+  /**
+   * How many times the workflow checks before it gives up and fails with
+   * `EndpointDeploymentTimedOut`.
+   *
+   * @default 90
+   */
+  readonly maxPolls?: number;
 }
 
 /**
@@ -152,12 +154,12 @@ export interface TrainingWorkflowProps {
   readonly train: TrainingJobStepProps;
 
   /**
-   * A processing job after training that evaluates the model. It reads the model with an
-   * input from the training output and writes a JSON report for the quality gate.
+   * A processing job after training that evaluates the model. It gets the trained model as
+   * the input `model` (at `modelLocalPath`) and writes a JSON report for the quality gate.
    *
    * @default - no evaluation
    */
-  readonly evaluate?: ProcessingJobStepProps;
+  readonly evaluate?: WorkflowEvaluationProps;
 
   /**
    * A gate on the evaluation report; a model that fails it is not defined and the
@@ -191,7 +193,9 @@ export interface TrainingWorkflowProps {
 
   /**
    * Defaults for the execution input, merged under it (the input wins, key by key at the
-   * top level). Job props read input values with `JsonPath.stringAt('$.<key>')`.
+   * top level). Job props read input values with `JsonPath.stringAt('$.<key>')`; values are
+   * strings, and a hyperparameter read from the input is converted to a string whatever its
+   * JSON type (`{"max_iter": 50}` works).
    *
    * @default - none
    */
@@ -219,9 +223,10 @@ export interface TrainingWorkflowProps {
   readonly logRetention?: logs.RetentionDays;
 
   /**
-   * The longest an execution may take.
+   * The longest an execution may take: at least the sum of its jobs' maximum runtimes
+   * (spot `maxWait` included), retries and endpoint polls.
    *
-   * @default Duration.days(7)
+   * @default - that sum plus one hour
    */
   readonly timeout?: Duration;
 
@@ -244,11 +249,14 @@ export interface TrainingWorkflowProps {
  * A Step Functions standard workflow that does what a notebook's `estimator.fit()`
  * does, as infrastructure: optional preprocessing job, training job, optional
  * evaluation job, optional quality gate on the evaluation, then a SageMaker model from
- * the artifacts.
+ * the artifacts. It is the preset of the common shape, built from the stages
+ * (`ProcessingStage`, `TrainingStage`, `EvaluationStage`, `CreateModelStage`); compose them
+ * with `SageMakerWorkflow` for any other shape.
  *
- * Every job is named per execution, retries throttling and transient SageMaker errors,
- * and routes any failure to an SNS notification and a failed execution. Executions are
- * logged in full to an encrypted log group and traced with X-Ray.
+ * Every job is named per attempt, retries capacity, throttling and transient SageMaker
+ * errors, and ends a failed execution with the job's error; every execution that fails,
+ * times out or is aborted is notified once on the failure topic. Executions are logged in
+ * full to an encrypted log group and traced with X-Ray.
  *
  * The execution's output is `{ modelName, modelArn, modelDataUrl, trainingJobName }`, with
  * `evaluation` (the report the gate read) when there is a gate.
@@ -256,24 +264,37 @@ export interface TrainingWorkflowProps {
 export class TrainingWorkflow extends Construct {
   /** The state machine. */
   public readonly stateMachine: sfn.StateMachine;
-  /** The topic notified of failed executions. */
+  /** The topic notified of unsuccessful executions. */
   public readonly failureTopic: sns.ITopic;
   /** The execution log group. */
   public readonly logGroup: logs.ILogGroup;
-  /** The preprocessing step, if any. */
-  public readonly preprocessStep?: ProcessingJobStep;
-  /** The training step. */
-  public readonly trainStep: TrainingJobStep;
-  /** The evaluation step, if any. */
-  public readonly evaluateStep?: ProcessingJobStep;
-  /** The step that defines the model. */
-  public readonly createModelStep: CreateModelStep;
+  /** The preprocessing stage, if any. */
+  public readonly preprocessStage?: ProcessingStage;
+  /** The training stage. */
+  public readonly trainStage: TrainingStage;
+  /** The evaluation stage, if any. */
+  public readonly evaluateStage?: EvaluationStage;
+  /** The stage that defines the model. */
+  public readonly createModelStage: CreateModelStage;
 
   constructor(scope: Construct, id: string, props: TrainingWorkflowProps) {
     super(scope, id);
-    if (props.qualityGate && !props.evaluate) {
-      fail('qualityGate requires evaluate: the gate reads the report the evaluation job writes');
-    }
+    const tracking = props.experimentTracking;
+    validateIn(this, () => {
+      if (props.qualityGate && !props.evaluate) {
+        fail('qualityGate requires evaluate: the gate reads the report the evaluation job writes');
+      }
+      validateExecutionInputDefaults(props.executionInputDefaults);
+      if (tracking) {
+        validateLength('experimentTracking.experimentName', tracking.experimentName, 1, 256);
+        validatePattern('experimentTracking.experimentName', tracking.experimentName, /^[a-zA-Z0-9\-_./]+$/, 'letters, digits and - _ . /');
+        for (const [name, job] of [['preprocess', props.preprocess], ['train', props.train], ['evaluate', props.evaluate]] as const) {
+          if (job?.enableNetworkIsolation) {
+            fail(`${name}.enableNetworkIsolation must not be true with experimentTracking: an isolated container cannot reach the MLflow tracking server`);
+          }
+        }
+      }
+    });
     const plumbing = new ObservableStateMachine(this, {
       description: 'SageMaker training workflow',
       encryptionKey: props.encryptionKey,
@@ -285,13 +306,7 @@ export class TrainingWorkflow extends Construct {
     });
     this.failureTopic = plumbing.failureTopic;
     this.logGroup = plumbing.logGroup;
-    const onError = (state: sfn.TaskStateBase) => plumbing.onError(state);
 
-    const tracking = props.experimentTracking;
-    if (tracking) {
-      validateLength('experimentTracking.experimentName', tracking.experimentName, 1, 256);
-      validatePattern('experimentTracking.experimentName', tracking.experimentName, /^[a-zA-Z0-9\-_./]+$/, 'letters, digits and - _ . /');
-    }
     const withTracking = <T extends { environment?: { [key: string]: string } }>(jobProps: T): T => tracking ? {
       ...jobProps,
       environment: {
@@ -300,100 +315,88 @@ export class TrainingWorkflow extends Construct {
         MLFLOW_EXPERIMENT_NAME: tracking.experimentName,
       },
     } : jobProps;
-    const states: sfn.IChainable[] = [];
-    if (props.executionInputDefaults) {
-      for (const [k, v] of Object.entries(props.executionInputDefaults)) {
-        validateLength(`executionInputDefaults['${k}']`, v, 0, 10000);
-      }
-      states.push(new sfn.Pass(this, 'InputDefaults', { result: sfn.Result.fromObject(props.executionInputDefaults), resultPath: '$.defaults' }));
-      states.push(new sfn.Pass(this, 'MergeInput', {
-        parameters: { 'merged.$': 'States.JsonMerge($.defaults, $$.Execution.Input, false)' },
-        outputPath: '$.merged',
-      }));
-    }
+    const tracked = (job: SageMakerJobStep) => tracking?.trackingServer.grantTracking(job);
 
+    const stages: sfn.IChainable[] = [];
     if (props.preprocess) {
-      this.preprocessStep = new ProcessingJobStep(this, 'Preprocess', {
-        jobNamePrefix: 'preprocess',
-        ...withTracking(props.preprocess),
-        resultPath: '$.results.preprocess',
-        resultSelector: { 'ProcessingJobName.$': '$.ProcessingJobName', 'ProcessingJobArn.$': '$.ProcessingJobArn' },
-      });
-      onError(this.preprocessStep);
-      states.push(this.preprocessStep);
+      this.preprocessStage = new ProcessingStage(this, 'Preprocess', withTracking(props.preprocess));
+      tracked(this.preprocessStage.job);
+      stages.push(this.preprocessStage);
     }
 
-    this.trainStep = new TrainingJobStep(this, 'Train', {
-      jobNamePrefix: 'train',
-      ...withTracking(props.train),
-      resultPath: '$.results.train',
-      resultSelector: {
-        'TrainingJobName.$': '$.TrainingJobName',
-        'TrainingJobArn.$': '$.TrainingJobArn',
-        'ModelArtifacts.$': '$.ModelArtifacts',
-      },
-    });
-    onError(this.trainStep);
-    states.push(this.trainStep);
+    this.trainStage = new TrainingStage(this, 'Train', withTracking(props.train));
+    tracked(this.trainStage.job);
+    stages.push(this.trainStage);
 
     if (props.evaluate) {
-      this.evaluateStep = new ProcessingJobStep(this, 'Evaluate', {
-        jobNamePrefix: 'evaluate',
-        ...withTracking(props.evaluate),
-        resultPath: '$.results.evaluate',
-        resultSelector: { 'ProcessingJobName.$': '$.ProcessingJobName', 'ProcessingJobArn.$': '$.ProcessingJobArn' },
+      const evaluate = props.evaluate;
+      const gate = props.qualityGate;
+      const hasModelInput = (evaluate.processingInputs ?? []).some(i => i.inputName === 'model');
+      this.evaluateStage = new EvaluationStage(this, 'Evaluate', {
+        ...withTracking(evaluate),
+        model: hasModelInput ? undefined : this.trainStage.modelArtifacts,
+        modelLocalPath: evaluate.modelLocalPath,
+        reportOutputName: gate?.outputName ?? (evaluate.processingOutputs ?? [])[0]?.outputName ?? '',
+        reportFileName: gate?.reportFileName,
+        gate: gate ? { metricPath: gate.metricPath, threshold: gate.threshold, comparison: gate.comparison } : undefined,
       });
-      onError(this.evaluateStep);
-      states.push(this.evaluateStep);
+      tracked(this.evaluateStage.job);
+      stages.push(this.evaluateStage);
     }
 
-    if (tracking) {
-      [this.preprocessStep, this.trainStep, this.evaluateStep].forEach(step => step && tracking.trackingServer.grantTracking(step));
-    }
-
-    this.createModelStep = new CreateModelStep(this, 'CreateModel', {
+    this.createModelStage = new CreateModelStage(this, 'CreateModel', {
       image: props.model?.image ?? props.train.image,
       role: props.model?.role,
       modelNamePrefix: props.model?.modelNamePrefix,
       environment: props.model?.environment,
-      modelDataUrl: '$.results.train.ModelArtifacts.S3ModelArtifacts',
-      modelDataLocation: props.train.outputLocation,
+      modelData: this.trainStage.modelArtifacts,
       enableNetworkIsolation: props.train.enableNetworkIsolation,
-      resultPath: '$.results.model',
     });
-    onError(this.createModelStep);
+    stages.push(this.createModelStage);
 
     const output = new sfn.Pass(this, 'Output', {
       parameters: {
-        'modelName.$': '$.results.model.ModelName',
-        'modelArn.$': '$.results.model.ModelArn',
-        'modelDataUrl.$': '$.results.train.ModelArtifacts.S3ModelArtifacts',
-        'trainingJobName.$': '$.results.train.TrainingJobName',
-        ...(props.promote ? { 'endpointName': props.promote.endpointName, 'endpointConfigName.$': '$.results.endpointConfig.EndpointConfigName' } : {}),
+        'modelName.$': this.createModelStage.modelName,
+        'modelArn.$': this.createModelStage.modelArn,
+        'modelDataUrl.$': this.trainStage.modelDataUrl,
+        'trainingJobName.$': this.trainStage.trainingJobName,
+        ...(props.promote ? { 'endpointName': generatedEndpointName(this, props.promote.endpointName), 'endpointConfigName.$': '$.results.endpointConfig.EndpointConfigName' } : {}),
         // The evaluation report the gate read, so callers see the model's metrics.
-        ...(props.qualityGate ? { 'evaluation.$': '$.evaluation.report' } : {}),
+        ...(this.evaluateStage?.reportPath ? { 'evaluation.$': this.evaluateStage.reportPath } : {}),
       },
     });
-    const succeed = new sfn.Succeed(this, 'Succeeded');
-    output.next(succeed);
-    const modelAndOutput = props.promote
-      ? this.createModelStep.next(this.buildPromotion(props.promote, plumbing, output))
-      : this.createModelStep.next(output);
+    output.next(new sfn.Succeed(this, 'Succeeded'));
 
-    const tail = props.qualityGate ? this.buildQualityGate(props.qualityGate, props.evaluate!, plumbing, modelAndOutput) : modelAndOutput;
-    const chain = [...states, tail].reduce((acc: sfn.Chain | undefined, state) => acc ? acc.next(state) : sfn.Chain.start(state), undefined)!;
-
-    this.stateMachine = plumbing.finish(chain);
+    let chain = executionInputDefaultStates(this, props.executionInputDefaults);
+    for (const stage of stages) chain = chain ? chain.next(stage) : sfn.Chain.start(stage);
+    const budget = durationBudget(chain!.startState);
+    let minimum = budget.total.toSeconds();
+    if (props.promote) {
+      const promotion = this.buildPromotion(props.promote, plumbing, output);
+      chain = chain!.next(promotion.start);
+      minimum += promotion.maxWait.toSeconds();
+      budget.parts.push(`endpoint polls ${promotion.maxWait.toHumanString()}`);
+    } else {
+      chain = chain!.next(output);
+    }
+    this.stateMachine = plumbing.finish(chain, Duration.seconds(minimum), budget.parts.join(', '));
   }
 
-  private buildPromotion(promote: PromoteToEndpointProps, plumbing: ObservableStateMachine, done: sfn.IChainable): sfn.IChainable {
+  private buildPromotion(
+    promote: PromoteToEndpointProps, plumbing: ObservableStateMachine, done: sfn.IChainable,
+  ): { start: sfn.IChainable; maxWait: Duration } {
     const endpointName = generatedEndpointName(this, promote.endpointName);
     const prefix = promote.endpointConfigNamePrefix ?? 'promote';
-    validateLength('promote.endpointConfigNamePrefix', prefix, 1, 26);
-    validatePattern('promote.endpointConfigNamePrefix', prefix, /^[a-z0-9](-*[a-z0-9])*$/, 'lowercase letters, digits and single hyphens');
-    validateInstanceType('promote.instanceType', promote.instanceType ?? 'ml.m5.large');
-    validateInteger('promote.initialInstanceCount', promote.initialInstanceCount, 1, 1000);
-    validateDuration('promote.pollInterval', promote.pollInterval, Duration.seconds(10), Duration.hours(1));
+    const pollInterval = promote.pollInterval ?? Duration.minutes(1);
+    const maxPolls = promote.maxPolls ?? 90;
+    validateIn(this, () => {
+      validateLength('promote.endpointConfigNamePrefix', prefix, 1, 26);
+      validatePattern('promote.endpointConfigNamePrefix', prefix, /^[a-z0-9](-*[a-z0-9])*$/, 'lowercase letters, digits and single hyphens');
+      validateInstanceType('promote.instanceType', promote.instanceType ?? 'ml.m5.large');
+      validateInteger('promote.initialInstanceCount', promote.initialInstanceCount, 1, 1000);
+      validateDuration('promote.pollInterval', promote.pollInterval, Duration.seconds(10), Duration.hours(1));
+      validateInteger('promote.maxPolls', promote.maxPolls, 1, 1000);
+    });
     const stack = Stack.of(this);
     const configs = stack.formatArn({ service: 'sagemaker', resource: 'endpoint-config', resourceName: `${prefix}-*` });
     registerWildcardResource(this, configs, `Each execution names its endpoint configuration '${prefix}-<uuid>' at run time; the policy is limited to that name prefix.`);
@@ -407,12 +410,12 @@ export class TrainingWorkflow extends Construct {
       return task;
     };
 
-    // The SDK integration (no Lambda): request/response, so the wait is a loop below.
+    // The SDK integration (no Lambda): request/response, so the wait is a bounded loop below.
     const createConfig = sdk('CreateEndpointConfig', 'createEndpointConfig', {
       EndpointConfigName: sfn.JsonPath.format(`${prefix}-{}`, sfn.JsonPath.uuid()),
       ProductionVariants: [{
         VariantName: 'AllTraffic',
-        ModelName: sfn.JsonPath.stringAt('$.results.model.ModelName'),
+        ModelName: sfn.JsonPath.stringAt(this.createModelStage.modelName),
         InstanceType: promote.instanceType ?? 'ml.m5.large',
         InitialInstanceCount: promote.initialInstanceCount ?? 1,
       }],
@@ -427,7 +430,13 @@ export class TrainingWorkflow extends Construct {
     const newConfig = sfn.JsonPath.stringAt('$.results.endpointConfig.EndpointConfigName');
     const create = sdk('CreateEndpoint', 'createEndpoint', { EndpointName: endpointName, EndpointConfigName: newConfig }, [endpoint, configs], { resultPath: sfn.JsonPath.DISCARD });
     const update = sdk('UpdateEndpoint', 'updateEndpoint', { EndpointName: endpointName, EndpointConfigName: newConfig }, [endpoint, configs], { resultPath: sfn.JsonPath.DISCARD });
-    const wait = new sfn.Wait(this, 'WaitForEndpoint', { time: sfn.WaitTime.duration(promote.pollInterval ?? Duration.minutes(1)) });
+    // The wait loop is bounded: a poll counter, checked before each wait.
+    const startPolls = new sfn.Pass(this, 'StartEndpointPolls', { result: sfn.Result.fromObject({ value: 0 }), resultPath: '$.results.endpointPolls' });
+    const wait = new sfn.Wait(this, 'WaitForEndpoint', { time: sfn.WaitTime.duration(pollInterval) });
+    const count = new sfn.Pass(this, 'CountEndpointPoll', {
+      parameters: { 'value.$': 'States.MathAdd($.results.endpointPolls.value, 1)' },
+      resultPath: '$.results.endpointPolls',
+    });
     const describe = sdk('DescribeEndpoint', 'describeEndpoint', { EndpointName: endpointName }, [endpoint], {
       resultSelector: { 'EndpointStatus.$': '$.EndpointStatus', 'EndpointConfigName.$': '$.EndpointConfigName' },
       resultPath: '$.results.endpoint',
@@ -438,78 +447,29 @@ export class TrainingWorkflow extends Construct {
     exists.addCatch(create, { errors: ['SageMaker.SageMakerException', 'SageMaker.ValidationException', 'SageMaker.ResourceNotFoundException'], resultPath: '$.results.existingEndpoint' });
     plumbing.onError(exists);
 
-    const failedDeployment = new sfn.Pass(this, 'EndpointFailed', {
-      parameters: { 'Error': 'EndpointDeploymentFailed', 'Cause.$': `States.Format('endpoint ${endpointName} is {} after deploying {}', $.results.endpoint.EndpointStatus, $.results.endpointConfig.EndpointConfigName)` },
+    const failWith = (id: string, error: string, cause: string) => new sfn.Pass(this, id, {
+      parameters: { 'Error': error, 'Cause.$': cause },
       resultPath: '$.error',
-    }).next(plumbing.failurePath);
-    const rolledBack = new sfn.Pass(this, 'EndpointRolledBack', {
-      parameters: { 'Error': 'EndpointDeploymentRolledBack', 'Cause.$': `States.Format('endpoint ${endpointName} is in service with {}, not the new configuration {}: the update rolled back', $.results.endpoint.EndpointConfigName, $.results.endpointConfig.EndpointConfigName)` },
-      resultPath: '$.error',
-    }).next(plumbing.failurePath);
+    }).next(plumbing.failState);
+    const failedDeployment = failWith('EndpointFailed', 'EndpointDeploymentFailed',
+      `States.Format('endpoint ${endpointName} is {} after deploying {}', $.results.endpoint.EndpointStatus, $.results.endpointConfig.EndpointConfigName)`);
+    const rolledBack = failWith('EndpointRolledBack', 'EndpointDeploymentRolledBack',
+      `States.Format('endpoint ${endpointName} is in service with {}, not the new configuration {}: the update rolled back', $.results.endpoint.EndpointConfigName, $.results.endpointConfig.EndpointConfigName)`);
+    const timedOut = failWith('EndpointTimedOut', 'EndpointDeploymentTimedOut',
+      `States.Format('endpoint ${endpointName} is still {} after ${maxPolls} checks every ${pollInterval.toSeconds()} seconds', $.results.endpoint.EndpointStatus)`);
     const status = '$.results.endpoint.EndpointStatus';
     const check = new sfn.Choice(this, 'EndpointInService')
       .when(sfn.Condition.and(sfn.Condition.stringEquals(status, 'InService'),
         sfn.Condition.stringEqualsJsonPath('$.results.endpoint.EndpointConfigName', '$.results.endpointConfig.EndpointConfigName')), done)
       .when(sfn.Condition.stringEquals(status, 'InService'), rolledBack)
       .when(sfn.Condition.or(sfn.Condition.stringEquals(status, 'Failed'), sfn.Condition.stringEquals(status, 'UpdateRollbackFailed')), failedDeployment)
+      .when(sfn.Condition.numberGreaterThanEquals('$.results.endpointPolls.value', maxPolls), timedOut)
       .otherwise(wait);
-    wait.next(describe).next(check);
-    create.next(wait);
-    update.next(wait);
-    return createConfig.next(exists).next(update);
-  }
-
-  private buildQualityGate(
-    gate: QualityGateProps, evaluate: ProcessingJobStepProps, plumbing: ObservableStateMachine, pass: sfn.IChainable,
-  ): sfn.IChainable {
-    const notify = plumbing.failurePath;
-    const output = (evaluate.processingOutputs ?? []).find(o => o.outputName === gate.outputName);
-    if (!output) {
-      fail(`qualityGate.outputName must name an output of evaluate, got '${gate.outputName}'; outputs: ${(evaluate.processingOutputs ?? []).map(o => o.outputName).join(', ') || 'none'}`);
-    }
-    validatePattern('qualityGate.metricPath', gate.metricPath, /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/, "a dotted path of identifiers such as 'metrics.rmse'");
-    validateNumber('qualityGate.threshold', gate.threshold, -Number.MAX_VALUE, Number.MAX_VALUE);
-    const fileName = gate.reportFileName ?? 'evaluation.json';
-    validateFormatSafe('qualityGate.reportFileName', fileName);
-    const object = output.destination.objectKey(fileName);
-    const reportObjects = object.bucket.arnForObjects(object.keyPattern);
-    registerWildcardResource(this, reportObjects,
-      `The evaluation report of each execution lies under a folder named after the execution; the state machine may read only '${fileName}' files under the evaluation output prefix.`);
-    // The state machine decrypts the report.
-    plumbing.addDecryptKey(object.bucket.encryptionKey);
-
-    // S3 SDK integration, no Lambda: the report body parsed as JSON.
-    const read = new tasks.CallAwsService(this, 'ReadEvaluationReport', {
-      service: 's3',
-      action: 'getObject',
-      parameters: { Bucket: object.bucket.bucketName, Key: object.key },
-      iamResources: [reportObjects],
-      iamAction: 's3:GetObject',
-      resultSelector: { 'report.$': 'States.StringToJson($.Body)' },
-      resultPath: '$.evaluation',
-    });
-    read.addRetry({ errors: ['S3.S3Exception', 'S3.SdkClientException'], interval: Duration.seconds(2), maxAttempts: 3, backoffRate: 2 });
-    read.addCatch(notify, { errors: ['States.ALL'], resultPath: '$.error' });
-
-    const metric = `$.evaluation.report.${gate.metricPath}`;
-    const compare = {
-      [MetricComparison.LESS_THAN]: sfn.Condition.numberLessThan,
-      [MetricComparison.LESS_THAN_OR_EQUAL]: sfn.Condition.numberLessThanEquals,
-      [MetricComparison.GREATER_THAN]: sfn.Condition.numberGreaterThan,
-      [MetricComparison.GREATER_THAN_OR_EQUAL]: sfn.Condition.numberGreaterThanEquals,
-    }[gate.comparison];
-    const requirement = `${gate.metricPath} ${gate.comparison.toLowerCase().replace(/_/g, ' ')} ${gate.threshold}`;
-    const rejected = new sfn.Pass(this, 'QualityGateFailed', {
-      parameters: {
-        'Error': 'QualityGateFailed',
-        'Cause.$': `States.Format('the model does not meet ${requirement}; report: {}', States.JsonToString($.evaluation.report))`,
-      },
-      resultPath: '$.error',
-    });
-    rejected.next(notify);
-    const choice = new sfn.Choice(this, 'QualityGate', { comment: `pass when ${requirement}` })
-      .when(sfn.Condition.and(sfn.Condition.isPresent(metric), sfn.Condition.isNumeric(metric), compare(metric, gate.threshold)), pass)
-      .otherwise(rejected);
-    return read.next(choice);
+    wait.next(count).next(describe).next(check);
+    create.next(startPolls);
+    update.next(startPolls);
+    startPolls.next(wait);
+    const maxWait = Duration.seconds(maxPolls * pollInterval.toSeconds() + 600);
+    return { start: createConfig.next(exists).next(update), maxWait };
   }
 }

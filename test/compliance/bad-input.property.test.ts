@@ -12,6 +12,7 @@ import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 // eslint-disable-next-line import/no-extraneous-dependencies
 import { AwsSolutionsChecks, HIPAASecurityChecks, NIST80053R5Checks, PCIDSS321Checks } from 'cdk-nag';
 import fc from 'fast-check';
+import { validateAsl } from './asl';
 import { sagemakerContractViolations } from './sagemaker-contract';
 import {
   AsyncEndpoint, ChannelDataSource, DeepLearningContainerUse, DeepLearningFramework, JobS3Location, MetricComparison, MlDataStore,
@@ -19,8 +20,6 @@ import {
   ServerlessEndpoint, TrafficRouting, TrainingJobStep, TrainingWorkflow, TransformJobStep,
 } from '../../lib';
 import { ENV } from '../util';
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const aslValidator = require('asl-validator');
 
 /**
  * Bad-input search: generated prop sets, valid and invalid mixed. Each case either
@@ -97,7 +96,7 @@ function checkTemplate(stack: Stack): void {
   expect(bad).toEqual([]);
   for (const machine of Object.values<any>(template.Resources).filter(r => r.Type === 'AWS::StepFunctions::StateMachine')) {
     const definition = deployedDefinition(stack, machine.Properties.DefinitionString);
-    const { isValid, errorsText } = aslValidator(definition);
+    const { isValid, errorsText } = validateAsl(definition);
     expect(isValid ? '' : errorsText()).toBe('');
     expect(sagemakerContractViolations(definition)).toEqual([]);
   }

@@ -4,11 +4,10 @@ import * as path from 'path';
 import { CfnGuardValidator } from '@cdklabs/cdk-validator-cfnguard';
 import { App, Stack } from 'aws-cdk-lib';
 // eslint-disable-next-line import/no-extraneous-dependencies
+import { validateAsl } from './asl';
 import { sagemakerContractViolations, sagemakerTaskCount } from './sagemaker-contract';
 import { addReferenceStacks } from '../../bin/reference-app';
 import { definitionOf, ENV } from '../util';
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const aslValidator = require('asl-validator');
 
 /**
  * What a deployment would check, checked without one: every state machine is valid Amazon
@@ -51,7 +50,7 @@ describe.each(withMachines.map(s => [s.stackName, s] as const))('%s state machin
     // CloudFormation substitutes the pseudo parameters before Step Functions sees the definition.
     const deployed = JSON.parse(JSON.stringify(definition)
       .replace(/\$\{AWS::Partition\}/g, 'aws').replace(/\$\{AWS::Region\}/g, ENV.region).replace(/\$\{AWS::AccountId\}/g, ENV.account));
-    const { isValid, errorsText } = aslValidator(deployed);
+    const { isValid, errorsText } = validateAsl(deployed);
     expect(isValid ? '' : errorsText('\n')).toBe('');
   });
 

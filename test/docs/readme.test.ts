@@ -3,6 +3,7 @@ import * as os from 'os';
 import * as path from 'path';
 import * as ts from 'typescript';
 import { README, regeneratedReadme } from '../../scripts/readme';
+import { checkPythonSyntax, examplesOf, hashOf, mergeImports } from '../../scripts/readme-python';
 
 const readme = fs.readFileSync(README, 'utf8');
 
@@ -66,4 +67,38 @@ describe('README', () => {
       .map(d => `${path.basename(d.file!.fileName)}: ${ts.flattenDiagnosticMessageText(d.messageText, '\n')}`);
     expect(errors).toEqual([]);
   }, 60_000);
+
+  // The translations themselves are made by `npm run readme:python` (jsii-rosetta with the
+  // library's types, ~2 minutes) and checked current in CI (.ci/run regenerates and diffs).
+  test('every TypeScript example is followed by its Python translation, made from that very TypeScript', () => {
+    const examples = examplesOf(readme);
+    expect(examples.length).toBe([...readme.matchAll(/^```ts$/gm)].length);
+    const stale = examples.filter(e => e.recordedHash !== hashOf(e.typescript)).map(e => e.typescript.split('\n').find(l => l.startsWith('import'))?.slice(0, 60) ?? e.typescript.slice(0, 60));
+    expect(stale).toEqual([]); // an example changed without `npm run readme:python`
+    expect([...readme.matchAll(/^```python$/gm)].length).toBe(examples.length);
+  });
+
+  test('every Python example is valid Python and imports from cdk_sagemaker_ml and aws_cdk', () => {
+    const python = examplesOf(readme).map(e => e.python!);
+    expect(() => checkPythonSyntax(python)).not.toThrow();
+    expect(() => checkPythonSyntax(['prices = PriceList.bundled().with_prices([\n    region="us-east-1",\n])'])).toThrow(/example 1, line 2/);
+    for (const p of python) expect(p).toMatch(/^from (cdk_sagemaker_ml|aws_cdk) import /m);
+  });
+
+  test('merges the struct imports jsii-rosetta adds into one import per module', () => {
+    expect(mergeImports([
+      'from cdk_sagemaker_ml import TrainingChannel, MetricDefinition, TrainingChannel',
+      'from aws_cdk import Duration, Stack',
+      'import aws_cdk.aws_stepfunctions as sfn',
+      'from cdk_sagemaker_ml import TrainingWorkflow, ChannelDataSource',
+      '',
+      '# stack: Stack',
+    ].join('\n'))).toBe([
+      'from aws_cdk import Duration, Stack',
+      'import aws_cdk.aws_stepfunctions as sfn',
+      'from cdk_sagemaker_ml import ChannelDataSource, MetricDefinition, TrainingChannel, TrainingWorkflow',
+      '',
+      '# stack: Stack',
+    ].join('\n'));
+  });
 });

@@ -4,7 +4,7 @@ import { MlDataStore, SageMakerTeamDomainStack, SageMakerTrainingStack, TeamDoma
 import { ENV, nagFindings, snapshotOf, testApp, testStack } from '../util';
 
 describe('TeamDomain', () => {
-  const app = testApp();
+  const app = testApp({ validateTemplates: true });
   const training = new SageMakerTrainingStack(app, 'SageMakerMlTraining', { env: ENV });
   const stack = new SageMakerTeamDomainStack(app, 'SageMakerMlTeamDomain', { env: ENV, dataStore: training.dataStore, userProfiles: ['data-scientist', 'ml-engineer'] });
   const t = Template.fromStack(stack);

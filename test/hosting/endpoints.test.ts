@@ -1,9 +1,10 @@
 import * as path from 'path';
-import { Duration, Size, Stack } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { CfnParameter, Duration, Size, Stack } from 'aws-cdk-lib';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import {
   AsyncEndpoint, AsyncEndpointProps, InferenceEndpoint, JobS3Location, MlDataStore, ModelData, ProductionVariantProps, RealtimeEndpoint,
   RealtimeEndpointProps, SageMakerImage, SageMakerModel, ServerlessEndpoint, ServerlessEndpointProps, TrafficRouting,
@@ -200,7 +201,23 @@ describe('RealtimeEndpoint', () => {
       ['EC2 instance type', m => ({ variants: [{ model: m, instanceType: 'c5.large' }] }), /variants\[0\].instanceType must be a SageMaker instance type/],
       ['a key on an NVMe-only instance', (m, s) => ({ variants: [{ model: m, instanceType: 'ml.p4d.24xlarge' }], encryptionKey: new kms.Key(s, 'K') }),
         /encryptionKey cannot be used with instance types whose only storage is local NVMe \(ml.p4d.24xlarge\)/],
-      ['canary of 100%', m => ({ variants: [{ model: m }], deployment: { trafficRouting: TrafficRouting.canary(100) } }), /canary percent must be a number between 1 and 99, got 100/],
+      ['a canary over 50%', m => ({ variants: [{ model: m }], deployment: { trafficRouting: TrafficRouting.canary(51) } }),
+        /canary percent must be an integer between 1 and 50, got 51/],
+      ['a linear step under 10%', m => ({ variants: [{ model: m }], deployment: { trafficRouting: TrafficRouting.linear(5) } }),
+        /linear percent must be an integer between 10 and 50, got 5/],
+      ['a linear step over 50%', m => ({ variants: [{ model: m }], deployment: { trafficRouting: TrafficRouting.linear(60) } }),
+        /linear percent must be an integer between 10 and 50, got 60/],
+      ['a timeout over 8 hours', m => ({ variants: [{ model: m }], deployment: { maximumExecutionTimeout: Duration.hours(9) } }),
+        /Test\/Endpoint: deployment.maximumExecutionTimeout must be a whole number of seconds between 600 and 28800 \(8 hours\), got 9 hours/],
+      ['a timeout within the waits', m => ({ variants: [{ model: m }], deployment: { trafficRouting: TrafficRouting.linear(20, Duration.minutes(10)), maximumExecutionTimeout: Duration.minutes(50) } }),
+        /Test\/Endpoint: deployment.maximumExecutionTimeout must be longer than the deployment's waits \(5 x 600s of traffic routing \+ 300s termination wait = 3300s\), got 3000s/],
+      ['an uppercase run-time config prefix', m => ({ variants: [{ model: m }], runtimeConfigNamePrefix: 'Pricing' }),
+        /Test\/Endpoint: runtimeConfigNamePrefix must be lowercase letters, digits and single hyphens, got 'Pricing'/],
+      ['a run-time config prefix over 26 characters', m => ({ variants: [{ model: m }], runtimeConfigNamePrefix: 'a'.repeat(27) }),
+        /runtimeConfigNamePrefix must be between 1 and 26 characters long, got 27 characters/],
+      ['a token instance type with autoscaling', (m, s) => ({
+        variants: [{ model: m, instanceType: new CfnParameter(s, 'Type').valueAsString, autoScaling: { minCapacity: 1, maxCapacity: 2, targetInvocationsPerInstance: 10 } }],
+      }), /Test\/Endpoint: variants\[0\].instanceType must be a literal when autoScaling is set, got a token: SageMaker refuses an update that changes the instance type of an autoscaled variant/],
       ['sampling over 100%', (m, s) => ({ variants: [{ model: m }], dataCapture: { destination: JobS3Location.inBucket(new MlDataStore(s, 'S2').artifactsBucket, 'c'), samplingPercentage: 150 } }),
         /dataCapture.samplingPercentage must be a number between 0 and 100, got 150/],
       ['capture of nothing', (m, s) => ({ variants: [{ model: m }], dataCapture: { destination: JobS3Location.inBucket(new MlDataStore(s, 'S2').artifactsBucket, 'c'), captureRequest: false, captureResponse: false } }),
@@ -213,6 +230,173 @@ describe('RealtimeEndpoint', () => {
       const { stack, model } = setup();
       expect(() => new RealtimeEndpoint(stack, 'Endpoint', make(model, stack))).toThrow(error);
     });
+  });
+});
+
+describe('RealtimeEndpoint updates and run-time deployments', () => {
+  function deployable(stack: Stack, model: SageMakerModel, store: MlDataStore, extra: Partial<RealtimeEndpointProps> = {}): RealtimeEndpoint {
+    return new RealtimeEndpoint(stack, 'Endpoint', {
+      endpointName: 'pricing',
+      variants: [
+        {
+          model,
+          variantName: 'Blue',
+          instanceType: 'ml.c5.xlarge',
+          initialInstanceCount: 2,
+          initialVariantWeight: 3,
+          volumeSize: Size.gibibytes(20),
+          modelDataDownloadTimeout: Duration.minutes(10),
+          containerStartupHealthCheckTimeout: Duration.minutes(5),
+          autoScaling: { minCapacity: 2, maxCapacity: 6, targetInvocationsPerInstance: 70 },
+        },
+        { model, variantName: 'Green', autoScaling: { minCapacity: 1, maxCapacity: 2, targetInvocationsPerInstance: 70 } },
+      ],
+      dataCapture: { destination: JobS3Location.inBucket(store.artifactsBucket, 'capture'), samplingPercentage: 30 },
+      deployment: {
+        trafficRouting: TrafficRouting.canary(50, Duration.minutes(3)),
+        terminationWait: Duration.minutes(2),
+        maximumExecutionTimeout: Duration.hours(8),
+      },
+      ...extra,
+    });
+  }
+
+  test('the CloudFormation endpoint keeps autoscaled instance counts and applies the weights of the code', () => {
+    const { stack, store, model } = setup();
+    deployable(stack, model, store);
+    Template.fromStack(stack).hasResourceProperties('AWS::SageMaker::Endpoint', {
+      RetainAllVariantProperties: true,
+      ExcludeRetainedVariantProperties: [{ VariantPropertyType: 'DesiredWeight' }],
+      DeploymentConfig: Match.objectLike({
+        BlueGreenUpdatePolicy: {
+          TrafficRoutingConfiguration: { Type: 'CANARY', WaitIntervalInSeconds: 180, CanarySize: { Type: 'CAPACITY_PERCENT', Value: 50 } },
+          TerminationWaitInSeconds: 120,
+          MaximumExecutionTimeoutInSeconds: 28800,
+        },
+      }),
+    });
+    expect(Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('realtime-endpoint-mixed-scaling'))).toEqual([]);
+  });
+
+  test('without autoscaling the code decides instance counts too', () => {
+    const { stack, model } = setup();
+    new RealtimeEndpoint(stack, 'Endpoint', { variants: [{ model, initialInstanceCount: 3 }] });
+    Template.fromStack(stack).hasResourceProperties('AWS::SageMaker::Endpoint', {
+      RetainAllVariantProperties: true,
+      ExcludeRetainedVariantProperties: [{ VariantPropertyType: 'DesiredWeight' }, { VariantPropertyType: 'DesiredInstanceCount' }],
+    });
+  });
+
+  test('warns that fixed variants beside autoscaled ones keep their counts on update', () => {
+    const { stack, model } = setup();
+    new RealtimeEndpoint(stack, 'Endpoint', { variants: [{ model, autoScaling: { minCapacity: 1, maxCapacity: 2, targetInvocationsPerInstance: 9 } }, { model, variantName: 'Fixed' }] });
+    Annotations.fromStack(stack).hasWarning('/Test/Endpoint', Match.stringLikeRegexp('variants Fixed have no autoScaling but share the endpoint with autoscaled variants'));
+  });
+
+  test('a run-time configuration has the same variants, key and data capture as the endpoint, for another model', () => {
+    const { stack, store, model } = setup();
+    const endpoint = deployable(stack, model, store);
+    const request = stack.resolve(sfn.FieldUtils.renderObject(endpoint.endpointConfigRequest({
+      endpointConfigName: sfn.JsonPath.format(`${endpoint.runtimeConfigNamePrefix}-{}`, sfn.JsonPath.uuid()),
+      modelName: sfn.JsonPath.stringAt('$.results.model.ModelName'),
+      tags: { 'cdk-sagemaker-ml:workflow': 'Train', 'cdk-sagemaker-ml:execution': sfn.JsonPath.executionId },
+    })));
+    const config = Object.values<any>(Template.fromStack(stack).findResources('AWS::SageMaker::EndpointConfig'))[0].Properties;
+    const withoutModel = (variants: any[]) => variants.map(({ 'ModelName': _m, 'ModelName.$': _p, ...rest }) => rest);
+    expect(withoutModel(request.ProductionVariants)).toEqual(withoutModel(config.ProductionVariants));
+    expect(request.ProductionVariants.map((v: any) => v['ModelName.$'])).toEqual(['$.results.model.ModelName', '$.results.model.ModelName']);
+    expect(request.ProductionVariants[0]).toEqual(expect.objectContaining({ InstanceType: 'ml.c5.xlarge', InitialInstanceCount: 2, InitialVariantWeight: 3, VolumeSizeInGB: 20 }));
+    expect(request.KmsKeyId).toEqual(config.KmsKeyId);
+    expect(request.KmsKeyId).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^EndpointKey/), 'Arn'] });
+    expect(request.DataCaptureConfig).toEqual(config.DataCaptureConfig);
+    expect(request.DataCaptureConfig).toEqual(expect.objectContaining({ EnableCapture: true, InitialSamplingPercentage: 30 }));
+    expect(request['EndpointConfigName.$']).toBe(`States.Format('${endpoint.runtimeConfigNamePrefix}-{}', States.UUID())`);
+    expect(request.Tags).toEqual([{ Key: 'cdk-sagemaker-ml:workflow', Value: 'Train' }, { 'Key': 'cdk-sagemaker-ml:execution', 'Value.$': '$$.Execution.Id' }]);
+  });
+
+  test('a run-time configuration can replace the model of one variant only', () => {
+    const { stack, store, model } = setup();
+    const endpoint = deployable(stack, model, store);
+    const request = stack.resolve(endpoint.endpointConfigRequest({ endpointConfigName: `${endpoint.runtimeConfigNamePrefix}-1`, modelName: 'candidate', variantName: 'Green' }));
+    expect(request.ProductionVariants.map((v: any) => v.ModelName)).toEqual([{ 'Fn::GetAtt': [expect.stringMatching(/^Model/), 'ModelName'] }, 'candidate']);
+    expect(request.Tags).toBeUndefined();
+  });
+
+  test('no key and no capture where the endpoint has none', () => {
+    const { stack, model } = setup();
+    const endpoint = new RealtimeEndpoint(stack, 'Endpoint', { variants: [{ model, instanceType: 'ml.g5.xlarge' }] });
+    const request = endpoint.endpointConfigRequest({ endpointConfigName: '$.name', modelName: 'm' });
+    expect(Object.keys(request).sort()).toEqual(['EndpointConfigName', 'ProductionVariants']);
+  });
+
+  test('the run-time update uses the endpoint\'s deployment config and alarms, keeping autoscaled counts', () => {
+    const { stack, store, model } = setup();
+    const endpoint = deployable(stack, model, store);
+    const update = stack.resolve(endpoint.updateEndpointRequest('pricing-config-1'));
+    const cfn = Object.values<any>(Template.fromStack(stack).findResources('AWS::SageMaker::Endpoint'))[0].Properties;
+    expect(update).toEqual({
+      EndpointName: 'pricing',
+      EndpointConfigName: 'pricing-config-1',
+      DeploymentConfig: cfn.DeploymentConfig,
+      RetainAllVariantProperties: true,
+      ExcludeRetainedVariantProperties: [{ VariantPropertyType: 'DesiredWeight' }],
+    });
+    expect(update.DeploymentConfig.AutoRollbackConfiguration.Alarms).toHaveLength(4);
+    expect(stack.resolve(endpoint.createEndpointRequest('pricing-config-1'))).toEqual({ EndpointName: 'pricing', EndpointConfigName: 'pricing-config-1', DeploymentConfig: cfn.DeploymentConfig });
+  });
+
+  test('grantDeploy allows exactly what a deployment through the endpoint needs', () => {
+    const { stack, store, model } = setup();
+    const endpoint = deployable(stack, model, store, { runtimeConfigNamePrefix: 'pricing-runtime' });
+    const deployer = new iam.Role(stack, 'Deployer', { assumedBy: new iam.ServicePrincipal('states.amazonaws.com') });
+    endpoint.grantDeploy(deployer);
+    const statements = stack.resolve(policyStatements(stack, 'Deployer'));
+    const configs = 'arn:aws:sagemaker:us-east-1:123456789012:endpoint-config/pricing-runtime-*';
+    const alarms = stack.resolve(endpoint.rollbackAlarms.map(a => a.alarmArn));
+    const keyArn = { 'Fn::GetAtt': [expect.stringMatching(/^EndpointKey/), 'Arn'] };
+    expect(statements).toEqual([
+      { Action: ['sagemaker:AddTags', 'sagemaker:CreateEndpointConfig', 'sagemaker:ListTags'], Effect: 'Allow', Resource: configs },
+      {
+        Action: ['sagemaker:CreateEndpoint', 'sagemaker:DescribeEndpoint', 'sagemaker:ListTags', 'sagemaker:UpdateEndpoint'],
+        Effect: 'Allow',
+        Resource: [configs, 'arn:aws:sagemaker:us-east-1:123456789012:endpoint/pricing'],
+      },
+      { Action: 'kms:DescribeKey', Effect: 'Allow', Resource: keyArn },
+      { Action: 'kms:CreateGrant', Condition: { Bool: { 'kms:GrantIsForAWSResource': 'true' } }, Effect: 'Allow', Resource: keyArn },
+      { Action: 'cloudwatch:DescribeAlarms', Effect: 'Allow', Resource: alarms },
+    ]);
+    expect(alarms).toHaveLength(4);
+    // The prefix wildcard is acknowledged on the deployer's policy; only the test role's inline policy is left to its author.
+    expect(nagFindings(stack).filter(f => !f.includes('IAMNoInlinePolicy'))).toEqual([]);
+  });
+
+  test('a model deployed at run time may write the data capture', () => {
+    const { stack, store, model } = setup();
+    const endpoint = deployable(stack, model, store);
+    const other = new iam.Role(stack, 'CandidateRole', { assumedBy: new iam.ServicePrincipal('sagemaker.amazonaws.com') });
+    endpoint._grantServingModel(other);
+    expect(JSON.stringify(policyStatements(stack, 'CandidateRole'))).toContain('/capture/*');
+  });
+
+  test('default run-time config prefixes are lowercase, fit SageMaker\'s names and differ per endpoint', () => {
+    const { stack, model } = setup();
+    const a = new RealtimeEndpoint(stack, 'ScoringEndpointForTheTeamWithALongName', { variants: [{ model }] });
+    const b = new RealtimeEndpoint(stack, 'ScoringEndpointForTheTeamWithALongName2', { variants: [{ model }] });
+    for (const prefix of [a.runtimeConfigNamePrefix, b.runtimeConfigNamePrefix]) {
+      expect(prefix).toMatch(/^[a-z0-9](-*[a-z0-9])*$/);
+      expect(`${prefix}-${'x'.repeat(36)}`.length).toBeLessThanOrEqual(63);
+    }
+    expect(a.runtimeConfigNamePrefix).not.toEqual(b.runtimeConfigNamePrefix);
+  });
+
+  test.each<[string, (e: RealtimeEndpoint) => unknown, RegExp]>([
+    ['an unknown variant', e => e.endpointConfigRequest({ endpointConfigName: '$.n', modelName: 'm', variantName: 'Red' }),
+      /Test\/Endpoint: endpointConfigRequest variantName must be one of Blue, Green, got 'Red'/],
+    ['a literal name outside the prefix', e => e.endpointConfigRequest({ endpointConfigName: 'other-1', modelName: 'm' }),
+      /Test\/Endpoint: endpointConfigRequest endpointConfigName must start with the endpoint's runtimeConfigNamePrefix 'pricing-rt-'/],
+  ])('refuses a run-time configuration with %s', (_name, use, error) => {
+    const { stack, store, model } = setup();
+    expect(() => use(deployable(stack, model, store, { runtimeConfigNamePrefix: 'pricing-rt' }))).toThrow(error);
   });
 });
 

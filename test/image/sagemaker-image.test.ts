@@ -1,6 +1,6 @@
 import * as path from 'path';
 import { Stack } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as ecrAssets from 'aws-cdk-lib/aws-ecr-assets';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -89,6 +89,22 @@ describe('SageMakerImage.fromDeepLearningContainer', () => {
     const mapping = Template.fromStack(stack).toJSON().Mappings.DeepLearningContainerRegistries;
     expect(mapping['us-east-1']).toEqual({ account: '763104351884' });
     expect(mapping['af-south-1']).toEqual({ account: '626614931356' });
+    // The mapping is lazy (rendered because the Region is a token): no annotation on synth.
+    expect(Annotations.fromStack(stack).findInfo('*', Match.anyValue())).toEqual([]);
+    expect(Annotations.fromStack(stack).findWarning('*', Match.anyValue())).toEqual([]);
+  });
+
+  test.each([
+    ['ca-west-1', '204538143572'],
+    ['ap-southeast-5', '550225433462'],
+    ['ap-southeast-7', '590183813437'],
+    ['mx-central-1', '637423239942'],
+    ['ap-east-2', '975050140332'],
+    ['ap-southeast-6', '633930458069'],
+  ])('has the registry of %s', (region, account) => {
+    const stack = testStack({ account: '123456789012', region });
+    const uri = stack.resolve(SageMakerImage.fromDeepLearningContainer(pytorchGpu).bind(stack, roleIn(stack)).imageUri);
+    expect(JSON.stringify(uri)).toContain(`${account}.dkr.ecr.${region}.`);
   });
 
   test('fails clearly in a region without a registry', () => {

@@ -10,7 +10,7 @@ describe.each([
   ['training', buildTrainingInteg, ['startExecution', 'describeExecution']],
   ['hosting', buildHostingInteg, ['invokeEndpoint', 'putObject', 'invokeEndpointAsync', 'listObjectsV2']],
 ] as const)('the %s integration test', (_name, build, apis) => {
-  const stacks = build(testApp());
+  const stacks = build(testApp({ validateTemplates: true }));
 
   test.each(stacks.map(s => [s.stackName, s] as const))('%s matches its snapshot', (_stackName, stack) => {
     // Assertions carry a timestamp salt so they run again on every deploy.

@@ -2,6 +2,7 @@ import * as path from 'path';
 import { Duration, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import {
   CreateModelStep, JobS3Location, MlDataStore, ProcessingJobStep, ProcessingJobStepProps, ProcessingUploadMode, SageMakerImage,
@@ -28,7 +29,7 @@ describe('ProcessingJobStep', () => {
     const state = renderState(stack, new ProcessingJobStep(stack, 'Prep', { ...base, containerArguments: ['--split', '0.2'], environment: { STAGE: 'dev' } }));
     expect(state.Resource).toBe('arn:${AWS::Partition}:states:::sagemaker:createProcessingJob.sync');
     const p = state.Parameters;
-    expect(p['ProcessingJobName.$']).toBe("States.Format('processing-{}', States.UUID())");
+    expect(p['ProcessingJobName.$']).toMatch(/^States\.Format\('processing-[0-9a-f]{8}-\{\}', States\.UUID\(\)\)$/);
     expect(p.AppSpecification).toEqual({ ImageUri: expect.stringContaining('container-assets'), ContainerEntrypoint: ['preprocess'], ContainerArguments: ['--split', '0.2'] });
     expect(p.ProcessingResources).toEqual({ ClusterConfig: { InstanceType: 'ml.m5.xlarge', InstanceCount: 1, VolumeSizeInGB: 30 } });
     expect(p.ProcessingInputs).toEqual([{
@@ -130,10 +131,11 @@ describe('CreateModelStep', () => {
     const { stack, store } = setup();
     const state = renderState(stack, new CreateModelStep(stack, 'Model', {
       image: SageMakerImage.fromAsset(IMAGE_DIR),
-      modelDataUrl: '$.results.train.ModelArtifacts.S3ModelArtifacts',
-      modelDataLocation: JobS3Location.inBucket(store.artifactsBucket, 'models'),
+      modelData: JobS3Location.fromJsonPath('$.results.train.ModelArtifacts.S3ModelArtifacts', store.artifactsBucket, 'models'),
+      modelNamePrefix: 'model',
       environment: { MODEL_SERVER_WORKERS: '2' },
     }));
+    expect(state.QueryLanguage).toBe('JSONPath');
     expect(state.Resource).toBe('arn:${AWS::Partition}:states:::sagemaker:createModel');
     expect(state.Parameters).toEqual({
       'ModelName.$': "States.Format('model-{}', States.UUID())",
@@ -142,20 +144,34 @@ describe('CreateModelStep', () => {
     });
     expect(state.ResultSelector).toEqual({ 'ModelArn.$': '$.ModelArn', 'ModelName.$': "States.ArrayGetItem(States.StringSplit($.ModelArn, '/'), 1)" });
     const json = JSON.stringify(iamPolicies(stack));
-    expect(json).toContain('"Action":"sagemaker:CreateModel","Effect":"Allow","Resource":"arn:aws:sagemaker:us-east-1:123456789012:model/model-*"');
-    expect(json).not.toContain('sagemaker:ListTags');
+    // ListTags as AWS's generated policy has it, but on this step's model names only; no AddTags without tags.
+    expect(json).toContain('"Action":["sagemaker:CreateModel","sagemaker:ListTags"],"Effect":"Allow","Resource":"arn:aws:sagemaker:us-east-1:123456789012:model/model-*"');
+    expect(json).not.toContain('sagemaker:AddTags');
+    expect(json).toMatch(/"Action":"iam:PassRole","Condition":\{"StringEquals":\{"iam:PassedToService":"sagemaker.amazonaws.com"\}\}/);
+    // The model's role reads the artifacts under the training output prefix only.
+    expect(json).toMatch(/"Action":"s3:GetObject","Effect":"Allow","Resource":\{"Fn::Join":\["",\[\{"Fn::GetAtt":\["StoreArtifactsBucket[0-9A-F]+","Arn"\]\},"\/models\/\*"\]\]\}/);
+  });
+
+  test('names models with a lowercase prefix derived from the construct path by default', () => {
+    const { stack, store } = setup();
+    const step = new CreateModelStep(stack, 'Model', {
+      image: SageMakerImage.fromAsset(IMAGE_DIR),
+      modelData: JobS3Location.inBucket(store.artifactsBucket, 'models'),
+    });
+    expect(step.modelNamePrefix).toMatch(/^model-[0-9a-f]{8}$/);
+    expect(renderState(stack, step).Parameters.PrimaryContainer.ModelDataUrl).toMatch(/^s3:\/\/\$\{StoreArtifactsBucket[0-9A-F]+\}\/models\/$/);
   });
 
   test.each([
-    [{ modelNamePrefix: 'Model' }, /modelNamePrefix must be lowercase letters, digits and single hyphens, got 'Model'/],
-    [{ modelDataUrl: 'models/model.tar.gz' }, /modelDataUrl must be a JSONPath \('\$\.…'\) or an 's3:\/\/bucket\/key' URI, got 'models\/model.tar.gz'/],
+    [{ modelNamePrefix: 'Model' }, /^Test\/Model: modelNamePrefix must be lowercase \(SageMaker writes the name lowercase in the ARN the task reads it back from\), got 'Model'/],
+    [{ modelNamePrefix: 'm'.repeat(27) }, /modelNamePrefix must be between 1 and 26 characters long, got 27/],
+    [{ integrationPattern: sfn.IntegrationPattern.RUN_JOB }, /integrationPattern must be REQUEST_RESPONSE for createModel \(SageMaker answers at once\), got RUN_JOB/],
     [{ environment: { '1X': 'y' } }, /environment key must be a variable name/],
   ])('rejects %p', (override, error) => {
     const { stack, store } = setup();
     expect(() => new CreateModelStep(stack, 'Model', {
       image: SageMakerImage.fromAsset(IMAGE_DIR),
-      modelDataUrl: 's3://bucket/model.tar.gz',
-      modelDataLocation: JobS3Location.inBucket(store.artifactsBucket, 'models'),
+      modelData: JobS3Location.inBucket(store.artifactsBucket, 'models'),
       ...override,
     })).toThrow(error);
   });

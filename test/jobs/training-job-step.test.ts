@@ -32,7 +32,7 @@ describe('TrainingJobStep', () => {
     const state = renderState(stack, new TrainingJobStep(stack, 'Train', base));
     expect(state.Resource).toBe('arn:${AWS::Partition}:states:::sagemaker:createTrainingJob.sync');
     expect(state.Parameters).toEqual({
-      'TrainingJobName.$': "States.Format('training-{}', States.UUID())",
+      'TrainingJobName.$': expect.stringMatching(/^States\.Format\('training-[0-9a-f]{8}-\{\}', States\.UUID\(\)\)$/),
       'RoleArn': expect.stringMatching(/^\$\{TrainRole[0-9A-F]+\.Arn\}$/),
       'AlgorithmSpecification': { TrainingImage: expect.stringContaining('container-assets'), TrainingInputMode: 'File' },
       'InputDataConfig': [{
@@ -46,13 +46,21 @@ describe('TrainingJobStep', () => {
       'ResourceConfig': { InstanceType: 'ml.m5.xlarge', InstanceCount: 1, VolumeSizeInGB: 30 },
       'StoppingCondition': { MaxRuntimeInSeconds: 86400 },
     });
+    expect(state.QueryLanguage).toBe('JSONPath');
+    // Capacity first (every 60 s, as AWS's example does), then throttling and transient faults.
     expect(state.Retry).toEqual([{
+      ErrorEquals: ['SageMaker.ResourceLimitExceededException'],
+      IntervalSeconds: 60,
+      MaxAttempts: 10,
+      BackoffRate: 1,
+    }, {
       ErrorEquals: ['SageMaker.AmazonSageMakerException', 'SageMaker.ThrottlingException', 'SageMaker.InternalFailure', 'SageMaker.ServiceUnavailable'],
       IntervalSeconds: 15,
       MaxAttempts: 5,
       BackoffRate: 2,
       JitterStrategy: 'FULL',
     }]);
+    expect(JSON.stringify(state.Retry)).not.toContain('States.TaskFailed');
   });
 
   test('renders every option people use', () => {
@@ -68,7 +76,7 @@ describe('TrainingJobStep', () => {
         contentType: 'text/csv',
         compressionType: tasks.CompressionType.GZIP,
       }],
-      hyperparameters: { alpha: '0.1', epochs: sfn.JsonPath.stringAt('$.epochs') },
+      hyperparameters: { alpha: '0.1', epochs: sfn.JsonPath.stringAt('$.epochs'), note: sfn.JsonPath.format('v{}', sfn.JsonPath.stringAt('$.v')) },
       environment: { MLFLOW_TRACKING_URI: 'arn:aws:sagemaker:us-east-1:123456789012:mlflow-tracking-server/team', MLFLOW_EXPERIMENT_NAME: 'glm' },
       metricDefinitions: [{ name: 'validation:rmse', regex: 'rmse=([0-9.]+)' }],
       instanceType: 'ml.p3.8xlarge',
@@ -97,7 +105,8 @@ describe('TrainingJobStep', () => {
       CompressionType: 'Gzip',
       InputMode: 'FastFile',
     });
-    expect(p.HyperParameters).toEqual({ 'alpha': '0.1', 'epochs.$': '$.epochs' });
+    // A number in the execution input ({"epochs": 50}) becomes the string SageMaker wants.
+    expect(p.HyperParameters).toEqual({ 'alpha': '0.1', 'epochs.$': "States.Format('{}', $.epochs)", 'note.$': "States.Format('v{}', $.v)" });
     expect(p.Environment).toEqual({ MLFLOW_TRACKING_URI: 'arn:aws:sagemaker:us-east-1:123456789012:mlflow-tracking-server/team', MLFLOW_EXPERIMENT_NAME: 'glm' });
     expect(p.AlgorithmSpecification.MetricDefinitions).toEqual([{ Name: 'validation:rmse', Regex: 'rmse=([0-9.]+)' }]);
     expect(p.ResourceConfig).toEqual({ InstanceType: 'ml.p3.8xlarge', InstanceCount: 4, VolumeSizeInGB: 200, VolumeKmsKeyId: expect.stringMatching(/^\$\{VolumeKey[0-9A-F]+\.Arn\}$/) });
@@ -116,8 +125,8 @@ describe('TrainingJobStep', () => {
       .find(p => JSON.stringify(p).includes('sagemaker:CreateTrainingJob'));
     expect(policy.Properties.PolicyDocument.Statement).toEqual(expect.arrayContaining([
       {
-        // AddTags only because the job has tags; the CDK merges it into the same statement.
-        Action: ['sagemaker:AddTags', 'sagemaker:CreateTrainingJob', 'sagemaker:DescribeTrainingJob', 'sagemaker:StopTrainingJob'],
+        // .sync integrations tag the jobs they start (MANAGED_BY_AWS): AddTags and ListTags on the prefix only.
+        Action: ['sagemaker:AddTags', 'sagemaker:CreateTrainingJob', 'sagemaker:DescribeTrainingJob', 'sagemaker:ListTags', 'sagemaker:StopTrainingJob'],
         Effect: 'Allow',
         Resource: 'arn:aws:sagemaker:us-east-1:123456789012:training-job/glm-*',
       },
@@ -235,12 +244,86 @@ describe('TrainingJobStep', () => {
       ['environment variable name', () => ({ environment: { 'MY-VAR': 'x' } }), /environment key must be a variable name \('\[a-zA-Z_\]\[a-zA-Z0-9_\]\*'\), got 'MY-VAR'/],
       ['reserved tag key', () => ({ tags: { 'aws:owner': 'x' } }), /tags key must not start with 'aws:' \(reserved\), got 'aws:owner'/],
       ['subnets without a VPC', () => ({ vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED } }), /vpcSubnets requires vpc/],
-      ['a callback integration pattern', () => ({ integrationPattern: sfn.IntegrationPattern.WAIT_FOR_TASK_TOKEN }), /integrationPattern must be RUN_JOB for a SageMaker job step \(it waits for the job with '.sync'\), got WAIT_FOR_TASK_TOKEN/],
+      ['volume key on an NVMe-only instance type', (_b, st) => ({ instanceType: 'ml.p4d.24xlarge', volumeEncryptionKey: new kms.Key(st, 'K') }),
+        /volumeEncryptionKey must not be set for instanceType 'ml.p4d.24xlarge': its storage is local NVMe instance storage/],
+      ['negative capacity retries', () => ({ capacityRetries: -1 }), /capacityRetries must be an integer between 0 and 1000, got -1/],
+      ['a JSONata state', () => ({ queryLanguage: sfn.QueryLanguage.JSONATA }), /^Test\/Train: queryLanguage must be JSONPath \(or unset\) for a SageMaker task/],
+      ['a VPC with only public subnets', (_b, st) => ({ vpc: new ec2.Vpc(st, 'PublicVpc', { natGateways: 0, subnetConfiguration: [{ name: 'pub', subnetType: ec2.SubnetType.PUBLIC }] }) }),
+        /^Test\/Train: vpcSubnets must be set: the VPC has neither private subnets with egress nor isolated subnets/],
+      ['a callback integration pattern', () => ({ integrationPattern: sfn.IntegrationPattern.WAIT_FOR_TASK_TOKEN }), /^Test\/Train: integrationPattern must be RUN_JOB for createTrainingJob \(it waits for the job with '.sync'\), got WAIT_FOR_TASK_TOKEN/],
     ];
     test.each(cases)('%s', (_name, override, error) => {
       const { stack, base } = setup();
       expect(() => new TrainingJobStep(stack, 'Train', { ...base, ...override(base, stack) })).toThrow(error);
     });
+  });
+
+  test('errors name the construct path', () => {
+    const { stack, base } = setup();
+    expect(() => new TrainingJobStep(stack, 'Train', { ...base, instanceCount: 0 })).toThrow(/^Test\/Train: instanceCount must be an integer between 1 and 100, got 0$/);
+  });
+
+  test('default name prefixes differ per construct path, so policies never overlap', () => {
+    const { stack, base } = setup();
+    const a = new TrainingJobStep(stack, 'A', base);
+    const b = new TrainingJobStep(stack, 'B', base);
+    expect(a.jobNamePrefix).toMatch(/^training-[0-9a-f]{8}$/);
+    expect(b.jobNamePrefix).toMatch(/^training-[0-9a-f]{8}$/);
+    expect(a.jobNamePrefix).not.toBe(b.jobNamePrefix);
+  });
+
+  test('retries ResourceLimitExceeded as configured, or not at all', () => {
+    const { stack, base } = setup();
+    const three = renderState(stack, new TrainingJobStep(stack, 'Train', { ...base, capacityRetries: 3 }));
+    expect(three.Retry[0]).toEqual({ ErrorEquals: ['SageMaker.ResourceLimitExceededException'], IntervalSeconds: 60, MaxAttempts: 3, BackoffRate: 1 });
+    const other = setup();
+    const none = renderState(other.stack, new TrainingJobStep(other.stack, 'Train', { ...other.base, capacityRetries: 0, retryOnServiceErrors: false }));
+    expect(none.Retry).toBeUndefined();
+  });
+
+  test('maxDuration covers spot waiting and every retry', () => {
+    const { stack, base } = setup();
+    const step = new TrainingJobStep(stack, 'Train', { ...base, maxRuntime: Duration.hours(2), spot: { maxWait: Duration.hours(5) }, capacityRetries: 2 });
+    // 5 h spot wait + 2 x 60 s capacity + 15 x (1 + 2 + 4 + 8 + 16) s transient.
+    expect(step.maxDuration.toSeconds()).toBe(5 * 3600 + 120 + 465);
+  });
+
+  test('runs in isolated subnets when the VPC has no private subnets with egress', () => {
+    const { stack, base } = setup();
+    const vpc = new ec2.Vpc(stack, 'Vpc', { natGateways: 0, subnetConfiguration: [{ name: 'iso', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }] });
+    const state = renderState(stack, new TrainingJobStep(stack, 'Train', { ...base, vpc }));
+    expect(state.Parameters.VpcConfig.Subnets).toHaveLength(vpc.isolatedSubnets.length);
+    expect(state.Parameters.VpcConfig.Subnets[0]).toMatch(/^\$\{VpcisoSubnet1Subnet[0-9A-F]+\}$/);
+  });
+
+  test('the volume key gets kms:CreateGrant for AWS resources, not data-key use', () => {
+    const { stack, base } = setup();
+    const volumeEncryptionKey = new kms.Key(stack, 'VolumeKey', { enableKeyRotation: true });
+    renderState(stack, new TrainingJobStep(stack, 'Train', { ...base, volumeEncryptionKey }));
+    const statements = Object.entries<any>(iamPolicies(stack))
+      .filter(([id]) => id.startsWith('TrainRole'))
+      .flatMap(([, p]) => p.Properties.PolicyDocument.Statement)
+      .filter(st => JSON.stringify(st.Resource).includes('VolumeKey'));
+    expect(statements).toEqual(expect.arrayContaining([
+      expect.objectContaining({ Action: 'kms:CreateGrant', Condition: { Bool: { 'kms:GrantIsForAWSResource': 'true' } } }),
+    ]));
+    expect(JSON.stringify(statements)).not.toMatch(/GenerateDataKey|ReEncrypt/);
+  });
+
+  test('renders a JSONPath state next to JSONata states, and refuses a JSONata state machine', () => {
+    const { stack, base } = setup();
+    const step = new TrainingJobStep(stack, 'Train', base);
+    new sfn.StateMachine(stack, 'Machine', {
+      definitionBody: sfn.DefinitionBody.fromChainable(sfn.Pass.jsonata(stack, 'Before').next(step)),
+    });
+    const rendered = JSON.stringify(Template.fromStack(stack).findResources('AWS::StepFunctions::StateMachine'));
+    expect(rendered).toContain('\\"QueryLanguage\\":\\"JSONPath\\"');
+    expect(rendered).toContain('\\"Parameters\\":');
+    expect(rendered).not.toContain('\\"Arguments\\":{\\"TrainingJobName');
+
+    const other = setup();
+    const inJsonata = new TrainingJobStep(other.stack, 'Train', other.base);
+    expect(() => new sfn.StateMachine(other.stack, 'Machine', { queryLanguage: sfn.QueryLanguage.JSONATA, definitionBody: sfn.DefinitionBody.fromChainable(inJsonata) })).toThrow(/Test\/Train: a SageMaker task renders a JSONPath state, which Step Functions does not allow in a state machine whose top-level queryLanguage is JSONata/);
   });
 
   test('accepts tokens unvalidated', () => {

@@ -41,7 +41,7 @@ describe('TransformJobStep', () => {
     }));
     expect(state.Resource).toBe('arn:${AWS::Partition}:states:::sagemaker:createTransformJob.sync');
     expect(state.Parameters).toEqual({
-      'TransformJobName.$': "States.Format('transform-{}', States.UUID())",
+      'TransformJobName.$': expect.stringMatching(/^States\.Format\('transform-[0-9a-f]{8}-\{\}', States\.UUID\(\)\)$/),
       'ModelName': expect.stringMatching(/^\$\{Model[0-9A-F]+\.ModelName\}$/),
       'TransformInput': {
         DataSource: { S3DataSource: { S3DataType: 'S3Prefix', S3Uri: expect.stringMatching(/\/batch\/input\/$/) } },
@@ -63,7 +63,10 @@ describe('TransformJobStep', () => {
       'Environment': { MODEL_SERVER_WORKERS: '4' },
       'Tags': [{ Key: 'team', Value: 'pricing' }],
     });
-    expect(state.Retry[0].ErrorEquals).toContain('SageMaker.AmazonSageMakerException');
+    expect(state.Retry.map((r: any) => r.ErrorEquals[0])).toEqual(['SageMaker.ResourceLimitExceededException', 'SageMaker.AmazonSageMakerException']);
+    // CreateTransformJob has no stopping condition: the task's own timeout bounds the job (1 day by default).
+    expect(state.TimeoutSeconds).toBe(86400);
+    expect(state.QueryLanguage).toBe('JSONPath');
   });
 
   test('takes the model name from the state input and grants the model role the input and output', () => {
@@ -73,7 +76,7 @@ describe('TransformJobStep', () => {
     const json = JSON.stringify(iamPolicies(stack));
     expect(json).toContain('/batch/input/*');
     expect(json).toContain('/batch/output/*');
-    expect(json).toContain('"Action":["sagemaker:CreateTransformJob","sagemaker:DescribeTransformJob","sagemaker:StopTransformJob"]');
+    expect(json).toMatch(/"Action":\["sagemaker:AddTags","sagemaker:CreateTransformJob","sagemaker:DescribeTransformJob","sagemaker:ListTags","sagemaker:StopTransformJob"\],"Effect":"Allow","Resource":"arn:aws:sagemaker:us-east-1:123456789012:transform-job\/transform-[0-9a-f]{8}-\*"/);
     expect(json).toContain('rule/StepFunctionsGetEventsForSageMakerTransformJobsRule');
     expect(json).not.toContain('iam:PassRole');
   });
@@ -87,7 +90,11 @@ describe('TransformJobStep', () => {
     [{ invocationTimeout: Duration.hours(2) }, /invocationTimeout must be a whole number of seconds between 1 and 3600/],
     [{ modelNamePath: 'results.model' }, /modelNamePath must be a JSONPath such as '\$.results.model.ModelName', got 'results.model'/],
     [{ jobNamePrefix: '-bad' }, /jobNamePrefix must be letters, digits and single hyphens/],
-    [{ integrationPattern: sfn.IntegrationPattern.REQUEST_RESPONSE }, /integrationPattern must be RUN_JOB for a transform step/],
+    [{ integrationPattern: sfn.IntegrationPattern.REQUEST_RESPONSE }, /^Test\/Transform: integrationPattern must be RUN_JOB for createTransformJob/],
+    [{ maxConcurrentTransforms: 20, maxPayload: Size.mebibytes(6) }, /^Test\/Transform: maxConcurrentTransforms x maxPayload must be at most 100 MB, got 20 x 6 MB = 120 MB/],
+    [{ maxConcurrentTransforms: 17 }, /maxConcurrentTransforms x maxPayload must be at most 100 MB, got 17 x 6 MB = 102 MB \(maxPayload defaults to 6 MB\)/],
+    [{ instanceType: 'ml.g4dn.xlarge', volumeEncryptionKey: {} as any }, /volumeEncryptionKey must not be set for instanceType 'ml.g4dn.xlarge'/],
+    [{ maxRuntime: Duration.seconds(30) }, /maxRuntime must be a whole number of seconds between 60 and 31536000/],
   ])('rejects %p', (override, error) => {
     const { stack, base } = setup();
     expect(() => new TransformJobStep(stack, 'Transform', { ...base, ...override })).toThrow(error);

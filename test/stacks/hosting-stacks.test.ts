@@ -7,7 +7,7 @@ import {
 import { definitionOf, ENV, nagFindings, snapshotOf, testApp } from '../util';
 
 // The reference app's shape: hosting stacks share the training stack's data store.
-const app = testApp();
+const app = testApp({ validateTemplates: true });
 const training = new SageMakerTrainingStack(app, 'SageMakerMlTraining', { env: ENV });
 const hosting = { env: ENV, dataStore: training.dataStore };
 const stacks: Record<string, Stack> = {

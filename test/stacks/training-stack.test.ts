@@ -3,7 +3,7 @@ import { SageMakerTrainingStack } from '../../lib';
 import { ENV, definitionOf, iamPolicies, nagFindings, snapshotOf, testApp } from '../util';
 
 // One synthesis shared by the read-only assertions below: synthesis is what tests wait on.
-const app = testApp();
+const app = testApp({ validateTemplates: true });
 const stack = new SageMakerTrainingStack(app, 'SageMakerMlTraining', { env: ENV });
 const template = Template.fromStack(stack);
 const definition = definitionOf(stack);

@@ -43,6 +43,7 @@ describe('MlflowTrackingServer', () => {
 
   test.each([
     [{ trackingServerName: 'bad_name' }, /trackingServerName must be letters, digits and single hyphens, got 'bad_name'/],
+    [{ trackingServerName: 'a'.repeat(181) }, /trackingServerName must be between 1 and 180 characters long so that the server's ARN fits a job's MLFLOW_TRACKING_URI \(256 characters\), got 181/],
     [{ mlflowVersion: 'latest' }, /mlflowVersion must be a version such as '2.16.2', got 'latest'/],
     [{ weeklyMaintenanceWindowStart: 'Tuesday 3am' }, /weeklyMaintenanceWindowStart must be a day and time such as 'Tue:03:30', got 'Tuesday 3am'/],
   ])('rejects %p', (override, error) => {
@@ -50,6 +51,27 @@ describe('MlflowTrackingServer', () => {
     const store = new MlDataStore(stack, 'Store');
     expect(() => new MlflowTrackingServer(stack, 'Tracking', { artifactStore: JobS3Location.inBucket(store.artifactsBucket, 'mlflow'), ...override })).toThrow(error);
   });
+});
+
+test('a generated name and the longest accepted name fit MLFLOW_TRACKING_URI (256 characters) in the longest partition and Region', () => {
+  const stack = testStack({ account: '123456789012', region: 'ap-southeast-7' });
+  const store = new MlDataStore(stack, 'Store');
+  const generated = new MlflowTrackingServer(stack, 'X'.repeat(240), { artifactStore: JobS3Location.inBucket(store.artifactsBucket, 'mlflow') });
+  const longest = 'a'.repeat(180);
+  new MlflowTrackingServer(stack, 'Longest', { artifactStore: JobS3Location.inBucket(store.artifactsBucket, 'mlflow'), trackingServerName: longest });
+  for (const name of [generated.trackingServerName, longest]) {
+    expect(`arn:aws-us-gov:sagemaker:ap-southeast-7:123456789012:mlflow-tracking-server/${name}`.length).toBeLessThanOrEqual(256);
+  }
+  expect(generated.trackingServerName.length).toBeLessThanOrEqual(180);
+});
+
+test('grantTracking returns the grant', () => {
+  const stack = testStack();
+  const store = new MlDataStore(stack, 'Store');
+  const server = new MlflowTrackingServer(stack, 'Tracking', { artifactStore: JobS3Location.inBucket(store.artifactsBucket, 'mlflow') });
+  const grant = server.grantTracking(new iam.Role(stack, 'Job', { assumedBy: new iam.ServicePrincipal('sagemaker.amazonaws.com') }));
+  expect(grant.success).toBe(true);
+  expect(MlflowTrackingServer.fromTrackingServerName(stack, 'Imported', 'team').grantTracking(new iam.Role(stack, 'Other', { assumedBy: new iam.AccountRootPrincipal() })).success).toBe(true);
 });
 
 describe('the reference training stack tracks experiments', () => {

@@ -1,0 +1,115 @@
+import { Stack, Token, TokenComparison } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { Construct } from 'constructs';
+import { ManagedPolicyRole } from '../private/managed-policy-role';
+import { fail, validateIn, validateInteger } from '../private/validate';
+import { IModelPackageGroup } from '../registry/model-package-group';
+
+/**
+ * Properties of a DeployOnApproval rule.
+ */
+export interface DeployOnApprovalProps {
+  /** The group whose approved versions are deployed. */
+  readonly modelPackageGroup: IModelPackageGroup;
+
+  /**
+   * The deploy workflow started for each approved version. Its input:
+   * `{ modelPackageArn, modelPackageGroupName, modelPackageVersion }`.
+   */
+  readonly deployWorkflow: sfn.IStateMachine;
+
+  /**
+   * The bus the approval events arrive on. SageMaker sends them to the default bus of the
+   * group's account: a group of another account needs a bus here whose resource policy
+   * lets that account put events, and a rule there that forwards them.
+   *
+   * @default - this account's default bus (the group must be of this account)
+   */
+  readonly eventBus?: events.IEventBus;
+
+  /**
+   * Whether the rule starts deployments.
+   *
+   * @default true
+   */
+  readonly enabled?: boolean;
+
+  /**
+   * Where events that could not start the workflow go after the retries.
+   *
+   * @default - none: they are dropped
+   */
+  readonly deadLetterQueue?: sqs.IQueue;
+
+  /**
+   * How many times EventBridge retries a start that failed (0 to 185).
+   *
+   * @default 3
+   */
+  readonly retryAttempts?: number;
+}
+
+/**
+ * Starts a deploy workflow when a version of a model package group is approved: an
+ * EventBridge rule on SageMaker's "SageMaker Model Package State Change" events for that
+ * group with `ModelApprovalStatus` `Approved`. The approval stays a person's act (console,
+ * CLI or the launcher); the rule's role may start that one state machine only.
+ *
+ * SageMaker sends a state-change event for other changes of an approved version too (its
+ * description, its metadata): the deploy workflow should treat a version already in
+ * service as done.
+ */
+export class DeployOnApproval extends Construct {
+  /** The EventBridge rule. */
+  public readonly rule: events.Rule;
+  /** The role EventBridge assumes to start the deploy workflow. */
+  public readonly role: iam.IRole;
+
+  constructor(scope: Construct, id: string, props: DeployOnApprovalProps) {
+    super(scope, id);
+    const stack = Stack.of(this);
+    const group = props.modelPackageGroup;
+    validateIn(this, () => {
+      validateInteger('retryAttempts', props.retryAttempts, 0, 185);
+      const owner = group.env.account;
+      if (!props.eventBus && Token.compareStrings(owner, stack.account) === TokenComparison.DIFFERENT) {
+        fail(`eventBus is needed for modelPackageGroup '${group.modelPackageGroupName}' of account ${owner}: its approval events reach that account's default bus, not this one (${stack.account}); `
+          + `pass a bus whose resource policy lets account ${owner} put events, and forward SageMaker's events to it from there`);
+      }
+    });
+
+    this.role = new ManagedPolicyRole(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('events.amazonaws.com', { conditions: { StringEquals: { 'aws:SourceAccount': stack.account } } }),
+      description: `Starts ${props.deployWorkflow.node.path} when a version of ${group.node.path} is approved`,
+    });
+
+    this.rule = new events.Rule(this, 'Resource', {
+      description: `Deploys approved versions of model package group ${group.modelPackageGroupName}`,
+      enabled: props.enabled ?? true,
+      eventBus: props.eventBus,
+      eventPattern: {
+        source: ['aws.sagemaker'],
+        detailType: ['SageMaker Model Package State Change'],
+        ...(props.eventBus ? { account: [group.env.account] } : {}),
+        detail: {
+          ModelPackageGroupName: [group.modelPackageGroupName],
+          ModelApprovalStatus: ['Approved'],
+        },
+      },
+    });
+    this.rule.addTarget(new targets.SfnStateMachine(props.deployWorkflow, {
+      role: this.role,
+      deadLetterQueue: props.deadLetterQueue,
+      retryAttempts: props.retryAttempts ?? 3,
+      input: events.RuleTargetInput.fromObject({
+        modelPackageArn: events.EventField.fromPath('$.detail.ModelPackageArn'),
+        modelPackageGroupName: events.EventField.fromPath('$.detail.ModelPackageGroupName'),
+        modelPackageVersion: events.EventField.fromPath('$.detail.ModelPackageVersion'),
+      }),
+    }));
+  }
+}

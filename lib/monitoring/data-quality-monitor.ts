@@ -1,0 +1,454 @@
+import { Duration, Fn, Names, Size, Stack, Token } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import { Construct } from 'constructs';
+import { modelMonitorImageUri } from './model-monitor-image';
+import { RealtimeEndpoint } from '../hosting/realtime-endpoint';
+
+import { fail, validateCount, validateDuration, validateInstanceType, validateInteger, validateLength, validateNumber, validatePattern, validateUnique, validateIn } from '../private/validate';
+import { SageMakerExecutionRole } from '../roles/sagemaker-execution-role';
+import { JobS3Location, S3AccessMode } from '../storage/job-s3-location';
+
+/**
+ * The CloudWatch namespace in which Model Monitor's analyzer publishes the per-feature
+ * metrics of a real-time endpoint's monitoring runs (dimensions `Endpoint` and
+ * `MonitoringSchedule`), when the baseline constraints have `emit_metrics` enabled (the
+ * default of a suggested baseline).
+ */
+export const DATA_QUALITY_METRICS_NAMESPACE = 'aws/sagemaker/Endpoints/data-metrics';
+
+/**
+ * How often the captured traffic is analyzed.
+ */
+export enum MonitoringFrequency {
+  /** At the start of every hour, over the previous hour's captures. */
+  HOURLY = 'HOURLY',
+  /** Once a day at 00:00 UTC, over the previous day's captures. */
+  DAILY = 'DAILY',
+}
+
+const SCHEDULE_EXPRESSIONS: Record<MonitoringFrequency, string> = {
+  [MonitoringFrequency.HOURLY]: 'cron(0 * ? * * *)',
+  [MonitoringFrequency.DAILY]: 'cron(0 0 ? * * *)',
+};
+
+/**
+ * The statistics and constraints that captured traffic is compared with: the output of a
+ * baseline job (`statistics.json` and `constraints.json`) run on the training data.
+ */
+export abstract class DataQualityBaseline {
+  /**
+   * A baseline written under a key prefix of a bucket, e.g. by a `DataQualityBaselineStep`
+   * whose output is `JobS3Location.inBucket(bucket, keyPrefix)`.
+   */
+  public static fromBucket(bucket: s3.IBucket, keyPrefix: string): DataQualityBaseline {
+    return new BucketBaseline(bucket, keyPrefix);
+  }
+
+  /** Renders the baseline for a job definition, granting `grantee` read access to both files. */
+  public abstract bind(scope: Construct, grantee: iam.IGrantable): DataQualityBaselineConfig;
+}
+
+/**
+ * Where the baseline's files are.
+ */
+export interface DataQualityBaselineConfig {
+  /** The S3 URI of `statistics.json`. */
+  readonly statisticsUri: string;
+  /** The S3 URI of `constraints.json`. */
+  readonly constraintsUri: string;
+}
+
+class BucketBaseline extends DataQualityBaseline {
+  private readonly prefix: string;
+
+  constructor(private readonly bucket: s3.IBucket, keyPrefix: string) {
+    super();
+    validatePattern('keyPrefix', keyPrefix, /^[^/][A-Za-z0-9!_.\/-]*$|^$/, 'a key prefix of letters, digits and ! _ . / -, without a leading \'/\'');
+    this.prefix = keyPrefix.replace(/\/+$/, '');
+  }
+
+  public bind(_scope: Construct, grantee: iam.IGrantable): DataQualityBaselineConfig {
+    const key = (file: string) => this.prefix ? `${this.prefix}/${file}` : file;
+    // Exactly the two objects: the CDK's grantRead would add wildcard actions.
+    grantee.grantPrincipal.addToPrincipalPolicy(new iam.PolicyStatement({
+      actions: ['s3:GetObject'],
+      resources: [this.bucket.arnForObjects(key('statistics.json')), this.bucket.arnForObjects(key('constraints.json'))],
+    }));
+    this.bucket.encryptionKey?.grantDecrypt(grantee);
+    return {
+      statisticsUri: `s3://${this.bucket.bucketName}/${key('statistics.json')}`,
+      constraintsUri: `s3://${this.bucket.bucketName}/${key('constraints.json')}`,
+    };
+  }
+}
+
+/**
+ * An alarm on the baseline drift of one feature.
+ */
+export interface FeatureDriftAlarm {
+  /** The feature (column) name, as in the baseline statistics. */
+  readonly featureName: string;
+  /**
+   * The drift (distribution distance from the baseline, 0 to 1) above which the alarm fires.
+   *
+   * @default 0.1 (the comparison threshold of a suggested baseline)
+   */
+  readonly threshold?: number;
+}
+
+/**
+ * Properties of a DataQualityMonitor.
+ */
+export interface DataQualityMonitorProps {
+  /** The real-time endpoint whose captured traffic is monitored. It must have `dataCapture`. */
+  readonly endpoint: RealtimeEndpoint;
+
+  /**
+   * The location the endpoint captures to: the `dataCapture.destination` given to the
+   * endpoint. The monitoring job reads it.
+   */
+  readonly captureDestination: JobS3Location;
+
+  /** The baseline the traffic is compared with. */
+  readonly baseline: DataQualityBaseline;
+
+  /** Where the monitoring reports (statistics, violations) are written, e.g. in the artifacts bucket. */
+  readonly output: JobS3Location;
+
+  /**
+   * How often the traffic is analyzed.
+   *
+   * @default MonitoringFrequency.HOURLY
+   */
+  readonly frequency?: MonitoringFrequency;
+
+  /**
+   * The monitoring schedule's name (1 to 63 letters, digits and hyphens).
+   *
+   * @default - a name unique to this construct, generated at synth
+   */
+  readonly monitoringScheduleName?: string;
+
+  /**
+   * The instance type of each monitoring run.
+   *
+   * @default 'ml.m5.xlarge'
+   */
+  readonly instanceType?: string;
+
+  /**
+   * The number of instances of each run.
+   *
+   * @default 1
+   */
+  readonly instanceCount?: number;
+
+  /**
+   * The storage volume of each instance (1 to 16384 GiB).
+   *
+   * @default Size.gibibytes(20)
+   */
+  readonly volumeSize?: Size;
+
+  /**
+   * The key that encrypts the instances' storage volumes.
+   *
+   * @default - AWS managed encryption
+   */
+  readonly volumeEncryptionKey?: kms.IKey;
+
+  /**
+   * The key that encrypts the reports.
+   *
+   * @default - the output bucket's key, if it has one
+   */
+  readonly outputEncryptionKey?: kms.IKey;
+
+  /**
+   * The longest a run may take. A run must end before the next one starts: at most an hour
+   * for an hourly schedule.
+   *
+   * @default Duration.hours(1)
+   */
+  readonly maxRuntime?: Duration;
+
+  /**
+   * The execution role of the monitoring runs.
+   *
+   * @default - a SageMakerExecutionRole is defined
+   */
+  readonly role?: iam.IRole;
+
+  /**
+   * The VPC the runs are placed in: the one of the endpoint's model, if it has one.
+   *
+   * @default - no VPC
+   */
+  readonly vpc?: ec2.IVpc;
+
+  /**
+   * The subnets of the runs.
+   *
+   * @default - the VPC's private subnets
+   */
+  readonly vpcSubnets?: ec2.SubnetSelection;
+
+  /**
+   * The security groups of the runs.
+   *
+   * @default - with a VPC, a security group that allows all outbound traffic
+   */
+  readonly securityGroups?: ec2.ISecurityGroup[];
+
+  /**
+   * Whether the runs have no network access.
+   *
+   * @default false
+   */
+  readonly enableNetworkIsolation?: boolean;
+
+  /**
+   * Alarms on the drift of given features, notified to `alarmTopic`.
+   *
+   * @default - none
+   */
+  readonly driftAlarms?: FeatureDriftAlarm[];
+
+  /**
+   * The topic the alarms notify.
+   *
+   * @default - with drift alarms, an encrypted topic is defined
+   */
+  readonly alarmTopic?: sns.ITopic;
+}
+
+/**
+ * Data-quality monitoring of a real-time endpoint's captured traffic with SageMaker Model
+ * Monitor: a `DataQualityJobDefinition` with the Region's analyzer image, a
+ * `MonitoringSchedule` (hourly or daily) on the endpoint, reports in S3, and CloudWatch
+ * alarms on the drift of chosen features, notified through SNS.
+ */
+export class DataQualityMonitor extends Construct {
+  /** The monitoring schedule's name. */
+  public readonly monitoringScheduleName: string;
+  /** The monitoring schedule's ARN. */
+  public readonly monitoringScheduleArn: string;
+  /** The job definition's name (generated: the definition is replaced on every change). */
+  public readonly jobDefinitionName: string;
+  /** The role of the monitoring runs. */
+  public readonly role: iam.IRole;
+  /** The drift alarms. */
+  public readonly alarms: cloudwatch.Alarm[] = [];
+  /** The topic the alarms notify, if there are alarms. */
+  public readonly alarmTopic?: sns.ITopic;
+  /** The number of monitoring runs in a 30-day month, for cost estimates. */
+  public readonly runsPerMonth: number;
+  private readonly endpointName: string;
+  private readonly period: Duration;
+
+  constructor(scope: Construct, id: string, props: DataQualityMonitorProps) {
+    super(scope, id);
+    const frequency = props.frequency ?? MonitoringFrequency.HOURLY;
+    this.period = frequency === MonitoringFrequency.HOURLY ? Duration.hours(1) : Duration.days(1);
+    this.runsPerMonth = frequency === MonitoringFrequency.HOURLY ? 720 : 30;
+    const stack = Stack.of(this);
+    const imageUri = validateIn(this, () => {
+      validateMonitorProps(props, frequency);
+      if (Token.isUnresolved(stack.region)) {
+        fail('the Model Monitor analyzer image is chosen per Region: define the stack with an explicit env.region, got a region-agnostic stack');
+      }
+      return modelMonitorImageUri(stack.region);
+    });
+    this.monitoringScheduleName = props.monitoringScheduleName
+      ?? Names.uniqueResourceName(this, { maxLength: 63, separator: '-' }).replace(/-+/g, '-').replace(/^-|-$/g, '');
+    this.endpointName = props.endpoint.endpointName;
+
+    const executionRole = props.role ? undefined : new SageMakerExecutionRole(this, 'Role', {
+      description: `Runs the data-quality monitoring of ${props.endpoint.node.path}`,
+      vpcAccess: props.vpc !== undefined,
+    });
+    this.role = props.role ?? executionRole!.role;
+
+    const capture = props.captureDestination.bind(this, this.role, S3AccessMode.READ);
+    this.node.addValidation({ validate: () => captureProblems(props.endpoint, capture.uri) });
+    const output = props.output.bind(this, this.role, S3AccessMode.WRITE);
+    if (output.isExpression || capture.isExpression) {
+      validateIn(this, () => fail('captureDestination and output must be fixed locations (JobS3Location.inBucket): monitoring runs outside any workflow execution'));
+    }
+    const outputKey = props.outputEncryptionKey ?? output.encryptionKey;
+    props.outputEncryptionKey?.grant(this.role, 'kms:GenerateDataKey', 'kms:Decrypt');
+    props.volumeEncryptionKey?.grant(this.role, 'kms:CreateGrant', 'kms:GenerateDataKey', 'kms:Decrypt');
+    const baseline = props.baseline.bind(this, this.role);
+
+    const network = this.renderNetwork(props);
+    const definition = new sagemaker.CfnDataQualityJobDefinition(this, 'JobDefinition', {
+      endpointName: this.endpointName,
+      roleArn: this.role.roleArn,
+      dataQualityAppSpecification: {
+        imageUri,
+        environment: { publish_cloudwatch_metrics: 'Enabled' },
+      },
+      dataQualityBaselineConfig: {
+        statisticsResource: { s3Uri: baseline.statisticsUri },
+        constraintsResource: { s3Uri: baseline.constraintsUri },
+      },
+      dataQualityJobInput: {
+        endpointInput: {
+          endpointName: this.endpointName,
+          localPath: '/opt/ml/processing/input/endpoint',
+          s3InputMode: 'File',
+          s3DataDistributionType: 'FullyReplicated',
+        },
+      },
+      dataQualityJobOutputConfig: {
+        kmsKeyId: outputKey?.keyArn,
+        monitoringOutputs: [{ s3Output: { s3Uri: output.uri, localPath: '/opt/ml/processing/output', s3UploadMode: 'EndOfJob' } }],
+      },
+      jobResources: {
+        clusterConfig: {
+          instanceType: props.instanceType ?? 'ml.m5.xlarge',
+          instanceCount: props.instanceCount ?? 1,
+          volumeSizeInGb: (props.volumeSize ?? Size.gibibytes(20)).toGibibytes(),
+          volumeKmsKeyId: props.volumeEncryptionKey?.keyArn,
+        },
+      },
+      networkConfig: network,
+      stoppingCondition: { maxRuntimeInSeconds: (props.maxRuntime ?? Duration.hours(1)).toSeconds() },
+    });
+    // The definition waits for its role's permissions, or its first run could fail on access.
+    definition.node.addDependency(this.role);
+    if (executionRole) definition.node.addDependency(executionRole);
+    // Job definitions are immutable and replaced on every change, so their name is left to
+    // CloudFormation and read back from the ARN ('...:data-quality-job-definition/<name>').
+    this.jobDefinitionName = Fn.select(1, Fn.split('/', definition.attrJobDefinitionArn));
+
+    const schedule = new sagemaker.CfnMonitoringSchedule(this, 'Resource', {
+      monitoringScheduleName: this.monitoringScheduleName,
+      endpointName: this.endpointName,
+      monitoringScheduleConfig: {
+        monitoringJobDefinitionName: this.jobDefinitionName,
+        monitoringType: 'DataQuality',
+        scheduleConfig: { scheduleExpression: SCHEDULE_EXPRESSIONS[frequency] },
+      },
+    });
+    schedule.node.addDependency(props.endpoint);
+    this.monitoringScheduleArn = schedule.attrMonitoringScheduleArn;
+
+    if (props.driftAlarms?.length) {
+      this.alarmTopic = props.alarmTopic ?? this.defineTopic();
+      props.driftAlarms.forEach((a, i) => {
+        const alarm = new cloudwatch.Alarm(this, `DriftAlarm${i + 1}`, {
+          alarmDescription: `Baseline drift of feature '${a.featureName}' on endpoint ${props.endpoint.node.path} above ${a.threshold ?? 0.1}`,
+          metric: this.metricFeatureBaselineDrift(a.featureName),
+          threshold: a.threshold ?? 0.1,
+          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+          evaluationPeriods: 1,
+          // No run, no datapoint: no traffic is not drift.
+          treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        });
+        alarm.addAlarmAction(new cwActions.SnsAction(this.alarmTopic!));
+        this.alarms.push(alarm);
+      });
+    }
+  }
+
+  /**
+   * A metric the analyzer publishes for this schedule, e.g. `feature_baseline_drift_<feature>`
+   * or `feature_non_null_<feature>`.
+   */
+  public metric(metricName: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return new cloudwatch.Metric({
+      namespace: DATA_QUALITY_METRICS_NAMESPACE,
+      metricName,
+      dimensionsMap: { Endpoint: this.endpointName, MonitoringSchedule: this.monitoringScheduleName },
+      period: this.period,
+      statistic: 'Maximum',
+      ...props,
+    });
+  }
+
+  /** The distance of a feature's distribution from the baseline (`feature_baseline_drift_<feature>`, maximum). */
+  public metricFeatureBaselineDrift(featureName: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metric(`feature_baseline_drift_${featureName}`, props);
+  }
+
+  /** The completeness of a feature, the share of non-null values (`feature_non_null_<feature>`, minimum). */
+  public metricFeatureNonNull(featureName: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metric(`feature_non_null_${featureName}`, { statistic: 'Minimum', ...props });
+  }
+
+  private renderNetwork(props: DataQualityMonitorProps): sagemaker.CfnDataQualityJobDefinition.NetworkConfigProperty {
+    let vpcConfig: sagemaker.CfnDataQualityJobDefinition.VpcConfigProperty | undefined;
+    if (props.vpc) {
+      const subnets = props.vpc.selectSubnets(props.vpcSubnets ?? { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS });
+      const groups = props.securityGroups ?? [new ec2.SecurityGroup(this, 'SecurityGroup', {
+        vpc: props.vpc,
+        description: 'Data-quality monitoring runs',
+        allowAllOutbound: true,
+      })];
+      vpcConfig = { subnets: subnets.subnetIds, securityGroupIds: groups.map(g => g.securityGroupId) };
+    }
+    return {
+      enableNetworkIsolation: props.enableNetworkIsolation ?? false,
+      enableInterContainerTrafficEncryption: true,
+      vpcConfig,
+    };
+  }
+
+  private defineTopic(): sns.ITopic {
+    const key = new kms.Key(this, 'AlarmTopicKey', { description: 'Encrypts the data-quality alarm topic', enableKeyRotation: true });
+    // CloudWatch publishes the alarm notifications to the encrypted topic.
+    key.addToResourcePolicy(new iam.PolicyStatement({
+      actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+      principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+      resources: ['*'],
+      conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
+    }));
+    return new sns.Topic(this, 'AlarmTopic', { masterKey: key, enforceSSL: true, displayName: 'Data-quality alarms' });
+  }
+}
+
+function validateMonitorProps(props: DataQualityMonitorProps, frequency: MonitoringFrequency): void {
+  if (props.monitoringScheduleName !== undefined) {
+    validateLength('monitoringScheduleName', props.monitoringScheduleName, 1, 63);
+    validatePattern('monitoringScheduleName', props.monitoringScheduleName, /^[a-zA-Z0-9](-*[a-zA-Z0-9])*$/, 'letters, digits and hyphens, starting and ending with a letter or digit');
+  }
+  if (props.instanceType !== undefined) validateInstanceType('instanceType', props.instanceType);
+  validateInteger('instanceCount', props.instanceCount, 1, 100);
+  validateInteger('volumeSize (GiB)', props.volumeSize?.toGibibytes(), 1, 16384);
+  const longest = frequency === MonitoringFrequency.HOURLY ? Duration.hours(1) : Duration.days(1);
+  validateDuration(`maxRuntime (with a ${frequency.toLowerCase()} schedule)`, props.maxRuntime, Duration.seconds(1), longest);
+  if ((props.vpcSubnets || props.securityGroups) && !props.vpc) fail('vpcSubnets and securityGroups need a vpc, got no vpc');
+  const alarms = props.driftAlarms ?? [];
+  validateCount('driftAlarms', alarms.length, 50);
+  alarms.forEach((a, i) => {
+    validateLength(`driftAlarms[${i}].featureName`, a.featureName, 1, 200);
+    validateNumber(`driftAlarms[${i}].threshold`, a.threshold, 0, 1);
+  });
+  validateUnique('driftAlarms[].featureName', alarms.map(a => a.featureName));
+  if (props.alarmTopic && !alarms.length) fail('alarmTopic needs driftAlarms to notify, got none');
+}
+
+/** The monitored endpoint must capture its traffic, where this monitor reads it. */
+function captureProblems(endpoint: RealtimeEndpoint, captureUri: string): string[] {
+  const config = endpoint.node.tryFindChild('Config');
+  if (!(config instanceof sagemaker.CfnEndpointConfig)) return [];
+  const stack = Stack.of(config);
+  const capture = stack.resolve(config.dataCaptureConfig);
+  if (!capture) {
+    return [`endpoint '${endpoint.node.path}' has no dataCapture, so there is no traffic to monitor: give it dataCapture with destination set to this monitor's captureDestination`];
+  }
+  const captured = JSON.stringify(capture.destinationS3Uri ?? capture.DestinationS3Uri);
+  const read = JSON.stringify(stack.resolve(captureUri));
+  if (captured !== read) {
+    return [`captureDestination must be the endpoint's dataCapture.destination, got ${read} while '${endpoint.node.path}' captures to ${captured}`];
+  }
+  return [];
+}

@@ -1,0 +1,67 @@
+import { Token } from 'aws-cdk-lib';
+import { fail } from './validate';
+
+const MINUTES_PER_MONTH = 30 * 24 * 60;
+
+/**
+ * Validates an EventBridge Scheduler expression and returns how many runs it starts in a
+ * 30-day month: exact for rate expressions, an upper estimate for cron expressions (the
+ * year field is checked, not counted), 1 for a one-time schedule.
+ */
+export function runsPerMonth(prop: string, expression: string): number {
+  if (Token.isUnresolved(expression)) return 0;
+  const allowed = 'rate(<n> minute(s)|hour(s)|day(s)), cron(<minutes> <hours> <day-of-month> <month> <day-of-week> <year>) or at(yyyy-mm-ddThh:mm:ss)';
+  const rate = /^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$/.exec(expression);
+  if (rate) {
+    const value = Number(rate[1]);
+    if (value < 1) fail(`${prop} rate must be a positive number of ${rate[2]}, got '${expression}'`);
+    const minutes = value * (rate[2].startsWith('minute') ? 1 : rate[2].startsWith('hour') ? 60 : 1440);
+    return Math.max(1, Math.floor(MINUTES_PER_MONTH / minutes));
+  }
+  if (/^at\(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\)$/.test(expression)) return 1;
+  const cron = /^cron\((.*)\)$/.exec(expression);
+  if (!cron) fail(`${prop} must be ${allowed}, got '${expression}'`);
+  const fields = cron[1].trim().split(/\s+/);
+  if (fields.length !== 6) fail(`${prop} cron expression must have 6 fields (${allowed}), got ${fields.length} in '${expression}'`);
+  const [minute, hour, dayOfMonth, month, dayOfWeek, year] = fields;
+  const counts = [
+    count(prop, expression, 'minutes', minute, 0, 59),
+    count(prop, expression, 'hours', hour, 0, 23),
+    dayOfMonth === '?' ? undefined : count(prop, expression, 'day-of-month', dayOfMonth.replace(/[LW]/g, '') || '1', 1, 31),
+    count(prop, expression, 'month', monthNumbers(month), 1, 12),
+    dayOfWeek === '?' ? undefined : count(prop, expression, 'day-of-week', dayNumbers(dayOfWeek).replace(/[L#].*$/, ''), 1, 7),
+    count(prop, expression, 'year', year, 1970, 2199),
+  ];
+  if ((dayOfMonth === '?') === (dayOfWeek === '?')) {
+    fail(`${prop} cron expression must have '?' in exactly one of day-of-month and day-of-week, got '${expression}'`);
+  }
+  const daysPerMonth = counts[2] !== undefined ? counts[2] : Math.ceil(counts[4]! * 31 / 7);
+  return Math.max(1, Math.ceil(counts[0]! * counts[1]! * daysPerMonth * counts[3]! / 12));
+}
+
+const MONTHS = ['JAN', 'FEB', 'MAR', 'APR', 'MAY', 'JUN', 'JUL', 'AUG', 'SEP', 'OCT', 'NOV', 'DEC'];
+const DAYS = ['SUN', 'MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT'];
+
+function monthNumbers(field: string): string {
+  return field.toUpperCase().replace(/[A-Z]{3}/g, m => MONTHS.includes(m) ? String(MONTHS.indexOf(m) + 1) : m);
+}
+
+function dayNumbers(field: string): string {
+  return field.toUpperCase().replace(/[A-Z]{3}/g, d => DAYS.includes(d) ? String(DAYS.indexOf(d) + 1) : d);
+}
+
+/** How many values a cron field matches; throws on a field that does not parse. */
+function count(prop: string, expression: string, name: string, field: string, min: number, max: number): number {
+  const bad = (): never => fail(`${prop} cron ${name} field must be '*', a value, a range, a list or a step between ${min} and ${max}, got '${field}' in '${expression}'`);
+  let total = 0;
+  for (const part of field.split(',')) {
+    const m = /^(\*|\d+)(?:-(\d+))?(?:\/(\d+))?$/.exec(part);
+    if (!m) bad();
+    const from = m![1] === '*' ? min : Number(m![1]);
+    const to = m![1] === '*' ? max : m![2] !== undefined ? Number(m![2]) : m![3] !== undefined ? max : from;
+    const step = m![3] !== undefined ? Number(m![3]) : 1;
+    if (from < min || to > max || from > to || step < 1) bad();
+    total += Math.floor((to - from) / step) + 1;
+  }
+  return total;
+}

@@ -1,0 +1,158 @@
+import { ArnFormat, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { Construct } from 'constructs';
+import { ManagedPolicyRole } from '../../private/managed-policy-role';
+import { acknowledge } from '../../private/nag';
+import { fail, validateDuration, validateIn } from '../../private/validate';
+
+export interface ObservableStateMachineProps {
+  readonly description: string;
+  readonly encryptionKey?: kms.IKey;
+  readonly failureTopic?: sns.ITopic;
+  readonly logRetention?: logs.RetentionDays;
+  /** The timeout; checked against `minimumTimeout`. */
+  readonly timeout?: Duration;
+  readonly stateMachineName?: string;
+  readonly role?: iam.IRole;
+}
+
+/** The statuses of an execution that did not succeed. */
+export const UNSUCCESSFUL_STATUSES = ['FAILED', 'TIMED_OUT', 'ABORTED'];
+
+/**
+ * The plumbing every workflow of the library shares: an encrypted log group (level ALL),
+ * X-Ray tracing, an encrypted SNS topic, and an EventBridge rule that notifies the topic
+ * of every execution that fails, times out or is aborted, once, with the execution, its
+ * status, error and cause. Failures inside the definition end in `Fail` states that carry
+ * the job's error and cause; no state publishes to SNS itself (a Catch never sees a
+ * timeout or an abort, and a States.Runtime error bypasses every Catch, so only the
+ * execution's own status change reaches every case).
+ */
+export class ObservableStateMachine {
+  public readonly failureTopic: sns.ITopic;
+  public readonly logGroup: logs.ILogGroup;
+  /** A Fail state that ends the execution with `$.error.Error` / `$.error.Cause`. */
+  public readonly failState: sfn.Fail;
+  public stateMachine?: sfn.StateMachine;
+  private readonly key: kms.IKey;
+  private readonly props: ObservableStateMachineProps;
+  private readonly scope: Construct;
+
+  /** Defines the plumbing's resources in `scope`. */
+  constructor(scope: Construct, props: ObservableStateMachineProps) {
+    this.scope = scope;
+    this.props = props;
+    validateIn(scope, () => validateDuration('timeout', props.timeout, Duration.minutes(1), Duration.days(365)));
+    const stack = Stack.of(scope);
+
+    this.key = props.encryptionKey ?? new kms.Key(scope, 'Key', {
+      description: `Encrypts the logs and notifications of: ${props.description}`,
+      enableKeyRotation: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    // CloudWatch Logs encrypts the log group with the key in the service's name.
+    this.key.addToResourcePolicy(new iam.PolicyStatement({
+      principals: [new iam.ServicePrincipal(`logs.${stack.region}.amazonaws.com`)],
+      actions: ['kms:Encrypt', 'kms:Decrypt', 'kms:ReEncryptFrom', 'kms:ReEncryptTo', 'kms:GenerateDataKey', 'kms:DescribeKey'],
+      resources: ['*'],
+      conditions: {
+        ArnLike: {
+          'kms:EncryptionContext:aws:logs:arn': stack.formatArn({ service: 'logs', resource: 'log-group', resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME }),
+        },
+      },
+    }));
+
+    this.failureTopic = props.failureTopic ?? new sns.Topic(scope, 'FailureTopic', {
+      displayName: `Failures of: ${props.description}`,
+      masterKey: this.key,
+      enforceSSL: true,
+    });
+    if (!props.failureTopic) {
+      // EventBridge publishes to the encrypted topic: SNS uses the key in the publisher's name
+      // (SNS developer guide, "Enable compatibility between event sources and encrypted topics").
+      this.key.addToResourcePolicy(new iam.PolicyStatement({
+        principals: [new iam.ServicePrincipal('events.amazonaws.com')],
+        actions: ['kms:GenerateDataKey*', 'kms:Decrypt'],
+        resources: ['*'],
+      }));
+    }
+    this.logGroup = new logs.LogGroup(scope, 'Logs', {
+      encryptionKey: this.key,
+      retention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    this.failState = new sfn.Fail(scope, 'Failed', { errorPath: '$.error.Error', causePath: '$.error.Cause' });
+  }
+
+  /** Routes every error of `state` to `failState`, with the error at `$.error`. */
+  public onError(state: sfn.TaskStateBase): void {
+    state.addCatch(this.failState, { errors: ['States.ALL'], resultPath: '$.error' });
+  }
+
+  /**
+   * Defines the state machine and its failure notification.
+   *
+   * @param minimumTimeout the longest the definition's jobs and waits can take; the
+   * timeout defaults to it plus an hour and may not be shorter
+   * @param budget how `minimumTimeout` is made up, for the error message
+   */
+  public finish(definition: sfn.IChainable, minimumTimeout: Duration = Duration.seconds(0), budget: string = ''): sfn.StateMachine {
+    const props = this.props;
+    const timeout = props.timeout ?? Duration.seconds(Math.min(minimumTimeout.toSeconds() + 3600, Duration.days(365).toSeconds()));
+    if (timeout.toSeconds() < minimumTimeout.toSeconds()) {
+      validateIn(this.scope, () => fail(`timeout must be at least ${minimumTimeout.toHumanString()} (${minimumTimeout.toSeconds()} seconds), the longest its jobs, retries and waits can take (${budget}), got ${timeout.toHumanString()}`));
+    }
+    if (minimumTimeout.toSeconds() > Duration.days(365).toSeconds()) {
+      validateIn(this.scope, () => fail(`the jobs, retries and waits of the workflow can take ${minimumTimeout.toHumanString()} (${budget}), more than a standard workflow may run (1 year)`));
+    }
+    const stateMachine = new sfn.StateMachine(this.scope, 'StateMachine', {
+      stateMachineName: props.stateMachineName,
+      role: props.role ?? new ManagedPolicyRole(this.scope, 'StateMachineRole', {
+        assumedBy: new iam.ServicePrincipal('states.amazonaws.com'),
+        description: `Runs: ${props.description}`,
+      }),
+      stateMachineType: sfn.StateMachineType.STANDARD,
+      definitionBody: sfn.DefinitionBody.fromChainable(definition),
+      timeout,
+      tracingEnabled: true,
+      logs: { destination: this.logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
+      comment: `${props.description} (cdk-sagemaker-ml)`,
+    });
+    const role = stateMachine.role.node;
+    const policy = (role.tryFindChild('GrantsPolicy') ?? role.tryFindChild('DefaultPolicy'))?.node.defaultChild;
+    if (policy) {
+      acknowledge(policy, 'AwsSolutions-IAM5[Resource::*]',
+        'X-Ray (xray:PutTraceSegments, PutTelemetryRecords, GetSamplingRules, GetSamplingTargets) and CloudWatch Logs delivery (logs:CreateLogDelivery, …) support no resource-level permissions; Step Functions needs them for tracing and logging.');
+    }
+
+    // Every execution that does not succeed, once: Step Functions' own status change event
+    // (Step Functions developer guide, eventbridge-integration.html, "Execution Status Change":
+    // detail.executionArn, stateMachineArn, status, error, cause, stopDate).
+    new events.Rule(this.scope, 'ExecutionFailedRule', {
+      description: `Notifies failed, timed-out and aborted executions of: ${props.description}`.slice(0, 512),
+      eventPattern: {
+        source: ['aws.states'],
+        detailType: ['Step Functions Execution Status Change'],
+        detail: { status: UNSUCCESSFUL_STATUSES, stateMachineArn: [stateMachine.stateMachineArn] },
+      },
+      targets: [new targets.SnsTopic(this.failureTopic, {
+        message: events.RuleTargetInput.fromObject({
+          workflow: props.description,
+          execution: events.EventField.fromPath('$.detail.executionArn'),
+          status: events.EventField.fromPath('$.detail.status'),
+          error: events.EventField.fromPath('$.detail.error'),
+          cause: events.EventField.fromPath('$.detail.cause'),
+          stopDate: events.EventField.fromPath('$.detail.stopDate'),
+        }),
+      })],
+    });
+    this.stateMachine = stateMachine;
+    return stateMachine;
+  }
+}

@@ -1,0 +1,42 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { App, Stack } from 'aws-cdk-lib';
+import { addCompositionStacks, CompositionStacks } from './composition-app';
+import { addReferenceStacks, ReferenceStacks } from '../../bin/reference-app';
+import { ENV } from '../util';
+
+const CONTEXT = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'cdk.json'), 'utf8')).context;
+
+/**
+ * The Availability Zones `cdk synth` would have looked up and cached in cdk.context.json:
+ * without them a region-bound VPC gets placeholder zones ('dummy1a'), which cfn-lint
+ * rightly calls hardcoded (W3010).
+ */
+function zones(account: string, region: string): Record<string, string[]> {
+  return { [`availability-zones:account=${account}:region=${region}`]: ['a', 'b', 'c'].map(z => `${region}${z}`) };
+}
+
+const ZONES = { ...zones(ENV.account, 'us-east-1'), ...zones(ENV.account, 'eu-west-1') };
+
+/** An app synthesized to its own directory, as `cdk synth` would. */
+export function synthesized<T>(build: (app: App) => T): { app: App; stacks: T; outdir: string; templates: Record<string, string> } {
+  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk-out-'));
+  const app = new App({ context: { ...CONTEXT, ...ZONES }, outdir });
+  const stacks = build(app);
+  const assembly = app.synth();
+  const templates = Object.fromEntries(assembly.stacks.map(s => [s.stackName, s.templateFullPath]));
+  return { app, stacks, outdir, templates };
+}
+
+export function referenceApp() {
+  return synthesized<ReferenceStacks>(app => addReferenceStacks(app, ENV));
+}
+
+export function compositionApp() {
+  return synthesized<CompositionStacks>(app => addCompositionStacks(app));
+}
+
+export function stacksOf(stacks: ReferenceStacks | CompositionStacks): Stack[] {
+  return Object.values(stacks);
+}

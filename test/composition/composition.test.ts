@@ -1,0 +1,48 @@
+import { compositionApp, stacksOf } from './apps';
+import { nagFindings } from '../util';
+
+/**
+ * The composition app under the four cdk-nag packs the README names: no finding on a
+ * resource the library defines. What the team defines with aws-cdk-lib directly is listed
+ * with why it is the team's, so that a new finding anywhere fails the test.
+ */
+
+const TEAM_FINDINGS: { finding: RegExp; reason: string }[] = [
+  { finding: /-VPCNoUnrestrictedRouteToIGW \S+\/TeamVpc\/publicSubnet\d\/DefaultRoute$/, reason: "the team's public subnets hold its NAT gateway" },
+  { finding: /-IAMNoInlinePolicy \S+\/TeamVpc\/all\/IAMRole\/DefaultPolicy\/Resource$/, reason: "aws-cdk-lib's flow log role of the team's VPC" },
+  { finding: /-IAMNoInlinePolicy \S+\/(Invoker|TransformMachine\/Role)\/DefaultPolicy\/Resource$/, reason: 'roles the team defines with aws-cdk-lib (iam.Role, sfn.StateMachine)' },
+  { finding: /^AwsSolutions-IAM5\[Resource::\*\] \S+\/TransformMachine\/Role\/DefaultPolicy\/Resource$/, reason: "aws-cdk-lib's log delivery and X-Ray grants of the team's own state machine" },
+  { finding: /-EFSInBackupPlan \S+\/TeamFileSystem\/Resource$/, reason: "the team's file system; its backup plan is the team's" },
+];
+
+/**
+ * Findings on resources the library defines whose cause lives in a file another engineer
+ * owns (lib/jobs/sagemaker-job-step.ts, branch `stages`); the test below fails once they
+ * are fixed, so that they move out of this list.
+ */
+const KNOWN_ELSEWHERE: { finding: RegExp; cause: string }[] = [
+  {
+    finding: /^AwsSolutions-IAM5\[Action::kms:(GenerateDataKey|ReEncrypt)\*\] \S+\/(TeamJobRole|\w+\/Preprocess\/Role)\/Resource\/GrantsPolicy\/Resource$/,
+    cause: "the volume key grant (volumeEncryptionKey.grantEncryptDecrypt) adds GenerateDataKey*/ReEncrypt*; SageMaker needs kms:CreateGrant (stages: 'volume-key CreateGrant')",
+  },
+  {
+    finding: /-EC2RestrictedCommonPorts \S+\/(Preprocess|Train|Evaluate)\/SecurityGroup\/from \S+:ALL TRAFFIC$/,
+    cause: "the job security group's self-referencing all-traffic ingress includes ports 20, 21, 3306, 3389, 4333 (stages: scope it to what distributed jobs use)",
+  },
+];
+
+const { stacks } = compositionApp();
+const findings = Object.fromEntries(stacksOf(stacks).map(s => [s.stackName, nagFindings(s)]));
+const libraryFindings = (name: string) => findings[name].filter(f => !TEAM_FINDINGS.some(t => t.finding.test(f)));
+
+describe.each(Object.keys(findings))('%s under AwsSolutions, HIPAA Security, NIST 800-53 R5, PCI DSS 3.2.1', name => {
+  test('no finding on a resource the library defines', () => {
+    expect(libraryFindings(name).filter(f => !KNOWN_ELSEWHERE.some(k => k.finding.test(f)))).toEqual([]);
+  });
+});
+
+// Fails (and so passes as it.failing) while lib/jobs/sagemaker-job-step.ts has the findings above.
+it.failing('has none of the findings known to be caused in lib/jobs (owner: stages)', () => {
+  const known = Object.keys(findings).flatMap(name => libraryFindings(name).filter(f => KNOWN_ELSEWHERE.some(k => k.finding.test(f))));
+  expect(known).toEqual([]);
+});

@@ -1,0 +1,237 @@
+import * as path from 'path';
+import { Duration, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import {
+  CreateModelStage, DeployStage, DeployStageProps, JobS3Location, MlDataStore, ModelData, RealtimeEndpoint, SageMakerImage, SageMakerModel,
+  SageMakerWorkflow, TrafficRouting,
+} from '../../lib';
+import { definitionOf, iamPolicies, nagFindings, testStack } from '../util';
+
+const IMAGE_DIR = path.join(__dirname, '..', '..', 'containers', 'glm');
+const SAMPLE_MODEL = path.join(IMAGE_DIR, 'sample', 'model.tar.gz');
+const MODEL_NAME = '$.results.model.ModelName';
+
+interface Fixture {
+  readonly stack: Stack;
+  readonly endpoint: RealtimeEndpoint;
+  readonly modelRole: iam.Role;
+}
+
+function fixture(withCapture = true): Fixture {
+  const stack = testStack();
+  const store = new MlDataStore(stack, 'Store');
+  const model = new SageMakerModel(stack, 'Model', { image: SageMakerImage.fromAsset(IMAGE_DIR), modelData: ModelData.fromAsset(SAMPLE_MODEL) });
+  const endpoint = new RealtimeEndpoint(stack, 'Endpoint', {
+    endpointName: 'pricing',
+    runtimeConfigNamePrefix: 'pricing-rt',
+    variants: [{ model, instanceType: 'ml.c5.xlarge', initialInstanceCount: 2, autoScaling: { minCapacity: 2, maxCapacity: 4, targetInvocationsPerInstance: 50 } }],
+    dataCapture: withCapture ? { destination: JobS3Location.inBucket(store.artifactsBucket, 'capture'), samplingPercentage: 10 } : undefined,
+    deployment: { trafficRouting: TrafficRouting.canary(10, Duration.minutes(5)), maximumExecutionTimeout: Duration.hours(2) },
+  });
+  const modelRole = new iam.Role(stack, 'CandidateRole', { assumedBy: new iam.ServicePrincipal('sagemaker.amazonaws.com') });
+  return { stack, endpoint, modelRole };
+}
+
+function deploy(f: Fixture, props: Partial<DeployStageProps> = {}): { stage: DeployStage; states: any; definition: any } {
+  const stage = new DeployStage(f.stack, 'Deploy', { endpoint: f.endpoint, modelName: MODEL_NAME, modelRole: f.modelRole, ...props });
+  new sfn.StateMachine(f.stack, 'Machine', { definitionBody: sfn.DefinitionBody.fromChainable(stage) });
+  const definition = definitionOf(f.stack);
+  return { stage, states: definition.States, definition };
+}
+
+function machineStatements(stack: Stack): any[] {
+  return Object.values<any>(iamPolicies(stack))
+    .filter(p => JSON.stringify(p.Properties.Roles ?? []).includes('MachineRole'))
+    .flatMap(p => p.Properties.PolicyDocument.Statement);
+}
+
+describe('DeployStage', () => {
+  test('finds the endpoint through the SDK integration and tells a missing endpoint from other errors by the cause', () => {
+    const { states, definition } = deploy(fixture());
+    expect(definition.StartAt).toBe('Deploy find endpoint');
+    const find = states['Deploy find endpoint'];
+    expect(find.Resource).toBe('arn:${AWS::Partition}:states:::aws-sdk:sagemaker:describeEndpoint');
+    expect(find.Parameters).toEqual({ EndpointName: 'pricing' });
+    expect(find.ResultPath).toBe('$.results.Deploy.current');
+    expect(find.Retry).toEqual([expect.objectContaining({ ErrorEquals: ['SageMaker.SageMakerException'], MaxAttempts: 3 })]);
+    expect(find.Catch).toEqual([
+      { ErrorEquals: ['SageMaker.SageMakerException'], ResultPath: '$.results.Deploy.findError', Next: 'Deploy endpoint not found?' },
+      { ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'Deploy failed' },
+    ]);
+    const notFound = states['Deploy endpoint not found?'];
+    expect(notFound.Choices).toEqual([{ Variable: '$.results.Deploy.findError.Cause', StringMatches: '*Could not find endpoint*', Next: 'Deploy endpoint missing' }]);
+    // Throttling, access denied: the execution fails with SageMaker's own error and cause.
+    expect(notFound.Default).toBe('Deploy find failed');
+    expect(states['Deploy find failed'].Parameters).toEqual({ 'Error.$': '$.results.Deploy.findError.Error', 'Cause.$': '$.results.Deploy.findError.Cause' });
+    expect(states['Deploy find failed'].Next).toBe('Deploy failed');
+    expect(states['Deploy failed']).toEqual({ Type: 'Fail', ErrorPath: '$.error.Error', CausePath: '$.error.Cause' });
+  });
+
+  test('defines a run-time configuration with the endpoint\'s variants, key and data capture, tagged with the execution', () => {
+    const f = fixture();
+    const { states } = deploy(f);
+    const config = states['Deploy define endpoint configuration'];
+    const cfn = Object.values<any>(Template.fromStack(f.stack).findResources('AWS::SageMaker::EndpointConfig'))[0].Properties;
+    expect(config.Resource).toBe('arn:${AWS::Partition}:states:::sagemaker:createEndpointConfig');
+    const { ProductionVariants: variants, KmsKeyId, DataCaptureConfig, Tags } = config.Parameters;
+    expect(config.Parameters['EndpointConfigName.$']).toBe("States.Format('pricing-rt-{}', States.UUID())");
+    expect(variants).toEqual([{ 'VariantName': 'AllTraffic', 'ModelName.$': MODEL_NAME, 'InstanceType': 'ml.c5.xlarge', 'InitialInstanceCount': 2, 'InitialVariantWeight': 1 }]);
+    expect(cfn.ProductionVariants[0]).toEqual(expect.objectContaining({ InstanceType: 'ml.c5.xlarge', InitialInstanceCount: 2, InitialVariantWeight: 1, VariantName: 'AllTraffic' }));
+    expect(KmsKeyId).toMatch(/^\$\{EndpointKey[A-Z0-9]+\.Arn\}$/);
+    expect(DataCaptureConfig).toEqual(expect.objectContaining({ EnableCapture: true, InitialSamplingPercentage: 10, DestinationS3Uri: expect.stringMatching(/\/capture\/$/) }));
+    expect(Tags).toEqual([
+      { 'Key': 'cdk-sagemaker-ml:execution', 'Value.$': '$$.Execution.Id' },
+      { 'Key': 'cdk-sagemaker-ml:replaces', 'Value.$': '$.results.Deploy.current.EndpointConfigName' },
+    ]);
+    expect(config.ResultPath).toBe('$.results.Deploy.config');
+  });
+
+  test('creates a missing endpoint, updates an existing one with the endpoint\'s deployment config and retained counts', () => {
+    const f = fixture();
+    const { states } = deploy(f);
+    const cfn = Object.values<any>(Template.fromStack(f.stack).findResources('AWS::SageMaker::Endpoint'))[0].Properties;
+    expect(states['Deploy endpoint exists?'].Choices).toEqual([{ Variable: '$.results.Deploy.current.EndpointStatus', StringEquals: 'Missing', Next: 'Deploy create endpoint' }]);
+    const update = states['Deploy update endpoint'];
+    expect(update.Resource).toBe('arn:${AWS::Partition}:states:::sagemaker:updateEndpoint');
+    expect(update.Parameters).toEqual({
+      'EndpointName': 'pricing',
+      'EndpointConfigName.$': '$.results.Deploy.config.EndpointConfigName',
+      'DeploymentConfig': expect.objectContaining({
+        BlueGreenUpdatePolicy: {
+          TrafficRoutingConfiguration: { Type: 'CANARY', WaitIntervalInSeconds: 300, CanarySize: { Type: 'CAPACITY_PERCENT', Value: 10 } },
+          TerminationWaitInSeconds: 300,
+          MaximumExecutionTimeoutInSeconds: 7200,
+        },
+      }),
+      'RetainAllVariantProperties': true,
+      'ExcludeRetainedVariantProperties': [{ VariantPropertyType: 'DesiredWeight' }],
+    });
+    const alarms = cfn.DeploymentConfig.AutoRollbackConfiguration.Alarms;
+    expect(update.Parameters.DeploymentConfig.AutoRollbackConfiguration.Alarms).toHaveLength(alarms.length);
+    // A new fleet refused for instance quota is tried again every minute.
+    expect(update.Retry[0]).toEqual(expect.objectContaining({ ErrorEquals: ['SageMaker.ResourceLimitExceededException'], IntervalSeconds: 60, BackoffRate: 1 }));
+    expect(update.Next).toBe('Deploy start polling');
+    expect(states['Deploy create endpoint'].Parameters).toEqual(expect.objectContaining({ 'EndpointName': 'pricing', 'EndpointConfigName.$': '$.results.Deploy.config.EndpointConfigName' }));
+  });
+
+  test('waits in a bounded loop and tells success, rollback, failure and time-out apart', () => {
+    const { states, stage } = deploy(fixture(), { pollInterval: Duration.seconds(30) });
+    expect(states['Deploy start polling']).toEqual(expect.objectContaining({ Result: { Count: 0 }, ResultPath: '$.results.Deploy.polls', Next: 'Deploy wait' }));
+    expect(states['Deploy wait']).toEqual({ Type: 'Wait', Seconds: 30, Next: 'Deploy describe endpoint' });
+    const check = states['Deploy deployed?'];
+    expect(check.Choices[0]).toEqual({
+      And: [
+        { Variable: '$.results.Deploy.endpoint.EndpointStatus', StringEquals: 'InService' },
+        { Variable: '$.results.Deploy.endpoint.EndpointConfigName', StringEqualsPath: '$.results.Deploy.config.EndpointConfigName' },
+      ],
+      Next: 'Deploy previous configuration is a run-time one?',
+    });
+    expect(check.Choices[1]).toEqual({ Variable: '$.results.Deploy.endpoint.EndpointStatus', StringEquals: 'InService', Next: 'Deploy delete unused configuration' });
+    expect(check.Choices[2].Or.map((c: any) => c.StringEquals)).toEqual(['Failed', 'UpdateRollbackFailed', 'OutOfService', 'Deleting']);
+    expect(check.Default).toBe('Deploy count polls');
+    expect(states['Deploy count polls'].Parameters).toEqual({ 'Count.$': 'States.MathAdd($.results.Deploy.polls.Count, 1)' });
+    // 2 hours of deployment timeout + 30 minutes, every 30 seconds.
+    expect(states['Deploy checks left?'].Choices).toEqual([{ Variable: '$.results.Deploy.polls.Count', NumericGreaterThanEquals: 300, Next: 'Deploy timed out' }]);
+    expect(states['Deploy checks left?'].Default).toBe('Deploy wait');
+    expect(states['Deploy timed out'].Parameters.Error).toBe('EndpointDeploymentTimedOut');
+    expect(states['Deploy rolled back'].Parameters).toEqual({
+      'Error': 'EndpointDeploymentRolledBack',
+      'Cause.$': "States.Format('endpoint pricing is in service with configuration {}, not the new {}: the update rolled back (a rollback alarm fired or the new fleet failed)', $.results.Deploy.endpoint.EndpointConfigName, $.results.Deploy.config.EndpointConfigName)",
+    });
+    expect(states['Deploy failure reason?'].Choices).toEqual([{ Variable: '$.results.Deploy.endpoint.FailureReason', IsPresent: true, Next: 'Deploy failed with reason' }]);
+    expect(states['Deploy failed with reason'].Parameters['Cause.$']).toContain('$.results.Deploy.endpoint.FailureReason');
+    for (const s of ['Deploy timed out', 'Deploy rolled back', 'Deploy failed with reason', 'Deploy failed without reason']) {
+      expect({ s, next: states[s].Next }).toEqual({ s, next: 'Deploy failed' });
+    }
+    expect(stage.maxDuration.toSeconds()).toBeGreaterThanOrEqual(300 * 30);
+  });
+
+  test('after success deletes the configuration the previous one replaced, only among the endpoint\'s run-time configurations', () => {
+    const { states } = deploy(fixture());
+    expect(states['Deploy previous configuration is a run-time one?'].Choices).toEqual([
+      { Variable: '$.results.Deploy.current.EndpointConfigName', StringMatches: 'pricing-rt-*', Next: 'Deploy read previous configuration' },
+    ]);
+    const tags = states['Deploy read previous configuration'];
+    expect(tags.Resource).toBe('arn:${AWS::Partition}:states:::aws-sdk:sagemaker:listTags');
+    expect(tags.Parameters['ResourceArn.$']).toBe("States.Format('arn:aws:sagemaker:us-east-1:123456789012:endpoint-config/{}', $.results.Deploy.current.EndpointConfigName)");
+    expect(tags.ResultSelector).toEqual({ 'Replaces.$': "$.Tags[?(@.Key == 'cdk-sagemaker-ml:replaces')].Value" });
+    expect(states['Deploy older configuration?'].Choices).toEqual([{
+      And: [
+        { Variable: '$.results.Deploy.previous.Replaces[0]', IsPresent: true },
+        { Variable: '$.results.Deploy.previous.Replaces[0]', StringMatches: 'pricing-rt-*' },
+      ],
+      Next: 'Deploy delete replaced configuration',
+    }]);
+    const remove = states['Deploy delete replaced configuration'];
+    expect(remove.Resource).toBe('arn:${AWS::Partition}:states:::aws-sdk:sagemaker:deleteEndpointConfig');
+    expect(remove.Parameters).toEqual({ 'EndpointConfigName.$': '$.results.Deploy.previous.Replaces[0]' });
+    // Best effort: a failed cleanup does not fail a deployment that succeeded.
+    expect(remove.Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.results.Deploy.cleanupError', Next: 'Deploy deployed' }]);
+    expect(states['Deploy delete unused configuration'].Next).toBe('Deploy rolled back');
+    expect(states['Deploy deployed'].End).toBe(true);
+  });
+
+  test('without cleanup the stage deletes nothing', () => {
+    const { states } = deploy(fixture(), { cleanUp: false });
+    expect(JSON.stringify(states)).not.toContain('deleteEndpointConfig');
+    expect(states['Deploy deployed?'].Choices[1].Next).toBe('Deploy rolled back');
+  });
+
+  test('the state machine may do what the deployment needs, scoped to this endpoint and its run-time configurations', () => {
+    const f = fixture();
+    deploy(f);
+    const statements = f.stack.resolve(machineStatements(f.stack));
+    const configs = 'arn:aws:sagemaker:us-east-1:123456789012:endpoint-config/pricing-rt-*';
+    const endpointArn = 'arn:aws:sagemaker:us-east-1:123456789012:endpoint/pricing';
+    const allows = (action: string) => statements.filter((s: any) => [s.Action].flat().includes(action)).flatMap((s: any) => [s.Resource].flat());
+    expect(allows('sagemaker:DescribeEndpoint')).toEqual(expect.arrayContaining([endpointArn]));
+    expect(allows('sagemaker:CreateEndpointConfig')).toEqual([configs]);
+    expect(allows('sagemaker:UpdateEndpoint')).toEqual(expect.arrayContaining([endpointArn, configs]));
+    expect(allows('sagemaker:CreateEndpoint')).toEqual(expect.arrayContaining([endpointArn, configs]));
+    expect(allows('sagemaker:DeleteEndpointConfig')).toEqual([configs]);
+    expect(allows('sagemaker:AddTags')).toEqual([configs]);
+    expect(allows('kms:CreateGrant')).toEqual([expect.objectContaining({ 'Fn::GetAtt': [expect.stringMatching(/^EndpointKey/), 'Arn'] })]);
+    expect(allows('cloudwatch:DescribeAlarms').length).toBeGreaterThan(0);
+    expect(statements.filter((s: any) => [s.Action].flat().some((a: string) => a.startsWith('sagemaker:')) && [s.Resource].flat().includes('*'))).toEqual([]);
+    expect(statements.find((s: any) => [s.Action].flat().includes('kms:CreateGrant')).Condition).toEqual({ Bool: { 'kms:GrantIsForAWSResource': 'true' } });
+    // The deployed model may write the endpoint's data capture.
+    expect(JSON.stringify(f.stack.resolve(Object.values<any>(iamPolicies(f.stack)).filter(p => JSON.stringify(p.Properties.Roles ?? []).includes('CandidateRole'))))).toContain('/capture/*');
+    // Only the test's own role policies and its bare state machine (no logging, no tracing) are left to their author:
+    // the run-time configuration prefix is acknowledged on the state machine's policy.
+    expect(nagFindings(f.stack).filter(x => !x.includes('IAMNoInlinePolicy') && !/^AwsSolutions-SF[12] Test\/Machine\/Resource$/.test(x))).toEqual([]);
+  });
+
+  test.each<[string, (f: Fixture) => Partial<DeployStageProps>, RegExp]>([
+    ['no model role where the endpoint captures data', () => ({ modelRole: undefined }),
+      /Test\/Deploy: modelRole is required: endpoint 'Test\/Endpoint' captures data, which SageMaker writes with the deployed model's role/],
+    ['checks that do not cover the deployment timeout', () => ({ maxPolls: 10 }),
+      /Test\/Deploy: maxPolls x pollInterval \(10 x 60s\) must cover the endpoint's deployment.maximumExecutionTimeout \(7200s\), got 10/],
+    ['a poll interval under 10 seconds', () => ({ pollInterval: Duration.seconds(5) }), /Test\/Deploy: pollInterval must be a whole number of seconds between 10 and 3600/],
+    ['a variant the endpoint does not have', () => ({ variantName: 'Blue' }), /endpointConfigRequest variantName must be one of AllTraffic, got 'Blue'/],
+  ])('refuses %s', (_name, make, error) => {
+    const f = fixture();
+    expect(() => new DeployStage(f.stack, 'Deploy', { endpoint: f.endpoint, modelName: MODEL_NAME, modelRole: f.modelRole, ...make(f) })).toThrow(error);
+  });
+
+  test('needs no model role where the endpoint captures nothing', () => {
+    const f = fixture(false);
+    expect(() => new DeployStage(f.stack, 'Deploy', { endpoint: f.endpoint, modelName: MODEL_NAME })).not.toThrow();
+  });
+
+  test('composes with the stages engineer\'s model stage in a SageMakerWorkflow whose timeout covers the deployment', () => {
+    const f = fixture();
+    const store = new MlDataStore(f.stack, 'Store2');
+    const model = new CreateModelStage(f.stack, 'Model2', {
+      image: SageMakerImage.fromAsset(IMAGE_DIR),
+      modelData: JobS3Location.inBucket(store.artifactsBucket, 'models'),
+    });
+    const stage = new DeployStage(f.stack, 'Deploy', { endpoint: f.endpoint, modelName: model.modelName, modelRole: model.step.role });
+    const workflow = new SageMakerWorkflow(f.stack, 'Workflow', { definition: model.next(stage) });
+    expect(workflow.maxDuration.toSeconds()).toBeGreaterThanOrEqual(stage.maxDuration.toSeconds());
+    const definition = definitionOf(f.stack);
+    expect(definition.States['Deploy define endpoint configuration'].Parameters.ProductionVariants[0]['ModelName.$']).toBe('$.results.Model2.ModelName');
+    expect(nagFindings(f.stack).filter(x => !x.includes('IAMNoInlinePolicy'))).toEqual([]);
+  });
+});
