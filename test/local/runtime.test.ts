@@ -228,6 +228,23 @@ describe('the command line', () => {
     expect(() => parseCliArgs(argv as string[])).toThrow(error);
   });
 
+  test.each([[['--help']], [['-h']], [['help']], [['local', '--help']], [['local', '--app', '.', '-h']]])('%j prints the usage and exits 0', async argv => {
+    const lines: string[] = [];
+    const errors: string[] = [];
+    expect(await main(argv, l => lines.push(l), e => errors.push(e))).toBe(0);
+    expect(errors).toEqual([]);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain('usage: cdk-sagemaker-ml local --app <cdk.out> --state-machine <stack>/<construct path>');
+    expect(lines[0]).toMatch(/^ {2}--runner process\|docker /m);
+    expect(lines[0]).toMatch(/^Exit code: 0 the execution succeeded, 1 it did not, 2 bad input\.$/m);
+  });
+
+  test('no command is refused with the usage, exit 2', async () => {
+    const errors: string[] = [];
+    expect(await main([], () => undefined, e => errors.push(e))).toBe(2);
+    expect(errors).toEqual([expect.stringMatching(/^unknown command ''; usage: cdk-sagemaker-ml local/)]);
+  });
+
   test('parses every option', () => {
     expect(parseCliArgs(['local', '--app', '.', '--state-machine', 'S/M', '--input', '{"max_iter":"5"}', '--runner', 'docker', '--bucket', 'b=/tmp', '--python', '/usr/bin/python3', '--timeout-seconds', '30', '--verbose']))
       .toEqual({ app: '.', synth: false, stateMachine: 'S/M', input: { max_iter: '5' }, runner: 'docker', buckets: { b: '/tmp' }, python: '/usr/bin/python3', timeoutSeconds: 30, verbose: true });
