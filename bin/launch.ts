@@ -16,6 +16,7 @@ import {
 import {
   DescribeExecutionCommand, GetExecutionHistoryCommand, HistoryEvent, ListStateMachinesCommand, SFNClient, StartExecutionCommand,
 } from '@aws-sdk/client-sfn';
+import { doneLine, failedLine, startedLine } from '../lib/local/display';
 
 /** What the launcher needs of a Step Functions client (an SFNClient, or a mock in tests). */
 export interface StepFunctionsClient {
@@ -184,9 +185,9 @@ function stepStates(events: HistoryEvent[]): Map<string, Step> {
   return steps;
 }
 
-function duration(from: Date, to: Date): string {
-  const s = Math.round((to.getTime() - from.getTime()) / 1000);
-  return s >= 60 ? `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s` : `${s}s`;
+/** The time between two events, in milliseconds. */
+function elapsed(from: Date, to: Date): number {
+  return to.getTime() - from.getTime();
 }
 
 /** The SageMaker job a task state ran, from its resource and request parameters. */
@@ -241,8 +242,8 @@ export async function launch(client: StepFunctionsClient, options: LaunchOptions
       const state = s.failed ? 'failed' : s.ended ? 'done' : 'running';
       if (shown.get(step) === state) continue;
       shown.set(step, state);
-      print(state === 'failed' ? `✗ ${step} failed after ${duration(s.started, s.ended!)}`
-        : state === 'done' ? `✓ ${step} (${duration(s.started, s.ended!)})` : `… ${step} running`);
+      print(state === 'failed' ? failedLine(step, elapsed(s.started, s.ended!))
+        : state === 'done' ? doneLine(step, elapsed(s.started, s.ended!)) : startedLine(step));
     }
     const execution = await client.send(new DescribeExecutionCommand({ executionArn }));
     if (execution.status !== 'RUNNING') {

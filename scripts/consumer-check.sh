@@ -21,9 +21,9 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$ROOT"
 
-# TODO(lead): set to 1 once the local runtime's `bin` (cdk-sagemaker-ml -> dist/local/cli.js) is
-# merged: the check then fails when the packaged command is missing instead of skipping it.
-REQUIRE_CLI="${REQUIRE_CLI:-0}"
+# The package's `bin` (cdk-sagemaker-ml -> dist/local/cli.js) must be there and answer --help with
+# exit 0; REQUIRE_CLI=0 skips the packaged command's check when it is missing.
+REQUIRE_CLI="${REQUIRE_CLI:-1}"
 
 COMPILE=0
 KEEP=0
@@ -168,7 +168,7 @@ JSON
   elif [ "$REQUIRE_CLI" = 1 ]; then
     die "the package has no cdk-sagemaker-ml command (package.json bin)"
   else
-    echo "SKIPPED: the package has no cdk-sagemaker-ml command yet (TODO: REQUIRE_CLI=1 once the local runtime's bin is merged)"
+    echo "SKIPPED: the package has no cdk-sagemaker-ml command (REQUIRE_CLI=0)"
   fi
 }
 

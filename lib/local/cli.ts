@@ -30,6 +30,32 @@ export interface CliArgs {
 export const USAGE = 'usage: cdk-sagemaker-ml local --app <cdk.out> --state-machine <stack>/<construct path> '
   + "[--input '{...}'|@file.json] [--runner process|docker] [--bucket name=dir ...] [--python <path>] [--timeout-seconds N] [--verbose]";
 
+/** What `--help` prints. */
+export const HELP = [
+  'cdk-sagemaker-ml local: runs a state machine of a synthesized CDK app on this machine, with',
+  'SageMaker jobs, models and endpoints, S3, SNS and EventBridge rules emulated (no AWS account).',
+  '',
+  USAGE,
+  '',
+  '  --app <dir>               the cloud assembly (cdk.out) of the app',
+  '  --state-machine <path>    <stack>/<construct path> of the state machine (or the stack, if it has one)',
+  "  --input '{...}'|@file     the execution input (JSON)",
+  '  --runner process|docker   run the images\' entry points as processes (default) or in Docker',
+  '  --bucket name=dir         a bucket is this folder (repeatable); other buckets are temporary',
+  '  --python <path>           the Python the process runner uses',
+  '  --timeout-seconds N       end the execution as TIMED_OUT after N seconds',
+  '  --verbose                 print the jobs\' output',
+  '',
+  'Exit code: 0 the execution succeeded, 1 it did not, 2 bad input.',
+].join('\n');
+
+/** Whether `argv` asks for help (`--help`, `-h`, `help`, or `local --help`). */
+export function wantsHelp(argv: string[]): boolean {
+  const [command, ...rest] = argv;
+  return command === '--help' || command === '-h' || command === 'help'
+    || (command === 'local' && rest.some(a => a === '--help' || a === '-h'));
+}
+
 /** Parses `local ...`; throws a one-line error on bad input. */
 export function parseCliArgs(argv: string[]): CliArgs {
   const [command, ...rest] = argv;
@@ -103,6 +129,10 @@ function readInputFile(file: string): string {
 export async function main(
   argv: string[], print: (line: string) => void = console.log, printError: (line: string) => void = console.error,
 ): Promise<number> {
+  if (wantsHelp(argv)) {
+    print(HELP);
+    return 0;
+  }
   let args: CliArgs;
   try {
     args = parseCliArgs(argv);
@@ -127,6 +157,8 @@ export async function main(
     print(`running ${runtime.stateMachine.path} locally (${args.runner} runner)`);
     const result = await runtime.run(args.input, { timeoutMs: args.timeoutSeconds !== undefined ? args.timeoutSeconds * 1000 : undefined });
     for (const n of result.notifications) print(`notified ${n.topicArn.split(':').pop()} (${n.publisher}): ${n.message.slice(0, 500)}`);
+    const temporary = runtime.s3.buckets().filter(b => !(b in args.buckets));
+    if (temporary.length) print(`the objects of ${temporary.join(', ')} are removed at exit: keep a bucket's with --bucket <name>=<folder>`);
     return result.status === 'SUCCEEDED' ? 0 : 1;
   } catch (e) {
     printError((e as Error).message);

@@ -113,6 +113,7 @@ export class LocalSageMaker {
       case 'DeleteEndpoint':
         if (!this.endpoints.delete(request.EndpointName)) throw this.error(api, 'ValidationException', `Could not find endpoint "${this.arn('endpoint', request.EndpointName)}".`, integration);
         return {};
+      case 'ListTags': return this.listTags(request, integration);
       default: throw new Error(`the local SageMaker does not serve ${api}`);
     }
   }
@@ -556,6 +557,14 @@ export class LocalSageMaker {
         EndpointConfigName: c.EndpointConfigName, EndpointConfigArn: c.EndpointConfigArn, CreationTime: c.CreationTime,
       })),
     };
+  }
+
+  /** The tags given when a model or endpoint configuration was created, by its ARN. */
+  private listTags(request: any, integration: Integration): any {
+    const tagged = [...this.models.values(), ...this.endpointConfigs.values()]
+      .find(r => (r.ModelArn ?? r.EndpointConfigArn) === request.ResourceArn);
+    if (!tagged) throw this.error('ListTags', 'ValidationException', `Could not find resource "${request.ResourceArn}".`, integration);
+    return { Tags: tagged.Tags ?? [] };
   }
 
   private createEndpoint(request: any, integration: Integration): any {

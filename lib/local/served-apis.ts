@@ -9,6 +9,7 @@ export const SERVED_APIS: Record<string, string[]> = {
     'CreateModel', 'DescribeModel', 'DeleteModel',
     'CreateEndpointConfig', 'DescribeEndpointConfig', 'ListEndpointConfigs', 'DeleteEndpointConfig',
     'CreateEndpoint', 'UpdateEndpoint', 'DescribeEndpoint', 'DeleteEndpoint',
+    'ListTags',
   ],
   s3: ['GetObject', 'PutObject', 'HeadObject'],
   sns: ['Publish'],

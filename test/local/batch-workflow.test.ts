@@ -6,7 +6,7 @@ import { LocalFaults } from '../../lib/local/faults';
 import { LocalRuntime } from '../../lib/local/runtime';
 import { parseS3Uri } from '../../lib/local/s3';
 import { ENV, testApp } from '../util';
-import { BATCH_STATES as S, findGlmPython } from './workflows';
+import { BATCH_STATES as S, failureNotification, findGlmPython } from './workflows';
 
 /**
  * The reference batch transform workflow (SageMakerMlBatch), run locally: the sample model
@@ -77,8 +77,10 @@ describeRuns('local run of the reference batch transform workflow', () => {
     const result = await runtime().run({});
     expect(result.status).toBe('FAILED');
     expect(result.states).toEqual(S.failure);
-    const message = JSON.parse(result.notifications.find(n => n.publisher === 'NotifyFailure')!.message);
-    expect(message.error).toBe('States.TaskFailed');
+    expect(result.error).toBe('States.TaskFailed');
+    // The execution-status rule's message carries the job's failure reason.
+    const message = failureNotification(result);
+    expect(message).toMatchObject({ execution: result.executionArn, status: 'FAILED', error: 'States.TaskFailed' });
     expect(JSON.parse(message.cause)).toMatchObject({
       TransformJobStatus: 'Failed',
       FailureReason: expect.stringMatching(/^ClientError: the model container answered 400 .*levels not seen in training: east/),

@@ -1,10 +1,16 @@
-import { PROMOTE_STATES as S, promoteApp } from './workflows';
+import { PROMOTE_STATES as S, failureNotification, promoteApp } from './workflows';
 import { EndpointUpdateOutcome, LocalFaults } from '../../lib/local/faults';
-import { LocalRuntime } from '../../lib/local/runtime';
+import { LocalRunResult, LocalRuntime } from '../../lib/local/runtime';
 
 /**
- * A workflow that promotes its model to an endpoint, run locally: the first run creates the
- * endpoint, the second updates it; rollbacks, failed and stuck endpoints end in a notification.
+ * A workflow that promotes its model to an endpoint (TrainingWorkflow's `promote`), run
+ * locally: the first run creates the endpoint, the second updates it; rollbacks, failed and
+ * stuck endpoints end in the failure notification. And a gated workflow: a failed gate and a
+ * missing report end in it too. One synthesized assembly; the create-then-update runs are
+ * shared by the tests that read them.
+ *
+ * When `promote` moves to DeployStage, PROMOTE_STATES and promoteApp (workflows.ts) change;
+ * the runs through DeployStage itself are in deploy-stage.test.ts.
  */
 jest.setTimeout(60_000);
 
@@ -12,34 +18,46 @@ describe('local run of a workflow that promotes to an endpoint', () => {
   let assemblyDir: string;
   let stackName: string;
   const runtimes: LocalRuntime[] = [];
-  const runtime = (faults?: LocalFaults) => {
-    const r = LocalRuntime.fromAssembly(assemblyDir, `${stackName}/Workflow/StateMachine`, { faults });
+  const runtime = (faults?: LocalFaults, workflow = 'Workflow') => {
+    const r = LocalRuntime.fromAssembly(assemblyDir, `${stackName}/${workflow}/StateMachine`, { faults });
     runtimes.push(r);
     return r;
   };
+  const gated = (faults?: LocalFaults) => runtime(faults, 'Gated');
 
-  beforeAll(() => {
+  // A first run (creates the endpoint) and a second (updates it), on one runtime.
+  let shared: { rt: LocalRuntime; first: LocalRunResult; second: LocalRunResult };
+  beforeAll(async () => {
     const { app, stack } = promoteApp();
     assemblyDir = app.synth().directory;
     stackName = stack.stackName;
+    const rt = runtime();
+    const first = await rt.run({});
+    const second = await rt.run({});
+    shared = { rt, first, second };
   });
   afterAll(() => runtimes.forEach(r => r.dispose()));
 
-  test('a first run creates the endpoint, a second updates it to the new configuration', async () => {
-    const rt = runtime();
-    const first = await rt.run({});
+  test('a first run creates the endpoint', () => {
+    const { rt, first } = shared;
     expect(first.status).toBe('SUCCEEDED');
     expect(first.states).toEqual([...S.training, ...S.createPath, ...S.poll, ...S.poll, ...S.done]);
     // FindEndpoint failed the way the SDK integration fails for a missing endpoint, and was caught.
     expect(first.failures[0]).toEqual({ state: 'FindEndpoint', error: 'SageMaker.SageMakerException', cause: expect.stringMatching(/Could not find endpoint .*Error Code: ValidationException/) });
-    const endpoint = rt.sagemaker.endpoints.get(first.output.endpointName)!;
-    expect(endpoint).toMatchObject({ status: 'InService', configName: first.output.endpointConfigName });
+    expect(first.output.endpointName).toBe('local-glm');
+    expect(rt.sagemaker.models.get(first.output.modelName)).toMatchObject({ PrimaryContainer: { ModelDataUrl: first.output.modelDataUrl } });
+    expect(rt.sagemaker.endpointConfigs.get(first.output.endpointConfigName)).toMatchObject({
+      ProductionVariants: [{ VariantName: 'AllTraffic', ModelName: first.output.modelName }],
+    });
+    expect(first.notifications).toEqual([]);
+  });
 
-    const second = await rt.run({});
+  test('a second run updates the endpoint to its new configuration', () => {
+    const { rt, first, second } = shared;
     expect(second.status).toBe('SUCCEEDED');
     expect(second.states).toEqual([...S.training, ...S.updatePath, ...S.poll, ...S.poll, ...S.done]);
     expect(second.output.endpointConfigName).not.toEqual(first.output.endpointConfigName);
-    expect(rt.sagemaker.endpoints.get(second.output.endpointName)).toMatchObject({ status: 'InService', configName: second.output.endpointConfigName });
+    expect(rt.sagemaker.endpoints.get('local-glm')).toMatchObject({ status: 'InService', configName: second.output.endpointConfigName });
     expect(rt.sagemaker.endpointConfigs.size).toBe(2);
     expect(second.notifications).toEqual([]);
   });
@@ -54,8 +72,7 @@ describe('local run of a workflow that promotes to an endpoint', () => {
     expect(second.states).toEqual([...S.training, ...S.updatePath, ...S.poll, ...S.poll, ...S.rolledBack, ...S.failure]);
     expect(second.error).toBe('EndpointDeploymentRolledBack');
     expect(second.cause).toContain(`in service with ${first.output.endpointConfigName}, not the new configuration`);
-    const notified = second.notifications.find(n => n.publisher === 'NotifyFailure')!;
-    expect(JSON.parse(notified.message)).toMatchObject({ error: 'EndpointDeploymentRolledBack' });
+    expect(failureNotification(second)).toMatchObject({ execution: second.executionArn, status: 'FAILED', error: 'EndpointDeploymentRolledBack', cause: second.cause });
   });
 
   test('a failed endpoint is reported as a failure', async () => {
@@ -65,45 +82,31 @@ describe('local run of a workflow that promotes to an endpoint', () => {
     expect(result.states).toEqual([...S.training, ...S.createPath, ...S.poll, ...S.poll, ...S.endpointFailed, ...S.failure]);
     expect(result.error).toBe('EndpointDeploymentFailed');
     expect(result.cause).toMatch(/endpoint local-glm is Failed after deploying promote-/);
-    expect(result.notifications.map(n => n.publisher)).toEqual(['NotifyFailure', expect.stringMatching(/^rule:ExecutionStopped/)]);
+    expect(result.notifications).toHaveLength(1);
+    expect(failureNotification(result)).toMatchObject({ status: 'FAILED', error: 'EndpointDeploymentFailed', cause: result.cause });
   });
 
-  test('an endpoint that never leaves Updating ends, at the execution timeout, in a notification', async () => {
+  test('an endpoint that never leaves Updating ends, after the bounded polls, in the notification', async () => {
     const faults = new LocalFaults();
     const rt = runtime(faults);
     await rt.run({});
     faults.endpointUpdate(EndpointUpdateOutcome.STUCK);
-    const result = await rt.run({}, { timeoutMs: 8000 });
-    expect(result.status).toBe('TIMED_OUT');
-    expect(result.states.slice(0, S.training.length + 3)).toEqual([...S.training, ...S.updatePath]);
-    expect(result.states.filter(s => s === 'DescribeEndpoint').length).toBeGreaterThan(2);
-    // A Catch never sees a timeout: only the status-change rule tells anyone.
-    expect(result.notifications).toHaveLength(1);
-    expect(JSON.parse(result.notifications[0].message)).toEqual({ execution: result.executionArn, status: 'TIMED_OUT' });
-  });
-
-  test('a model that fails the gate ends in the notification, carrying the metric', async () => {
-    const result = await runtime().run({ score: '0.2' });
+    const result = await rt.run({});
     expect(result.status).toBe('FAILED');
-    expect(result.states).toEqual([...S.training.slice(0, -1), ...S.gateFailed, ...S.failure]);
-    const message = JSON.parse(result.notifications.find(n => n.publisher === 'NotifyFailure')!.message);
-    expect(message.error).toBe('QualityGateFailed');
-    expect(message.cause).toMatch(/does not meet metrics.score greater than or equal 0.5; report: \{"metrics":\{"score":0.2\}\}/);
-  });
-
-  test('a missing evaluation report ends in the notification, naming the S3 error', async () => {
-    const result = await runtime(new LocalFaults().omitOutputFile('evaluation.json')).run({});
-    expect(result.status).toBe('FAILED');
-    expect(result.states).toEqual([...S.training.slice(0, 5), ...S.failure]);
-    const message = JSON.parse(result.notifications.find(n => n.publisher === 'NotifyFailure')!.message);
-    expect(message).toMatchObject({ error: 'S3.NoSuchKeyException', cause: expect.stringMatching(/^The specified key does not exist\. .*Error Code: NoSuchKey/) });
+    // maxPolls: 5 in promoteApp.
+    expect(result.states).toEqual([...S.training, ...S.updatePath, ...[1, 2, 3, 4, 5].flatMap(() => S.poll), ...S.timedOut, ...S.failure]);
+    expect(result.error).toBe('EndpointDeploymentTimedOut');
+    expect(failureNotification(result)).toMatchObject({
+      status: 'FAILED',
+      error: 'EndpointDeploymentTimedOut',
+      cause: 'endpoint local-glm is still Updating after 5 checks every 30 seconds',
+    });
   });
 
   test('transient API errors are retried and the run then succeeds', async () => {
     const faults = new LocalFaults()
       .apiError('CreateTrainingJob', 'ThrottlingException', 2)
       .apiError('CreateProcessingJob', 'ThrottlingException', 1)
-      .apiError('CreateModel', 'ResourceLimitExceeded', 0)
       .apiError('CreateModel', 'ThrottlingException', 1);
     const result = await runtime(faults).run({});
     expect(result.status).toBe('SUCCEEDED');
@@ -114,26 +117,63 @@ describe('local run of a workflow that promotes to an endpoint', () => {
       { state: 'CreateModel', error: 'SageMaker.AmazonSageMakerException' },
     ]);
     expect(result.failures[0]).toMatchObject({ state: 'Train', cause: expect.stringMatching(/Error Code: ThrottlingException/) });
+    expect(result.states).toEqual([...S.training, ...S.createPath, ...S.poll, ...S.poll, ...S.done]);
     expect(result.notifications).toEqual([]);
   });
 
-  // The promotion's SDK-integration steps retry SAGEMAKER_TRANSIENT_ERRORS, which lack
-  // SageMaker.SageMakerException: the name the SDK integration gives SageMaker's throttling
-  // (and the one FindEndpoint catches). Flip to `test` once lib/private/job-policies.ts retries it.
+  // TrainingWorkflow's promotion steps (lib/workflow/training-workflow.ts, buildPromotion) retry
+  // SAGEMAKER_TRANSIENT_ERRORS, which lack SageMaker.SageMakerException: the name the SDK
+  // integration gives SageMaker's throttling. DeployStage's steps retry it (deploy-stage.test.ts):
+  // these pass once `promote` uses DeployStage.
   test.failing('throttling of an SDK-integration step (CreateEndpoint) is retried', async () => {
     const result = await runtime(new LocalFaults().apiError('CreateEndpoint', 'ThrottlingException', 1)).run({});
     expect(result.status).toBe('SUCCEEDED');
   });
 
-  test('a job that fails ends in the notification with its failure reason', async () => {
-    const result = await runtime().run({ fail: 'x' });
-    // `fail` is not a hyperparameter of this workflow: the input reaches no job, the run succeeds.
+  // buildPromotion's FindEndpoint takes every SageMaker.SageMakerException for "not found" (so a
+  // throttled describe of an existing endpoint goes on to CreateEndpoint, which fails).
+  test.failing('a throttled FindEndpoint of an existing endpoint is retried, and the endpoint updated', async () => {
+    const faults = new LocalFaults();
+    const rt = runtime(faults);
+    await rt.run({});
+    faults.apiError('DescribeEndpoint', 'ThrottlingException', 1);
+    const result = await rt.run({});
     expect(result.status).toBe('SUCCEEDED');
-    const failing = await runtime(new LocalFaults().failJob('train', 'out of memory')).run({});
-    expect(failing.status).toBe('FAILED');
-    expect(failing.states).toEqual([...S.training.slice(0, 3), ...S.failure]);
-    const message = JSON.parse(failing.notifications.find(n => n.publisher === 'NotifyFailure')!.message);
-    expect(message.error).toBe('States.TaskFailed');
+    expect(result.states).toEqual([...S.training, ...S.updatePath, ...S.poll, ...S.poll, ...S.done]);
+  });
+
+  test('a job that fails ends in the notification with its failure reason', async () => {
+    const result = await runtime(new LocalFaults().failJob('train', 'out of memory')).run({});
+    expect(result.status).toBe('FAILED');
+    expect(result.states).toEqual([...S.training.slice(0, 3), ...S.trainFailed]);
+    const message = failureNotification(result);
+    expect(message).toMatchObject({ execution: result.executionArn, status: 'FAILED', error: 'States.TaskFailed' });
     expect(JSON.parse(message.cause)).toMatchObject({ TrainingJobStatus: 'Failed', FailureReason: 'AlgorithmError: out of memory' });
+  });
+
+  test('a model that fails the gate ends in the notification, carrying the metric', async () => {
+    const result = await gated().run({ score: '0.2' });
+    expect(result.status).toBe('FAILED');
+    expect(result.states).toEqual([...S.gated, ...S.gateFailed]);
+    const message = failureNotification(result);
+    expect(message).toMatchObject({ status: 'FAILED', error: 'QualityGateFailed' });
+    expect(message.cause).toMatch(/^the model does not meet metrics.score greater than or equal 0.5; report: .*"score":0.2\b/);
+  });
+
+  // See GATE_BUG in workflows.ts (lib/workflow/stages/evaluation-stage.ts).
+  test.failing('the gate passes a model that meets it, and a rejection carries the report as evaluate wrote it', async () => {
+    const rejected = await gated().run({ score: '0.2' });
+    expect(rejected.cause).toBe('the model does not meet metrics.score greater than or equal 0.5; report: {"metrics":{"score":0.2}}');
+    const passed = await gated().run({});
+    expect(passed.status).toBe('SUCCEEDED');
+    expect(passed.states).toEqual([...S.gated, ...S.gatePassed]);
+    expect(passed.output.evaluation).toEqual({ metrics: { score: 0.9 } });
+  });
+
+  test('a missing evaluation report ends in the notification, naming the S3 error', async () => {
+    const result = await gated(new LocalFaults().omitOutputFile('evaluation.json')).run({});
+    expect(result.status).toBe('FAILED');
+    expect(result.states).toEqual([...S.gated.slice(0, 5), ...S.evaluateFailed]);
+    expect(failureNotification(result)).toMatchObject({ status: 'FAILED', error: 'S3.NoSuchKeyException', cause: expect.stringMatching(/^The specified key does not exist\. .*Error Code: NoSuchKey/) });
   });
 });

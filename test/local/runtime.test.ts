@@ -205,6 +205,7 @@ describe('executions', () => {
     expect(await main(['local', '--app', dir, '--state-machine', 'S/Machine', '--input', '{"a":1}'], l => lines.push(l), e => errors.push(e))).toBe(0);
     expect(lines).toEqual(expect.arrayContaining(['… Notify running', expect.stringMatching(/^✓ Notify \(\d+s\)$/), '✓ Done (0s)', 'SUCCEEDED']));
     expect(lines[lines.length - 2]).toBe('SUCCEEDED');
+    expect(lines[lines.length - 1]).toMatch(/^notified S-Topic-[0-9a-f]{12} \(Notify\): \{"execution":/);
     expect(errors).toEqual([]);
     expect(await main(['local', '--app', dir, '--state-machine', 'S/Other'], l => lines.push(l), e => errors.push(e))).toBe(2);
     expect(errors).toEqual(["no state machine 'S/Other' in the cloud assembly; state machines: S/Machine"]);
@@ -225,6 +226,23 @@ describe('the command line', () => {
     [['local', '--app', '.', '--state-machine', 'S', '--frobnicate'], /^unknown argument '--frobnicate'/],
   ])('%j is refused', (argv, error) => {
     expect(() => parseCliArgs(argv as string[])).toThrow(error);
+  });
+
+  test.each([[['--help']], [['-h']], [['help']], [['local', '--help']], [['local', '--app', '.', '-h']]])('%j prints the usage and exits 0', async argv => {
+    const lines: string[] = [];
+    const errors: string[] = [];
+    expect(await main(argv, l => lines.push(l), e => errors.push(e))).toBe(0);
+    expect(errors).toEqual([]);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain('usage: cdk-sagemaker-ml local --app <cdk.out> --state-machine <stack>/<construct path>');
+    expect(lines[0]).toMatch(/^ {2}--runner process\|docker /m);
+    expect(lines[0]).toMatch(/^Exit code: 0 the execution succeeded, 1 it did not, 2 bad input\.$/m);
+  });
+
+  test('no command is refused with the usage, exit 2', async () => {
+    const errors: string[] = [];
+    expect(await main([], () => undefined, e => errors.push(e))).toBe(2);
+    expect(errors).toEqual([expect.stringMatching(/^unknown command ''; usage: cdk-sagemaker-ml local/)]);
   });
 
   test('parses every option', () => {
