@@ -131,7 +131,7 @@ describeContract('the example GLM image honours the SageMaker container contract
     const report = JSON.parse(fs.readFileSync(path.join(root, 'processing/output/evaluation/evaluation.json'), 'utf8'));
     // The evaluation stage's gate: a Choice whose last condition compares the report's metric.
     const gate = definition.States['Evaluate gate'].Choices[0].And[2];
-    const metric = gate.Variable.replace('$.results.Evaluate.report.', '').split('.').reduce((o: any, k: string) => o[k], report);
+    const metric = gate.Variable.replace('$.results.Evaluate.read.report.', '').split('.').reduce((o: any, k: string) => o[k], report);
     expect(typeof metric).toBe('number');
     expect(metric).toBeGreaterThanOrEqual(gate.NumericGreaterThanEquals);
   });

@@ -160,8 +160,7 @@ describe('local run of a workflow that promotes to an endpoint', () => {
     expect(message.cause).toMatch(/^the model does not meet metrics.score greater than or equal 0.5; report: .*"score":0.2\b/);
   });
 
-  // See GATE_BUG in workflows.ts (lib/workflow/stages/evaluation-stage.ts).
-  test.failing('the gate passes a model that meets it, and a rejection carries the report as evaluate wrote it', async () => {
+  test('the gate passes a model that meets it, and a rejection carries the report as evaluate wrote it', async () => {
     const rejected = await gated().run({ score: '0.2' });
     expect(rejected.cause).toBe('the model does not meet metrics.score greater than or equal 0.5; report: {"metrics":{"score":0.2}}');
     const passed = await gated().run({});

@@ -61,12 +61,8 @@ describeRuns('local run of the reference training workflow', () => {
     expect(evaluationReport().metrics.deviance_explained).toBeGreaterThanOrEqual(0.2);
   });
 
-  // lib/workflow/stages/evaluation-stage.ts: the read-report step selects { report: <json> } and
-  // writes it at reportPath ($.results.Evaluate.report), so the parsed report sits at
-  // $.results.Evaluate.report.report and the gate's metric path never resolves: every gate
-  // rejects (here deviance_explained 0.535 >= 0.2). Flip to `test` once the stage reads the
-  // report into reportPath itself.
-  test.failing('the gate passes the sample model on the metric evaluate wrote; the output names a model whose model.tar.gz exists', () => {
+  // The gate once read the report one level too deep (every gate rejected); this run found it.
+  test('the gate passes the sample model on the metric evaluate wrote; the output names a model whose model.tar.gz exists', () => {
     const { rt, result } = happy;
     expect(result.status).toBe('SUCCEEDED');
     expect(result.states).toEqual([...S.start, ...S.jobs, ...S.gate, ...S.model]);

@@ -67,7 +67,7 @@ export const TINY_IMAGE = path.join(__dirname, 'fixtures', 'tiny-image');
 
 /**
  * Two workflows on the stdlib-only image. `Workflow` trains, evaluates and promotes to the
- * endpoint `local-glm` (TrainingWorkflow's `promote`; no gate: see GATE_BUG); `Gated` trains,
+ * endpoint `local-glm` (TrainingWorkflow's `promote`, no gate); `Gated` trains,
  * evaluates and gates on `metrics.score >= 0.5`. Each has its own execution-status rule that
  * notifies its failure topic.
  */
@@ -101,14 +101,6 @@ export function promoteApp() {
   });
   return { app, stack, workflow, gated };
 }
-
-/**
- * lib/workflow/stages/evaluation-stage.ts: the read-report step selects `{ report: <json> }` and
- * writes it at `reportPath` (`$.results.Evaluate.report`), so the parsed report sits at
- * `$.results.Evaluate.report.report` and the gate's metric never resolves: every gate rejects.
- * The tests that need a passing gate are `test.failing` until the stage is fixed.
- */
-export const GATE_BUG = 'evaluation-stage.ts nests the report one level too deep';
 
 /** Python with the example image's dependencies (Debian's python3-statsmodels etc.), if any. */
 export function findGlmPython(): string | undefined {

@@ -93,7 +93,7 @@ describe('SageMakerTrainingStack', () => {
   test('the quality gate reads the evaluation report with the S3 SDK integration, no Lambda', () => {
     expect(definition.States['Evaluate read report'].Resource).toMatch(/:states:::aws-sdk:s3:getObject$/);
     expect(definition.States['Evaluate read report'].Parameters['Key.$']).toBe("States.Format('evaluation/{}/evaluation.json', $$.Execution.Name)");
-    expect(definition.States['Evaluate gate'].Choices[0].And[2]).toEqual({ Variable: '$.results.Evaluate.report.metrics.deviance_explained', NumericGreaterThanEquals: 0.2 });
+    expect(definition.States['Evaluate gate'].Choices[0].And[2]).toEqual({ Variable: '$.results.Evaluate.read.report.metrics.deviance_explained', NumericGreaterThanEquals: 0.2 });
     // The evaluation job gets the trained model from the training stage's result.
     expect(definition.States.Evaluate.Parameters.ProcessingInputs[0].S3Input['S3Uri.$']).toBe('$.results.Train.ModelArtifacts.S3ModelArtifacts');
     template.resourceCountIs('AWS::Lambda::Function', 0);
@@ -105,7 +105,7 @@ describe('SageMakerTrainingStack', () => {
       'modelArn.$': '$.results.CreateModel.ModelArn',
       'modelDataUrl.$': '$.results.Train.ModelArtifacts.S3ModelArtifacts',
       'trainingJobName.$': '$.results.Train.TrainingJobName',
-      'evaluation.$': '$.results.Evaluate.report',
+      'evaluation.$': '$.results.Evaluate.read.report',
     });
   });
 

@@ -177,11 +177,14 @@ describe('TrainingWorkflow', () => {
     });
     expect(definition.States.Evaluate.Next).toBe('Evaluate read report');
     expect(definition.States['Evaluate read report'].Parameters['Key.$']).toBe("States.Format('evaluation/{}/metrics.json', $$.Execution.Name)");
-    expect(definition.States['Evaluate read report'].ResultPath).toBe('$.results.Evaluate.report');
+    // The read step writes { report } at its result path; the gate and the output read the report below it.
+    const read = definition.States['Evaluate read report'];
+    expect(read.ResultPath).toBe('$.results.Evaluate.read');
+    expect(read.ResultSelector).toEqual({ 'report.$': 'States.StringToJson($.Body)' });
     expect(definition.States['Evaluate gate'].Choices[0].And).toEqual([
-      { Variable: '$.results.Evaluate.report.regression.rmse', IsPresent: true },
-      { Variable: '$.results.Evaluate.report.regression.rmse', IsNumeric: true },
-      { Variable: '$.results.Evaluate.report.regression.rmse', NumericLessThan: 0.5 },
+      { Variable: '$.results.Evaluate.read.report.regression.rmse', IsPresent: true },
+      { Variable: '$.results.Evaluate.read.report.regression.rmse', IsNumeric: true },
+      { Variable: '$.results.Evaluate.read.report.regression.rmse', NumericLessThan: 0.5 },
     ]);
     expect(definition.States['Evaluate gate'].Choices[0].Next).toBe('Evaluate gate passed');
     expect(definition.States['Evaluate gate passed'].Next).toBe('CreateModel');
@@ -192,10 +195,10 @@ describe('TrainingWorkflow', () => {
       ResultPath: '$.error',
       Parameters: {
         'Error': 'QualityGateFailed',
-        'Cause.$': "States.Format('the model does not meet regression.rmse less than 0.5; report: {}', States.JsonToString($.results.Evaluate.report))",
+        'Cause.$': "States.Format('the model does not meet regression.rmse less than 0.5; report: {}', States.JsonToString($.results.Evaluate.read.report))",
       },
     }));
-    expect(definition.States.Output.Parameters['evaluation.$']).toBe('$.results.Evaluate.report');
+    expect(definition.States.Output.Parameters['evaluation.$']).toBe('$.results.Evaluate.read.report');
     // The state machine reads only report files under the evaluation prefix.
     const json = JSON.stringify(iamPolicies(stack));
     expect(json).toMatch(/"Action":"s3:GetObject","Effect":"Allow","Resource":\{"Fn::Join":\["",\[\{"Fn::GetAtt":\["StoreArtifactsBucket[0-9A-F]+","Arn"\]\},"\/evaluation\/\*\/metrics.json"\]\]\}/);

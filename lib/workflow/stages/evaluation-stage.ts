@@ -135,7 +135,10 @@ export class EvaluationStage extends WorkflowStage {
       return;
     }
     const gate = props.gate;
-    this.reportPath = this.resultField('report');
+    // The read step's result is `{ report: <parsed JSON> }` (a ResultSelector must build an object), so
+    // the report itself lies one level below the step's result path.
+    const readPath = this.resultField('read');
+    this.reportPath = `${readPath}.report`;
     const reportObjects = this.report.bucket.arnForObjects(this.report.keyPattern);
     registerWildcardResource(this, reportObjects,
       `The evaluation report of each execution lies under a folder named after the execution; the state machine may read only '${fileName}' files under the evaluation output prefix.`);
@@ -149,7 +152,7 @@ export class EvaluationStage extends WorkflowStage {
       iamAction: 's3:GetObject',
       additionalIamStatements: key ? [new iam.PolicyStatement({ actions: ['kms:Decrypt'], resources: [key.keyArn] })] : undefined,
       resultSelector: { 'report.$': 'States.StringToJson($.Body)' },
-      resultPath: this.reportPath,
+      resultPath: readPath,
     });
     read.addRetry({ errors: ['S3.S3Exception', 'S3.SdkClientException'], interval: Duration.seconds(2), maxAttempts: 3, backoffRate: 2 });
     this.catchFailures(read);
