@@ -9,19 +9,9 @@ import { Construct } from 'constructs';
  * it goes wherever one is taken (e.g. `apigateway.SagemakerIntegration`).
  */
 export interface IInferenceEndpoint extends IResource, sagemaker.IEndpoint {
-  /**
-   * The endpoint's name.
-   * @attribute
-   */
-  readonly endpointName: string;
-  /**
-   * The endpoint's ARN.
-   * @attribute
-   */
-  readonly endpointArn: string;
-
-  /** Lets `grantee` invoke the endpoint (`sagemaker:InvokeEndpoint`, and `InvokeEndpointAsync` for asynchronous endpoints). */
-  grantInvoke(grantee: iam.IGrantable): iam.Grant;
+  // endpointName, endpointArn and grantInvoke come from sagemaker.IEndpoint (jsii refuses to
+  // re-declare them: C# cannot express it). grantInvoke also grants `InvokeEndpointAsync` on
+  // asynchronous endpoints.
 
   /** A metric of the endpoint's (first) variant in the `AWS/SageMaker` namespace. */
   metric(metricName: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric;

@@ -34,7 +34,7 @@ export class CreateEndpointStep extends SageMakerTask {
       retryInterval: Duration.seconds(5),
     });
     this.props = props;
-    this.taskPolicies.push(...props.endpoint._deployStatements(['sagemaker:CreateEndpoint', ...(props.tags ? ['sagemaker:AddTags'] : [])], this));
+    this.taskPolicies!.push(...props.endpoint._deployStatements(['sagemaker:CreateEndpoint', ...(props.tags ? ['sagemaker:AddTags'] : [])], this));
   }
 
   /** @internal */

@@ -44,7 +44,7 @@ export class DescribeEndpointStep extends SageMakerTask {
       if (props.tags) fail('tags cannot be set on DescribeEndpoint, which reads only');
     });
     this.endpointName = props.endpoint.endpointName;
-    this.taskPolicies.push(...props.endpoint._deployStatements(['sagemaker:DescribeEndpoint'], this));
+    this.taskPolicies!.push(...props.endpoint._deployStatements(['sagemaker:DescribeEndpoint'], this));
     retrySdkErrors(this, 3);
   }
 

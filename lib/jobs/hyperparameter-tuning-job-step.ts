@@ -266,6 +266,7 @@ export class HyperParameterTuningJobStep extends SageMakerTask implements iam.IG
     this.addPassRole(this.role);
   }
 
+  /** @internal */
   protected _runDuration(): Duration {
     if (this.props.maxRuntime) return this.props.maxRuntime;
     const strategy = this.props.strategy ?? TuningStrategy.BAYESIAN;
@@ -275,6 +276,7 @@ export class HyperParameterTuningJobStep extends SageMakerTask implements iam.IG
     return Duration.seconds(Math.ceil(jobs / parallel) * training.toSeconds());
   }
 
+  /** @internal */
   protected _renderRequest(): { [key: string]: any } {
     const props = this.props;
     const strategy = props.strategy ?? TuningStrategy.BAYESIAN;

@@ -146,7 +146,8 @@ export abstract class SageMakerTask extends sfn.TaskStateBase {
   /** The step's CloudWatch metrics: none beyond the state's own. */
   protected readonly taskMetrics?: sfn.TaskMetricsConfig;
   /** What the state machine's role needs to run the step. */
-  protected readonly taskPolicies: iam.PolicyStatement[];
+  // Optional as TaskStateBase declares it (jsii); always set by the constructor.
+  protected readonly taskPolicies?: iam.PolicyStatement[];
 
   private readonly api: SageMakerTaskApi;
   private readonly tags?: { [key: string]: string };
@@ -187,13 +188,13 @@ export abstract class SageMakerTask extends sfn.TaskStateBase {
       const named = stack.formatArn({ service: 'sagemaker', resource: api.resourceType, resourceName: `${this.namePrefix.toLowerCase()}-*` });
       registerWildcardResource(this, named,
         `Each execution names its ${api.resourceType} '${this.namePrefix}-<random>' at run time; the policy is limited to that name prefix.`);
-      this.taskPolicies.push(new iam.PolicyStatement({
+      this.taskPolicies!.push(new iam.PolicyStatement({
         actions: [...api.actions, ...this.taggingActions()],
         resources: [named],
       }));
     }
     if (api.eventRule) {
-      this.taskPolicies.push(new iam.PolicyStatement({
+      this.taskPolicies!.push(new iam.PolicyStatement({
         actions: ['events:PutTargets', 'events:PutRule', 'events:DescribeRule'],
         resources: [Stack.of(this).formatArn({ service: 'events', resource: 'rule', resourceName: api.eventRule, arnFormat: ArnFormat.SLASH_RESOURCE_NAME })],
       }));
@@ -235,7 +236,7 @@ export abstract class SageMakerTask extends sfn.TaskStateBase {
 
   /** Lets the state machine pass `role` to SageMaker (and to no other service). */
   protected addPassRole(role: iam.IRole): void {
-    this.taskPolicies.push(passRoleToSageMaker(role));
+    this.taskPolicies!.push(passRoleToSageMaker(role));
   }
 
   /**

@@ -40,7 +40,7 @@ export class UpdateEndpointStep extends SageMakerTask {
       if (props.tags) fail('tags cannot be set on an endpoint update (UpdateEndpoint takes none); tag the endpoint configuration instead');
     });
     this.props = props;
-    this.taskPolicies.push(...props.endpoint._deployStatements(['sagemaker:UpdateEndpoint'], this));
+    this.taskPolicies!.push(...props.endpoint._deployStatements(['sagemaker:UpdateEndpoint'], this));
   }
 
   /** @internal */

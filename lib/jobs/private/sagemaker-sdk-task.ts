@@ -65,7 +65,7 @@ export class SageMakerSdkTask extends SageMakerTask {
     });
     this.sdkApi = props.api;
     this.request = props.request;
-    this.taskPolicies.push(...props.statements);
+    this.taskPolicies!.push(...props.statements);
     retrySdkErrors(this, props.sdkRetries ?? 3);
   }
 
