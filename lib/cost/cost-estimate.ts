@@ -4,6 +4,8 @@ import { Token } from 'aws-cdk-lib';
 import * as cxapi from 'aws-cdk-lib/cx-api';
 import { PriceList } from './price-list';
 import { InstancePrice, PriceComponent } from './price-types';
+import { SAGEMAKER_CAPACITY_ERRORS } from '../jobs/private/retries';
+import { runsPerMonth } from '../private/schedule-expressions';
 import { validateRegion } from '../private/validate';
 
 /**
@@ -93,18 +95,71 @@ export interface CostLine {
    */
   readonly repeatedBy?: string;
   /**
-   * For per-run lines: the most times one run may start the job, counting the state's
-   * retries (a retry after a failed start costs nothing; one after the job ran costs a run).
+   * For per-run lines: the most times one run may start the job, counting the retries that
+   * may follow a job that ran. Capacity retries (`ResourceLimitExceeded`) are not counted:
+   * that error comes from the create call, so no job started and nothing was billed.
    *
    * @default 1
    */
   readonly maxAttempts?: number;
+  /**
+   * For per-run lines: how many jobs of this cluster one start runs (a tuning job's
+   * `MaxNumberOfTrainingJobs`, each at most `maxHoursPerRun`).
+   *
+   * @default 1
+   */
+  readonly jobsPerRun?: number;
   /**
    * The price per instance-hour, with its date and source, if the price list has it.
    *
    * @default - unpriced
    */
   readonly price?: InstancePrice;
+}
+
+/**
+ * What starts runs by itself: a schedule, a data-arrival rule or a monitoring schedule.
+ */
+export interface CostTrigger {
+  /** The stack. */
+  readonly stackName: string;
+  /** The resource (logical ID) of the schedule or rule. */
+  readonly source: string;
+  /** What it is: a schedule that starts a workflow, a data-arrival rule, a monitoring schedule. */
+  readonly kind: string;
+  /** Whether it starts runs as deployed (a disabled schedule is listed with 0 runs). */
+  readonly enabled: boolean;
+  /**
+   * The runs it starts in a 30-day month (0 when disabled).
+   *
+   * @default - unbounded: one run per event (data arrival), priced per run
+   */
+  readonly runsPerMonth?: number;
+  /**
+   * The runs it would start in a 30-day month if it were enabled.
+   *
+   * @default - unbounded (one run per event)
+   */
+  readonly runsPerMonthWhenEnabled?: number;
+  /**
+   * The state machine (logical ID) it starts.
+   *
+   * @default - none (a monitoring schedule runs its own job)
+   */
+  readonly stateMachine?: string;
+  /**
+   * The most one run can cost: the state machine's jobs at their maximum runtimes, or the
+   * monitoring job's instances at its maximum runtime.
+   *
+   * @default - unknown: a job is unpriced or has no maximum runtime
+   */
+  readonly maxCostPerRun?: number;
+  /**
+   * `runsPerMonth` x `maxCostPerRun`.
+   *
+   * @default - unknown or unbounded (see `runsPerMonth` and `maxCostPerRun`)
+   */
+  readonly maxCostPerMonth?: number;
 }
 
 /**
@@ -161,20 +216,47 @@ export class CostEstimate {
         return { ...line, region, price };
       });
     });
-    return new CostEstimate(assembly.stacks.map(stack => stack.stackName), lines, prices, options.region);
+    const triggers = assembly.stacks.flatMap(stack => {
+      const own = stack.environment.region;
+      const region = own && own !== cxapi.UNKNOWN_REGION && !Token.isUnresolved(own) ? own : options.region;
+      return triggersOf(stack.stackName, stack.template).map(({ trigger, monitoringJob }): CostTrigger => {
+        let maxCostPerRun: number | undefined;
+        if (trigger.stateMachine) {
+          maxCostPerRun = stateMachineRunCost(lines, trigger.stackName, trigger.stateMachine);
+        } else if (monitoringJob && region) {
+          const price = prices.priceOf(region, PriceComponent.PROCESSING, monitoringJob.instanceType);
+          maxCostPerRun = price && monitoringJob.hours !== undefined
+            ? round(monitoringJob.instanceCount * price.pricePerHour * monitoringJob.hours) : undefined;
+        }
+        const runs = trigger.runsPerMonth;
+        return {
+          ...trigger,
+          maxCostPerRun,
+          maxCostPerMonth: runs === 0 ? 0 : runs !== undefined && maxCostPerRun !== undefined ? round(runs * maxCostPerRun) : undefined,
+        };
+      });
+    });
+    return new CostEstimate(assembly.stacks.map(stack => stack.stackName), lines, triggers, prices, options.region);
   }
 
   /** The capacity lines. */
   public readonly lines: CostLine[];
+  /**
+   * What starts runs by itself, with the runs it implies per month: schedules and scheduled
+   * rules that start a workflow (a disabled one listed with 0 runs), data-arrival and other
+   * event rules (one run per event: priced per run only), and monitoring schedules.
+   */
+  public readonly triggers: CostTrigger[];
   /** The prices the lines were priced from. */
   public readonly prices: PriceList;
   /** Every stack of the assembly, including those that provision no SageMaker capacity. */
   public readonly stackNames: string[];
   private readonly region?: string;
 
-  private constructor(stackNames: string[], lines: CostLine[], prices: PriceList, region?: string) {
+  private constructor(stackNames: string[], lines: CostLine[], triggers: CostTrigger[], prices: PriceList, region?: string) {
     this.stackNames = stackNames;
     this.lines = lines;
+    this.triggers = triggers;
     this.prices = prices;
     this.region = region;
   }
@@ -189,10 +271,10 @@ export class CostEstimate {
       ...(l.price ? [] : ['unpriced']),
       ...(l.maxHoursPerRun === undefined ? ['no maximum runtime'] : []),
       ...(l.repeatedBy ? [`once per item of Map ${l.repeatedBy}`] : []),
+      ...(l.jobsPerRun === undefined && l.kind.startsWith('tuning job') ? ['no maximum number of training jobs'] : []),
     ];
     const unboundedPerRun = perRun.filter(l => reasons(l).length).map(l => `${describe(l)}: ${reasons(l).join(', ')}`);
     const bounded = perRun.length > 0 && unboundedPerRun.length === 0;
-    const runCost = (l: CostLine) => l.maxInstances * l.price!.pricePerHour * l.maxHoursPerRun!;
     return {
       stackName,
       idleCostPerHour: unpricedIdle.length ? undefined : round(alwaysOn.reduce((sum, l) => sum + l.minInstances * l.price!.pricePerHour, 0)),
@@ -224,11 +306,18 @@ export class CostEstimate {
         : s.unboundedPerRun.length ? `, per run unknown (${s.unboundedPerRun.join('; ')})` : '';
       return `${name}: idle ${idle}${run}`;
     });
+    const triggers = this.triggers.map(t => {
+      const perRun = t.maxCostPerRun === undefined ? 'per run unknown' : `at most ${t.maxCostPerRun} ${currency} per run`;
+      const runs = !t.enabled ? `0 runs/month (disabled; ${t.runsPerMonthWhenEnabled ?? 'one per event'} when enabled)`
+        : t.runsPerMonth === undefined ? 'one run per event' : `${t.runsPerMonth} runs/month`;
+      const month = t.maxCostPerMonth !== undefined && t.enabled ? `, at most ${t.maxCostPerMonth} ${currency}/month` : '';
+      return `${t.stackName} trigger ${t.source}: ${t.kind}${t.stateMachine ? ` starts ${t.stateMachine}` : ''}, ${runs}, ${perRun}${month}`;
+    });
     const footer = [
       `on-demand prices: ${this.prices.prices.length} in the price list, read ${this.prices.asOf}; unpriced means not in the list, never guessed`,
       ...(this.region ? [`environment-agnostic stacks priced in ${this.region}`] : []),
     ];
-    return [format(header), ...rows.map(format), '', ...summaries, ...footer].join('\n');
+    return [format(header), ...rows.map(format), '', ...summaries, ...triggers, ...footer].join('\n');
   }
 
   /** Writes `<stack>.cost.json` beside each template in `directory`. */
@@ -238,9 +327,23 @@ export class CostEstimate {
         ...this.summaryOf(stackName),
         currency: this.prices.currency,
         lines: this.lines.filter(l => l.stackName === stackName),
+        triggers: this.triggers.filter(t => t.stackName === stackName),
       }, null, 2) + '\n');
     }
   }
+}
+
+/** The most a per-run line costs when its job (or each of a tuning job's jobs) runs once. */
+function runCost(l: CostLine): number {
+  return l.maxInstances * l.price!.pricePerHour * l.maxHoursPerRun! * (l.jobsPerRun ?? 1);
+}
+
+/** The most one run of a state machine can cost, if every job of it is bounded and priced. */
+function stateMachineRunCost(lines: CostLine[], stackName: string, stateMachine: string): number | undefined {
+  const perRun = lines.filter(l => l.stackName === stackName && l.basis === CostBasis.PER_RUN && l.source.startsWith(`${stateMachine}/`));
+  const unbounded = (l: CostLine) => !l.price || l.maxHoursPerRun === undefined || l.repeatedBy || (l.kind.startsWith('tuning job') && l.jobsPerRun === undefined);
+  if (perRun.some(unbounded)) return undefined;
+  return round(perRun.reduce((sum, l) => sum + runCost(l), 0));
 }
 
 function describe(line: CostLine): string {
@@ -266,6 +369,105 @@ function statesOf(definition: any, repeatedBy?: string): Array<{ name: string; s
     ...(state.Branches ?? []).flatMap((branch: any) => statesOf(branch, repeatedBy)),
     ...statesOf(state.ItemProcessor ?? state.Iterator, state.Type === 'Map' ? name : repeatedBy),
   ]);
+}
+
+/**
+ * The most times a job state may start a job that is billed: its first attempt and the
+ * retries that can follow a job that ran (transient errors, which the `.sync` integration
+ * also reports while it polls a running job). A retrier that only catches capacity errors
+ * (`ResourceLimitExceeded`) adds nothing: SageMaker refused the create call, so no job
+ * started and no instance was billed, however many times it is tried.
+ */
+function attemptsOf(state: any): number {
+  return 1 + (state.Retry ?? [])
+    .filter((retry: any) => !(retry.ErrorEquals ?? []).every((e: string) => SAGEMAKER_CAPACITY_ERRORS.includes(e)))
+    // Step Functions' default MaxAttempts is 3.
+    .reduce((sum: number, retry: any) => sum + (typeof retry.MaxAttempts === 'number' ? retry.MaxAttempts : 3), 0);
+}
+
+/** A trigger as read from the template, before pricing. */
+interface RawTrigger {
+  readonly trigger: Omit<CostTrigger, 'maxCostPerRun' | 'maxCostPerMonth'>;
+  /** A monitoring schedule's job: its instances, billed as processing, at most `hours` a run. */
+  readonly monitoringJob?: { instanceType: string; instanceCount: number; hours?: number };
+}
+
+/** The logical ID of a state machine of this template that `arn` refers to. */
+function stateMachineRef(resources: Record<string, any>, arn: any): string | undefined {
+  const ref = arn?.Ref ?? arn?.['Fn::GetAtt']?.[0];
+  return typeof ref === 'string' && resources[ref]?.Type === 'AWS::StepFunctions::StateMachine' ? ref : undefined;
+}
+
+/** Runs per 30-day month of a schedule expression, or undefined if it does not parse. */
+function monthlyRuns(expression: unknown): number | undefined {
+  if (typeof expression !== 'string') return undefined;
+  try {
+    return runsPerMonth('schedule', expression);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The schedules, rules and monitoring schedules of a template that start runs. */
+function triggersOf(stackName: string, template: any): RawTrigger[] {
+  const resources: Record<string, any> = template.Resources ?? {};
+  const triggers: RawTrigger[] = [];
+  const monitoringDefinitions = new Map<string, any>();
+  for (const [id, r] of Object.entries(resources)) {
+    if (r.Type === 'AWS::SageMaker::DataQualityJobDefinition') monitoringDefinitions.set(id, r.Properties);
+  }
+  for (const [id, r] of Object.entries(resources)) {
+    const p = r.Properties ?? {};
+    if (r.Type === 'AWS::Scheduler::Schedule') {
+      const stateMachine = stateMachineRef(resources, p.Target?.Arn);
+      if (!stateMachine) continue;
+      const enabled = p.State !== 'DISABLED';
+      const runs = monthlyRuns(p.ScheduleExpression);
+      triggers.push({
+        trigger: { stackName, source: id, kind: `schedule ${p.ScheduleExpression}`, enabled, stateMachine, runsPerMonth: enabled ? runs : 0, runsPerMonthWhenEnabled: runs },
+      });
+    }
+    if (r.Type === 'AWS::Events::Rule') {
+      const enabled = p.State !== 'DISABLED';
+      for (const target of p.Targets ?? []) {
+        const stateMachine = stateMachineRef(resources, target.Arn);
+        if (!stateMachine) continue;
+        if (p.ScheduleExpression) {
+          const runs = monthlyRuns(p.ScheduleExpression);
+          triggers.push({
+            trigger: { stackName, source: id, kind: `scheduled rule ${p.ScheduleExpression}`, enabled, stateMachine, runsPerMonth: enabled ? runs : 0, runsPerMonthWhenEnabled: runs },
+          });
+        } else {
+          const sources: string[] = [p.EventPattern?.source ?? []].flat();
+          const kind = sources.includes('aws.s3') ? 'data-arrival rule' : `event rule (${sources.join(', ') || 'custom events'})`;
+          // One run per matching event: how many arrive is not in the template.
+          triggers.push({ trigger: { stackName, source: id, kind, enabled, stateMachine, runsPerMonth: enabled ? undefined : 0 } });
+        }
+      }
+    }
+    if (r.Type === 'AWS::SageMaker::MonitoringSchedule') {
+      const config = p.MonitoringScheduleConfig ?? {};
+      const expression = config.ScheduleConfig?.ScheduleExpression;
+      // SageMaker runs monitoring hourly or daily (a cron with one hour): 720 or 30 runs.
+      const hourly = typeof expression === 'string' && /^cron\(\S+ \* /.test(expression);
+      const runs = typeof expression === 'string' ? (hourly ? 720 : /^cron\(\S+ \d+ /.test(expression) ? 30 : monthlyRuns(expression)) : undefined;
+      const definitionId = JSON.stringify(config.MonitoringJobDefinitionName ?? '').match(/"([A-Za-z0-9]+)","JobDefinitionArn"/)?.[1];
+      const definition = definitionId ? monitoringDefinitions.get(definitionId) : undefined;
+      const cluster = definition?.JobResources?.ClusterConfig;
+      const seconds = definition?.StoppingCondition?.MaxRuntimeInSeconds;
+      triggers.push({
+        trigger: {
+          stackName, source: id, kind: `monitoring schedule (${config.MonitoringType ?? 'monitoring'}) ${expression}`, enabled: true, runsPerMonth: runs, runsPerMonthWhenEnabled: runs,
+        },
+        monitoringJob: cluster?.InstanceType ? {
+          instanceType: cluster.InstanceType,
+          instanceCount: cluster.InstanceCount ?? 1,
+          hours: typeof seconds === 'number' ? seconds / 3600 : 1,
+        } : undefined,
+      });
+    }
+  }
+  return triggers;
 }
 
 function linesOf(stackName: string, template: any): CostLine[] {
@@ -343,6 +545,27 @@ function linesOf(stackName: string, template: any): CostLine[] {
           }
           continue;
         }
+        // A tuning job runs up to MaxNumberOfTrainingJobs training jobs of its definition.
+        const tuning = /sagemaker:createHyperParameterTuningJob(\.sync)?$/.test(String(st.Resource)) ? p.TrainingJobDefinition : undefined;
+        if (tuning?.ResourceConfig?.InstanceType) {
+          const maxJobs = p.HyperParameterTuningJobConfig?.ResourceLimits?.MaxNumberOfTrainingJobs;
+          const tuningSeconds = tuning.StoppingCondition?.MaxRuntimeInSeconds;
+          lines.push({
+            stackName,
+            source,
+            kind: `tuning job (${typeof maxJobs === 'number' ? `up to ${maxJobs}` : 'unbounded number of'} training jobs)`,
+            basis: CostBasis.PER_RUN,
+            component: PriceComponent.TRAINING,
+            instanceType: tuning.ResourceConfig.InstanceType,
+            minInstances: tuning.ResourceConfig.InstanceCount ?? 1,
+            maxInstances: tuning.ResourceConfig.InstanceCount ?? 1,
+            maxHoursPerRun: typeof tuningSeconds === 'number' ? tuningSeconds / 3600 : undefined,
+            jobsPerRun: typeof maxJobs === 'number' ? maxJobs : undefined,
+            repeatedBy,
+            maxAttempts: attemptsOf(st),
+          });
+          continue;
+        }
         const cluster = p.ResourceConfig ?? p.ProcessingResources?.ClusterConfig ?? p.TransformResources;
         if (!cluster?.InstanceType) continue;
         const count = cluster.InstanceCount ?? 1;
@@ -358,8 +581,7 @@ function linesOf(stackName: string, template: any): CostLine[] {
           maxInstances: count,
           maxHoursPerRun: typeof seconds === 'number' ? seconds / 3600 : undefined,
           repeatedBy,
-          // Step Functions' default MaxAttempts is 3.
-          maxAttempts: 1 + (st.Retry ?? []).reduce((sum: number, retry: any) => sum + (typeof retry.MaxAttempts === 'number' ? retry.MaxAttempts : 3), 0),
+          maxAttempts: attemptsOf(st),
         });
       }
     }

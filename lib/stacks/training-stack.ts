@@ -1,11 +1,15 @@
 import * as path from 'path';
 import { CfnOutput, Duration, Size, Stack, StackProps } from 'aws-cdk-lib';
 import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
+import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { SageMakerImage } from '../image/sagemaker-image';
 import { ChannelDataSource } from '../jobs/channel-data-source';
+import { RetrainingOnNewData } from '../lifecycle/retraining-on-new-data';
+import { RetrainingSchedule } from '../lifecycle/retraining-schedule';
 import { validateNumber } from '../private/validate';
+import { ModelPackageGroup } from '../registry/model-package-group';
 import { JobConfigFile } from '../storage/job-config-file';
 import { JobS3Location } from '../storage/job-s3-location';
 import { IMlDataStore, MlDataStore } from '../storage/ml-data-store';
@@ -68,11 +72,34 @@ export interface SageMakerTrainingStackProps extends StackProps {
    * @default 0.2
    */
   readonly minimumDevianceExplained?: number;
+
+  /**
+   * Whether the weekly retraining schedule (Mondays 03:00 UTC) starts runs. Off by default,
+   * so a deploy starts nothing that costs money; turn it on with `weeklyRetraining: true`
+   * (or the context value `weeklyRetraining=true`), or for a trial with
+   * `aws scheduler update-schedule --name <name> --state ENABLED ...` (update-schedule
+   * replaces the whole schedule: pass its expression, target and flexible time window again).
+   *
+   * @default false
+   */
+  readonly weeklyRetraining?: boolean;
+
+  /**
+   * The prefix of the data bucket under which new data starts a retraining run, when a
+   * `_SUCCESS` marker lands there.
+   *
+   * @default 'incoming/'
+   */
+  readonly newDataPrefix?: string;
 }
 
 /**
  * A deployable training system: data store, image, configuration channel and a
- * preprocess -> train -> evaluate -> gate -> model workflow.
+ * preprocess -> train -> evaluate -> gate -> model -> register workflow. Each model that
+ * passes the gate is registered in `modelPackageGroup`, pending manual approval. The
+ * workflow retrains weekly (a schedule that is disabled by default: `weeklyRetraining`) and
+ * whenever a `_SUCCESS` marker lands under `newDataPrefix` in the data bucket (its key in
+ * the execution input as `objectKey`).
  *
  * Start an execution with optional hyperparameter overrides, e.g.
  * `aws stepfunctions start-execution --state-machine-arn <arn> --input '{"max_iter":"50"}'`.
@@ -86,6 +113,12 @@ export class SageMakerTrainingStack extends Stack {
   public readonly image: SageMakerImage;
   /** The MLflow tracking server the jobs log to. */
   public readonly trackingServer: IMlflowTrackingServer;
+  /** The group each model that passes the gate is registered in, pending manual approval. */
+  public readonly modelPackageGroup: ModelPackageGroup;
+  /** The weekly retraining schedule (disabled unless `weeklyRetraining`). */
+  public readonly retrainingSchedule: RetrainingSchedule;
+  /** The trigger that retrains when new data lands. */
+  public readonly retrainingOnNewData: RetrainingOnNewData;
 
   constructor(scope: Construct, id: string, props: SageMakerTrainingStackProps = {}) {
     super(scope, id, props);
@@ -110,6 +143,9 @@ export class SageMakerTrainingStack extends Stack {
     const processed = JobS3Location.perExecution(dataBucket, 'processed');
     const models = JobS3Location.inBucket(artifactsBucket, 'models');
     const evaluation = JobS3Location.perExecution(artifactsBucket, 'evaluation');
+    this.modelPackageGroup = new ModelPackageGroup(this, 'Models', {
+      description: 'GLM claims models that passed the quality gate, pending approval',
+    });
 
     this.workflow = new TrainingWorkflow(this, 'TrainingWorkflow', {
       executionInputDefaults: { max_iter: '100', tol: '1e-8' },
@@ -163,12 +199,33 @@ export class SageMakerTrainingStack extends Stack {
         comparison: MetricComparison.GREATER_THAN_OR_EQUAL,
         threshold: props.minimumDevianceExplained ?? 0.2,
       },
+      register: {
+        modelPackageGroup: this.modelPackageGroup,
+        contentTypes: ['text/csv'],
+        responseContentTypes: ['application/json'],
+        description: 'GLM claims model that passed the quality gate',
+      },
+    });
+
+    const context = this.node.tryGetContext('weeklyRetraining');
+    this.retrainingSchedule = new RetrainingSchedule(this, 'WeeklyRetraining', {
+      stateMachine: this.workflow.stateMachine,
+      schedule: scheduler.ScheduleExpression.expression('cron(0 3 ? * MON *)'),
+      enabled: props.weeklyRetraining ?? (context === true || context === 'true'),
+    });
+    this.retrainingOnNewData = new RetrainingOnNewData(this, 'RetrainOnNewData', {
+      stateMachine: this.workflow.stateMachine,
+      bucket: dataBucket,
+      prefix: props.newDataPrefix ?? 'incoming/',
+      suffix: '_SUCCESS',
     });
 
     new CfnOutput(this, 'StateMachineArn', { value: this.workflow.stateMachine.stateMachineArn, description: 'Start an execution of the training workflow' });
     new CfnOutput(this, 'DataBucketName', { value: dataBucket.bucketName, description: 'Training data and processed data' });
     new CfnOutput(this, 'ArtifactsBucketName', { value: artifactsBucket.bucketName, description: 'Model artifacts (models/) and evaluation reports (evaluation/)' });
     new CfnOutput(this, 'TrackingServerArn', { value: this.trackingServer.trackingServerArn, description: 'The MLflow tracking server (MLFLOW_TRACKING_URI)' });
+    new CfnOutput(this, 'ModelPackageGroupName', { value: this.modelPackageGroup.modelPackageGroupName, description: 'Approve the registered model versions here' });
+    new CfnOutput(this, 'RetrainingScheduleName', { value: this.retrainingSchedule.schedule.scheduleName, description: 'Weekly retraining (disabled unless weeklyRetraining; aws scheduler update-schedule --state ENABLED)' });
     new CfnOutput(this, 'FailureTopicArn', { value: this.workflow.failureTopic.topicArn, description: 'Subscribe to be told of failed executions' });
   }
 }

@@ -23,6 +23,8 @@ import {
   fail, validateDuration, validateFormatSafe, validateIn, validateInstanceType, validateInteger, validateLength, validateNumber, validatePattern,
 } from '../private/validate';
 import { generatedEndpointName } from '../private/variants';
+import { IModelPackageGroup } from '../registry/model-package-group';
+import { ModelApprovalStatus, RegisterModelStage } from '../registry/register-model-stage';
 import { IMlflowTrackingServer } from '../tracking/mlflow-tracking-server';
 
 /**
@@ -142,6 +144,49 @@ export interface PromoteToEndpointProps {
 }
 
 /**
+ * Registers the model that passed the gate as a new version of a model package group.
+ */
+export interface RegisterModelOptions {
+  /** The group the version is registered in. */
+  readonly modelPackageGroup: IModelPackageGroup;
+
+  /**
+   * The request content types the model accepts.
+   *
+   * @default ['application/json']
+   */
+  readonly contentTypes?: string[];
+
+  /**
+   * The response content types the model returns.
+   *
+   * @default ['application/json']
+   */
+  readonly responseContentTypes?: string[];
+
+  /**
+   * The instance types the version may be deployed on in real time.
+   *
+   * @default - any
+   */
+  readonly realtimeInstanceTypes?: string[];
+
+  /**
+   * The approval status the version starts with.
+   *
+   * @default ModelApprovalStatus.PENDING_MANUAL_APPROVAL
+   */
+  readonly approvalStatus?: ModelApprovalStatus;
+
+  /**
+   * A description of the version (up to 1024 characters).
+   *
+   * @default - none
+   */
+  readonly description?: string;
+}
+
+/**
  * Properties of a TrainingWorkflow.
  */
 export interface TrainingWorkflowProps {
@@ -192,6 +237,15 @@ export interface TrainingWorkflowProps {
    * @default - the model is defined, not deployed
    */
   readonly promote?: PromoteToEndpointProps;
+
+  /**
+   * Register the model (after the gate, once it is defined) as a version of a model package
+   * group, with the serving image, the artifacts and, when there is an evaluation, its report
+   * as the version's model-quality metrics. The output gets `modelPackageArn`.
+   *
+   * @default - not registered
+   */
+  readonly register?: RegisterModelOptions;
 
   /**
    * Defaults for the execution input, merged under it (the input wins, key by key at the
@@ -278,6 +332,8 @@ export class TrainingWorkflow extends Construct {
   public readonly evaluateStage?: EvaluationStage;
   /** The stage that defines the model. */
   public readonly createModelStage: CreateModelStage;
+  /** The stage that registers the model, if `register` is set. */
+  public readonly registerStage?: RegisterModelStage;
 
   constructor(scope: Construct, id: string, props: TrainingWorkflowProps) {
     super(scope, id);
@@ -366,12 +422,18 @@ export class TrainingWorkflow extends Construct {
     });
     stages.push(this.createModelStage);
 
+    if (props.register) {
+      this.registerStage = this.buildRegistration(props.register, props);
+      stages.push(this.registerStage);
+    }
+
     const output = new sfn.Pass(this, 'Output', {
       parameters: {
         'modelName.$': this.createModelStage.modelName,
         'modelArn.$': this.createModelStage.modelArn,
         'modelDataUrl.$': this.trainStage.modelDataUrl,
         'trainingJobName.$': this.trainStage.trainingJobName,
+        ...(this.registerStage ? { 'modelPackageArn.$': this.registerStage.modelPackageArn } : {}),
         ...(props.promote ? { 'endpointName': generatedEndpointName(this, props.promote.endpointName), 'endpointConfigName.$': '$.results.endpointConfig.EndpointConfigName' } : {}),
         // The evaluation report the gate read, so callers see the model's metrics.
         ...(this.evaluateStage?.reportPath ? { 'evaluation.$': this.evaluateStage.reportPath } : {}),
@@ -392,6 +454,26 @@ export class TrainingWorkflow extends Construct {
       chain = chain!.next(output);
     }
     this.stateMachine = plumbing.finish(chain, Duration.seconds(minimum), budget.parts.join(', '));
+  }
+
+  /** The register stage: the model's image and artifacts, the evaluation report as its metrics. */
+  private buildRegistration(register: RegisterModelOptions, props: TrainingWorkflowProps): RegisterModelStage {
+    const outputs = this.evaluateStage ? props.evaluate?.processingOutputs ?? [] : [];
+    const reportOutputName = props.qualityGate?.outputName ?? outputs[0]?.outputName;
+    const reportOutput = outputs.find(o => o.outputName === reportOutputName);
+    return new RegisterModelStage(this, 'Register', {
+      modelPackageGroup: register.modelPackageGroup,
+      image: props.model?.image ?? props.train.image,
+      modelData: this.trainStage.modelArtifacts,
+      contentTypes: register.contentTypes,
+      responseContentTypes: register.responseContentTypes,
+      realtimeInstanceTypes: register.realtimeInstanceTypes,
+      approvalStatus: register.approvalStatus,
+      description: register.description,
+      evaluationReport: reportOutput
+        ? { location: reportOutput.destination, fileName: props.qualityGate?.reportFileName ?? 'evaluation.json' }
+        : undefined,
+    });
   }
 
   private buildPromotion(

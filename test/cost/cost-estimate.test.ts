@@ -1,12 +1,15 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { Stack } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import {
-  ChannelDataSource, CostBasis, CostEstimate, InstancePrice, JobS3Location, MlDataStore, PriceComponent, PriceList, SageMakerAsyncStack,
-  SageMakerBatchTransformStack, SageMakerImage, SageMakerRealtimeStack, SageMakerServerlessStack, SageMakerTrainingStack, TrainingJobStep,
-  TrainingJobStepProps, TrainingWorkflow,
+  ChannelDataSource, CostBasis, CostEstimate, InstancePrice, JobS3Location, MlDataStore, ModelData, PriceComponent, PriceList, RealtimeEndpoint,
+  SageMakerAsyncStack, SageMakerBatchTransformStack, SageMakerImage, SageMakerModel, SageMakerRealtimeStack, SageMakerServerlessStack,
+  SageMakerTrainingStack, TrainingJobStep, TrainingJobStepProps, TrainingWorkflow,
 } from '../../lib';
+import { DataQualityBaseline, DataQualityMonitor, MonitoringFrequency } from '../../lib/monitoring/data-quality-monitor';
+import { SageMakerLifecycleStack } from '../../lib/stacks/lifecycle-stacks';
 import { ENV, testApp } from '../util';
 
 const app = testApp();
@@ -150,5 +153,107 @@ describe('CostEstimate', () => {
     expect(summary.idleCostPerHour).toBe(6);
     expect(summary.maxCostPerRun).toBeUndefined();
     expect(summary.unboundedPerRun).toEqual([expect.stringMatching(/^training job \(Sweeps[0-9A-F]{8}\/Candidate\): once per item of Map Sweep$/)]);
+  });
+});
+
+describe('CostEstimate triggers', () => {
+  // The reference training stack with its schedule enabled, the lifecycle stack (tuning, its
+  // schedule disabled) and a monitored endpoint, priced from test data.
+  const triggerApp = testApp();
+  const trainingStack = new SageMakerTrainingStack(triggerApp, 'Training', { env: ENV, weeklyRetraining: true });
+  new SageMakerLifecycleStack(triggerApp, 'Lifecycle', { env: ENV });
+  const monitored = new Stack(triggerApp, 'Monitored', { env: ENV });
+  const store = new MlDataStore(monitored, 'Store');
+  const image = SageMakerImage.fromAsset(path.join(__dirname, '..', '..', 'containers', 'glm'));
+  const model = new SageMakerModel(monitored, 'Model', { image, modelData: ModelData.fromAsset(path.join(__dirname, '..', '..', 'containers', 'glm', 'sample', 'model.tar.gz')) });
+  const capture = JobS3Location.inBucket(store.artifactsBucket, 'capture');
+  const endpoint = new RealtimeEndpoint(monitored, 'Endpoint', { variants: [{ model }], endpointName: 'churn', dataCapture: { destination: capture } });
+  const monitor = {
+    endpoint,
+    captureDestination: capture,
+    baseline: DataQualityBaseline.fromBucket(store.artifactsBucket, 'baselines/churn'),
+    output: JobS3Location.inBucket(store.artifactsBucket, 'monitoring/churn'),
+  };
+  new DataQualityMonitor(monitored, 'Hourly', { ...monitor, instanceType: 'ml.m5.large', instanceCount: 2, maxRuntime: Duration.minutes(30) });
+  new DataQualityMonitor(monitored, 'Daily', { ...monitor, frequency: MonitoringFrequency.DAILY, monitoringScheduleName: 'daily' });
+  const estimate = CostEstimate.fromAssembly(triggerApp.synth(), { prices: prices.withPrices([price(PriceComponent.PROCESSING, 'ml.m5.xlarge', 3)]) });
+  const triggerOf = (stack: string, kind: RegExp) => estimate.triggers.find(t => t.stackName === stack && kind.test(t.kind));
+
+  test('a schedule: its runs per month x the most a run of its state machine costs', () => {
+    // preprocess 1 h x 2 + train 2 h x 1 + evaluate 1 h x 2 = 6 per run; cron(0 3 ? * MON *): at most 5 Mondays.
+    expect(trainingStack.retrainingSchedule.runsPerMonth).toBe(5);
+    expect(triggerOf('Training', /^schedule/)).toEqual({
+      stackName: 'Training',
+      source: expect.stringMatching(/^WeeklyRetraining/),
+      kind: 'schedule cron(0 3 ? * MON *)',
+      enabled: true,
+      stateMachine: expect.stringMatching(/^TrainingWorkflowStateMachine/),
+      runsPerMonth: 5,
+      runsPerMonthWhenEnabled: 5,
+      maxCostPerRun: 6,
+      maxCostPerMonth: 30,
+    });
+    expect(estimate.toTable()).toMatch(/Training trigger WeeklyRetraining\w+: schedule cron\(0 3 \? \* MON \*\) starts TrainingWorkflowStateMachine\w+, 5 runs\/month, at most 6 USD per run, at most 30 USD\/month/);
+  });
+
+  test('a disabled schedule is listed with 0 runs, and what it would start when enabled', () => {
+    expect(triggerOf('Lifecycle', /^schedule/)).toEqual(expect.objectContaining({ enabled: false, runsPerMonth: 0, runsPerMonthWhenEnabled: 5, maxCostPerRun: 8, maxCostPerMonth: 0 }));
+    expect(estimate.toTable()).toMatch(/Lifecycle trigger WeeklyRetraining\w+: .*, 0 runs\/month \(disabled; 5 when enabled\), at most 8 USD per run$/m);
+  });
+
+  test('data arrival is unbounded: one run per event, priced per run only', () => {
+    const arrival = triggerOf('Training', /^data-arrival rule$/)!;
+    expect(arrival).toEqual(expect.objectContaining({ enabled: true, runsPerMonth: undefined, maxCostPerRun: 6, maxCostPerMonth: undefined }));
+    expect(arrival.stateMachine).toMatch(/^TrainingWorkflowStateMachine/);
+    expect(estimate.toTable()).toMatch(/Training trigger RetrainOnNewData\w+: data-arrival rule starts \w+, one run per event, at most 6 USD per run$/m);
+    // The failure notification rule starts no workflow: not a trigger.
+    expect(estimate.triggers.filter(t => t.stackName === 'Training')).toHaveLength(2);
+  });
+
+  test('tuning: the most training jobs x one training job at its maximum runtime', () => {
+    const tuning = estimate.lines.find(l => l.stackName === 'Lifecycle' && l.kind.startsWith('tuning job'))!;
+    expect(tuning).toEqual(expect.objectContaining({
+      kind: 'tuning job (up to 8 training jobs)',
+      basis: CostBasis.PER_RUN,
+      component: PriceComponent.TRAINING,
+      instanceType: 'ml.m5.large',
+      maxInstances: 1,
+      maxHoursPerRun: 1,
+      jobsPerRun: 8,
+    }));
+    // 8 jobs x 1 h x 1 USD/h; the tuning state retries transient errors 5 times.
+    expect(estimate.summaryOf('Lifecycle')).toEqual(expect.objectContaining({ maxCostPerRun: 8, maxCostPerRunWithRetries: 48, unboundedPerRun: [] }));
+  });
+
+  test('monitoring: 720 hourly or 30 daily runs x instances x the processing price x the maximum runtime', () => {
+    // Hourly: 2 x ml.m5.large at 2 USD/h x 0.5 h = 2 per run; daily: 1 x ml.m5.xlarge at 3 USD/h x 1 h (the default).
+    expect(estimate.triggers.filter(t => t.stackName === 'Monitored').map(t => [t.kind, t.runsPerMonth, t.maxCostPerRun, t.maxCostPerMonth])).toEqual([
+      ['monitoring schedule (DataQuality) cron(0 * ? * * *)', 720, 2, 1440],
+      ['monitoring schedule (DataQuality) cron(0 0 ? * * *)', 30, 3, 90],
+    ]);
+    const unpriced = CostEstimate.fromAssembly(triggerApp.synth(), { prices });
+    expect(unpriced.triggers.find(t => t.stackName === 'Monitored' && /cron\(0 0/.test(t.kind))).toEqual(expect.objectContaining({ maxCostPerRun: undefined, maxCostPerMonth: undefined }));
+  });
+
+  test('a capacity retry (ResourceLimitExceeded: no job started) is not counted as a re-run; a transient one is', () => {
+    // Every job state: a 10-attempt capacity retrier, then 5 transient attempts: 6, not 16.
+    const jobs = estimate.lines.filter(l => l.stackName === 'Training' && l.basis === CostBasis.PER_RUN);
+    expect(jobs.map(l => l.maxAttempts)).toEqual([6, 6, 6]);
+    const custom = testApp();
+    const stack = new Stack(custom, 'Custom', { env: ENV });
+    const s = new MlDataStore(stack, 'Store');
+    const job = new TrainingJobStep(stack, 'Job', {
+      image,
+      outputLocation: JobS3Location.inBucket(s.artifactsBucket, 'models'),
+      channels: [{ channelName: 'train', source: ChannelDataSource.s3(JobS3Location.inBucket(s.dataBucket, 'train')) }],
+      maxRuntime: Duration.hours(1),
+    });
+    // A retrier that names a capacity error with another may follow a job that ran: it counts.
+    job.addRetry({ errors: ['SageMaker.ResourceLimitExceededException', 'States.Timeout'], maxAttempts: 2 });
+    new sfn.StateMachine(stack, 'Machine', { definitionBody: sfn.DefinitionBody.fromChainable(job) });
+    const line = CostEstimate.fromAssembly(custom.synth(), { prices }).lines.find(l => l.kind === 'training job')!;
+    const retries = Template.fromStack(stack).toJSON();
+    expect(JSON.stringify(retries)).toContain('ResourceLimitExceededException');
+    expect(line.maxAttempts).toBe(1 + 5 + 2);
   });
 });

@@ -1,5 +1,7 @@
+import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { SageMakerTrainingStack } from '../../lib';
+import { sagemakerContractViolations } from '../compliance/sagemaker-contract';
 import { ENV, definitionOf, iamPolicies, nagFindings, snapshotOf, testApp } from '../util';
 
 // One synthesis shared by the read-only assertions below: synthesis is what tests wait on.
@@ -19,7 +21,7 @@ describe('SageMakerTrainingStack', () => {
     expect(nagFindings(stack)).toEqual([]);
   });
 
-  test('runs preprocess, train and evaluate as .sync SageMaker jobs, then gate and model', () => {
+  test('runs preprocess, train and evaluate as .sync SageMaker jobs, then gate, model and register', () => {
     expect(definition.StartAt).toBe('InputDefaults');
     const order: string[] = [];
     let name: string | undefined = definition.StartAt;
@@ -29,7 +31,7 @@ describe('SageMakerTrainingStack', () => {
       name = state.Type === 'Choice' ? state.Choices[0].Next : state.Next;
     }
     expect(order).toEqual([
-      'InputDefaults', 'MergeInput', 'Preprocess', 'Train', 'Evaluate', 'Evaluate read report', 'Evaluate gate', 'Evaluate gate passed', 'CreateModel', 'Output', 'Succeeded',
+      'InputDefaults', 'MergeInput', 'Preprocess', 'Train', 'Evaluate', 'Evaluate read report', 'Evaluate gate', 'Evaluate gate passed', 'CreateModel', 'Register', 'Output', 'Succeeded',
     ]);
     expect(definition.States.Preprocess.Resource).toMatch(/:states:::sagemaker:createProcessingJob\.sync$/);
     expect(definition.States.Train.Resource).toMatch(/:states:::sagemaker:createTrainingJob\.sync$/);
@@ -68,14 +70,15 @@ describe('SageMakerTrainingStack', () => {
   });
 
   test('every unsuccessful execution is notified once, by the execution status rule', () => {
-    const rules = Object.values<any>(template.findResources('AWS::Events::Rule'));
+    const rules = Object.values<any>(template.findResources('AWS::Events::Rule'))
+      .filter(r => r.Properties.EventPattern.source[0] === 'aws.states');
     expect(rules).toHaveLength(1);
     expect(rules[0].Properties.EventPattern.detail.status).toEqual(['FAILED', 'TIMED_OUT', 'ABORTED']);
     expect(rules[0].Properties.Targets[0].Arn).toEqual({ Ref: expect.stringMatching(/^TrainingWorkflowFailureTopic/) });
   });
 
-  test('the timeout covers the jobs: preprocess 1 h, train 2 h, evaluate 1 h, their retries, and an hour', () => {
-    expect(definition.TimeoutSeconds).toBe(4 * 3600 + 3 * (600 + 465) + 60 + 155 + 3600);
+  test('the timeout covers the jobs: preprocess 1 h, train 2 h, evaluate 1 h, their retries, registration and an hour', () => {
+    expect(definition.TimeoutSeconds).toBe(4 * 3600 + 3 * (600 + 465) + 60 + 155 + (5 + 10 + 20 + 60) + 3600);
   });
 
   test('training reads the per-execution preprocessed data and the config channel, writes under models/', () => {
@@ -106,11 +109,63 @@ describe('SageMakerTrainingStack', () => {
       'modelDataUrl.$': '$.results.Train.ModelArtifacts.S3ModelArtifacts',
       'trainingJobName.$': '$.results.Train.TrainingJobName',
       'evaluation.$': '$.results.Evaluate.read.report',
+      'modelPackageArn.$': '$.results.Register.ModelPackageArn',
     });
   });
 
+  test('registers each model that passed the gate in the group, pending approval, with its evaluation report', () => {
+    template.resourceCountIs('AWS::SageMaker::ModelPackageGroup', 1);
+    expect(stack.modelPackageGroup.node.path).toBe('SageMakerMlTraining/Models');
+    const register = definition.States.Register;
+    expect(definition.States.CreateModel.Next).toBe('Register');
+    expect(register.Resource).toMatch(/:states:::aws-sdk:sagemaker:createModelPackage$/);
+    expect(register.Parameters.ModelApprovalStatus).toBe('PendingManualApproval');
+    expect(register.Parameters.ModelPackageGroupName).toMatch(/Models/);
+    expect(register.Parameters.InferenceSpecification.Containers[0]['ModelDataUrl.$']).toBe('$.results.Train.ModelArtifacts.S3ModelArtifacts');
+    expect(register.Parameters.InferenceSpecification.SupportedContentTypes).toEqual(['text/csv']);
+    expect(register.Parameters.ModelMetrics.ModelQuality.Statistics['S3Uri.$'])
+      .toBe("States.Format('s3://${DataStoreArtifactsBucket1D5896E7}/{}', States.Format('evaluation/{}/evaluation.json', $$.Execution.Name))");
+    expect(sagemakerContractViolations(definition)).toEqual([]);
+    template.hasOutput('ModelPackageGroupName', {});
+  });
+
+  test('retrains weekly on a schedule that is disabled by default, and on new data under incoming/', () => {
+    const schedules = Object.values<any>(template.findResources('AWS::Scheduler::Schedule'));
+    expect(schedules).toHaveLength(1);
+    expect(schedules[0].Properties).toEqual(expect.objectContaining({ State: 'DISABLED', ScheduleExpression: 'cron(0 3 ? * MON *)' }));
+    expect(schedules[0].Properties.Target.Arn).toEqual({ Ref: 'TrainingWorkflowStateMachineDFF36538' });
+    expect(stack.retrainingSchedule.runsPerMonth).toBeGreaterThanOrEqual(4);
+    const rule = Object.values<any>(template.findResources('AWS::Events::Rule')).find(r => r.Properties.EventPattern.source[0] === 'aws.s3');
+    expect(rule.Properties.EventPattern.detail).toEqual({
+      bucket: { name: [{ Ref: 'DataStoreDataBucketB6FEB4CE' }] },
+      object: { key: [{ wildcard: 'incoming/*_SUCCESS' }] },
+    });
+    expect(rule.Properties.Targets[0].Arn).toEqual({ Ref: 'TrainingWorkflowStateMachineDFF36538' });
+    // The data bucket sends its events to EventBridge, so the rule fires.
+    template.hasResourceProperties('AWS::S3::Bucket', { NotificationConfiguration: { EventBridgeConfiguration: { EventBridgeEnabled: true } } });
+    // Each trigger's role may start that one state machine and nothing else.
+    const policies = iamPolicies(stack);
+    for (const role of ['WeeklyRetrainingRole', 'RetrainOnNewDataRole']) {
+      const statements = Object.entries<any>(policies).filter(([id]) => id.startsWith(role))
+        .flatMap(([, p]) => p.Properties.PolicyDocument.Statement);
+      const startOnly = expect.objectContaining({ Action: 'states:StartExecution', Resource: { Ref: 'TrainingWorkflowStateMachineDFF36538' } });
+      expect({ role, statements }).toEqual({ role, statements: [startOnly] });
+    }
+  });
+
+  test('the weekly schedule is enabled by weeklyRetraining or the context value of that name; a bad prefix is an error', () => {
+    const enabled = (app2: App, props = {}) => Template.fromStack(new SageMakerTrainingStack(app2, 'T', { env: ENV, ...props }))
+      .findResources('AWS::Scheduler::Schedule');
+    const byProp = testApp();
+    expect(Object.values<any>(enabled(byProp, { weeklyRetraining: true }))[0].Properties.State).toBe('ENABLED');
+    const byContext = testApp();
+    byContext.node.setContext('weeklyRetraining', 'true');
+    expect(Object.values<any>(enabled(byContext))[0].Properties.State).toBe('ENABLED');
+    expect(() => new SageMakerTrainingStack(testApp(), 'Bad', { env: ENV, newDataPrefix: '/incoming' })).toThrow(/prefix.*leading '\/'/);
+  });
+
   test('exposes what a user needs to start an execution', () => {
-    for (const output of ['StateMachineArn', 'DataBucketName', 'ArtifactsBucketName', 'FailureTopicArn']) {
+    for (const output of ['StateMachineArn', 'DataBucketName', 'ArtifactsBucketName', 'FailureTopicArn', 'ModelPackageGroupName', 'RetrainingScheduleName']) {
       template.hasOutput(output, {});
     }
   });
