@@ -5,7 +5,7 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { addReferenceStacks } from '../../bin/reference-app';
-import { JobS3Location, MetricComparison, MlDataStore, SageMakerImage, TrainingWorkflow } from '../../lib';
+import { JobS3Location, MetricComparison, MlDataStore, ModelData, RealtimeEndpoint, SageMakerImage, SageMakerModel, TrainingWorkflow } from '../../lib';
 import { ENV, testApp } from '../util';
 
 /**
@@ -58,6 +58,8 @@ export function promoteApp() {
   const stack = new Stack(app, 'LocalPromote', { env: ENV });
   const store = new MlDataStore(stack, 'DataStore');
   const image = SageMakerImage.fromAsset(TINY_IMAGE);
+  const model = new SageMakerModel(stack, 'Model', { image, modelData: ModelData.fromBucket(store.artifactsBucket, 'models/first/model.tar.gz') });
+  const endpoint = new RealtimeEndpoint(stack, 'Endpoint', { endpointName: 'local-glm', runtimeConfigNamePrefix: 'promote', variants: [{ model }] });
   const workflow = new TrainingWorkflow(stack, 'Workflow', {
     executionInputDefaults: { score: '0.9' },
     train: {
@@ -76,7 +78,7 @@ export function promoteApp() {
       processingOutputs: [{ outputName: 'evaluation', destination: JobS3Location.perExecution(store.artifactsBucket, 'evaluation') }],
     },
     qualityGate: { outputName: 'evaluation', metricPath: 'metrics.score', comparison: MetricComparison.GREATER_THAN_OR_EQUAL, threshold: 0.5 },
-    promote: { endpointName: 'local-glm', pollInterval: Duration.seconds(30) },
+    promote: { endpoint, pollInterval: Duration.seconds(30) },
   });
   new events.Rule(stack, 'ExecutionStopped', {
     eventPattern: {
