@@ -84,7 +84,7 @@ describe('ApprovedModelDeployment', () => {
   test.each<[string, Partial<ApprovedModelDeploymentProps>, RegExp]>([
     ['an empty sample payload', { samplePayload: '' }, /^Test\/Deployment: samplePayload must be/],
     ['an empty content type', { sampleContentType: '' }, /^Test\/Deployment: sampleContentType must be/],
-    ['an uppercase model name prefix', { modelNamePrefix: 'Approved' }, /modelNamePrefix/],
+    ['an uppercase model name prefix', { modelNamePrefix: 'Approved' }, /modelNamePrefix must be .*got 'Approved'/],
     ['polls every second', { pollInterval: Duration.seconds(1) }, /^Test\/Deployment\/Deploy: pollInterval must be a whole number of seconds between 10 and 3600/],
   ])('rejects %s', (_name, props, error) => {
     expect(() => fixture(props)).toThrow(error);

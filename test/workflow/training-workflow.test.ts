@@ -277,7 +277,7 @@ describe('TrainingWorkflow', () => {
   test.each<[string, (p: TrainingWorkflowProps, e: ProcessingJobStepProps) => TrainingWorkflowProps, RegExp]>([
     ['a promotion polling every second', p => ({ ...p, promote: { endpoint: stagingEndpoint(stackOf(p)), pollInterval: Duration.seconds(1) } }),
       /^Test\/Workflow\/Promote: pollInterval must be a whole number of seconds between 10 and 3600/],
-    ['a promotion to a variant the endpoint lacks', p => ({ ...p, promote: { endpoint: stagingEndpoint(stackOf(p)), variantName: 'Blue' } }), /variantName/],
+    ['a promotion to a variant the endpoint lacks', p => ({ ...p, promote: { endpoint: stagingEndpoint(stackOf(p)), variantName: 'Blue' } }), /variantName must be one of AllTraffic, got 'Blue'/],
     ['a gate without evaluation', p => ({ ...p, qualityGate: { outputName: 'report', metricPath: 'rmse', comparison: MetricComparison.LESS_THAN, threshold: 1 } }),
       /qualityGate requires evaluate: the gate reads the report the evaluation job writes/],
     ['a gate on an unknown output', (p, e) => ({ ...p, evaluate: e, qualityGate: { outputName: 'metrics', metricPath: 'rmse', comparison: MetricComparison.LESS_THAN, threshold: 1 } }),
