@@ -46,5 +46,6 @@ export * from './jobs/hyperparameter-tuning-job-step';
 export * from './workflow/stages/tuning-stage';
 export * from './registry/register-model-stage';
 export * from './lifecycle/deploy-on-approval';
+export * from './lifecycle/approved-model-deployment';
 export * from './monitoring/data-quality-baseline-step';
 export * from './stacks/lifecycle-stacks';

@@ -338,11 +338,12 @@ export class RealtimeEndpoint extends InferenceEndpointBase {
   public readonly runtimeConfigNamePrefix: string;
   /** The key of the instances' storage volumes, if any. */
   public readonly encryptionKey?: kms.IKey;
+  /** The endpoint's data capture, if it captures its traffic (a monitor reads its destination). */
+  public readonly dataCapture?: DataCaptureOptions;
   protected readonly defaultVariantName: string;
   private readonly scalableTargets = new Map<string, appscaling.ScalableTarget>();
   private readonly variants: ProductionVariantProps[];
   private readonly dataCaptureConfig?: sagemaker.CfnEndpointConfig.DataCaptureConfigProperty;
-  private readonly dataCapture?: DataCaptureOptions;
   private readonly deploymentConfig: sagemaker.CfnEndpoint.DeploymentConfigProperty;
   private readonly excludedVariantProperties: string[];
   /**

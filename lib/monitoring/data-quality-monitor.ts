@@ -113,8 +113,10 @@ export interface DataQualityMonitorProps {
   /**
    * The location the endpoint captures to: the `dataCapture.destination` given to the
    * endpoint. The monitoring job reads it.
+   *
+   * @default - the endpoint's `dataCapture.destination`
    */
-  readonly captureDestination: JobS3Location;
+  readonly captureDestination?: JobS3Location;
 
   /** The baseline the traffic is compared with. */
   readonly baseline: DataQualityBaseline;
@@ -276,7 +278,11 @@ export class DataQualityMonitor extends Construct {
     });
     this.role = props.role ?? executionRole!.role;
 
-    const capture = props.captureDestination.bind(this, this.role, S3AccessMode.READ);
+    const captureDestination = props.captureDestination ?? props.endpoint.dataCapture?.destination;
+    if (!captureDestination) {
+      validateIn(this, () => fail(`endpoint '${props.endpoint.node.path}' has no dataCapture, so there is no traffic to monitor: give it dataCapture (the monitor reads its destination)`));
+    }
+    const capture = captureDestination!.bind(this, this.role, S3AccessMode.READ);
     this.node.addValidation({ validate: () => captureProblems(props.endpoint, capture.uri) });
     const output = props.output.bind(this, this.role, S3AccessMode.WRITE);
     if (output.isExpression || capture.isExpression) {

@@ -1,5 +1,5 @@
 import * as path from 'path';
-import { CfnCondition, CfnOutput, CfnParameter, Duration, Fn, Size, Stack, StackProps } from 'aws-cdk-lib';
+import { Annotations, CfnCondition, CfnOutput, CfnParameter, Duration, Fn, Size, Stack, StackProps, Token } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -15,11 +15,18 @@ import { SageMakerModel } from '../hosting/sagemaker-model';
 import { ServerlessEndpoint } from '../hosting/serverless-endpoint';
 import { SageMakerImage } from '../image/sagemaker-image';
 import { TransformJobStep } from '../jobs/transform-job-step';
+import { ApprovedModelDeployment } from '../lifecycle/approved-model-deployment';
+import { DeployOnApproval } from '../lifecycle/deploy-on-approval';
+import { BaselineDatasetFormat, DataQualityBaselineStep } from '../monitoring/data-quality-baseline-step';
+import { DataQualityBaseline, DataQualityMonitor } from '../monitoring/data-quality-monitor';
 import { ManagedPolicyRole } from '../private/managed-policy-role';
-import { JobS3Location } from '../storage/job-s3-location';
+import { IModelPackageGroup, ModelPackageGroup } from '../registry/model-package-group';
+import { SageMakerExecutionRole } from '../roles/sagemaker-execution-role';
+import { JobS3Location, S3AccessMode } from '../storage/job-s3-location';
 import { IMlDataStore, MlDataStore } from '../storage/ml-data-store';
 import { ObservableStateMachine } from '../workflow/private/observable-state-machine';
 import { durationBudget } from '../workflow/private/workflow-helpers';
+import { SageMakerWorkflow } from '../workflow/sagemaker-workflow';
 
 /** The example GLM trained on the sample data, so a hosting stack deploys before any training run. */
 export const SAMPLE_MODEL_DATA = path.join(EXAMPLE_IMAGE_DIRECTORY, 'sample', 'model.tar.gz');
@@ -81,14 +88,50 @@ function referenceModel(stack: Stack, props: SageMakerHostingStackProps, store: 
 }
 
 /**
+ * Properties of the real-time reference stack.
+ */
+export interface SageMakerRealtimeStackProps extends SageMakerHostingStackProps {
+  /**
+   * The model package group whose approved versions are deployed to the endpoint (share the
+   * training stack's `modelPackageGroup`, where its workflow registers the models that pass
+   * the gate).
+   *
+   * @default - a ModelPackageGroup is defined in this stack
+   */
+  readonly modelPackageGroup?: IModelPackageGroup;
+
+  /**
+   * The request body of the deploy workflow's smoke test (CSV, the endpoint's input format).
+   *
+   * @default '40,20.5,north'
+   */
+  readonly samplePayload?: string;
+}
+
+/**
  * A real-time endpoint serving the model: autoscaling on invocations, canary updates
- * that roll back on 5xx or latency alarms, and data capture to the artifacts bucket.
+ * that roll back on 5xx or latency alarms, and data capture to the artifacts bucket (KMS).
+ *
+ * Approved versions of the model package group are deployed by `DeployOnApproval` and an
+ * `ApprovedModelDeployment` workflow (define the model from the package, blue/green update,
+ * smoke test). The captured traffic is monitored hourly for data quality against a baseline
+ * at `monitoring/baseline/` in the artifacts bucket, which the `BaselineWorkflow` computes
+ * from `baseline/` in the data bucket (the endpoint's input format: CSV, no header, no target
+ * column); the monitor needs the stack's env.region (its analyzer image is per Region).
  */
 export class SageMakerRealtimeStack extends Stack {
   /** The endpoint. */
   public readonly endpoint: RealtimeEndpoint;
+  /** The group whose approved versions are deployed. */
+  public readonly modelPackageGroup: IModelPackageGroup;
+  /** The deploy workflow started on approval. */
+  public readonly deployment: ApprovedModelDeployment;
+  /** The data-quality monitor, when the stack has an explicit Region. */
+  public readonly monitor?: DataQualityMonitor;
+  /** The workflow that computes the monitor's baseline, when the stack has an explicit Region. */
+  public readonly baselineWorkflow?: SageMakerWorkflow;
 
-  constructor(scope: Construct, id: string, props: SageMakerHostingStackProps = {}) {
+  constructor(scope: Construct, id: string, props: SageMakerRealtimeStackProps = {}) {
     super(scope, id, props);
     const store = props.dataStore ?? new MlDataStore(this, 'DataStore');
     const model = referenceModel(this, props, store);
@@ -106,6 +149,52 @@ export class SageMakerRealtimeStack extends Stack {
     new CfnOutput(this, 'EndpointName', {
       value: this.endpoint.endpointName,
       description: 'aws sagemaker-runtime invoke-endpoint --endpoint-name <name> --content-type text/csv --body \'40,20.5,north\' out.json',
+    });
+
+    // Approval-driven deployment: the models the training workflow registers, once approved.
+    this.modelPackageGroup = props.modelPackageGroup ?? new ModelPackageGroup(this, 'Models', {
+      description: 'GLM claims models, deployed to the real-time endpoint when approved',
+    });
+    const modelRole = new SageMakerExecutionRole(this, 'ApprovedModelRole', { description: 'Serves approved versions of the model package group' });
+    // The packages' images and model data: the example image's asset repository, the training artifacts.
+    (props.image ?? SageMakerImage.fromAsset(EXAMPLE_IMAGE_DIRECTORY)).bind(modelRole, modelRole.role);
+    JobS3Location.inBucket(store.artifactsBucket, 'models').bind(modelRole, modelRole.role, S3AccessMode.READ);
+    this.deployment = new ApprovedModelDeployment(this, 'DeployApproved', {
+      modelPackageGroup: this.modelPackageGroup,
+      endpoint: this.endpoint,
+      modelRole: modelRole.role,
+      samplePayload: props.samplePayload ?? '40,20.5,north',
+    });
+    new DeployOnApproval(this, 'DeployOnApproval', { modelPackageGroup: this.modelPackageGroup, deployWorkflow: this.deployment.stateMachine });
+    new CfnOutput(this, 'DeployWorkflowArn', { value: this.deployment.stateMachine.stateMachineArn, description: 'Started when a version of the model package group is approved' });
+    new CfnOutput(this, 'ModelPackageGroupName', { value: this.modelPackageGroup.modelPackageGroupName, description: 'aws sagemaker update-model-package --model-package-arn <version ARN> --model-approval-status Approved' });
+
+    // Data-quality monitoring of the captured traffic (the analyzer image is per Region).
+    if (Token.isUnresolved(this.region)) {
+      Annotations.of(this).addWarningV2('cdk-sagemaker-ml:realtimeMonitoringNeedsRegion',
+        'data-quality monitoring is left out: its analyzer image is per Region; define the stack with an explicit env.region');
+      return;
+    }
+    const baseline = JobS3Location.inBucket(store.artifactsBucket, 'monitoring/baseline');
+    this.baselineWorkflow = new SageMakerWorkflow(this, 'BaselineWorkflow', {
+      description: 'Computes the data-quality baseline of the real-time endpoint',
+      definition: new DataQualityBaselineStep(this, 'Baseline', {
+        baselineDataset: JobS3Location.inBucket(store.dataBucket, 'baseline'),
+        datasetFormat: BaselineDatasetFormat.csv(false),
+        output: baseline,
+        instanceType: 'ml.m5.large',
+        maxRuntime: Duration.hours(1),
+      }),
+    });
+    this.monitor = new DataQualityMonitor(this, 'DataQualityMonitor', {
+      endpoint: this.endpoint,
+      baseline: DataQualityBaseline.fromBucket(store.artifactsBucket, 'monitoring/baseline'),
+      output: JobS3Location.inBucket(store.artifactsBucket, 'monitoring/reports'),
+      instanceType: 'ml.m5.large',
+    });
+    new CfnOutput(this, 'BaselineWorkflowArn', {
+      value: this.baselineWorkflow.stateMachine.stateMachineArn,
+      description: 'Upload features (CSV, no header, no target) under baseline/ in the data bucket, then start this to compute the monitoring baseline',
     });
   }
 }

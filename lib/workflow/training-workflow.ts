@@ -1,28 +1,23 @@
-import { Duration, Stack } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
-import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { ObservableStateMachine } from './private/observable-state-machine';
 import { durationBudget, executionInputDefaultStates, validateExecutionInputDefaults } from './private/workflow-helpers';
 import { CreateModelStage } from './stages/create-model-stage';
+import { DeployStage } from './stages/deploy-stage';
 import { EvaluationStage, QualityGate } from './stages/evaluation-stage';
 import { ProcessingStage } from './stages/processing-stage';
 import { TrainingStage } from './stages/training-stage';
-import { endpointArnOf } from '../hosting/inference-endpoint';
+import { RealtimeEndpoint } from '../hosting/realtime-endpoint';
 import { SageMakerImage } from '../image/sagemaker-image';
-import { retryTransientErrors } from '../jobs/private/retries';
 import { ProcessingJobStepProps } from '../jobs/processing-job-step';
 import { SageMakerJobStep } from '../jobs/sagemaker-job-step';
 import { TrainingJobStepProps } from '../jobs/training-job-step';
-import { registerWildcardResource } from '../private/nag';
-import {
-  fail, validateDuration, validateFormatSafe, validateIn, validateInstanceType, validateInteger, validateLength, validateNumber, validatePattern,
-} from '../private/validate';
-import { generatedEndpointName } from '../private/variants';
+import { fail, validateFormatSafe, validateIn, validateLength, validateNumber, validatePattern } from '../private/validate';
 import { IModelPackageGroup } from '../registry/model-package-group';
 import { ModelApprovalStatus, RegisterModelStage } from '../registry/register-model-stage';
 import { IMlflowTrackingServer } from '../tracking/mlflow-tracking-server';
@@ -100,47 +95,43 @@ export interface ExperimentTrackingProps {
 }
 
 /**
- * Deploys the model the workflow trained to a real-time endpoint once it passes the gate.
+ * Deploys the model the workflow trained through a `RealtimeEndpoint` once it passes the
+ * gate: a `DeployStage` after the model is defined, so the run-time endpoint configuration
+ * carries the endpoint's own variants, key and data capture, and the update uses the
+ * endpoint's blue/green deployment config with its rollback alarms.
  */
 export interface PromoteToEndpointProps {
-  /** The endpoint to create, or update if it exists. */
-  readonly endpointName: string;
+  /** The endpoint the model is deployed through (created at run time if it is missing). */
+  readonly endpoint: RealtimeEndpoint;
 
   /**
-   * The instance type.
+   * The variant that serves the model; the others keep their own models.
    *
-   * @default 'ml.m5.large'
+   * @default - every variant serves the model
    */
-  readonly instanceType?: string;
+  readonly variantName?: string;
 
   /**
-   * The number of instances.
-   *
-   * @default 1
-   */
-  readonly initialInstanceCount?: number;
-
-  /**
-   * The prefix of each execution's endpoint configuration name (`<prefix>-<uuid>`; lowercase).
-   *
-   * @default 'promote'
-   */
-  readonly endpointConfigNamePrefix?: string;
-
-  /**
-   * How often the workflow checks whether the endpoint is in service.
+   * How often the workflow checks whether the deployment has ended: 10 seconds to 1 hour.
    *
    * @default Duration.minutes(1)
    */
   readonly pollInterval?: Duration;
 
   /**
-   * How many times the workflow checks before it gives up and fails with
-   * `EndpointDeploymentTimedOut`.
+   * How many checks before the workflow gives up and fails with `EndpointDeploymentTimedOut`.
    *
-   * @default 90
+   * @default - enough checks for the endpoint's maximumExecutionTimeout and 30 minutes of fleet start, or 2 hours
    */
   readonly maxPolls?: number;
+
+  /**
+   * Whether a successful deployment deletes the run-time configuration the previous one
+   * replaced (the previous one is kept for a rollback).
+   *
+   * @default true
+   */
+  readonly cleanUp?: boolean;
 }
 
 /**
@@ -315,7 +306,8 @@ export interface TrainingWorkflowProps {
  * full to an encrypted log group and traced with X-Ray.
  *
  * The execution's output is `{ modelName, modelArn, modelDataUrl, trainingJobName }`, with
- * `evaluation` (the report the gate read) when there is a gate.
+ * `evaluation` (the report the gate read) when there is a gate, and `endpointName` and
+ * `endpointConfigName` (the run-time configuration deployed) when it promotes.
  */
 export class TrainingWorkflow extends Construct {
   /** The state machine. */
@@ -334,6 +326,8 @@ export class TrainingWorkflow extends Construct {
   public readonly createModelStage: CreateModelStage;
   /** The stage that registers the model, if `register` is set. */
   public readonly registerStage?: RegisterModelStage;
+  /** The stage that deploys the model through the endpoint, if the workflow promotes. */
+  public readonly promoteStage?: DeployStage;
 
   constructor(scope: Construct, id: string, props: TrainingWorkflowProps) {
     super(scope, id);
@@ -427,6 +421,19 @@ export class TrainingWorkflow extends Construct {
       stages.push(this.registerStage);
     }
 
+    if (props.promote) {
+      this.promoteStage = new DeployStage(this, 'Promote', {
+        endpoint: props.promote.endpoint,
+        modelName: this.createModelStage.modelName,
+        modelRole: this.createModelStage.step.role,
+        variantName: props.promote.variantName,
+        pollInterval: props.promote.pollInterval,
+        maxPolls: props.promote.maxPolls,
+        cleanUp: props.promote.cleanUp,
+      });
+      stages.push(this.promoteStage);
+    }
+
     const output = new sfn.Pass(this, 'Output', {
       parameters: {
         'modelName.$': this.createModelStage.modelName,
@@ -434,7 +441,7 @@ export class TrainingWorkflow extends Construct {
         'modelDataUrl.$': this.trainStage.modelDataUrl,
         'trainingJobName.$': this.trainStage.trainingJobName,
         ...(this.registerStage ? { 'modelPackageArn.$': this.registerStage.modelPackageArn } : {}),
-        ...(props.promote ? { 'endpointName': generatedEndpointName(this, props.promote.endpointName), 'endpointConfigName.$': '$.results.endpointConfig.EndpointConfigName' } : {}),
+        ...(this.promoteStage ? { 'endpointName': this.promoteStage.endpoint.endpointName, 'endpointConfigName.$': this.promoteStage.endpointConfigName } : {}),
         // The evaluation report the gate read, so callers see the model's metrics.
         ...(this.evaluateStage?.reportPath ? { 'evaluation.$': this.evaluateStage.reportPath } : {}),
       },
@@ -443,20 +450,12 @@ export class TrainingWorkflow extends Construct {
 
     let chain = executionInputDefaultStates(this, props.executionInputDefaults);
     for (const stage of stages) chain = chain ? chain.next(stage) : sfn.Chain.start(stage);
-    const budget = durationBudget(chain!.startState);
-    let minimum = budget.total.toSeconds();
-    if (props.promote) {
-      const promotion = this.buildPromotion(props.promote, plumbing, output);
-      chain = chain!.next(promotion.start);
-      minimum += promotion.maxWait.toSeconds();
-      budget.parts.push(`endpoint polls ${promotion.maxWait.toHumanString()}`);
-    } else {
-      chain = chain!.next(output);
-    }
-    this.stateMachine = plumbing.finish(chain, Duration.seconds(minimum), budget.parts.join(', '));
+    chain = chain!.next(output);
+    // The budget counts every stage's jobs and waits, the deployment's polls included.
+    const budget = durationBudget(chain.startState);
+    this.stateMachine = plumbing.finish(chain, budget.total, budget.parts.join(', '));
   }
 
-  /** The register stage: the model's image and artifacts, the evaluation report as its metrics. */
   private buildRegistration(register: RegisterModelOptions, props: TrainingWorkflowProps): RegisterModelStage {
     const outputs = this.evaluateStage ? props.evaluate?.processingOutputs ?? [] : [];
     const reportOutputName = props.qualityGate?.outputName ?? outputs[0]?.outputName;
@@ -474,96 +473,5 @@ export class TrainingWorkflow extends Construct {
         ? { location: reportOutput.destination, fileName: props.qualityGate?.reportFileName ?? 'evaluation.json' }
         : undefined,
     });
-  }
-
-  private buildPromotion(
-    promote: PromoteToEndpointProps, plumbing: ObservableStateMachine, done: sfn.IChainable,
-  ): { start: sfn.IChainable; maxWait: Duration } {
-    const endpointName = generatedEndpointName(this, promote.endpointName);
-    const prefix = promote.endpointConfigNamePrefix ?? 'promote';
-    const pollInterval = promote.pollInterval ?? Duration.minutes(1);
-    const maxPolls = promote.maxPolls ?? 90;
-    validateIn(this, () => {
-      validateLength('promote.endpointConfigNamePrefix', prefix, 1, 26);
-      validatePattern('promote.endpointConfigNamePrefix', prefix, /^[a-z0-9](-*[a-z0-9])*$/, 'lowercase letters, digits and single hyphens');
-      validateInstanceType('promote.instanceType', promote.instanceType ?? 'ml.m5.large');
-      validateInteger('promote.initialInstanceCount', promote.initialInstanceCount, 1, 1000);
-      validateDuration('promote.pollInterval', promote.pollInterval, Duration.seconds(10), Duration.hours(1));
-      validateInteger('promote.maxPolls', promote.maxPolls, 1, 1000);
-    });
-    const stack = Stack.of(this);
-    const configs = stack.formatArn({ service: 'sagemaker', resource: 'endpoint-config', resourceName: `${prefix}-*` });
-    registerWildcardResource(this, configs, `Each execution names its endpoint configuration '${prefix}-<uuid>' at run time; the policy is limited to that name prefix.`);
-    const endpoint = endpointArnOf(this, endpointName);
-    type Extra = Partial<tasks.CallAwsServiceProps>;
-    const sdk = (id: string, action: string, parameters: { [key: string]: any }, resources: string[], extra: Extra = {}) => {
-      const task = new tasks.CallAwsService(this, id, {
-        service: 'sagemaker', action, parameters, iamResources: resources, iamAction: `sagemaker:${action[0].toUpperCase()}${action.slice(1)}`, ...extra,
-      });
-      retryTransientErrors(task, Duration.seconds(5));
-      return task;
-    };
-
-    // The SDK integration (no Lambda): request/response, so the wait is a bounded loop below.
-    const createConfig = sdk('CreateEndpointConfig', 'createEndpointConfig', {
-      EndpointConfigName: sfn.JsonPath.format(`${prefix}-{}`, sfn.JsonPath.uuid()),
-      ProductionVariants: [{
-        VariantName: 'AllTraffic',
-        ModelName: sfn.JsonPath.stringAt(this.createModelStage.modelName),
-        InstanceType: promote.instanceType ?? 'ml.m5.large',
-        InitialInstanceCount: promote.initialInstanceCount ?? 1,
-      }],
-    }, [configs], {
-      resultSelector: { 'EndpointConfigName.$': "States.ArrayGetItem(States.StringSplit($.EndpointConfigArn, '/'), 1)" },
-      resultPath: '$.results.endpointConfig',
-    });
-    const exists = sdk('FindEndpoint', 'describeEndpoint', { EndpointName: endpointName }, [endpoint], {
-      resultSelector: { 'EndpointStatus.$': '$.EndpointStatus' },
-      resultPath: '$.results.existingEndpoint',
-    });
-    const newConfig = sfn.JsonPath.stringAt('$.results.endpointConfig.EndpointConfigName');
-    const create = sdk('CreateEndpoint', 'createEndpoint', { EndpointName: endpointName, EndpointConfigName: newConfig }, [endpoint, configs], { resultPath: sfn.JsonPath.DISCARD });
-    const update = sdk('UpdateEndpoint', 'updateEndpoint', { EndpointName: endpointName, EndpointConfigName: newConfig }, [endpoint, configs], { resultPath: sfn.JsonPath.DISCARD });
-    // The wait loop is bounded: a poll counter, checked before each wait.
-    const startPolls = new sfn.Pass(this, 'StartEndpointPolls', { result: sfn.Result.fromObject({ value: 0 }), resultPath: '$.results.endpointPolls' });
-    const wait = new sfn.Wait(this, 'WaitForEndpoint', { time: sfn.WaitTime.duration(pollInterval) });
-    const count = new sfn.Pass(this, 'CountEndpointPoll', {
-      parameters: { 'value.$': 'States.MathAdd($.results.endpointPolls.value, 1)' },
-      resultPath: '$.results.endpointPolls',
-    });
-    const describe = sdk('DescribeEndpoint', 'describeEndpoint', { EndpointName: endpointName }, [endpoint], {
-      resultSelector: { 'EndpointStatus.$': '$.EndpointStatus', 'EndpointConfigName.$': '$.EndpointConfigName' },
-      resultPath: '$.results.endpoint',
-    });
-    [createConfig, create, update, describe].forEach(t => plumbing.onError(t));
-    // A missing endpoint is a SageMaker ValidationException ("Could not find endpoint"),
-    // which the SDK integration reports as SageMakerException: create it then.
-    exists.addCatch(create, { errors: ['SageMaker.SageMakerException', 'SageMaker.ValidationException', 'SageMaker.ResourceNotFoundException'], resultPath: '$.results.existingEndpoint' });
-    plumbing.onError(exists);
-
-    const failWith = (id: string, error: string, cause: string) => new sfn.Pass(this, id, {
-      parameters: { 'Error': error, 'Cause.$': cause },
-      resultPath: '$.error',
-    }).next(plumbing.failState);
-    const failedDeployment = failWith('EndpointFailed', 'EndpointDeploymentFailed',
-      `States.Format('endpoint ${endpointName} is {} after deploying {}', $.results.endpoint.EndpointStatus, $.results.endpointConfig.EndpointConfigName)`);
-    const rolledBack = failWith('EndpointRolledBack', 'EndpointDeploymentRolledBack',
-      `States.Format('endpoint ${endpointName} is in service with {}, not the new configuration {}: the update rolled back', $.results.endpoint.EndpointConfigName, $.results.endpointConfig.EndpointConfigName)`);
-    const timedOut = failWith('EndpointTimedOut', 'EndpointDeploymentTimedOut',
-      `States.Format('endpoint ${endpointName} is still {} after ${maxPolls} checks every ${pollInterval.toSeconds()} seconds', $.results.endpoint.EndpointStatus)`);
-    const status = '$.results.endpoint.EndpointStatus';
-    const check = new sfn.Choice(this, 'EndpointInService')
-      .when(sfn.Condition.and(sfn.Condition.stringEquals(status, 'InService'),
-        sfn.Condition.stringEqualsJsonPath('$.results.endpoint.EndpointConfigName', '$.results.endpointConfig.EndpointConfigName')), done)
-      .when(sfn.Condition.stringEquals(status, 'InService'), rolledBack)
-      .when(sfn.Condition.or(sfn.Condition.stringEquals(status, 'Failed'), sfn.Condition.stringEquals(status, 'UpdateRollbackFailed')), failedDeployment)
-      .when(sfn.Condition.numberGreaterThanEquals('$.results.endpointPolls.value', maxPolls), timedOut)
-      .otherwise(wait);
-    wait.next(count).next(describe).next(check);
-    create.next(startPolls);
-    update.next(startPolls);
-    startPolls.next(wait);
-    const maxWait = Duration.seconds(maxPolls * pollInterval.toSeconds() + 600);
-    return { start: createConfig.next(exists).next(update), maxWait };
   }
 }

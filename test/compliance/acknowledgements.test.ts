@@ -28,14 +28,14 @@ function units(stack: Stack, count: number): void {
   const image = SageMakerImage.fromEcrRepository(ecr.Repository.fromRepositoryName(stack, 'Repo', 'glm'), 'v1');
   for (let i = 0; i < count; i++) {
     const scope = new Construct(stack, `Unit${i}`);
+    const model = new SageMakerModel(scope, 'Model', { image, modelData: ModelData.fromBucket(store.artifactsBucket, `models/${i}/model.tar.gz`) });
+    const endpoint = new RealtimeEndpoint(scope, 'Endpoint', { variants: [{ model }] });
     new TrainingWorkflow(scope, 'Workflow', {
       train: { image, outputLocation: JobS3Location.inBucket(store.artifactsBucket, `models/${i}`) },
       evaluate: { image, processingOutputs: [{ outputName: 'report', destination: JobS3Location.perExecution(store.artifactsBucket, `eval/${i}`) }] },
       qualityGate: { outputName: 'report', metricPath: 'metrics.rmse', comparison: MetricComparison.LESS_THAN, threshold: 1 },
-      promote: i % 2 === 0 ? { endpointName: `glm-${i}` } : undefined,
+      promote: i % 2 === 0 ? { endpoint } : undefined,
     });
-    const model = new SageMakerModel(scope, 'Model', { image, modelData: ModelData.fromBucket(store.artifactsBucket, `models/${i}/model.tar.gz`) });
-    new RealtimeEndpoint(scope, 'Endpoint', { variants: [{ model }] });
   }
   // A state machine of the user's around one of the library's steps: its policy is acknowledged too.
   const train = new TrainingJobStep(stack, 'UserTrain', { image, outputLocation: JobS3Location.inBucket(store.artifactsBucket, 'user') });

@@ -381,11 +381,11 @@ describe('bad-input search', () => {
   });
 
   test('TrainingWorkflow with a gate and a promotion', () => {
-    property(['qualityGate', 'promote', 'endpointName', 'timeout', 'experimentTracking'], fc.record({
+    property(['qualityGate', 'promote', 'pollInterval', 'timeout', 'experimentTracking'], fc.record({
       metricPath: fc.oneof(fc.constant('metrics.rmse'), fc.string({ maxLength: 12 })),
       threshold: fc.double(),
       outputName: fc.constantFrom('report', 'other'),
-      endpointName: optional(name),
+      promote: fc.boolean(),
       timeout: optional(seconds),
       poll: optional(fc.integer({ min: 1, max: 5000 })),
     }), (c, v) => {
@@ -394,7 +394,10 @@ describe('bad-input search', () => {
         train: { image: c.image, outputLocation: JobS3Location.inBucket(c.bucket, 'models') },
         evaluate: { image: c.image, processingOutputs: [{ outputName: 'report', destination: JobS3Location.perExecution(c.bucket, 'eval') }] },
         qualityGate: { outputName: v.outputName, metricPath: v.metricPath, threshold: v.threshold, comparison: MetricComparison.LESS_THAN },
-        promote: v.endpointName === undefined ? undefined : { endpointName: v.endpointName, pollInterval: v.poll === undefined ? undefined : Duration.seconds(v.poll) },
+        promote: v.promote ? {
+          endpoint: new RealtimeEndpoint(c.stack, 'Endpoint', { variants: [{ model: new SageMakerModel(c.stack, 'Model', { image: c.image, modelData: ModelData.fromBucket(c.bucket, 'm/model.tar.gz') }) }] }),
+          pollInterval: v.poll === undefined ? undefined : Duration.seconds(v.poll),
+        } : undefined,
       }));
     });
   });

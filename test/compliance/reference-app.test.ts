@@ -2,7 +2,8 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { CfnGuardValidator } from '@cdklabs/cdk-validator-cfnguard';
-import { App, Stack } from 'aws-cdk-lib';
+import { App, CfnElement, Stack } from 'aws-cdk-lib';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 // eslint-disable-next-line import/no-extraneous-dependencies
 import { validateAsl } from './asl';
 import { sagemakerContractViolations, sagemakerTaskCount } from './sagemaker-contract';
@@ -41,10 +42,13 @@ const app = new App({ context: JSON.parse(fs.readFileSync(path.join(__dirname, '
 // The reference app as bin/app.ts builds it.
 const stacks: Stack[] = Object.values(addReferenceStacks(app, ENV));
 const assembly = app.synth();
-const withMachines = stacks.filter(s => s.node.findAll().some(c => c.node.id === 'StateMachine'));
+// Every state machine of every stack (the real-time stack has its deploy and baseline workflows).
+const machines = stacks.flatMap(stack => stack.node.findAll()
+  .filter((c): c is sfn.StateMachine => c instanceof sfn.StateMachine)
+  .map(m => [`${m.node.path}`, stack, stack.getLogicalId(m.node.defaultChild as CfnElement)] as const));
 
-describe.each(withMachines.map(s => [s.stackName, s] as const))('%s state machine', (_name, stack) => {
-  const definition = definitionOf(stack);
+describe.each(machines)('%s', (_name, stack, logicalId) => {
+  const definition = definitionOf(stack, logicalId);
 
   test('is valid Amazon States Language (asl-validator)', () => {
     // CloudFormation substitutes the pseudo parameters before Step Functions sees the definition.

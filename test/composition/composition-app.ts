@@ -103,6 +103,13 @@ export function composeWorkflow(scope: Construct, team: TeamResources, tracking:
   const data = team.store.dataBucket;
   const artifacts = team.store.artifactsBucket;
   const processed = JobS3Location.perExecution(artifacts, 'processed');
+  // The staging endpoint the workflow promotes to (the run-time configurations carry its settings).
+  const stagingModel = new SageMakerModel(scope, 'StagingModel', {
+    image: SageMakerImage.fromEcrRepository(team.repository, 'v1'), modelData: ModelData.fromBucket(artifacts, 'models/staging/model.tar.gz'),
+  });
+  const staging = new RealtimeEndpoint(scope, 'Staging', {
+    endpointName: 'forecast-staging', runtimeConfigNamePrefix: 'forecast', variants: [{ model: stagingModel, instanceType: 'ml.m5.large' }],
+  });
   return new TrainingWorkflow(scope, LONG, {
     preprocess: {
       image,
@@ -162,7 +169,7 @@ export function composeWorkflow(scope: Construct, team: TeamResources, tracking:
     qualityGate: { outputName: 'report', metricPath: 'metrics.deviance', threshold: 10, comparison: MetricComparison.LESS_THAN },
     model: { image: SageMakerImage.fromEcrRepository(team.repository, 'v1'), modelNamePrefix: 'forecast', environment: { LOG_LEVEL: 'info' } },
     experimentTracking: { trackingServer: tracking, experimentName: 'demand-forecast' },
-    promote: { endpointName: 'forecast-staging', instanceType: 'ml.m5.large', endpointConfigNamePrefix: 'forecast' },
+    promote: { endpoint: staging },
     executionInputDefaults: { rawDataUri: `s3://${data.bucketName}/raw/` },
     encryptionKey: team.key,
     failureTopic: team.topic,

@@ -132,7 +132,9 @@ describe('CostEstimate', () => {
       outputLocation: JobS3Location.inBucket(store.artifactsBucket, 'models'),
       channels: [{ channelName: 'train', source: ChannelDataSource.s3(JobS3Location.inBucket(store.dataBucket, 'train')) }],
     };
-    new TrainingWorkflow(stack, 'Workflow', { train, promote: { endpointName: 'pricing', instanceType: 'ml.c5.large', initialInstanceCount: 2 } });
+    const model = new SageMakerModel(stack, 'Model', { image: train.image, modelData: ModelData.fromBucket(store.artifactsBucket, 'models/model.tar.gz') });
+    const endpoint = new RealtimeEndpoint(stack, 'Endpoint', { endpointName: 'pricing', variants: [{ model, instanceType: 'ml.c5.large', initialInstanceCount: 2 }] });
+    new TrainingWorkflow(stack, 'Workflow', { train, promote: { endpoint } });
     const sweep = new sfn.Map(stack, 'Sweep', { itemsPath: '$.candidates' });
     sweep.itemProcessor(new TrainingJobStep(stack, 'Candidate', { ...train, instanceType: 'ml.g5.2xlarge' }));
     const both = new sfn.Parallel(stack, 'Both').branch(new TrainingJobStep(stack, 'Branch', train));

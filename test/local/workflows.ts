@@ -3,7 +3,7 @@ import * as path from 'path';
 import { Duration, Stack } from 'aws-cdk-lib';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { addReferenceStacks } from '../../bin/reference-app';
-import { JobS3Location, MetricComparison, MlDataStore, SageMakerImage, TrainingWorkflow } from '../../lib';
+import { JobS3Location, MetricComparison, MlDataStore, ModelData, RealtimeEndpoint, SageMakerImage, SageMakerModel, TrainingWorkflow } from '../../lib';
 import { ENV, testApp } from '../util';
 
 /**
@@ -76,6 +76,8 @@ export function promoteApp() {
   const stack = new Stack(app, 'LocalPromote', { env: ENV });
   const store = new MlDataStore(stack, 'DataStore');
   const image = SageMakerImage.fromAsset(TINY_IMAGE);
+  const model = new SageMakerModel(stack, 'Model', { image, modelData: ModelData.fromBucket(store.artifactsBucket, 'models/first/model.tar.gz') });
+  const endpoint = new RealtimeEndpoint(stack, 'Endpoint', { endpointName: 'local-glm', runtimeConfigNamePrefix: 'promote', variants: [{ model }] });
   const jobs = {
     executionInputDefaults: { score: '0.9' },
     train: {
@@ -93,7 +95,7 @@ export function promoteApp() {
   };
   const workflow = new TrainingWorkflow(stack, 'Workflow', {
     ...jobs,
-    promote: { endpointName: 'local-glm', pollInterval: Duration.seconds(30), maxPolls: 5 },
+    promote: { endpoint, pollInterval: Duration.seconds(30), maxPolls: 5 },
   });
   const gated = new TrainingWorkflow(stack, 'Gated', {
     ...jobs,

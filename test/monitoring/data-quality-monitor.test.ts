@@ -139,6 +139,17 @@ describe('DataQualityMonitor', () => {
     expect(() => Template.fromStack(other.stack)).toThrow(/captureDestination must be the endpoint's dataCapture.destination, got .*elsewhere.* while 'Test\/Endpoint' captures to .*capture\/churn/);
   });
 
+  test('reads the endpoint\'s own capture destination by default; without data capture it is refused at once', () => {
+    const { stack, base } = setup();
+    new DataQualityMonitor(stack, 'Monitor', { ...base, captureDestination: undefined });
+    // The job reads the capture through the endpoint input; its role may read that prefix (and the synth-time check that it is the endpoint's passes).
+    expect(JSON.stringify(statementsOf(stack, 'MonitorRole'))).toContain('{"Action":"s3:ListBucket","Condition":{"StringLike":{"s3:prefix":["capture/churn/*"]}}');
+
+    const bare = setup({ capture: false });
+    expect(() => new DataQualityMonitor(bare.stack, 'Monitor', { ...bare.base, captureDestination: undefined }))
+      .toThrow(/^Test\/Monitor: endpoint 'Test\/Endpoint' has no dataCapture, so there is no traffic to monitor/);
+  });
+
   test('fails clearly in a Region without a known analyzer image', () => {
     const { stack, base } = setup({ region: 'ap-southeast-7' });
     expect(() => new DataQualityMonitor(stack, 'Monitor', base))

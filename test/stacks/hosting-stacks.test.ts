@@ -54,6 +54,47 @@ describe('reference stack outputs', () => {
   });
 });
 
+describe('the real-time stack', () => {
+  const t = () => templates.realtime;
+
+  test('captures traffic to the artifacts bucket, encrypted with the store key', () => {
+    const config = Object.values<any>(t().findResources('AWS::SageMaker::EndpointConfig'))[0].Properties;
+    expect(config.DataCaptureConfig).toEqual(expect.objectContaining({ EnableCapture: true, InitialSamplingPercentage: 20 }));
+    expect(JSON.stringify(config.DataCaptureConfig.DestinationS3Uri)).toContain('/data-capture');
+    expect(config.KmsKeyId).toBeDefined();
+  });
+
+  test('deploys approved versions of the group: the approval rule starts the deploy workflow, which smoke-tests the endpoint', () => {
+    t().hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: Match.objectLike({ 'detail-type': ['SageMaker Model Package State Change'], 'detail': Match.objectLike({ ModelApprovalStatus: ['Approved'] }) }),
+      Targets: [Match.objectLike({ Arn: { Ref: Match.stringLikeRegexp('^DeployApprovedWorkflowStateMachine') } })],
+    });
+    const d = definitionOf(stacks.realtime, 'DeployApprovedWorkflowStateMachine');
+    expect(d.States['define model from package'].Parameters.Containers).toEqual([{ 'ModelPackageName.$': '$.modelPackageArn' }]);
+    expect(d.States['smoke test'].Parameters).toEqual(expect.objectContaining({ ContentType: 'text/csv', Body: '40,20.5,north' }));
+    t().hasOutput('DeployWorkflowArn', {});
+    t().hasOutput('ModelPackageGroupName', {});
+  });
+
+  test('monitors data quality hourly against the baseline the baseline workflow computes', () => {
+    t().hasResourceProperties('AWS::SageMaker::MonitoringSchedule', Match.objectLike({
+      MonitoringScheduleConfig: Match.objectLike({ ScheduleConfig: { ScheduleExpression: 'cron(0 * ? * * *)' }, MonitoringType: 'DataQuality' }),
+    }));
+    const job = Object.values<any>(t().findResources('AWS::SageMaker::DataQualityJobDefinition'))[0].Properties;
+    expect(JSON.stringify(job.DataQualityBaselineConfig)).toContain('/monitoring/baseline/statistics.json');
+    const baseline = definitionOf(stacks.realtime, 'BaselineWorkflowStateMachine');
+    const step = Object.values<any>(baseline.States).find(s => s.Resource?.includes('createProcessingJob.sync'));
+    expect(JSON.stringify(step.Parameters.ProcessingOutputConfig)).toContain('/monitoring/baseline');
+    t().hasOutput('BaselineWorkflowArn', {});
+  });
+
+  test('leaves monitoring out (with a warning) in a region-agnostic stack', () => {
+    const agnostic = new SageMakerRealtimeStack(testApp(), 'Agnostic', {});
+    expect(agnostic.monitor).toBeUndefined();
+    expect(Template.fromStack(agnostic).findResources('AWS::SageMaker::MonitoringSchedule')).toEqual({});
+  });
+});
+
 describe('the batch stack', () => {
   test('transforms the input prefix with a .sync transform job, caught and notified', () => {
     const definition = definitionOf(stacks.batch);

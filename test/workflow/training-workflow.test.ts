@@ -5,8 +5,8 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import {
-  ChannelDataSource, IMlflowTrackingServer, JobS3Location, MetricComparison, MlDataStore, ProcessingJobStepProps, SageMakerImage,
-  TrainingWorkflow, TrainingWorkflowProps,
+  ChannelDataSource, IMlflowTrackingServer, JobS3Location, MetricComparison, MlDataStore, ModelData, ProcessingJobStepProps, RealtimeEndpoint,
+  SageMakerImage, SageMakerModel, TrafficRouting, TrainingWorkflow, TrainingWorkflowProps,
 } from '../../lib';
 import { definitionOf, iamPolicies, nagFindings, testStack } from '../util';
 
@@ -14,6 +14,7 @@ const IMAGE_DIR = path.join(__dirname, '..', '..', 'containers', 'glm');
 
 function setup(): { stack: Stack; store: MlDataStore; props: TrainingWorkflowProps; evaluate: ProcessingJobStepProps } {
   const stack = testStack();
+  lastStack = stack;
   const store = new MlDataStore(stack, 'Store');
   const image = SageMakerImage.fromAsset(IMAGE_DIR);
   const props: TrainingWorkflowProps = {
@@ -28,6 +29,25 @@ function setup(): { stack: Stack; store: MlDataStore; props: TrainingWorkflowPro
     processingOutputs: [{ outputName: 'report', destination: JobS3Location.perExecution(store.artifactsBucket, 'evaluation') }],
   };
   return { stack, store, props, evaluate };
+}
+
+/** A blue/green endpoint with data capture, as a promotion target. */
+function stagingEndpoint(stack: Stack, store?: MlDataStore): RealtimeEndpoint {
+  const bucket = store?.artifactsBucket ?? (stack.node.tryFindChild('Store') as MlDataStore).artifactsBucket;
+  const model = new SageMakerModel(stack, 'StagingModel', { image: SageMakerImage.fromAsset(IMAGE_DIR), modelData: ModelData.fromBucket(bucket, 'models/first/model.tar.gz') });
+  return new RealtimeEndpoint(stack, 'Endpoint', {
+    endpointName: 'pricing',
+    runtimeConfigNamePrefix: 'pricing-rt',
+    variants: [{ model, instanceType: 'ml.c5.xlarge', initialInstanceCount: 2, autoScaling: { minCapacity: 2, maxCapacity: 4, targetInvocationsPerInstance: 50 } }],
+    dataCapture: { destination: JobS3Location.inBucket(bucket, 'capture'), samplingPercentage: 20 },
+    deployment: { trafficRouting: TrafficRouting.canary(10, Duration.minutes(5)), maximumExecutionTimeout: Duration.hours(2) },
+  });
+}
+
+/** The stack of the last fixture (the props' own). */
+let lastStack: Stack | undefined;
+function stackOf(_p: TrainingWorkflowProps): Stack {
+  return lastStack!;
 }
 
 describe('TrainingWorkflow', () => {
@@ -205,56 +225,62 @@ describe('TrainingWorkflow', () => {
     expect(nagFindings(stack)).toEqual([]);
   });
 
-  test('promotes the model: endpoint config, create or update the endpoint, wait until in service', () => {
-    const { stack, props } = setup();
+  test('promotes the model through the endpoint: its key, data capture, deployment config and retained counts', () => {
+    const { stack, store, props } = setup();
     const role = new iam.Role(stack, 'MachineRole', { assumedBy: new iam.ServicePrincipal('states.amazonaws.com') });
-    new TrainingWorkflow(stack, 'Workflow', { ...props, stateMachineRole: role, promote: { endpointName: 'pricing', instanceType: 'ml.c5.large', pollInterval: Duration.seconds(30) } });
+    const endpoint = stagingEndpoint(stack, store);
+    new TrainingWorkflow(stack, 'Workflow', { ...props, stateMachineRole: role, promote: { endpoint, pollInterval: Duration.seconds(30) } });
     const d = definitionOf(stack);
-    expect(d.States.CreateModel.Next).toBe('CreateEndpointConfig');
-    expect(d.States.CreateEndpointConfig).toEqual(expect.objectContaining({
-      Resource: 'arn:${AWS::Partition}:states:::aws-sdk:sagemaker:createEndpointConfig',
-      Parameters: {
-        'EndpointConfigName.$': "States.Format('promote-{}', States.UUID())",
-        'ProductionVariants': [{ 'VariantName': 'AllTraffic', 'ModelName.$': '$.results.CreateModel.ModelName', 'InstanceType': 'ml.c5.large', 'InitialInstanceCount': 1 }],
-      },
-      Next: 'FindEndpoint',
+    expect(d.States.CreateModel.Next).toBe('Promote find endpoint');
+    const config = d.States['Promote define endpoint configuration'];
+    expect(config.Resource).toBe('arn:${AWS::Partition}:states:::sagemaker:createEndpointConfig');
+    expect(config.Parameters['EndpointConfigName.$']).toBe("States.Format('pricing-rt-{}', States.UUID())");
+    expect(config.Parameters.ProductionVariants).toEqual([{
+      'VariantName': 'AllTraffic', 'ModelName.$': '$.results.CreateModel.ModelName', 'InstanceType': 'ml.c5.xlarge', 'InitialInstanceCount': 2, 'InitialVariantWeight': 1,
+    }]);
+    // The endpoint's own key and data capture, not a bare configuration.
+    expect(config.Parameters.KmsKeyId).toMatch(/^\$\{EndpointKey[A-Z0-9]+\.Arn\}$/);
+    expect(config.Parameters.DataCaptureConfig).toEqual(expect.objectContaining({ EnableCapture: true, InitialSamplingPercentage: 20, DestinationS3Uri: expect.stringMatching(/\/capture\/$/) }));
+    const update = d.States['Promote update endpoint'];
+    expect(update.Parameters).toEqual(expect.objectContaining({
+      'EndpointName': 'pricing',
+      'EndpointConfigName.$': '$.results.Promote.config.EndpointConfigName',
+      'DeploymentConfig': expect.objectContaining({
+        BlueGreenUpdatePolicy: expect.objectContaining({ TrafficRoutingConfiguration: { Type: 'CANARY', WaitIntervalInSeconds: 300, CanarySize: { Type: 'CAPACITY_PERCENT', Value: 10 } } }),
+        AutoRollbackConfiguration: expect.objectContaining({ Alarms: expect.any(Array) }),
+      }),
+      'RetainAllVariantProperties': true,
     }));
-    // An existing endpoint is updated; a missing one (SageMaker's "Could not find endpoint") created.
-    expect(d.States.FindEndpoint.Next).toBe('UpdateEndpoint');
-    expect(d.States.FindEndpoint.Catch[0]).toEqual(expect.objectContaining({ ErrorEquals: expect.arrayContaining(['SageMaker.SageMakerException']), Next: 'CreateEndpoint' }));
-    expect(d.States.FindEndpoint.Catch[1]).toEqual(expect.objectContaining({ ErrorEquals: ['States.ALL'], Next: 'Failed' }));
-    expect(d.States.CreateEndpoint.Next).toBe('StartEndpointPolls');
-    expect(d.States.UpdateEndpoint.Next).toBe('StartEndpointPolls');
-    expect(d.States.StartEndpointPolls).toEqual({ Type: 'Pass', Result: { value: 0 }, ResultPath: '$.results.endpointPolls', Next: 'WaitForEndpoint' });
-    expect(d.States.WaitForEndpoint).toEqual({ Type: 'Wait', Seconds: 30, Next: 'CountEndpointPoll' });
-    expect(d.States.CountEndpointPoll).toEqual({
-      Type: 'Pass', Parameters: { 'value.$': 'States.MathAdd($.results.endpointPolls.value, 1)' }, ResultPath: '$.results.endpointPolls', Next: 'DescribeEndpoint',
-    });
-    expect(d.States.DescribeEndpoint.Next).toBe('EndpointInService');
-    const choice = d.States.EndpointInService;
-    // The wait loop is bounded: after maxPolls (90 by default) checks it fails.
-    expect(choice.Choices.map((c: any) => c.Next)).toEqual(['Output', 'EndpointRolledBack', 'EndpointFailed', 'EndpointTimedOut']);
-    expect(choice.Choices[3]).toEqual({ Variable: '$.results.endpointPolls.value', NumericGreaterThanEquals: 90, Next: 'EndpointTimedOut' });
-    expect(choice.Choices[0].And[1]).toEqual({ Variable: '$.results.endpoint.EndpointConfigName', StringEqualsPath: '$.results.endpointConfig.EndpointConfigName' });
-    expect(choice.Default).toBe('WaitForEndpoint');
-    expect(d.States.EndpointFailed.Next).toBe('Failed');
-    expect(d.States.EndpointTimedOut).toEqual(expect.objectContaining({ Next: 'Failed', Parameters: expect.objectContaining({ Error: 'EndpointDeploymentTimedOut' }) }));
-    // The timeout covers the polls (90 x 30 s + 10 minutes).
-    expect(d.TimeoutSeconds).toBeGreaterThanOrEqual(86400 + 90 * 30 + 600);
-    expect(d.States.Output.Parameters.endpointName).toBe('pricing');
-    // The state machine uses the given role, with the endpoint permissions scoped.
+    expect(d.States['Promote wait']).toEqual({ Type: 'Wait', Seconds: 30, Next: 'Promote describe endpoint' });
+    expect(d.States['Promote deployed']).toEqual(expect.objectContaining({ Next: 'Output' }));
+    expect(d.States.Output.Parameters).toEqual(expect.objectContaining({ 'endpointName': 'pricing', 'endpointConfigName.$': '$.results.Promote.config.EndpointConfigName' }));
+    // The timeout covers the polls: by default enough for the 2-hour deployment timeout and 30 minutes of fleet start.
+    const polls = d.States['Promote checks left?'].Choices[0].NumericGreaterThanEquals;
+    expect(polls).toBe(Math.ceil((7200 + 1800) / 30));
+    expect(d.TimeoutSeconds).toBeGreaterThanOrEqual(86400 + polls * 30);
+    // The model's role may write the endpoint's data capture (SageMaker writes it with the deployed model's role).
     const json = JSON.stringify(iamPolicies(stack));
-    expect(json).toContain('"Action":"sagemaker:CreateEndpointConfig","Effect":"Allow","Resource":"arn:aws:sagemaker:us-east-1:123456789012:endpoint-config/promote-*"');
-    expect(json).toContain('arn:aws:sagemaker:us-east-1:123456789012:endpoint/pricing');
     expect(json).toContain('MachineRole');
-    // Only the test's own state machine role (an inline policy) is left to its author.
+    expect(json).toContain('"Action":["sagemaker:AddTags","sagemaker:CreateEndpointConfig","sagemaker:DeleteEndpointConfig","sagemaker:ListTags"],"Effect":"Allow","Resource":"arn:aws:sagemaker:us-east-1:123456789012:endpoint-config/pricing-rt-*"');
+    const modelRole = Object.entries<any>(iamPolicies(stack)).find(([id]) => id.startsWith('WorkflowCreateModelStepRoleGrantsPolicy'))![1];
+    expect(JSON.stringify(modelRole.Properties.PolicyDocument)).toContain('/capture/*');
     expect(nagFindings(stack).sort()).toEqual(['HIPAA.Security', 'NIST.800.53.R5', 'PCI.DSS.321'].map(p => `${p}-IAMNoInlinePolicy Test/MachineRole/DefaultPolicy/Resource`));
   });
 
+  test('a promotion to one variant leaves the others on their models', () => {
+    const { stack, store, props } = setup();
+    const endpoint = stagingEndpoint(stack, store);
+    new TrainingWorkflow(stack, 'Workflow', { ...props, promote: { endpoint, variantName: 'AllTraffic', cleanUp: false } });
+    const d = definitionOf(stack);
+    expect(d.States['Promote define endpoint configuration'].Parameters.ProductionVariants[0]['ModelName.$']).toBe('$.results.CreateModel.ModelName');
+    // Without clean-up a successful deployment goes straight on.
+    expect(d.States['Promote deployed?'].Choices[0].Next).toBe('Promote deployed');
+  });
+
   test.each<[string, (p: TrainingWorkflowProps, e: ProcessingJobStepProps) => TrainingWorkflowProps, RegExp]>([
-    ['a promotion to a bad endpoint name', p => ({ ...p, promote: { endpointName: 'my_endpoint' } }), /endpointName must be letters, digits and single hyphens, got 'my_endpoint'/],
-    ['a promotion on an EC2 instance type', p => ({ ...p, promote: { endpointName: 'e', instanceType: 'm5.large' } }), /promote.instanceType must be a SageMaker instance type/],
-    ['a promotion polling every second', p => ({ ...p, promote: { endpointName: 'e', pollInterval: Duration.seconds(1) } }), /promote.pollInterval must be a whole number of seconds between 10 and 3600/],
+    ['a promotion polling every second', p => ({ ...p, promote: { endpoint: stagingEndpoint(stackOf(p)), pollInterval: Duration.seconds(1) } }),
+      /^Test\/Workflow\/Promote: pollInterval must be a whole number of seconds between 10 and 3600/],
+    ['a promotion to a variant the endpoint lacks', p => ({ ...p, promote: { endpoint: stagingEndpoint(stackOf(p)), variantName: 'Blue' } }), /variantName must be one of AllTraffic, got 'Blue'/],
     ['a gate without evaluation', p => ({ ...p, qualityGate: { outputName: 'report', metricPath: 'rmse', comparison: MetricComparison.LESS_THAN, threshold: 1 } }),
       /qualityGate requires evaluate: the gate reads the report the evaluation job writes/],
     ['a gate on an unknown output', (p, e) => ({ ...p, evaluate: e, qualityGate: { outputName: 'metrics', metricPath: 'rmse', comparison: MetricComparison.LESS_THAN, threshold: 1 } }),
@@ -278,7 +304,9 @@ describe('TrainingWorkflow', () => {
       train: { ...p.train, enableNetworkIsolation: true },
       experimentTracking: { trackingServer: { trackingServerArn: 'arn:aws:sagemaker:us-east-1:123456789012:mlflow-tracking-server/t' } as IMlflowTrackingServer, experimentName: 'x' },
     }), /train.enableNetworkIsolation must not be true with experimentTracking: an isolated container cannot reach the MLflow tracking server/],
-    ['a promotion polling without end', p => ({ ...p, promote: { endpointName: 'e', maxPolls: 0 } }), /promote.maxPolls must be an integer between 1 and 1000, got 0/],
+    ['a promotion polling without end', p => ({ ...p, promote: { endpoint: stagingEndpoint(stackOf(p)), maxPolls: 0 } }), /^Test\/Workflow\/Promote: maxPolls must be an integer between 1 and 10000, got 0/],
+    ['a promotion whose checks end before the deployment timeout', p => ({ ...p, promote: { endpoint: stagingEndpoint(stackOf(p)), maxPolls: 10 } }),
+      /maxPolls x pollInterval \(10 x 60s\) must cover the endpoint's deployment.maximumExecutionTimeout \(7200s\)/],
   ])('rejects %s', (_name, make, error) => {
     const { stack, props, evaluate } = setup();
     expect(() => new TrainingWorkflow(stack, 'Workflow', make(props, evaluate))).toThrow(error);

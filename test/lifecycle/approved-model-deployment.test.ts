@@ -1,0 +1,92 @@
+import * as path from 'path';
+import { Duration, Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import {
+  ApprovedModelDeployment, ApprovedModelDeploymentProps, DeployOnApproval, JobS3Location, MlDataStore, ModelData, ModelPackageGroup, RealtimeEndpoint,
+  SageMakerImage, SageMakerModel, TrafficRouting,
+} from '../../lib';
+import { definitionOf, iamPolicies, nagFindings, testStack } from '../util';
+
+const IMAGE_DIR = path.join(__dirname, '..', '..', 'containers', 'glm');
+
+function fixture(props: Partial<ApprovedModelDeploymentProps> = {}): { stack: Stack; deployment: ApprovedModelDeployment; group: ModelPackageGroup } {
+  const stack = testStack();
+  const store = new MlDataStore(stack, 'Store');
+  const group = new ModelPackageGroup(stack, 'Group', { modelPackageGroupName: 'churn' });
+  const model = new SageMakerModel(stack, 'Model', { image: SageMakerImage.fromAsset(IMAGE_DIR), modelData: ModelData.fromBucket(store.artifactsBucket, 'models/first/model.tar.gz') });
+  const endpoint = new RealtimeEndpoint(stack, 'Endpoint', {
+    endpointName: 'churn',
+    variants: [{ model, instanceType: 'ml.c5.large' }],
+    dataCapture: { destination: JobS3Location.inBucket(store.artifactsBucket, 'capture'), samplingPercentage: 20 },
+    deployment: { trafficRouting: TrafficRouting.canary(10, Duration.minutes(5)), maximumExecutionTimeout: Duration.hours(1) },
+  });
+  const deployment = new ApprovedModelDeployment(stack, 'Deployment', { modelPackageGroup: group, endpoint, samplePayload: '1.0,2.0,3.0', ...props });
+  return { stack, deployment, group };
+}
+
+describe('ApprovedModelDeployment', () => {
+  test('defines the model from the approved package, deploys it through the endpoint, then invokes it once', () => {
+    const { stack } = fixture();
+    const d = definitionOf(stack);
+    const create = d.States['define model from package'];
+    expect(create.Resource).toBe('arn:${AWS::Partition}:states:::sagemaker:createModel');
+    expect(create.Parameters).toEqual(expect.objectContaining({
+      'ModelName.$': expect.stringMatching(/^States.Format\('approved-\{\}', States.UUID\(\)\)$/),
+      'ExecutionRoleArn': expect.stringMatching(/^\$\{DeploymentModelRole[A-Z0-9]+\.Arn\}$/),
+      'Containers': [{ 'ModelPackageName.$': '$.modelPackageArn' }],
+    }));
+    expect(create.ResultPath).toBe('$.results.model');
+    expect(create.Next).toBe('Deploy find endpoint');
+    // The run-time configuration has the endpoint's data capture and names the package it serves.
+    const config = d.States['Deploy define endpoint configuration'];
+    expect(config.Parameters.ProductionVariants[0]['ModelName.$']).toBe('$.results.model.ModelName');
+    expect(config.Parameters.DataCaptureConfig).toEqual(expect.objectContaining({ EnableCapture: true, InitialSamplingPercentage: 20 }));
+    expect(config.Parameters.Tags).toContainEqual({ 'Key': 'cdk-sagemaker-ml:model-package', 'Value.$': '$.modelPackageArn' });
+    expect(d.States['Deploy update endpoint'].Parameters).toEqual(expect.objectContaining({ RetainAllVariantProperties: true, DeploymentConfig: expect.any(Object) }));
+    // Smoke test through the SageMaker runtime's SDK integration.
+    const smoke = d.States['smoke test'];
+    expect(smoke.Resource).toBe('arn:${AWS::Partition}:states:::aws-sdk:sagemakerruntime:invokeEndpoint');
+    expect(smoke.Parameters).toEqual({ EndpointName: 'churn', ContentType: 'text/csv', Body: '1.0,2.0,3.0' });
+    expect(smoke.Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.results.smokeTestError', Next: 'smoke test failed' }]);
+    expect(d.States['smoke test failed']).toEqual({ Type: 'Fail', Error: 'EndpointSmokeTestFailed', CausePath: '$.results.smokeTestError.Cause' });
+    expect(smoke.Retry[0]).toEqual(expect.objectContaining({ ErrorEquals: ['States.ALL'], MaxAttempts: 2 }));
+  });
+
+  test('the state machine may create models under its prefix, describe the group\'s versions, pass the model role and invoke that endpoint only', () => {
+    const { stack } = fixture();
+    const json = JSON.stringify(iamPolicies(stack));
+    expect(json).toContain('"Action":"sagemaker:InvokeEndpoint","Effect":"Allow","Resource":"arn:aws:sagemaker:us-east-1:123456789012:endpoint/churn"');
+    expect(json).toMatch(/"Action":"sagemaker:DescribeModelPackage","Effect":"Allow","Resource":"arn:aws:sagemaker:us-east-1:123456789012:model-package\/churn\/\*"/);
+    expect(json).toMatch(/"Action":\["sagemaker:CreateModel"[^\]]*\],"Effect":"Allow","Resource":"arn:aws:sagemaker:us-east-1:123456789012:model\/approved-\*"/);
+    expect(json).toMatch(/"Action":"iam:PassRole","Condition":\{"StringEquals":\{"iam:PassedToService":"sagemaker.amazonaws.com"\}\}/);
+    // The model role may write the endpoint's data capture.
+    const role = Object.entries<any>(iamPolicies(stack)).find(([id]) => id.startsWith('DeploymentModelRoleGrantsPolicy'))![1];
+    expect(JSON.stringify(role.Properties.PolicyDocument)).toContain('/capture/*');
+    expect(nagFindings(stack)).toEqual([]);
+  });
+
+  test('is notified of failures and its timeout covers the deployment\'s polls', () => {
+    const { stack } = fixture({ pollInterval: Duration.seconds(30) });
+    const d = definitionOf(stack);
+    expect(d.TimeoutSeconds).toBeGreaterThanOrEqual(Math.ceil((3600 + 1800) / 30) * 30);
+    Template.fromStack(stack).hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: Match.objectLike({ 'source': ['aws.states'], 'detail-type': ['Step Functions Execution Status Change'] }),
+    });
+  });
+
+  test('is the workflow DeployOnApproval starts', () => {
+    const { stack, deployment, group } = fixture();
+    new DeployOnApproval(stack, 'OnApproval', { modelPackageGroup: group, deployWorkflow: deployment.stateMachine });
+    const statements = Object.values<any>(iamPolicies(stack)).filter(p => JSON.stringify(p.Properties.Roles).includes('OnApprovalRole')).flatMap(p => p.Properties.PolicyDocument.Statement);
+    expect(statements).toEqual([{ Action: 'states:StartExecution', Effect: 'Allow', Resource: { Ref: expect.stringMatching(/^DeploymentWorkflowStateMachine/) } }]);
+  });
+
+  test.each<[string, Partial<ApprovedModelDeploymentProps>, RegExp]>([
+    ['an empty sample payload', { samplePayload: '' }, /^Test\/Deployment: samplePayload must be/],
+    ['an empty content type', { sampleContentType: '' }, /^Test\/Deployment: sampleContentType must be/],
+    ['an uppercase model name prefix', { modelNamePrefix: 'Approved' }, /modelNamePrefix must be .*got 'Approved'/],
+    ['polls every second', { pollInterval: Duration.seconds(1) }, /^Test\/Deployment\/Deploy: pollInterval must be a whole number of seconds between 10 and 3600/],
+  ])('rejects %s', (_name, props, error) => {
+    expect(() => fixture(props)).toThrow(error);
+  });
+});
