@@ -21,7 +21,7 @@ export interface ReferenceStacks {
 export function addReferenceStacks(app: App, env: Environment): ReferenceStacks {
   const training = new SageMakerTrainingStack(app, 'SageMakerMlTraining', {
     env,
-    description: 'cdk-sagemaker-ml reference: GLM training workflow (preprocess, train, evaluate, gate, model)',
+    description: 'cdk-sagemaker-ml reference: GLM training workflow (preprocess, train, evaluate, gate, model, register; weekly and new-data retraining)',
   });
   // The hosting stacks serve from the training stack's data store: deploy them with
   // --parameters ModelDataKey=<a modelDataUrl key a training execution output>, or without
@@ -29,7 +29,12 @@ export function addReferenceStacks(app: App, env: Environment): ReferenceStacks 
   const hosting = { env, dataStore: training.dataStore };
   return {
     training,
-    realtime: new SageMakerRealtimeStack(app, 'SageMakerMlRealtime', { ...hosting, description: 'cdk-sagemaker-ml reference: real-time endpoint' }),
+    // The real-time stack deploys the versions of the training stack's model package group that someone approves.
+    realtime: new SageMakerRealtimeStack(app, 'SageMakerMlRealtime', {
+      ...hosting,
+      modelPackageGroup: training.modelPackageGroup,
+      description: 'cdk-sagemaker-ml reference: real-time endpoint, deployed on approval, data-quality monitored',
+    }),
     serverless: new SageMakerServerlessStack(app, 'SageMakerMlServerless', { ...hosting, description: 'cdk-sagemaker-ml reference: serverless endpoint' }),
     async: new SageMakerAsyncStack(app, 'SageMakerMlAsync', { ...hosting, description: 'cdk-sagemaker-ml reference: asynchronous endpoint' }),
     batch: new SageMakerBatchTransformStack(app, 'SageMakerMlBatch', { ...hosting, description: 'cdk-sagemaker-ml reference: batch transform workflow' }),

@@ -11,7 +11,8 @@ const app = testApp({ validateTemplates: true });
 const training = new SageMakerTrainingStack(app, 'SageMakerMlTraining', { env: ENV });
 const hosting = { env: ENV, dataStore: training.dataStore };
 const stacks: Record<string, Stack> = {
-  realtime: new SageMakerRealtimeStack(app, 'SageMakerMlRealtime', hosting),
+  // As bin/reference-app.ts wires it: approvals of the training stack's model package group deploy here.
+  realtime: new SageMakerRealtimeStack(app, 'SageMakerMlRealtime', { ...hosting, modelPackageGroup: training.modelPackageGroup }),
   serverless: new SageMakerServerlessStack(app, 'SageMakerMlServerless', hosting),
   async: new SageMakerAsyncStack(app, 'SageMakerMlAsync', hosting),
   batch: new SageMakerBatchTransformStack(app, 'SageMakerMlBatch', hosting),
