@@ -44,8 +44,13 @@ const SHOWN: Record<string, string> = {
   'AWS::SNS::Topic': 'SNS topic',
   'AWS::SQS::Queue': 'SQS queue',
   'AWS::StepFunctions::StateMachine': 'State machine',
-  'AWS::Events::Rule': 'Schedule',
+  'AWS::Events::Rule': 'EventBridge rule',
 };
+
+/** A resource's label: an events rule with a schedule expression is a schedule, any other rule reacts to events. */
+function label(r: { Type: string; Properties?: any }): string {
+  return r.Type === 'AWS::Events::Rule' && r.Properties?.ScheduleExpression ? 'Schedule' : SHOWN[r.Type];
+}
 
 function references(value: unknown, found: Set<string>): void {
   if (Array.isArray(value)) value.forEach(v => references(v, found));
@@ -65,7 +70,7 @@ export function hostingDiagram(stacks: Stack[]): string {
     const resources = Template.fromStack(stack).toJSON().Resources as Record<string, any>;
     const shown = Object.entries(resources).filter(([, r]) => SHOWN[r.Type]);
     lines.push(`  subgraph ${id(stack.stackName)}["${stack.stackName}"]`);
-    for (const [logicalId, r] of shown) lines.push(`    ${id(stack.stackName)}_${logicalId}["${SHOWN[r.Type]}<br/><small>${logicalId.replace(/[0-9A-F]{8}$/, '')}</small>"]`);
+    for (const [logicalId, r] of shown) lines.push(`    ${id(stack.stackName)}_${logicalId}["${label(r)}<br/><small>${logicalId.replace(/[0-9A-F]{8}$/, '')}</small>"]`);
     lines.push('  end');
     for (const [logicalId, r] of shown) {
       const found = new Set<string>();
