@@ -144,6 +144,7 @@ export class ModelPackageGroup extends ModelPackageGroupBase {
 
   public readonly modelPackageGroupName: string;
   public readonly modelPackageGroupArn: string;
+  /** The group's resource policy (cross-account grants); empty until something is granted to another account. */
   protected readonly policy = new iam.PolicyDocument();
 
   constructor(scope: Construct, id: string, props: ModelPackageGroupProps = {}) {
