@@ -155,15 +155,17 @@ describe('CostEstimate', () => {
     // for the stack's own endpoint ('pricing'), reached through a Choice.
     const deployTo = (id: string, endpointName: string, instanceType: string) => new sfn.CustomState(stack, `${id}Config`, {
       stateJson: {
-        Type: 'Task', Resource: 'arn:aws:states:::sagemaker:createEndpointConfig', ResultPath: '$.config',
+        Type: 'Task',
+        Resource: 'arn:aws:states:::sagemaker:createEndpointConfig',
+        ResultPath: '$.config',
         Parameters: { 'EndpointConfigName.$': '$$.Execution.Name', 'ProductionVariants': [{ VariantName: 'AllTraffic', ModelName: 'm', InstanceType: instanceType, InitialInstanceCount: 3 }] },
       },
     }).next(new sfn.Choice(stack, `${id}Exists`)
       .when(sfn.Condition.isPresent('$.current'), new sfn.CustomState(stack, `${id}Update`, {
-        stateJson: { Type: 'Task', Resource: 'arn:aws:states:::sagemaker:updateEndpoint', Parameters: { EndpointName: endpointName, 'EndpointConfigName.$': '$.config.EndpointConfigName' } },
+        stateJson: { Type: 'Task', Resource: 'arn:aws:states:::sagemaker:updateEndpoint', Parameters: { 'EndpointName': endpointName, 'EndpointConfigName.$': '$.config.EndpointConfigName' } },
       }))
       .otherwise(new sfn.CustomState(stack, `${id}Create`, {
-        stateJson: { Type: 'Task', Resource: 'arn:aws:states:::sagemaker:createEndpoint', Parameters: { EndpointName: endpointName, 'EndpointConfigName.$': '$.config.EndpointConfigName' } },
+        stateJson: { Type: 'Task', Resource: 'arn:aws:states:::sagemaker:createEndpoint', Parameters: { 'EndpointName': endpointName, 'EndpointConfigName.$': '$.config.EndpointConfigName' } },
       })));
     new sfn.StateMachine(stack, 'HandWritten', { definitionBody: sfn.DefinitionBody.fromChainable(new sfn.Parallel(stack, 'Deploys').branch(deployTo('Elsewhere', 'elsewhere', 'ml.c5.large')).branch(deployTo('Own', 'pricing', 'ml.c5.xlarge'))) });
     const deployed = CostEstimate.fromAssembly(custom.synth(), {
