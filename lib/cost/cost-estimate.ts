@@ -207,10 +207,14 @@ export class CostEstimate {
   public static fromAssembly(assembly: cxapi.CloudAssembly, options: CostEstimateOptions = {}): CostEstimate {
     validateRegion('region', options.region);
     const prices = options.prices ?? PriceList.bundled();
+    // Endpoints of every stack: a workflow that deploys to one replaces its configuration.
+    const endpoints = new Set(assembly.stacks.flatMap(stack => Object.values<any>(stack.template.Resources ?? {})
+      .filter(r => r.Type === 'AWS::SageMaker::Endpoint' && typeof r.Properties?.EndpointName === 'string')
+      .map(r => r.Properties.EndpointName as string)));
     const lines = assembly.stacks.flatMap(stack => {
       const own = stack.environment.region;
       const region = own && own !== cxapi.UNKNOWN_REGION && !Token.isUnresolved(own) ? own : options.region;
-      return linesOf(stack.stackName, stack.template).map(line => {
+      return linesOf(stack.stackName, stack.template, endpoints).map(line => {
         const key = line.instanceType ?? line.trackingServerSize;
         const price = region && line.component && key ? prices.priceOf(region, line.component, key) : undefined;
         return { ...line, region, price };
@@ -385,6 +389,33 @@ function attemptsOf(state: any): number {
     .reduce((sum: number, retry: any) => sum + (typeof retry.MaxAttempts === 'number' ? retry.MaxAttempts : 3), 0);
 }
 
+/**
+ * The endpoints (by name) that the CreateEndpoint or UpdateEndpoint states first reached
+ * from a state create or update: where the configuration that state defines goes. Empty
+ * when none is reached or an endpoint name is not a literal.
+ */
+function endpointsDeployedFrom(states: Array<{ name: string; state: any }>, from: string): string[] {
+  const byName = new Map(states.map(s => [s.name, s.state]));
+  const targets: string[] = [];
+  const seen = new Set<string>();
+  const queue = [from];
+  while (queue.length) {
+    const name = queue.shift()!;
+    if (seen.has(name)) continue;
+    seen.add(name);
+    const state = byName.get(name);
+    if (!state) continue;
+    if (name !== from && /sagemaker:(createEndpoint|updateEndpoint)$/.test(String(state.Resource))) {
+      const endpoint = state.Parameters?.EndpointName;
+      if (typeof endpoint !== 'string' || endpoint === 'ref') return [];
+      targets.push(endpoint);
+      continue;
+    }
+    queue.push(...[state.Next, state.Default, ...(state.Choices ?? []).map((c: any) => c.Next)].filter((n): n is string => typeof n === 'string'));
+  }
+  return targets;
+}
+
 /** A trigger as read from the template, before pricing. */
 interface RawTrigger {
   readonly trigger: Omit<CostTrigger, 'maxCostPerRun' | 'maxCostPerMonth'>;
@@ -470,7 +501,7 @@ function triggersOf(stackName: string, template: any): RawTrigger[] {
   return triggers;
 }
 
-function linesOf(stackName: string, template: any): CostLine[] {
+function linesOf(stackName: string, template: any, assemblyEndpoints: Set<string>): CostLine[] {
   const resources: Record<string, any> = template.Resources ?? {};
   const lines: CostLine[] = [];
   const scaling = new Map<string, { min: number; max: number }>();
@@ -527,12 +558,17 @@ function linesOf(stackName: string, template: any): CostLine[] {
       } catch {
         continue;
       }
-      for (const { name, state: st, repeatedBy } of statesOf(definition)) {
+      const states = statesOf(definition);
+      for (const { name, state: st, repeatedBy } of states) {
         const p = st.Parameters ?? {};
         const source = `${id}/${name}`;
-        // An endpoint a workflow deploys (TrainingWorkflow's promote stage): capacity that stays
-        // on after the run, so it counts as always-on, though the template does not create it.
+        // An endpoint a workflow deploys: capacity that stays on after the run, so it counts as
+        // always-on, though the template does not create it. A configuration the workflow moves
+        // an endpoint of the assembly to (a DeployStage through a RealtimeEndpoint) replaces
+        // that endpoint's configuration, already counted with its variants: not more capacity.
         if (/sagemaker:createEndpointConfig$/.test(String(st.Resource)) && Array.isArray(p.ProductionVariants)) {
+          const targets = endpointsDeployedFrom(states, name);
+          if (targets.length > 0 && targets.every(t => assemblyEndpoints.has(t))) continue;
           for (const v of p.ProductionVariants) {
             const kind = `endpoint variant ${v.VariantName} the workflow deploys`;
             if (v.ServerlessConfig) {

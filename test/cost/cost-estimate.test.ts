@@ -37,7 +37,12 @@ describe('CostEstimate', () => {
   test('lists what each stack provisions, with autoscaling bounds, per-run jobs and usage-based modes', () => {
     const byKind = (stack: string) => estimate.lines.filter(l => l.stackName === stack)
       .map(l => [l.kind, l.basis, l.component, l.instanceType, l.minInstances, l.maxInstances, l.maxHoursPerRun]);
-    expect(byKind('Realtime')).toEqual([['real-time variant AllTraffic', CostBasis.ALWAYS_ON, PriceComponent.HOSTING, 'ml.m5.large', 1, 4, undefined]]);
+    // The endpoint, and the baseline workflow's processing job. The deploy workflow's run-time
+    // configuration replaces the endpoint's own: not a second always-on line.
+    expect(byKind('Realtime')).toEqual([
+      ['real-time variant AllTraffic', CostBasis.ALWAYS_ON, PriceComponent.HOSTING, 'ml.m5.large', 1, 4, undefined],
+      ['processing job', CostBasis.PER_RUN, PriceComponent.PROCESSING, 'ml.m5.large', 1, 1, 1],
+    ]);
     expect(byKind('Async')).toEqual([['async variant AllTraffic', CostBasis.SCALE_TO_ZERO, PriceComponent.HOSTING, 'ml.m5.large', 0, 2, undefined]]);
     expect(byKind('Serverless')).toEqual([['serverless variant AllTraffic', CostBasis.USAGE_BASED, undefined, undefined, 0, 0, undefined]]);
     expect(byKind('Batch')).toEqual([['transform job', CostBasis.PER_RUN, PriceComponent.BATCH_TRANSFORM, 'ml.m5.large', 1, 1, undefined]]);
@@ -59,7 +64,10 @@ describe('CostEstimate', () => {
   });
 
   test('sums idle cost at the minimum and the most a run can cost at the maximum runtimes', () => {
-    expect(estimate.summaryOf('Realtime')).toEqual({ stackName: 'Realtime', idleCostPerHour: 0.5, unpricedIdle: [], maxCostPerRun: undefined, unboundedPerRun: [] });
+    // The endpoint's one instance idle; a baseline run: one processing instance for at most 1 h (6 attempts with retries).
+    expect(estimate.summaryOf('Realtime')).toEqual({
+      stackName: 'Realtime', idleCostPerHour: 0.5, unpricedIdle: [], maxCostPerRun: 2, maxCostPerRunWithRetries: 12, unboundedPerRun: [],
+    });
     expect(estimate.summaryOf('Async').idleCostPerHour).toBe(0);
     expect(estimate.summaryOf('Serverless').idleCostPerHour).toBe(0);
     // preprocess 1 h x 2 + train 2 h x 1 + evaluate 1 h x 2; the tracking server is idle cost.
@@ -81,6 +89,7 @@ describe('CostEstimate', () => {
     expect(partial.summaryOf('Realtime')).toEqual(expect.objectContaining({
       idleCostPerHour: undefined,
       unpricedIdle: [expect.stringMatching(/^real-time variant AllTraffic \(.*\): unpriced$/)],
+      unboundedPerRun: [expect.stringMatching(/^processing job \(BaselineWorkflowStateMachine\w+\/Baseline\): unpriced$/)],
     }));
     expect(partial.summaryOf('Training').unpricedIdle).toEqual([expect.stringMatching(/^MLflow tracking server \(Small\)/)]);
     expect(partial.toTable()).toMatch(/unpriced/);
@@ -110,7 +119,10 @@ describe('CostEstimate', () => {
   test('the table shows each line with its price date, and each stack idle and per run', () => {
     const table = estimate.toTable();
     expect(table).toMatch(/Realtime\s+\S+\s+real-time variant AllTraffic\s+always-on\s+ml\.m5\.large\s+1-4\s+-\s+0\.5\s+2026-01-01/);
-    expect(table).toContain('Realtime: idle 0.5 USD/h');
+    expect(table).toContain('Realtime: idle 0.5 USD/h, at most 2 USD per run (12 if every retry started its job again)');
+    // The deploy workflow runs no job; the hourly data-quality monitor: 720 runs of one ml.m5.large processing hour.
+    expect(table).toMatch(/^Realtime trigger DeployOnApproval\w+: event rule \(aws\.sagemaker\) starts DeployApprovedWorkflowStateMachine\w+, one run per event, at most 0 USD per run$/m);
+    expect(table).toMatch(/^Realtime trigger DataQualityMonitor\w+: monitoring schedule \(DataQuality\) cron\(0 \* \? \* \* \*\), 720 runs\/month, at most 2 USD per run, at most 1440 USD\/month$/m);
     expect(table).toContain('Training: idle 0.25 USD/h, at most 6 USD per run (36 if every retry started its job again)');
     expect(table).toMatch(/Batch: idle 0 USD\/h, per run unknown \(transform job .*: unpriced, no maximum runtime\)/);
     expect(table).toContain('on-demand prices: 4 in the price list, read 2026-01-01; unpriced means not in the list, never guessed');
@@ -123,7 +135,7 @@ describe('CostEstimate', () => {
     expect(realtime.lines[0].price).toEqual(expect.objectContaining({ pricePerHour: 0.5, asOf: '2026-01-01', source: 'test data' }));
   });
 
-  test('counts the endpoint a workflow deploys as always-on, and jobs in a Map as once per item', () => {
+  test('counts an endpoint a workflow deploys as always-on unless it is an endpoint of the assembly, and jobs in a Map as once per item', () => {
     const custom = testApp();
     const stack = new Stack(custom, 'Custom', { env: ENV });
     const store = new MlDataStore(stack, 'Store');
@@ -139,12 +151,32 @@ describe('CostEstimate', () => {
     sweep.itemProcessor(new TrainingJobStep(stack, 'Candidate', { ...train, instanceType: 'ml.g5.2xlarge' }));
     const both = new sfn.Parallel(stack, 'Both').branch(new TrainingJobStep(stack, 'Branch', train));
     new sfn.StateMachine(stack, 'Sweeps', { definitionBody: sfn.DefinitionBody.fromChainable(sweep.next(both)) });
+    // Hand-written states: a configuration for an endpoint no stack of the assembly has, then one
+    // for the stack's own endpoint ('pricing'), reached through a Choice.
+    const deployTo = (id: string, endpointName: string, instanceType: string) => new sfn.CustomState(stack, `${id}Config`, {
+      stateJson: {
+        Type: 'Task',
+        Resource: 'arn:aws:states:::sagemaker:createEndpointConfig',
+        ResultPath: '$.config',
+        Parameters: { 'EndpointConfigName.$': '$$.Execution.Name', 'ProductionVariants': [{ VariantName: 'AllTraffic', ModelName: 'm', InstanceType: instanceType, InitialInstanceCount: 3 }] },
+      },
+    }).next(new sfn.Choice(stack, `${id}Exists`)
+      .when(sfn.Condition.isPresent('$.current'), new sfn.CustomState(stack, `${id}Update`, {
+        stateJson: { Type: 'Task', Resource: 'arn:aws:states:::sagemaker:updateEndpoint', Parameters: { 'EndpointName': endpointName, 'EndpointConfigName.$': '$.config.EndpointConfigName' } },
+      }))
+      .otherwise(new sfn.CustomState(stack, `${id}Create`, {
+        stateJson: { Type: 'Task', Resource: 'arn:aws:states:::sagemaker:createEndpoint', Parameters: { 'EndpointName': endpointName, 'EndpointConfigName.$': '$.config.EndpointConfigName' } },
+      })));
+    new sfn.StateMachine(stack, 'HandWritten', { definitionBody: sfn.DefinitionBody.fromChainable(new sfn.Parallel(stack, 'Deploys').branch(deployTo('Elsewhere', 'elsewhere', 'ml.c5.large')).branch(deployTo('Own', 'pricing', 'ml.c5.xlarge'))) });
     const deployed = CostEstimate.fromAssembly(custom.synth(), {
       prices: prices.withPrices([price(PriceComponent.HOSTING, 'ml.c5.large', 3), price(PriceComponent.TRAINING, 'ml.m5.xlarge', 4), price(PriceComponent.TRAINING, 'ml.g5.2xlarge', 5)]),
     });
     const of = (kind: string) => deployed.lines.filter(l => l.kind === kind).map(l => [l.source.replace(/[0-9A-F]{8}\//, '/'), l.basis, l.component, l.instanceType, l.minInstances, l.repeatedBy]);
+    // The promote stage's run-time configuration replaces the endpoint's (counted once, as its
+    // configuration); so does the hand-written one for 'pricing'. Only 'elsewhere' is more capacity.
+    expect(of('real-time variant AllTraffic')).toEqual([[expect.stringMatching(/^EndpointConfig/), CostBasis.ALWAYS_ON, PriceComponent.HOSTING, 'ml.c5.large', 2, undefined]]);
     expect(of('endpoint variant AllTraffic the workflow deploys')).toEqual([
-      ['WorkflowStateMachine/CreateEndpointConfig', CostBasis.ALWAYS_ON, PriceComponent.HOSTING, 'ml.c5.large', 2, undefined],
+      ['HandWritten/ElsewhereConfig', CostBasis.ALWAYS_ON, PriceComponent.HOSTING, 'ml.c5.large', 3, undefined],
     ]);
     expect(of('training job')).toEqual([
       ['WorkflowStateMachine/Train', CostBasis.PER_RUN, PriceComponent.TRAINING, 'ml.m5.xlarge', 1, undefined],
@@ -152,7 +184,8 @@ describe('CostEstimate', () => {
       ['Sweeps/Branch', CostBasis.PER_RUN, PriceComponent.TRAINING, 'ml.m5.xlarge', 1, undefined],
     ]);
     const summary = deployed.summaryOf('Custom');
-    expect(summary.idleCostPerHour).toBe(6);
+    // 2 x 3 for the endpoint and 3 x 3 for 'elsewhere'.
+    expect(summary.idleCostPerHour).toBe(15);
     expect(summary.maxCostPerRun).toBeUndefined();
     expect(summary.unboundedPerRun).toEqual([expect.stringMatching(/^training job \(Sweeps[0-9A-F]{8}\/Candidate\): once per item of Map Sweep$/)]);
   });
