@@ -71,6 +71,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
     '@cloud-copilot/iam-simulate@0.1.173',
     // The launcher in bin/ (a developer command, not part of the library).
     '@aws-sdk/client-sfn@3.1142.0',
+    // The launcher's `--stack`: the state machine ARN from a stack output.
+    '@aws-sdk/client-cloudformation@3.1142.0',
     // Integration tests (test/integ.*.ts): deployable assertions; their snapshots are checked in CI.
     '@aws-cdk/integ-tests-alpha@2.245.0-alpha.0',
   ],

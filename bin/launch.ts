@@ -299,7 +299,7 @@ export async function approve(sagemaker: SageMakerApi, options: { group: string;
 function cloudFormationOutputs(): StackOutputsReader | undefined {
   let cfn: any;
   try {
-    // Optional: only `--stack` needs it.
+    // Only `--stack` needs it (a dev dependency here; a copy of the launcher elsewhere may lack it).
     cfn = require('@aws-sdk/client-cloudformation');
   } catch {
     return undefined;
