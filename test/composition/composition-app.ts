@@ -346,7 +346,7 @@ export class CompositionHostingStack extends TeamStack {
     // Green keeps a fixed count beside autoscaled Blue (the team's choice): the library warns that an
     // update keeps Green's current count, and the team acknowledges it knowingly.
     Annotations.of(realtime).acknowledgeWarning('cdk-sagemaker-ml:realtime-endpoint-mixed-scaling',
-      "Green is a fixed canary beside autoscaled Blue; its count changes by replacing the endpoint");
+      'Green is a fixed canary beside autoscaled Blue; its count changes by replacing the endpoint');
     new ServerlessEndpoint(this, 'Serverless', { model: teamRoleModel, memorySizeInMB: 4096, maxConcurrency: 50, provisionedConcurrency: 2, encryptionKey: team.key });
     // The team's own KMS-encrypted topics and output key.
     new AsyncEndpoint(this, 'Async', {

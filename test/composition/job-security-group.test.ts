@@ -1,6 +1,6 @@
+import { Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
-import { Template } from 'aws-cdk-lib/assertions';
 import { JobS3Location, MlDataStore, ProcessingJobStep, SageMakerImage } from '../../lib';
 import { nagFindings, testStack } from '../util';
 
