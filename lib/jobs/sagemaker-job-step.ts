@@ -8,6 +8,7 @@ import { grantVolumeKeyGrants } from './private/job-policies';
 import { SageMakerTask, SageMakerTaskProps } from './sagemaker-task';
 import { SageMakerImage } from '../image/sagemaker-image';
 import { hasOnlyInstanceStorage } from '../private/instance-types';
+import { acknowledgeInCompliancePacks } from '../private/nag';
 import { fail, validateDuration, validateEnvironment, validateIn, validateInstanceType, validateInteger } from '../private/validate';
 import { SageMakerExecutionRole } from '../roles/sagemaker-execution-role';
 
@@ -223,8 +224,16 @@ export abstract class SageMakerJobStep extends SageMakerTask implements iam.IGra
           description: `SageMaker ${kind.resourceType} network interfaces`,
           allowAllOutbound: true,
         });
-        // Distributed jobs talk between their own instances (ingress only: egress is open).
-        sg.addIngressRule(sg, ec2.Port.allTraffic(), 'traffic between the instances of the job');
+        // Distributed jobs talk between their own instances (ingress only: egress is open); a
+        // single-instance job has no peer, so no rule.
+        if ((props.instanceCount ?? 1) > 1) {
+          sg.addIngressRule(sg, ec2.Port.allTraffic(), 'traffic between the instances of the job');
+          const selfIngress = sg.node.children.find(c => c instanceof ec2.CfnSecurityGroupIngress && c.node.id.endsWith(':ALL TRAFFIC'));
+          if (selfIngress) {
+            acknowledgeInCompliancePacks(selfIngress, 'EC2RestrictedCommonPorts',
+              'Self-referencing rule of a distributed job: SageMaker requires its security group to allow inbound traffic between its own members (Give SageMaker Training Jobs Access to Resources in Your Amazon VPC); distributed frameworks pick their ports at run time. No other source is allowed.');
+          }
+        }
         securityGroups = [sg];
       }
     }

@@ -1,5 +1,5 @@
 import * as path from 'path';
-import { App, Duration, Fn, RemovalPolicy, Size, Stack, StackProps } from 'aws-cdk-lib';
+import { Annotations, App, Duration, Fn, RemovalPolicy, Size, Stack, StackProps } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as efs from 'aws-cdk-lib/aws-efs';
@@ -8,6 +8,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
@@ -16,7 +17,8 @@ import {
   AsyncEndpoint, ChannelDataSource, DeepLearningContainerUse, DeepLearningFramework, InferenceEndpoint, JobConfigFile, JobS3Location,
   MetricComparison, MlDataStore, MlflowTrackingServer, MlflowTrackingServerSize, ModelData, Processor, RealtimeEndpoint,
   SageMakerExecutionRole, SageMakerImage, SageMakerModel, ServerlessEndpoint, TeamDomain, TrainingWorkflow, TransformJobStep,
-  FileSystemAccessMode, IMlDataStore, TrafficRouting,
+  FileSystemAccessMode, IMlDataStore, TrafficRouting, SageMakerWorkflow, ProcessingStage, TuningStage, EvaluationStage,
+  RegisterModelStage, ModelPackageGroup, RetrainingSchedule, ParameterRange, TuningObjectiveType, ScalingType,
 } from '../../lib';
 
 /**
@@ -179,6 +181,98 @@ export function composeWorkflow(scope: Construct, team: TeamResources, tracking:
   });
 }
 
+/**
+ * The same team, built from stages: prepare in isolated subnets with a volume key, tune
+ * distributed spot training jobs in private subnets, gate on an evaluation, register the best
+ * model pending approval; retrained weekly (disabled). The team's key and topic throughout.
+ */
+export function composeStages(scope: Construct, team: TeamResources): SageMakerWorkflow {
+  const image = SageMakerImage.fromAsset(GLM);
+  const artifacts = team.store.artifactsBucket;
+  const prepared = JobS3Location.perExecution(artifacts, 'staged/prepared');
+  const prepare = new ProcessingStage(scope, 'Prepare', {
+    image,
+    vpc: team.vpc,
+    vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
+    instanceType: 'ml.m5.xlarge',
+    instanceCount: 2,
+    volumeEncryptionKey: team.key,
+    enableInterContainerTrafficEncryption: true,
+    containerEntrypoint: ['python3', '/opt/program/glm_container.py'],
+    containerArguments: ['preprocess'],
+    processingInputs: [{ inputName: 'raw', source: JobS3Location.inBucket(team.store.dataBucket, 'raw/') }],
+    processingOutputs: [{ outputName: 'prepared', destination: prepared }],
+    outputEncryptionKey: team.key,
+    maxRuntime: Duration.hours(1),
+  });
+  const tune = new TuningStage(scope, 'Tune', {
+    training: {
+      image,
+      role: team.jobRole,
+      vpc: team.vpc,
+      vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
+      instanceType: 'ml.m5.2xlarge',
+      instanceCount: 2,
+      volumeEncryptionKey: team.key,
+      enableInterContainerTrafficEncryption: true,
+      channels: [{ channelName: 'train', source: ChannelDataSource.s3(prepared.child('train')), contentType: 'text/csv' }],
+      metricDefinitions: [{ name: 'train:deviance', regex: 'train_deviance=([-+0-9.eE]+)' }],
+      outputLocation: JobS3Location.perExecution(artifacts, 'staged/models'),
+      outputEncryptionKey: team.key,
+      spot: { maxWait: Duration.hours(4) },
+      checkpointLocation: JobS3Location.perExecution(artifacts, 'staged/checkpoints'),
+      maxRuntime: Duration.hours(2),
+    },
+    objectiveMetricName: 'train:deviance',
+    objectiveType: TuningObjectiveType.MINIMIZE,
+    parameterRanges: [
+      ParameterRange.integer('max_iter', 50, 500),
+      ParameterRange.continuous('tol', 1e-10, 1e-4, ScalingType.LOGARITHMIC),
+    ],
+    maxTrainingJobs: 4,
+    maxParallelTrainingJobs: 2,
+    earlyStopping: true,
+  });
+  const evaluate = new EvaluationStage(scope, 'Evaluate', {
+    image,
+    // NVMe instance storage (m5d): no volume key.
+    instanceType: 'ml.m5d.xlarge',
+    vpc: team.vpc,
+    vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
+    model: tune.modelArtifacts,
+    processingOutputs: [{ outputName: 'report', destination: JobS3Location.perExecution(artifacts, 'staged/evaluation') }],
+    outputEncryptionKey: team.key,
+    reportOutputName: 'report',
+    gate: { metricPath: 'metrics.deviance', comparison: MetricComparison.LESS_THAN, threshold: 10 },
+    maxRuntime: Duration.hours(1),
+  });
+  const group = new ModelPackageGroup(scope, `${LONG}Models`, { description: 'Demand forecasts, tuned and gated' });
+  const register = new RegisterModelStage(scope, 'Register', {
+    modelPackageGroup: group,
+    image,
+    modelData: tune.modelArtifacts,
+    contentTypes: ['text/csv'],
+    responseContentTypes: ['application/json'],
+    realtimeInstanceTypes: ['ml.m5.large'],
+    description: 'Best tuned forecast model, past the evaluation gate',
+  });
+  const workflow = new SageMakerWorkflow(scope, `${LONG}Staged`, {
+    definition: prepare.next(tune).next(evaluate).next(register),
+    description: 'Prepare, tune, gate and register the demand forecast',
+    outputs: { modelPackageArn: register.modelPackageArn, deviance: evaluate.metric('metrics.deviance') },
+    encryptionKey: team.key,
+    failureTopic: team.topic,
+    logRetention: logs.RetentionDays.TWO_YEARS,
+  });
+  new RetrainingSchedule(scope, 'WeeklyRetraining', {
+    stateMachine: workflow.stateMachine,
+    schedule: scheduler.ScheduleExpression.expression('cron(0 3 ? * MON *)'),
+    enabled: false,
+    encryptionKey: team.key,
+  });
+  return workflow;
+}
+
 /** The team's stacks choose their zones at deploy time (no zone names in the templates). */
 class TeamStack extends Stack {
   public get availabilityZones(): string[] {
@@ -190,6 +284,7 @@ class TeamStack extends Stack {
 export class CompositionTrainingStack extends TeamStack {
   public readonly team: TeamResources;
   public readonly workflow: TrainingWorkflow;
+  public readonly stagedWorkflow: SageMakerWorkflow;
 
   constructor(scope: Construct, id: string, props: StackProps) {
     super(scope, id, props);
@@ -202,6 +297,7 @@ export class CompositionTrainingStack extends TeamStack {
       weeklyMaintenanceWindowStart: 'Tue:03:30',
     });
     this.workflow = composeWorkflow(this, this.team, tracking);
+    this.stagedWorkflow = composeStages(this, this.team);
   }
 }
 
@@ -235,7 +331,7 @@ export class CompositionHostingStack extends TeamStack {
     });
     const imported = SageMakerModel.fromModelAttributes(this, 'ImportedModel', { modelName: 'team-forecast-v1', role: team.jobRole });
 
-    new RealtimeEndpoint(this, `${LONG}Realtime`, {
+    const realtime = new RealtimeEndpoint(this, `${LONG}Realtime`, {
       variants: [
         {
           model,
@@ -254,6 +350,10 @@ export class CompositionHostingStack extends TeamStack {
       dataCapture: { destination: JobS3Location.inBucket(team.store.artifactsBucket, 'capture/'), samplingPercentage: 50, encryptionKey: team.key },
       deployment: { trafficRouting: TrafficRouting.canary(10), maximumExecutionTimeout: Duration.hours(2) },
     });
+    // Green keeps a fixed count beside autoscaled Blue (the team's choice): the library warns that an
+    // update keeps Green's current count, and the team acknowledges it knowingly.
+    Annotations.of(realtime).acknowledgeWarning('cdk-sagemaker-ml:realtime-endpoint-mixed-scaling',
+      'Green is a fixed canary beside autoscaled Blue; its count changes by replacing the endpoint');
     new ServerlessEndpoint(this, 'Serverless', { model: teamRoleModel, memorySizeInMB: 4096, maxConcurrency: 50, provisionedConcurrency: 2, encryptionKey: team.key });
     // The team's own KMS-encrypted topics and output key.
     new AsyncEndpoint(this, 'Async', {

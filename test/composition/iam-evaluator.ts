@@ -136,16 +136,27 @@ export class TemplateIam {
     return undefined;
   }
 
-  /** 'Allowed', or why not. */
+  /** The body of the one state machine whose logical ID starts with `prefix`, as its template holds it (unresolved). */
+  public definitionOf(prefix: string): string {
+    const ids = Object.keys(this.resources).filter(id => this.resources[id].Type === 'AWS::StepFunctions::StateMachine' && id.startsWith(prefix));
+    if (ids.length !== 1) throw new Error(`expected one state machine '${prefix}*', found ${ids.join(', ') || 'none'}`);
+    return JSON.stringify(this.resources[ids[0]].Properties.DefinitionString);
+  }
+
+  /**
+   * 'Allowed', or why not. `roleId` is a role's logical ID, or a service principal
+   * (`events.amazonaws.com`): a service has no identity policy, only the resource policy counts.
+   */
   public async evaluate(roleId: string, action: string, resource: string, context: Record<string, string | string[]> = {}): Promise<string> {
+    const service = roleId.endsWith('.amazonaws.com');
     const result = await runSimulation({
       request: {
-        principal: `arn:aws:iam::${ACCOUNT}:role/${roleId}`,
+        principal: service ? roleId : `arn:aws:iam::${ACCOUNT}:role/${roleId}`,
         action,
         resource: { resource, accountId: ACCOUNT },
         contextVariables: { 'aws:SecureTransport': 'true', ...context },
       },
-      identityPolicies: this.identityPolicies(roleId),
+      identityPolicies: service ? [] : this.identityPolicies(roleId),
       serviceControlPolicies: [],
       resourceControlPolicies: [],
       resourcePolicy: this.resourcePolicy(resource),

@@ -34,8 +34,6 @@ interface Call {
   readonly action: string;
   readonly resource: string;
   readonly context?: Record<string, string | string[]>;
-  /** A denial known to be caused in a file another engineer owns (fails the it.failing below, not the suite). */
-  readonly knownGap?: string;
 }
 
 const { templates } = compositionApp();
@@ -114,13 +112,26 @@ function domainCalls(): [TemplateIam, Call[]] {
 function trainingCalls(): [TemplateIam, Call[]] {
   const t = stack(training);
   const train = training.role('TeamJobRole');
-  const pre = training.role(`${LONG}PreprocessRole`);
-  const evaluate = training.role(`${LONG}EvaluateRole`);
+  // Each stage's job has its own role under the stage (<workflow>/Preprocess/Job/Role).
+  const pre = training.role(`${LONG}PreprocessJobRole`);
+  const evaluate = training.role(`${LONG}EvaluateJobRole`);
   const tracking = training.role('TrackingRole');
   const machine = training.role(`${LONG}StateMachineRole`);
   const server = training.arnOf('AWS::SageMaker::MlflowTrackingServer', 'Tracking', 'TrackingServerArn');
   const fileSystem = training.arnOf('AWS::EFS::FileSystem', 'TeamFileSystem');
   const exec = 'exec-1';
+  // The names the state machine gives its jobs: '<stage>-<hash of the construct path>-<execution>'.
+  const definition = training.definitionOf(`${LONG}StateMachine`);
+  const jobName = (stage: string) => {
+    const prefix = definition.match(new RegExp(`States\\.Format\\('(${stage}-[0-9a-f]{8})-\\{\\}'`))?.[1];
+    if (!prefix) throw new Error(`no job named '${stage}-<hash>-{}' in the state machine`);
+    return `${prefix}-${exec}`;
+  };
+  const trainJob = t.sm(`training-job/${jobName('train')}`);
+  const preprocessJob = t.sm(`processing-job/${jobName('preprocess')}`);
+  const evaluateJob = t.sm(`processing-job/${jobName('evaluate')}`);
+  const topic = training.arnOf('AWS::SNS::Topic', 'TeamTopic');
+  const rule = `arn:aws:events:eu-west-1:${ACCOUNT}:rule/${LONG}ExecutionFailedRule`;
   return [training, [
     // ROLES (CreateTrainingJob), KMS
     { what: 'train: read its channel', role: train, action: 's3:GetObject', resource: `${t.artifacts}/processed/${exec}/train/part-0.csv` },
@@ -141,37 +152,39 @@ function trainingCalls(): [TemplateIam, Call[]] {
     { what: 'mlflow: store an artifact', role: tracking, action: 's3:PutObject', resource: `${t.artifacts}/mlflow/1/run/artifacts/model.pkl` },
     { what: 'mlflow: read an artifact', role: tracking, action: 's3:GetObject', resource: `${t.artifacts}/mlflow/1/run/artifacts/model.pkl` },
     { what: 'mlflow: data key', role: tracking, action: 'kms:GenerateDataKey', resource: t.key },
-    // SFN: createTrainingJob.sync, createProcessingJob.sync, createModel, failure topic.
-    { what: 'sfn: start training', role: machine, action: 'sagemaker:CreateTrainingJob', resource: t.sm('training-job/train-1') },
-    { what: 'sfn: describe training', role: machine, action: 'sagemaker:DescribeTrainingJob', resource: t.sm('training-job/train-1') },
-    { what: 'sfn: stop training', role: machine, action: 'sagemaker:StopTrainingJob', resource: t.sm('training-job/train-1') },
-    // Step Functions tags the .sync jobs it starts (aws/aws-cdk#26012).
-    { what: 'sfn: tag training', role: machine, action: 'sagemaker:AddTags', resource: t.sm('training-job/train-1'), knownGap: 'stages: AddTags only with user tags' },
-    { what: 'sfn: list training tags', role: machine, action: 'sagemaker:ListTags', resource: t.sm('training-job/train-1'), knownGap: 'stages: ListTags' },
+    // SFN: createTrainingJob.sync, createProcessingJob.sync (Step Functions tags the .sync jobs it
+    // starts and reads their tags: AddTags even without user tags, ListTags; aws/aws-cdk#26012).
+    { what: 'sfn: start training', role: machine, action: 'sagemaker:CreateTrainingJob', resource: trainJob },
+    { what: 'sfn: describe training', role: machine, action: 'sagemaker:DescribeTrainingJob', resource: trainJob },
+    { what: 'sfn: stop training', role: machine, action: 'sagemaker:StopTrainingJob', resource: trainJob },
+    { what: 'sfn: tag training', role: machine, action: 'sagemaker:AddTags', resource: trainJob },
+    { what: 'sfn: list training tags', role: machine, action: 'sagemaker:ListTags', resource: trainJob },
     { what: 'sfn: managed rule', role: machine, action: 'events:PutRule', resource: `arn:aws:events:eu-west-1:${ACCOUNT}:rule/StepFunctionsGetEventsForSageMakerTrainingJobsRule` },
     { what: 'sfn: managed rule target', role: machine, action: 'events:PutTargets', resource: `arn:aws:events:eu-west-1:${ACCOUNT}:rule/StepFunctionsGetEventsForSageMakerTrainingJobsRule` },
     { what: 'sfn: pass the team role', role: machine, action: 'iam:PassRole', resource: `arn:aws:iam::${ACCOUNT}:role/${train}`, context: { 'iam:PassedToService': 'sagemaker.amazonaws.com' } },
-    { what: 'sfn: start processing', role: machine, action: 'sagemaker:CreateProcessingJob', resource: t.sm('processing-job/preprocess-1') },
-    { what: 'sfn: list processing tags', role: machine, action: 'sagemaker:ListTags', resource: t.sm('processing-job/preprocess-1'), knownGap: 'stages: ListTags' },
-    { what: "sfn: notify the team's failure topic", role: machine, action: 'sns:Publish', resource: training.arnOf('AWS::SNS::Topic', 'TeamTopic') },
-    { what: "sfn: the failure topic's key", role: machine, action: 'kms:GenerateDataKey', resource: t.key, knownGap: "stages: the user failure topic's key" },
+    { what: 'sfn: pass the preprocess role', role: machine, action: 'iam:PassRole', resource: `arn:aws:iam::${ACCOUNT}:role/${pre}`, context: { 'iam:PassedToService': 'sagemaker.amazonaws.com' } },
+    { what: 'sfn: start processing', role: machine, action: 'sagemaker:CreateProcessingJob', resource: preprocessJob },
+    { what: 'sfn: describe processing', role: machine, action: 'sagemaker:DescribeProcessingJob', resource: preprocessJob },
+    { what: 'sfn: tag processing', role: machine, action: 'sagemaker:AddTags', resource: preprocessJob },
+    { what: 'sfn: list processing tags', role: machine, action: 'sagemaker:ListTags', resource: preprocessJob },
+    { what: 'sfn: start evaluation', role: machine, action: 'sagemaker:CreateProcessingJob', resource: evaluateJob },
+    { what: 'sfn: list evaluation tags', role: machine, action: 'sagemaker:ListTags', resource: evaluateJob },
+    // The workflow's failures end in Fail states; an EventBridge rule on the execution status
+    // publishes to the team's failure topic (EventBridge User Guide, "Amazon SNS permissions":
+    // the topic's policy lets events.amazonaws.com publish, and an encrypted topic's key lets
+    // it use the key: kms:GenerateDataKey and kms:Decrypt).
+    { what: "events: notify the team's failure topic", role: 'events.amazonaws.com', action: 'sns:Publish', resource: topic, context: { 'aws:SourceArn': rule } },
+    { what: "events: the failure topic's data key", role: 'events.amazonaws.com', action: 'kms:GenerateDataKey', resource: t.key },
+    { what: "events: the failure topic's key", role: 'events.amazonaws.com', action: 'kms:Decrypt', resource: t.key },
   ]];
 }
 
 const groups = { hosting: hostingCalls(), domain: domainCalls(), training: trainingCalls() };
 
 describe.each(Object.entries(groups))('%s: every documented run-time call is allowed', (_name, [iam, calls]) => {
-  test.each(calls.filter(c => !c.knownGap).map(c => [c.what, c] as const))('%s', async (_what, call) => {
+  test.each(calls.map(c => [c.what, c] as const))('%s', async (_what, call) => {
     expect(`${call.action} ${call.resource}: ${await iam.evaluate(call.role, call.action, call.resource, call.context)}`)
       .toBe(`${call.action} ${call.resource}: Allowed`);
-  });
-});
-
-describe('calls denied today by policies other branches own', () => {
-  const known = Object.values(groups).flatMap(([iam, calls]) => calls.filter(c => c.knownGap).map(c => [iam, c] as const));
-  // Each fails (and so passes as it.failing) while its cause is in place; it turns red once fixed, to move it up.
-  it.failing.each(known.map(([iam, c]) => [`${c.what} (${c.knownGap})`, iam, c] as const))('%s', async (_what, iam, call) => {
-    expect(await iam.evaluate(call.role, call.action, call.resource, call.context)).toBe('Allowed');
   });
 });
 
@@ -181,5 +194,16 @@ describe('the evaluator', () => {
     const model = calls[0].role;
     expect(await iam.evaluate(model, 's3:DeleteBucket', calls[0].resource.split('/')[0])).not.toBe('Allowed');
     expect(await iam.evaluate(model, 's3:PutObject', `${calls[0].resource.split('/')[0]}/elsewhere/x`)).not.toBe('Allowed');
+  });
+
+  test('a service principal gets only what the resource policy grants it', async () => {
+    const topic = training.arnOf('AWS::SNS::Topic', 'TeamTopic');
+    expect(await training.evaluate('events.amazonaws.com', 'sns:Subscribe', topic)).not.toBe('Allowed');
+    expect(await training.evaluate('events.amazonaws.com', 'kms:Encrypt', training.arnOf('AWS::KMS::Key', 'TeamKey'))).not.toBe('Allowed');
+  });
+
+  test('the state machine no longer publishes to the failure topic itself (EventBridge does)', async () => {
+    const machine = training.role(`${LONG}StateMachineRole`);
+    expect(await training.evaluate(machine, 'sns:Publish', training.arnOf('AWS::SNS::Topic', 'TeamTopic'))).not.toBe('Allowed');
   });
 });

@@ -21,11 +21,15 @@ const lib = sources(path.join(ROOT, 'lib')).filter(([file]) => file !== path.joi
 /** Where the library acknowledges `AwsSolutions-IAM5[Resource::*]` or registers wildcards, and how the README names it. */
 const PLACES: Record<string, string[]> = {
   'lib/roles/sagemaker-execution-role.ts': ['**runtime policy**', '**VPC access policy**', '`log-group:/aws/sagemaker/*`'],
-  'lib/private/observable-state-machine.ts': ["**state machine role's policy**"],
+  'lib/workflow/private/observable-state-machine.ts': ["**state machine role's policy**"],
   'lib/domain/team-domain.ts': ['**Studio policy**', '`user-profile/<domain id>/*`', '`space/<domain id>/*`', '`app/<domain id>/*`'],
-  'lib/private/job-policies.ts': ['`training-job/<prefix>-*`', '`processing-job/<prefix>-*`', '`transform-job/<prefix>-*`'],
-  'lib/jobs/create-model-step.ts': ['`model/<prefix>-*`'],
-  'lib/workflow/training-workflow.ts': ['`endpoint-config/<prefix>-*`', '(`<bucket>/<prefix>*`)'],
+  'lib/jobs/sagemaker-task.ts': ['`training-job/<prefix>-*`', '`processing-job/<prefix>-*`', '`transform-job/<prefix>-*`',
+    '`hyper-parameter-tuning-job/<prefix>-*`', '`model/<prefix>-*`', '`endpoint-config/<prefix>-*`'],
+  'lib/workflow/stages/tuning-stage.ts': ["`TuningStage`'s best training job"],
+  'lib/hosting/realtime-endpoint.ts': ['`DeployStage`', "under the endpoint's own configuration prefix"],
+  'lib/workflow/training-workflow.ts': ["`TrainingWorkflow`'s `promote`"],
+  'lib/workflow/stages/evaluation-stage.ts': ["`EvaluationStage`'s report", '`<bucket>/<prefix>*/<report file>`'],
+  'lib/registry/register-model-stage.ts': ["`RegisterModelStage`'s model versions", '`model-package/<group>/*`'],
   'lib/storage/job-s3-location.ts': ['(`<bucket>/<prefix>*`)'],
 };
 
