@@ -286,6 +286,9 @@ export class LocalRuntime {
           const p = resolver.resolve(resource.Properties ?? {});
           this.sagemaker.registerModel({ ...p, ModelName: resolver.physicalName(id) });
         }
+        if (resource.Type === 'AWS::SageMaker::ModelPackageGroup') {
+          this.sagemaker.registerModelPackageGroup(resolver.resolve(resource.Properties ?? {}).ModelPackageGroupName ?? resolver.physicalName(id));
+        }
       }
     }
   }
@@ -427,7 +430,8 @@ export class LocalRuntime {
       ? { ...params, Message: JSON.stringify(params.Message) } : params;
     validateRequest(service, api, request, integration);
     switch (service) {
-      case 'sagemaker': return this.sagemaker.call(api, request, integration, call.sync);
+      case 'sagemaker':
+      case 'sagemakerruntime': return this.sagemaker.call(api, request, integration, call.sync);
       case 's3': return this.s3Call(api, request, integration);
       case 'sns': {
         if (!this.topics.has(request.TopicArn)) throw apiError('sns', 'Publish', 'NotFound', 'Topic does not exist', integration);

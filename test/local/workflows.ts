@@ -14,7 +14,8 @@ export const TRAINING_STATES = {
   start: ['InputDefaults', 'MergeInput'],
   jobs: ['Preprocess', 'Train', 'Evaluate'],
   gate: ['Evaluate read report', 'Evaluate gate'],
-  model: ['Evaluate gate passed', 'CreateModel', 'Output', 'Succeeded'],
+  /** The reference stack registers each gated model (RegisterModelStage) before its output. */
+  model: ['Evaluate gate passed', 'CreateModel', 'Register', 'Output', 'Succeeded'],
   gateFailed: ['Evaluate gate rejected', 'Evaluate failed'],
   /** A stage's tasks catch every error into the stage's own Fail state. */
   failed: (stage: string) => [`${stage} failed`],
