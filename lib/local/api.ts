@@ -13,7 +13,7 @@ import { OPERATIONS, SHAPES } from './api-models.generated';
  * integrations (`arn:aws:states:::aws-sdk:sagemaker:*`), `S3.S3Exception`, `SNS.SnsException`.
  * These are assumptions the README lists: the runtime cannot ask AWS.
  */
-const SERVICE_NAMES: Record<string, string> = { sagemaker: 'SageMaker', s3: 'S3', sns: 'SNS' };
+const SERVICE_NAMES: Record<string, string> = { sagemaker: 'SageMaker', sagemakerruntime: 'SageMakerRuntime', s3: 'S3', sns: 'SNS' };
 
 /** An API error raised to the state machine: `name` is what Retry and Catch match. */
 export class ApiError extends Error {

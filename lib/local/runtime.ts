@@ -4,7 +4,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { Stack, Stage } from 'aws-cdk-lib';
 import { ApiError, Integration, apiError, apiName, validateRequest } from './api';
-import { LOCAL_ACCOUNT, LocalAssembly, StateMachineResource, findStateMachine } from './assembly';
+import { LOCAL_ACCOUNT, LocalAssembly, StateMachineResource, findStateMachine, stateMachinePaths } from './assembly';
 import { doneLine, failedLine, retriedLine, startedLine } from './display';
 import { matchesPattern, targetInput } from './events';
 import { LocalFaults } from './faults';
@@ -225,16 +225,33 @@ export class LocalRuntime {
   public readonly notifications: PublishedMessage[] = [];
   /** The runtime's temporary folder (removed by `dispose`). */
   public readonly workDirectory: string;
+  /** Executions EventBridge rules of the template started (a rule whose target is a state machine), in order. */
+  public readonly triggered: Array<{ rule: string; stateMachine: string; input: any; execution: LocalExecution }> = [];
   private readonly options: LocalRuntimeOptions;
   private readonly topics: Set<string>;
   private readonly region: string;
+  /** The runtime whose S3, SageMaker and folder this one shares (a rule's target), if any. */
+  private readonly parent?: LocalRuntime;
 
-  constructor(assembly: LocalAssembly, stateMachine: string, options: LocalRuntimeOptions = {}) {
+  constructor(assembly: LocalAssembly, stateMachine: string, options: LocalRuntimeOptions = {}, parent?: LocalRuntime) {
     this.assembly = assembly;
     this.options = options;
     this.stateMachine = findStateMachine(assembly, stateMachine);
     this.region = assembly.stack(this.stateMachine.stackName).region;
     this.checkServed();
+    if (parent) {
+      // Another state machine of the same assembly, on the same emulated account.
+      this.parent = parent;
+      this.workDirectory = parent.workDirectory;
+      this.s3 = parent.s3;
+      this.faults = parent.faults;
+      this.runner = parent.runner;
+      this.sagemaker = parent.sagemaker;
+      this.topics = parent.topics;
+      this.notifications = parent.notifications;
+      this.triggered = parent.triggered;
+      return;
+    }
     this.workDirectory = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk-sagemaker-ml-local-'));
     try {
       this.s3 = new LocalS3(path.join(this.workDirectory, 's3'), options.buckets);
@@ -258,6 +275,29 @@ export class LocalRuntime {
     });
     this.topics = new Set();
     this.deployTemplates();
+    this.sagemaker.onModelPackageStateChange = pkg => this.emitModelPackageStateChange(pkg);
+  }
+
+  /**
+   * A runtime for another state machine of the assembly (`<stack>/<construct path>`) on the
+   * same emulated account: S3, SageMaker (models, packages, endpoints), faults and notifications shared.
+   */
+  public sibling(stateMachine: string): LocalRuntime {
+    return new LocalRuntime(this.assembly, stateMachine, this.options, this.parent ?? this);
+  }
+
+  /**
+   * Approves a model package version as a reviewer would (UpdateModelPackage with
+   * `ModelApprovalStatus: Approved`): SageMaker's `SageMaker Model Package State Change` event
+   * reaches the template's matching rules, which start their target state machines. Returns
+   * the executions it started.
+   */
+  public async approveModelPackage(modelPackageArn: string, description?: string): Promise<LocalExecution[]> {
+    const request = { ModelPackageArn: modelPackageArn, ModelApprovalStatus: 'Approved', ...(description ? { ApprovalDescription: description } : {}) };
+    validateRequest('sagemaker', 'UpdateModelPackage', request, Integration.AWS_SDK);
+    const before = this.triggered.length;
+    await this.sagemaker.call('UpdateModelPackage', request, Integration.AWS_SDK, false);
+    return this.triggered.slice(before).map(t => t.execution);
   }
 
   private checkServed(): void {
@@ -285,6 +325,9 @@ export class LocalRuntime {
         if (resource.Type === 'AWS::SageMaker::Model') {
           const p = resolver.resolve(resource.Properties ?? {});
           this.sagemaker.registerModel({ ...p, ModelName: resolver.physicalName(id) });
+        }
+        if (resource.Type === 'AWS::SageMaker::ModelPackageGroup') {
+          this.sagemaker.registerModelPackageGroup(resolver.resolve(resource.Properties ?? {}).ModelPackageGroupName ?? resolver.physicalName(id));
         }
       }
     }
@@ -416,6 +459,7 @@ export class LocalRuntime {
 
   /** Removes the runtime's temporary folder (bucket folders the user named are kept). */
   public dispose(): void {
+    if (this.parent) return;
     if (this.workDirectory) fs.rmSync(this.workDirectory, { recursive: true, force: true });
   }
 
@@ -427,7 +471,8 @@ export class LocalRuntime {
       ? { ...params, Message: JSON.stringify(params.Message) } : params;
     validateRequest(service, api, request, integration);
     switch (service) {
-      case 'sagemaker': return this.sagemaker.call(api, request, integration, call.sync);
+      case 'sagemaker':
+      case 'sagemakerruntime': return this.sagemaker.call(api, request, integration, call.sync);
       case 's3': return this.s3Call(api, request, integration);
       case 'sns': {
         if (!this.topics.has(request.TopicArn)) throw apiError('sns', 'Publish', 'NotFound', 'Topic does not exist', integration);
@@ -454,6 +499,55 @@ export class LocalRuntime {
         this.s3.put(bucket, key, typeof request.Body === 'string' ? request.Body : JSON.stringify(request.Body ?? ''));
         return { ETag: '"local"' };
       default: throw new Error(`the local runtime does not serve s3:${api}`);
+    }
+  }
+
+  /**
+   * EventBridge: SageMaker's `SageMaker Model Package State Change` event (the detail is the
+   * package's description), delivered to matching rules: SNS targets get a message, state
+   * machine targets an execution with the rule's input.
+   */
+  private emitModelPackageStateChange(pkg: any): void {
+    const event = {
+      'version': '0',
+      'id': crypto.randomUUID(),
+      'detail-type': 'SageMaker Model Package State Change',
+      'source': 'aws.sagemaker',
+      'account': LOCAL_ACCOUNT,
+      'time': new Date().toISOString(),
+      'region': this.region,
+      'resources': [pkg.ModelPackageArn],
+      'detail': {
+        ModelPackageGroupName: pkg.ModelPackageGroupName,
+        ModelPackageVersion: pkg.ModelPackageVersion,
+        ModelPackageArn: pkg.ModelPackageArn,
+        ModelPackageName: pkg.ModelPackageName,
+        CreationTime: pkg.CreationTime,
+        InferenceSpecification: pkg.InferenceSpecification,
+        ModelPackageStatus: pkg.ModelPackageStatus,
+        ModelApprovalStatus: pkg.ModelApprovalStatus,
+        ...(pkg.ApprovalDescription ? { ApprovalDescription: pkg.ApprovalDescription } : {}),
+      },
+    };
+    const machines = new Map<string, string>();
+    for (const p of stateMachinePaths(this.assembly)) machines.set(findStateMachine(this.assembly, p).arn, p);
+    for (const stack of this.assembly.stacks.values()) {
+      const resolver = this.assembly.resolver(stack.stackName);
+      for (const [id, resource] of Object.entries<any>(resolver.resources)) {
+        if (resource.Type !== 'AWS::Events::Rule' || !resource.Properties?.EventPattern) continue;
+        const rule = resolver.resolve(resource.Properties);
+        if ((rule.State ?? 'ENABLED') !== 'ENABLED' || !matchesPattern(rule.EventPattern, event)) continue;
+        for (const target of rule.Targets ?? []) {
+          const machine = machines.get(target.Arn);
+          if (machine) {
+            const input = JSON.parse(targetInput(target, event));
+            const execution = this.sibling(machine).start(input);
+            this.triggered.push({ rule: id, stateMachine: machine, input, execution });
+          } else if (this.topics.has(target.Arn)) {
+            this.notifications.push({ topicArn: target.Arn, message: targetInput(target, event), publisher: `rule:${id}`, executionName: '' });
+          }
+        }
+      }
     }
   }
 

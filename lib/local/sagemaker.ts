@@ -61,6 +61,12 @@ export class LocalSageMaker {
   public readonly models = new Map<string, any>();
   public readonly endpointConfigs = new Map<string, any>();
   public readonly endpoints = new Map<string, Endpoint>();
+  /** Model package versions, by ARN. */
+  public readonly modelPackages = new Map<string, any>();
+  /** The model package groups the template defines (name -> versions registered so far). */
+  private readonly groups = new Map<string, number>();
+  /** Called when a model package's approval status changes (the runtime emits the EventBridge event). */
+  public onModelPackageStateChange?: (modelPackage: any) => void;
   private readonly props: LocalSageMakerProps;
 
   constructor(props: LocalSageMakerProps) {
@@ -114,6 +120,10 @@ export class LocalSageMaker {
         if (!this.endpoints.delete(request.EndpointName)) throw this.error(api, 'ValidationException', `Could not find endpoint "${this.arn('endpoint', request.EndpointName)}".`, integration);
         return {};
       case 'ListTags': return this.listTags(request, integration);
+      case 'CreateModelPackage': return this.createModelPackage(request, integration);
+      case 'DescribeModelPackage': return this.modelPackage(api, request.ModelPackageName, integration);
+      case 'UpdateModelPackage': return this.updateModelPackage(request, integration);
+      case 'InvokeEndpoint': return this.invokeEndpoint(request, integration);
       default: throw new Error(`the local SageMaker does not serve ${api}`);
     }
   }
@@ -121,6 +131,72 @@ export class LocalSageMaker {
   /** Registers a model as if CloudFormation had created it (models defined in the template). */
   public registerModel(request: any): void {
     this.models.set(request.ModelName, { ...request, ModelArn: this.arn('model', request.ModelName), CreationTime: Date.now() });
+  }
+
+  /** Registers a model package group as if CloudFormation had created it. */
+  public registerModelPackageGroup(name: string): void {
+    if (!this.groups.has(name)) this.groups.set(name, 0);
+  }
+
+  // ------------------------------------------------------------------ model registry
+
+  private modelPackage(api: string, nameOrArn: string, integration: Integration): any {
+    const found = this.modelPackages.get(nameOrArn) ?? [...this.modelPackages.values()].find(p => p.ModelPackageName === nameOrArn);
+    if (!found) throw this.error(api, 'ValidationException', `ModelPackage ${nameOrArn} does not exist.`, integration);
+    return found;
+  }
+
+  /**
+   * A version in a group (versioned package): `ModelPackageGroupName` names a group the template
+   * defines (when it defines any); versions count from 1 per group.
+   */
+  private createModelPackage(request: any, integration: Integration): any {
+    const api = 'CreateModelPackage';
+    const group: string | undefined = request.ModelPackageGroupName?.replace(/^arn:.*:model-package-group\//, '');
+    if (!group) {
+      throw this.error(api, 'ValidationException', 'the local runtime registers versioned model packages only: ModelPackageGroupName is required', integration);
+    }
+    if (request.ModelPackageName) {
+      throw this.error(api, 'ValidationException', 'ModelPackageName and ModelPackageGroupName cannot both be given: a versioned model package takes its name from its group', integration);
+    }
+    if (this.groups.size && !this.groups.has(group)) {
+      throw this.error(api, 'ValidationException', `Model Package Group ${group} does not exist. (the template defines: ${[...this.groups.keys()].join(', ')})`, integration);
+    }
+    for (const container of request.InferenceSpecification?.Containers ?? []) {
+      if (container.ModelDataUrl) {
+        const { bucket, key } = parseS3Uri(container.ModelDataUrl);
+        if (!this.props.s3.exists(bucket, key)) throw this.error(api, 'ValidationException', `Could not find model data at ${container.ModelDataUrl}.`, integration);
+      }
+    }
+    const version = (this.groups.get(group) ?? 0) + 1;
+    this.groups.set(group, version);
+    const arn = `arn:aws:sagemaker:${this.props.region}:${LOCAL_ACCOUNT}:model-package/${group.toLowerCase()}/${version}`;
+    const now = Date.now();
+    this.modelPackages.set(arn, {
+      ...request,
+      ModelPackageName: group,
+      ModelPackageGroupName: group,
+      ModelPackageVersion: version,
+      ModelPackageArn: arn,
+      ModelPackageStatus: 'Completed',
+      ModelPackageStatusDetails: { ValidationStatuses: [], ImageScanStatuses: [] },
+      ModelApprovalStatus: request.ModelApprovalStatus ?? 'PendingManualApproval',
+      CreationTime: now,
+      LastModifiedTime: now,
+    });
+    return { ModelPackageArn: arn };
+  }
+
+  private updateModelPackage(request: any, integration: Integration): any {
+    const api = 'UpdateModelPackage';
+    const pkg = this.modelPackage(api, request.ModelPackageArn, integration);
+    const before = pkg.ModelApprovalStatus;
+    for (const key of ['ModelApprovalStatus', 'ApprovalDescription', 'CustomerMetadataProperties', 'InferenceSpecification', 'SourceUri', 'ModelCard', 'ModelLifeCycle', 'ClientToken']) {
+      if (request[key] !== undefined) pkg[key] = request[key];
+    }
+    pkg.LastModifiedTime = Date.now();
+    if (pkg.ModelApprovalStatus !== before) this.onModelPackageStateChange?.(pkg);
+    return { ModelPackageArn: pkg.ModelPackageArn };
   }
 
   // ------------------------------------------------------------------ jobs
@@ -521,6 +597,12 @@ export class LocalSageMaker {
       throw this.error(api, 'ValidationException', `Cannot create already existing model "${this.arn('model', request.ModelName)}".`, integration);
     }
     for (const container of [request.PrimaryContainer, ...(request.Containers ?? [])].filter(Boolean)) {
+      if (container.ModelPackageName) {
+        const pkg = this.modelPackage(api, container.ModelPackageName, integration);
+        if (pkg.ModelApprovalStatus === 'Rejected') {
+          throw this.error(api, 'ValidationException', `Model package ${pkg.ModelPackageArn} is Rejected: SageMaker deploys only approved or pending model packages.`, integration);
+        }
+      }
       if (container.ModelDataUrl) {
         const { bucket, key } = parseS3Uri(container.ModelDataUrl);
         if (!this.props.s3.exists(bucket, key)) {
@@ -600,6 +682,28 @@ export class LocalSageMaker {
     }
     Object.assign(endpoint, { status: 'Updating', pendingConfig: request.EndpointConfigName, ticks: 0, outcome: this.props.faults.endpointUpdateOutcome, modified: Date.now() });
     return { EndpointArn: endpoint.arn };
+  }
+
+  /**
+   * The SageMaker runtime's InvokeEndpoint: an endpoint InService (or Updating, still serving
+   * its current configuration) answers with a body naming the variant's model; any other
+   * status is a ValidationError, as SageMaker answers. `LocalFaults.apiError('sagemakerruntime:InvokeEndpoint', 'ModelError')`
+   * fails it the way a model that answers 4xx/5xx does.
+   */
+  private invokeEndpoint(request: any, integration: Integration): any {
+    const api = 'InvokeEndpoint';
+    const fail = (message: string) => apiError('sagemakerruntime', api, 'ValidationError', message, integration);
+    const endpoint = this.endpoints.get(request.EndpointName);
+    if (!endpoint) throw fail(`Endpoint ${request.EndpointName} of account ${LOCAL_ACCOUNT} not found.`);
+    if (endpoint.status !== 'InService' && endpoint.status !== 'Updating') {
+      throw fail(`Endpoint ${request.EndpointName} of account ${LOCAL_ACCOUNT} is not InService (it is ${endpoint.status}).`);
+    }
+    const variant = this.endpointConfigs.get(endpoint.configName)?.ProductionVariants?.[0];
+    return {
+      ContentType: request.Accept ?? 'application/json',
+      InvokedProductionVariant: variant?.VariantName ?? 'AllTraffic',
+      Body: JSON.stringify({ endpoint: endpoint.name, model: variant?.ModelName, received: String(request.Body).length }),
+    };
   }
 
   private describeEndpoint(request: any, integration: Integration): any {

@@ -10,7 +10,10 @@ export const SERVED_APIS: Record<string, string[]> = {
     'CreateEndpointConfig', 'DescribeEndpointConfig', 'ListEndpointConfigs', 'DeleteEndpointConfig',
     'CreateEndpoint', 'UpdateEndpoint', 'DescribeEndpoint', 'DeleteEndpoint',
     'ListTags',
+    'CreateModelPackage', 'DescribeModelPackage', 'UpdateModelPackage',
   ],
+  // Step Functions spells the SageMaker runtime `sagemakerruntime`; botocore, `sagemaker-runtime`.
+  sagemakerruntime: ['InvokeEndpoint'],
   s3: ['GetObject', 'PutObject', 'HeadObject'],
   sns: ['Publish'],
 };

@@ -17,7 +17,9 @@ const botocore = execFileSync('python3', ['-c', 'import botocore,os;print(os.pat
 const [dir, version] = botocore;
 
 function serviceModel(service: string): any {
-  const base = path.join(dir, 'data', service);
+  // Step Functions' service names drop the hyphen botocore's folder names keep.
+  const folder = service === 'sagemakerruntime' ? 'sagemaker-runtime' : service;
+  const base = path.join(dir, 'data', folder);
   const apiVersion = fs.readdirSync(base).sort().pop()!;
   const file = path.join(base, apiVersion, 'service-2.json');
   // Newer botocore releases ship their models gzipped.

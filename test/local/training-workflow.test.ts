@@ -74,6 +74,15 @@ describeRuns('local run of the reference training workflow', () => {
     expect(result.notifications).toEqual([]);
   });
 
+  test('Register creates version 1 of the template\'s model package group, pending approval, on the model data the gate passed', () => {
+    const { rt, result } = happy;
+    const packages = [...rt.sagemaker.modelPackages.values()];
+    expect(packages).toHaveLength(1);
+    expect(packages[0].ModelPackageArn).toMatch(/^arn:aws:sagemaker:[a-z0-9-]+:\d{12}:model-package\/[a-z0-9-]+\/1$/);
+    expect(packages[0].ModelApprovalStatus).toBe('PendingManualApproval');
+    expect(packages[0].InferenceSpecification.Containers[0].ModelDataUrl).toBe(result.output.modelDataUrl);
+  });
+
   test('a failing job ends in the failure notification with its failure reason', async () => {
     const result = await runtime().run({ max_iter: 'many' });
     expect(result.status).toBe('FAILED');

@@ -14,7 +14,8 @@ export const TRAINING_STATES = {
   start: ['InputDefaults', 'MergeInput'],
   jobs: ['Preprocess', 'Train', 'Evaluate'],
   gate: ['Evaluate read report', 'Evaluate gate'],
-  model: ['Evaluate gate passed', 'CreateModel', 'Output', 'Succeeded'],
+  /** The reference stack registers each gated model (RegisterModelStage) before its output. */
+  model: ['Evaluate gate passed', 'CreateModel', 'Register', 'Output', 'Succeeded'],
   gateFailed: ['Evaluate gate rejected', 'Evaluate failed'],
   /** A stage's tasks catch every error into the stage's own Fail state. */
   failed: (stage: string) => [`${stage} failed`],
@@ -25,27 +26,43 @@ export const BATCH_STATES = {
   failure: ['Transform', 'Failed'],
 };
 
+const PROMOTE = {
+  find: ['Promote find endpoint'],
+  /** DescribeEndpoint failed, and its cause says the endpoint does not exist. */
+  missing: ['Promote endpoint not found?', 'Promote endpoint missing'],
+  create: ['Promote define endpoint configuration', 'Promote endpoint exists?', 'Promote create endpoint', 'Promote start polling'],
+  update: ['Promote define endpoint configuration', 'Promote endpoint exists?', 'Promote update endpoint', 'Promote start polling'],
+  poll: ['Promote wait', 'Promote describe endpoint', 'Promote deployed?'],
+  more: ['Promote count polls', 'Promote checks left?'],
+};
+
 /**
- * TrainingWorkflow's `promote` (still its own states, before it moves to DeployStage): when it
- * does, only this list and promoteApp change.
+ * TrainingWorkflow's `promote`: a DeployStage named `Promote` (lib/workflow/stages/deploy-stage.ts)
+ * after the training states. The emulated endpoint settles on the second DescribeEndpoint.
  */
 export const PROMOTE_STATES = {
   training: ['InputDefaults', 'MergeInput', 'Train', 'Evaluate', 'CreateModel'],
   /** The `Gated` workflow up to its gate. */
   gated: ['InputDefaults', 'MergeInput', 'Train', 'Evaluate', 'Evaluate read report', 'Evaluate gate'],
   gatePassed: ['Evaluate gate passed', 'CreateModel', 'Output', 'Succeeded'],
-  createPath: ['CreateEndpointConfig', 'FindEndpoint', 'CreateEndpoint', 'StartEndpointPolls'],
-  updatePath: ['CreateEndpointConfig', 'FindEndpoint', 'UpdateEndpoint', 'StartEndpointPolls'],
-  poll: ['WaitForEndpoint', 'CountEndpointPoll', 'DescribeEndpoint', 'EndpointInService'],
-  done: ['Output', 'Succeeded'],
-  /** The promotion's own Fail state (TrainingWorkflow's `Failed`). */
-  failure: ['Failed'],
-  timedOut: ['EndpointTimedOut'],
+  createPath: [...PROMOTE.find, ...PROMOTE.missing, ...PROMOTE.create],
+  updatePath: [...PROMOTE.find, ...PROMOTE.update],
+  poll: PROMOTE.poll,
+  /** A check that found the endpoint still Creating or Updating, counted against maxPolls. */
+  pollAgain: [...PROMOTE.poll, ...PROMOTE.more],
+  /** Two checks: the first sees Creating/Updating, the second InService (or Failed). */
+  twoPolls: [...PROMOTE.poll, ...PROMOTE.more, ...PROMOTE.poll],
+  /** A first deployment: no previous configuration to clean up. */
+  created: ['Promote previous configuration is a run-time one?', 'Promote deployed', 'Output', 'Succeeded'],
+  /** An update: the previous (template) configuration is read and kept. */
+  updated: ['Promote previous configuration is a run-time one?', 'Promote read previous configuration', 'Promote older configuration?', 'Promote deployed', 'Output', 'Succeeded'],
+  timedOut: ['Promote timed out', 'Promote failed'],
   gateFailed: ['Evaluate gate rejected', 'Evaluate failed'],
   trainFailed: ['Train failed'],
   evaluateFailed: ['Evaluate failed'],
-  rolledBack: ['EndpointRolledBack'],
-  endpointFailed: ['EndpointFailed'],
+  /** The new configuration, never in service, is deleted before the failure. */
+  rolledBack: ['Promote delete unused configuration', 'Promote rolled back', 'Promote failed'],
+  endpointFailed: ['Promote failure reason?', 'Promote failed with reason', 'Promote failed'],
 };
 
 /** The failure notification the workflow's execution-status rule sends, parsed (there is one per failed run). */
