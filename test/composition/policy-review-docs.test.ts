@@ -27,7 +27,7 @@ const PLACES: Record<string, string[]> = {
     '`hyper-parameter-tuning-job/<prefix>-*`', '`model/<prefix>-*`', '`endpoint-config/<prefix>-*`'],
   'lib/workflow/stages/tuning-stage.ts': ["`TuningStage`'s best training job"],
   'lib/hosting/realtime-endpoint.ts': ['`DeployStage`', "under the endpoint's own configuration prefix"],
-  'lib/workflow/training-workflow.ts': ["`TrainingWorkflow`'s `promote`"],
+  'lib/lifecycle/approved-model-deployment.ts': ["`ApprovedModelDeployment`'s approved version"],
   'lib/workflow/stages/evaluation-stage.ts': ["`EvaluationStage`'s report", '`<bucket>/<prefix>*/<report file>`'],
   'lib/registry/register-model-stage.ts': ["`RegisterModelStage`'s model versions", '`model-package/<group>/*`'],
   'lib/storage/job-s3-location.ts': ['(`<bucket>/<prefix>*`)'],
