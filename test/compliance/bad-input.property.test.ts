@@ -478,6 +478,7 @@ const NOT_GENERATED: Record<string, string> = {
   'TrainingWorkflowProps.logRetention': NOT_YET,
   'TrainingWorkflowProps.model': NOT_YET,
   'TrainingWorkflowProps.preprocess': NOT_YET,
+  'TrainingWorkflowProps.register': NOT_YET,
   'TrainingWorkflowProps.stateMachineName': NOT_YET,
   'TrainingWorkflowProps.stateMachineRole': NOT_YET,
 };

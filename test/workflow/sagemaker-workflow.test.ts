@@ -67,7 +67,7 @@ describe('SageMakerWorkflow', () => {
     expect(d.States.Holdout.ResultPath).toBe('$.results.Holdout');
     expect(d.States.Fairness.Parameters.ProcessingInputs[0].S3Input['S3Uri.$']).toBe('$.results.Train.ModelArtifacts.S3ModelArtifacts');
     expect(d.States.Model.Parameters.PrimaryContainer['ModelDataUrl.$']).toBe('$.results.Train.ModelArtifacts.S3ModelArtifacts');
-    expect(d.States.Output.Parameters).toEqual({ 'modelName.$': '$.results.Model.ModelName', 'rmse.$': '$.results.Holdout.report.metrics.rmse', 'stage': 'custom' });
+    expect(d.States.Output.Parameters).toEqual({ 'modelName.$': '$.results.Model.ModelName', 'rmse.$': '$.results.Holdout.read.report.metrics.rmse', 'stage': 'custom' });
     // Hyperparameters from the input are strings whatever their JSON type.
     expect(d.States.Train.Parameters.HyperParameters).toEqual({ 'max_iter.$': "States.Format('{}', $.max_iter)" });
     // Two gates, two reports, each under its own per-execution prefix.

@@ -69,7 +69,8 @@ export class ObservableStateMachine {
     }));
 
     this.failureTopic = props.failureTopic ?? new sns.Topic(scope, 'FailureTopic', {
-      displayName: `Failures of: ${props.description}`,
+      // SNS display names are at most 100 characters; the full description is in each message.
+      displayName: displayNameOf(`Failures of: ${props.description}`),
       masterKey: this.key,
       enforceSSL: true,
     });
@@ -156,4 +157,9 @@ export class ObservableStateMachine {
     this.stateMachine = stateMachine;
     return stateMachine;
   }
+}
+
+/** A topic display name within SNS's 100 characters: a longer one ends in an ellipsis. */
+function displayNameOf(text: string): string {
+  return text.length <= 100 ? text : `${text.slice(0, 99)}…`;
 }
