@@ -1,6 +1,6 @@
 import { App, Environment } from 'aws-cdk-lib';
 import {
-  SageMakerAsyncStack, SageMakerBatchTransformStack, SageMakerRealtimeStack, SageMakerServerlessStack,
+  SageMakerAsyncStack, SageMakerBatchTransformStack, SageMakerLifecycleStack, SageMakerRealtimeStack, SageMakerServerlessStack,
   SageMakerTeamDomainStack, SageMakerTrainingStack,
 } from '../lib';
 
@@ -12,6 +12,7 @@ export interface ReferenceStacks {
   readonly async: SageMakerAsyncStack;
   readonly batch: SageMakerBatchTransformStack;
   readonly domain: SageMakerTeamDomainStack;
+  readonly lifecycle: SageMakerLifecycleStack;
 }
 
 /**
@@ -42,6 +43,11 @@ export function addReferenceStacks(app: App, env: Environment): ReferenceStacks 
       env,
       dataStore: training.dataStore,
       description: 'cdk-sagemaker-ml reference: a team SageMaker domain (VPC only)',
+    }),
+    // Hyperparameter tuning composed from stages: tune, then register the best model.
+    lifecycle: new SageMakerLifecycleStack(app, 'SageMakerMlLifecycle', {
+      env,
+      description: 'cdk-sagemaker-ml reference: hyperparameter tuning and registration of the best model, retrained weekly (disabled) and on new data',
     }),
   };
 }
