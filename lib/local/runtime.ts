@@ -531,22 +531,14 @@ export class LocalRuntime {
     };
     const machines = new Map<string, string>();
     for (const p of stateMachinePaths(this.assembly)) machines.set(findStateMachine(this.assembly, p).arn, p);
-    for (const stack of this.assembly.stacks.values()) {
-      const resolver = this.assembly.resolver(stack.stackName);
-      for (const [id, resource] of Object.entries<any>(resolver.resources)) {
-        if (resource.Type !== 'AWS::Events::Rule' || !resource.Properties?.EventPattern) continue;
-        const rule = resolver.resolve(resource.Properties);
-        if ((rule.State ?? 'ENABLED') !== 'ENABLED' || !matchesPattern(rule.EventPattern, event)) continue;
-        for (const target of rule.Targets ?? []) {
-          const machine = machines.get(target.Arn);
-          if (machine) {
-            const input = JSON.parse(targetInput(target, event));
-            const execution = this.sibling(machine).start(input);
-            this.triggered.push({ rule: id, stateMachine: machine, input, execution });
-          } else if (this.topics.has(target.Arn)) {
-            this.notifications.push({ topicArn: target.Arn, message: targetInput(target, event), publisher: `rule:${id}`, executionName: '' });
-          }
-        }
+    for (const { id, target } of this.ruleTargets(event)) {
+      const machine = machines.get(target.Arn);
+      if (machine) {
+        const input = JSON.parse(targetInput(target, event));
+        const execution = this.sibling(machine).start(input);
+        this.triggered.push({ rule: id, stateMachine: machine, input, execution });
+      } else if (this.topics.has(target.Arn)) {
+        this.notifications.push({ topicArn: target.Arn, message: targetInput(target, event), publisher: `rule:${id}`, executionName: '' });
       }
     }
   }
@@ -577,18 +569,23 @@ export class LocalRuntime {
         cause: run.cause ?? null,
       },
     };
+    for (const { id, target } of this.ruleTargets(event)) {
+      if (!this.topics.has(target.Arn)) continue;
+      const message = { topicArn: target.Arn, message: targetInput(target, event), publisher: `rule:${id}`, executionName: run.executionName };
+      notifications.push(message);
+      this.notifications.push(message);
+    }
+  }
+
+  /** The targets of every enabled EventBridge rule in the app whose pattern matches `event`. */
+  private *ruleTargets(event: any): Generator<{ id: string; target: any }> {
     for (const stack of this.assembly.stacks.values()) {
       const resolver = this.assembly.resolver(stack.stackName);
       for (const [id, resource] of Object.entries<any>(resolver.resources)) {
         if (resource.Type !== 'AWS::Events::Rule' || !resource.Properties?.EventPattern) continue;
         const rule = resolver.resolve(resource.Properties);
         if ((rule.State ?? 'ENABLED') !== 'ENABLED' || !matchesPattern(rule.EventPattern, event)) continue;
-        for (const target of rule.Targets ?? []) {
-          if (!this.topics.has(target.Arn)) continue;
-          const message = { topicArn: target.Arn, message: targetInput(target, event), publisher: `rule:${id}`, executionName: run.executionName };
-          notifications.push(message);
-          this.notifications.push(message);
-        }
+        for (const target of rule.Targets ?? []) yield { id, target };
       }
     }
   }
