@@ -29,7 +29,7 @@ export enum TuningStrategy {
   RANDOM = 'Random',
   /** Hyperband: stops under-performing jobs early and reallocates their resources. */
   HYPERBAND = 'Hyperband',
-  /** Every combination of categorical values. */
+  /** Every combination of categorical values (categorical ranges only). */
   GRID = 'Grid',
 }
 
@@ -244,6 +244,13 @@ export class HyperParameterTuningJobStep extends SageMakerTask implements iam.IG
       api: 'createHyperParameterTuningJob',
       integrationPattern: sfn.IntegrationPattern.RUN_JOB,
       resourceType: 'hyper-parameter-tuning-job',
+      // Step Functions developer guide, "IAM policies for Amazon SageMaker AI",
+      // CreateHyperParameterTuningJob, Run a Job (.sync)
+      // (https://docs.aws.amazon.com/step-functions/latest/dg/sagemaker-iam.html): these four
+      // actions on the tuning job, sagemaker:ListTags, iam:PassRole to SageMaker, and the
+      // managed rule StepFunctionsGetEventsForSageMakerTuningJobsRule (events:PutTargets,
+      // PutRule, DescribeRule). The Service Authorization Reference scopes all four to the
+      // hyper-parameter-tuning-job resource type.
       actions: [
         'sagemaker:CreateHyperParameterTuningJob',
         'sagemaker:DescribeHyperParameterTuningJob',
@@ -342,9 +349,20 @@ function validateTuningProps(props: HyperParameterTuningJobStepProps): void {
   for (const r of ranges) {
     if (statics.includes(r.name)) fail(`parameterRanges['${r.name}'] is also a static hyperparameter of training.hyperparameters: a hyperparameter is either searched or fixed`);
   }
+  // SageMaker developer guide, "How hyperparameter tuning works", Grid Search
+  // (https://docs.aws.amazon.com/sagemaker/latest/dg/automatic-model-tuning-how-it-works.html):
+  // "Only categorical parameters are supported when using the grid search strategy", and a
+  // given MaxNumberOfTrainingJobs "should equal the total number of distinct categorical
+  // combinations possible".
   if (strategy === TuningStrategy.GRID) {
     const other = ranges.filter(r => r.kind !== 'categorical');
-    if (other.length) fail(`strategy Grid searches categorical ranges only, got ${other.map(r => `${r.kind} range '${r.name}'`).join(', ')}`);
+    if (other.length) {
+      fail(`strategy Grid searches categorical ranges only (SageMaker supports no integer or continuous range with Grid: use ParameterRange.categorical with the values to try), got ${other.map(r => `${r.kind} range '${r.name}'`).join(', ')}`);
+    }
+    const combinations = gridSize(ranges);
+    if (props.maxTrainingJobs !== undefined && !Token.isUnresolved(props.maxTrainingJobs) && props.maxTrainingJobs !== combinations) {
+      fail(`maxTrainingJobs with strategy Grid must be the number of combinations of the categorical values (${combinations}) or unset, got ${props.maxTrainingJobs}`);
+    }
   }
 
   const metrics = (props.training.metricDefinitions ?? []).map(m => m.name);

@@ -1,4 +1,4 @@
-import { Duration, Fn, Names, Size, Stack, Token } from 'aws-cdk-lib';
+import { Duration, Fn, Names, Size, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -8,7 +8,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import { modelMonitorImageUri } from './model-monitor-image';
+import { modelMonitorImageUriFor } from './model-monitor-image';
 import { RealtimeEndpoint } from '../hosting/realtime-endpoint';
 
 import { fail, validateCount, validateDuration, validateInstanceType, validateInteger, validateLength, validateNumber, validatePattern, validateUnique, validateIn } from '../private/validate';
@@ -20,6 +20,19 @@ import { JobS3Location, S3AccessMode } from '../storage/job-s3-location';
  * metrics of a real-time endpoint's monitoring runs (dimensions `Endpoint` and
  * `MonitoringSchedule`), when the baseline constraints have `emit_metrics` enabled (the
  * default of a suggested baseline).
+ *
+ * Sources, which word it differently: "CloudWatch Metrics for Bias Drift Analysis"
+ * (https://docs.aws.amazon.com/sagemaker/latest/dg/clarify-model-monitor-bias-drift-cw.html:
+ * `aws/sagemaker/Endpoints/bias-metrics`, dimensions `Endpoint` and `MonitoringSchedule`, the
+ * same scheme for each monitoring type), "CloudWatch Metrics for Bring Your Own Containers"
+ * (https://docs.aws.amazon.com/sagemaker/latest/dg/model-monitor-byoc-cloudwatch.html:
+ * dimensions `Endpoint` and `MonitoringSchedule` for real-time endpoints) and the Model
+ * Monitor example notebook (`aws/sagemaker/Endpoints/data-metrics`). The "CloudWatch Metrics"
+ * page of Model Monitor (model-monitor-interpreting-cloudwatch.html) writes
+ * `/aws/sagemaker/Endpoints/data-metric` with `EndpointName` and `ScheduleName`, which no
+ * other page or example uses. Its metric names are the ones used here:
+ * `feature_baseline_drift_<feature>`, `feature_non_null_<feature>` and
+ * `feature_data_<feature>` (numerical features).
  */
 export const DATA_QUALITY_METRICS_NAMESPACE = 'aws/sagemaker/Endpoints/data-metrics';
 
@@ -260,13 +273,10 @@ export class DataQualityMonitor extends Construct {
     const frequency = props.frequency ?? MonitoringFrequency.HOURLY;
     this.period = frequency === MonitoringFrequency.HOURLY ? Duration.hours(1) : Duration.days(1);
     this.runsPerMonth = frequency === MonitoringFrequency.HOURLY ? 720 : 30;
-    const stack = Stack.of(this);
+    // In a region-agnostic stack the analyzer's registry account is looked up at deploy time.
     const imageUri = validateIn(this, () => {
       validateMonitorProps(props, frequency);
-      if (Token.isUnresolved(stack.region)) {
-        fail('the Model Monitor analyzer image is chosen per Region: define the stack with an explicit env.region, got a region-agnostic stack');
-      }
-      return modelMonitorImageUri(stack.region);
+      return modelMonitorImageUriFor(this);
     });
     this.monitoringScheduleName = props.monitoringScheduleName
       ?? Names.uniqueResourceName(this, { maxLength: 63, separator: '-' }).replace(/-+/g, '-').replace(/^-|-$/g, '');

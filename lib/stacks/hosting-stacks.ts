@@ -1,5 +1,5 @@
 import * as path from 'path';
-import { Annotations, CfnCondition, CfnOutput, CfnParameter, Duration, Fn, Size, Stack, StackProps, Token } from 'aws-cdk-lib';
+import { CfnCondition, CfnOutput, CfnParameter, Duration, Fn, Size, Stack, StackProps } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -117,7 +117,8 @@ export interface SageMakerRealtimeStackProps extends SageMakerHostingStackProps 
  * smoke test). The captured traffic is monitored hourly for data quality against a baseline
  * at `monitoring/baseline/` in the artifacts bucket, which the `BaselineWorkflow` computes
  * from `baseline/` in the data bucket (the endpoint's input format: CSV, no header, no target
- * column); the monitor needs the stack's env.region (its analyzer image is per Region).
+ * column). The monitor's analyzer image is per Region; a region-agnostic stack looks its
+ * registry account up at deploy time.
  */
 export class SageMakerRealtimeStack extends Stack {
   /** The endpoint. */
@@ -126,10 +127,10 @@ export class SageMakerRealtimeStack extends Stack {
   public readonly modelPackageGroup: IModelPackageGroup;
   /** The deploy workflow started on approval. */
   public readonly deployment: ApprovedModelDeployment;
-  /** The data-quality monitor, when the stack has an explicit Region. */
-  public readonly monitor?: DataQualityMonitor;
-  /** The workflow that computes the monitor's baseline, when the stack has an explicit Region. */
-  public readonly baselineWorkflow?: SageMakerWorkflow;
+  /** The data-quality monitor. */
+  public readonly monitor: DataQualityMonitor;
+  /** The workflow that computes the monitor's baseline. */
+  public readonly baselineWorkflow: SageMakerWorkflow;
 
   constructor(scope: Construct, id: string, props: SageMakerRealtimeStackProps = {}) {
     super(scope, id, props);
@@ -169,12 +170,8 @@ export class SageMakerRealtimeStack extends Stack {
     new CfnOutput(this, 'DeployWorkflowArn', { value: this.deployment.stateMachine.stateMachineArn, description: 'Started when a version of the model package group is approved' });
     new CfnOutput(this, 'ModelPackageGroupName', { value: this.modelPackageGroup.modelPackageGroupName, description: 'aws sagemaker update-model-package --model-package-arn <version ARN> --model-approval-status Approved' });
 
-    // Data-quality monitoring of the captured traffic (the analyzer image is per Region).
-    if (Token.isUnresolved(this.region)) {
-      Annotations.of(this).addWarningV2('cdk-sagemaker-ml:realtimeMonitoringNeedsRegion',
-        'data-quality monitoring is left out: its analyzer image is per Region; define the stack with an explicit env.region');
-      return;
-    }
+    // Data-quality monitoring of the captured traffic. The analyzer image is per Region: a
+    // region-agnostic stack looks its registry up at deploy time.
     const baseline = JobS3Location.inBucket(store.artifactsBucket, 'monitoring/baseline');
     this.baselineWorkflow = new SageMakerWorkflow(this, 'BaselineWorkflow', {
       description: 'Computes the data-quality baseline of the real-time endpoint',

@@ -4,7 +4,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { JobS3Location, MlDataStore, ModelData, RealtimeEndpoint, SageMakerImage, SageMakerModel } from '../../lib';
 import { DataQualityBaseline, DataQualityMonitor, DataQualityMonitorProps, MonitoringFrequency } from '../../lib/monitoring/data-quality-monitor';
-import { ModelMonitorImage, modelMonitorImageUri } from '../../lib/monitoring/model-monitor-image';
+import { MODEL_MONITOR_REGISTRY_ACCOUNTS, ModelMonitorImage, modelMonitorImageUri } from '../../lib/monitoring/model-monitor-image';
 import { iamPolicies, nagFindings, testStack } from '../util';
 
 const IMAGE_DIR = path.join(__dirname, '..', '..', 'containers', 'glm');
@@ -18,8 +18,8 @@ interface Setup {
   readonly base: DataQualityMonitorProps;
 }
 
-function setup(options: { capture?: boolean; region?: string } = {}): Setup {
-  const stack = testStack({ account: '123456789012', region: options.region ?? 'us-east-1' });
+function setup(options: { capture?: boolean; region?: string; agnostic?: boolean } = {}): Setup {
+  const stack = options.agnostic ? testStack({}) : testStack({ account: '123456789012', region: options.region ?? 'us-east-1' });
   const store = new MlDataStore(stack, 'Store');
   const model = new SageMakerModel(stack, 'Model', { image: SageMakerImage.fromAsset(IMAGE_DIR), modelData: ModelData.fromAsset(SAMPLE_MODEL) });
   const capture = JobS3Location.inBucket(store.artifactsBucket, 'capture/churn');
@@ -157,6 +157,24 @@ describe('DataQualityMonitor', () => {
     expect(modelMonitorImageUri('cn-north-1')).toBe('453000072557.dkr.ecr.cn-north-1.amazonaws.com.cn/sagemaker-model-monitor-analyzer');
     expect(new ModelMonitorImage().bind(testStack({ account: '123456789012', region: 'eu-west-1' }), { grantPrincipal: undefined as any }).imageUri)
       .toBe('468650794304.dkr.ecr.eu-west-1.amazonaws.com/sagemaker-model-monitor-analyzer');
+  });
+
+  test('in a region-agnostic stack, looks the analyzer registry up per Region at deploy time (one mapping per stack)', () => {
+    const agnostic = setup({ agnostic: true });
+    new DataQualityMonitor(agnostic.stack, 'Monitor', agnostic.base);
+    new ModelMonitorImage().bind(agnostic.stack, { grantPrincipal: undefined as any });
+    const template = Template.fromStack(agnostic.stack).toJSON();
+    const job = Object.values<any>(template.Resources).find(r => r.Type === 'AWS::SageMaker::DataQualityJobDefinition').Properties;
+    expect(job.DataQualityAppSpecification.ImageUri).toEqual({
+      'Fn::Join': ['', [
+        { 'Fn::FindInMap': ['ModelMonitorAnalyzerRegistries', { Ref: 'AWS::Region' }, 'account'] },
+        '.dkr.ecr.', { Ref: 'AWS::Region' }, '.', { Ref: 'AWS::URLSuffix' }, '/sagemaker-model-monitor-analyzer',
+      ]],
+    });
+    expect(Object.keys(template.Mappings)).toEqual(['ModelMonitorAnalyzerRegistries']);
+    expect(template.Mappings.ModelMonitorAnalyzerRegistries).toEqual(Object.fromEntries(
+      Object.entries(MODEL_MONITOR_REGISTRY_ACCOUNTS).map(([region, account]) => [region, { account }])));
+    expect(template.Mappings.ModelMonitorAnalyzerRegistries['af-south-1']).toEqual({ account: '875698925577' });
   });
 
   test.each([

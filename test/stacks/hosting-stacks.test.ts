@@ -1,5 +1,5 @@
 import { Stack } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as events from 'aws-cdk-lib/aws-events';
 import {
   SageMakerAsyncStack, SageMakerBatchTransformStack, SageMakerRealtimeStack, SageMakerServerlessStack, SageMakerTrainingStack,
@@ -89,10 +89,15 @@ describe('the real-time stack', () => {
     t().hasOutput('BaselineWorkflowArn', {});
   });
 
-  test('leaves monitoring out (with a warning) in a region-agnostic stack', () => {
+  test('monitors a region-agnostic stack too: the analyzer registry is looked up per Region at deploy time, without warnings', () => {
     const agnostic = new SageMakerRealtimeStack(testApp(), 'Agnostic', {});
-    expect(agnostic.monitor).toBeUndefined();
-    expect(Template.fromStack(agnostic).findResources('AWS::SageMaker::MonitoringSchedule')).toEqual({});
+    const template = Template.fromStack(agnostic);
+    template.resourceCountIs('AWS::SageMaker::MonitoringSchedule', 1);
+    const job = Object.values<any>(template.findResources('AWS::SageMaker::DataQualityJobDefinition'))[0].Properties;
+    expect(JSON.stringify(job.DataQualityAppSpecification.ImageUri)).toContain('{"Fn::FindInMap":["ModelMonitorAnalyzerRegistries",{"Ref":"AWS::Region"},"account"]}');
+    expect(template.toJSON().Mappings.ModelMonitorAnalyzerRegistries['eu-west-1']).toEqual({ account: '468650794304' });
+    Annotations.fromStack(agnostic).hasNoWarning('*', Match.anyValue());
+    Annotations.fromStack(agnostic).hasNoInfo('*', Match.anyValue());
   });
 });
 

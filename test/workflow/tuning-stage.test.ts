@@ -96,8 +96,17 @@ describe('TuningStage', () => {
     const prefix = stage.job.namePrefix;
     expect(text).toContain(`:hyper-parameter-tuning-job/${prefix}-*`);
     expect(text).toContain(`:training-job/${prefix}-*`);
-    expect(text).toContain('rule/StepFunctionsGetEventsForSageMakerTuningJobsRule');
-    expect(text).toContain('sagemaker:CreateHyperParameterTuningJob');
+    // As the Step Functions developer guide lists them for createHyperParameterTuningJob.sync
+    // ("IAM policies for Amazon SageMaker AI"): the four tuning-job actions and ListTags on
+    // the job, the managed rule's three events actions.
+    const tuning = statements.find(st => JSON.stringify(st.Resource).includes(':hyper-parameter-tuning-job/'));
+    expect(tuning.Action).toEqual(expect.arrayContaining([
+      'sagemaker:CreateHyperParameterTuningJob', 'sagemaker:DescribeHyperParameterTuningJob', 'sagemaker:StopHyperParameterTuningJob',
+      'sagemaker:ListTrainingJobsForHyperParameterTuningJob', 'sagemaker:ListTags',
+    ]));
+    const rule = statements.find(st => JSON.stringify(st.Resource).includes('rule/StepFunctionsGetEventsForSageMakerTuningJobsRule'));
+    expect([...rule.Action].sort()).toEqual(['events:DescribeRule', 'events:PutRule', 'events:PutTargets']);
+    expect(text).not.toContain('StepFunctionsGetEventsForSageMakerTrainingJobsRule');
     expect(statements).toContainEqual(expect.objectContaining({ Action: 'iam:PassRole', Condition: { StringEquals: { 'iam:PassedToService': 'sagemaker.amazonaws.com' } } }));
     // Every wildcard (the per-execution names) is acknowledged with its reason.
     expect(nagFindings(stack).filter(f => f.startsWith('AwsSolutions-IAM5'))).toEqual([]);
@@ -132,7 +141,12 @@ describe('TuningStage', () => {
     ['log scale from 0', { parameterRanges: [ParameterRange.continuous('lr', 0, 1, ScalingType.LOGARITHMIC)] }, /parameterRanges\['lr'\] with Logarithmic scaling needs minValue > 0, got 0/],
     ['objective not defined', { objectiveMetricName: 'validation:rmse' }, /Test\/tune\/Job: objectiveMetricName must be one of training.metricDefinitions \(validation:auc\), got 'validation:rmse'/],
     ['parallel above max', { maxParallelTrainingJobs: 30 }, /maxParallelTrainingJobs must be at most maxTrainingJobs \(20\), got 30/],
-    ['grid with a numeric range', { strategy: TuningStrategy.GRID }, /strategy Grid searches categorical ranges only, got continuous range 'learning_rate', integer range 'max_depth'/],
+    ['grid with a numeric range', { strategy: TuningStrategy.GRID }, /Test\/tune\/Job: strategy Grid searches categorical ranges only \(SageMaker supports no integer or continuous range with Grid: use ParameterRange.categorical.*\), got continuous range 'learning_rate', integer range 'max_depth'/],
+    ['grid with an integer range only', { strategy: TuningStrategy.GRID, parameterRanges: [ParameterRange.integer('depth', 3, 6)], earlyStopping: undefined },
+      /strategy Grid searches categorical ranges only .*got integer range 'depth'/],
+    ['grid with a job count other than the combinations', {
+      strategy: TuningStrategy.GRID, parameterRanges: [ParameterRange.categorical('o', ['sgd', 'adam']), ParameterRange.categorical('b', ['16', '32', '64'])], maxTrainingJobs: 10, maxParallelTrainingJobs: 2,
+    }, /Test\/tune\/Job: maxTrainingJobs with strategy Grid must be the number of combinations of the categorical values \(6\) or unset, got 10/],
     ['early stopping with hyperband', { strategy: TuningStrategy.HYPERBAND }, /earlyStopping must not be set with strategy Hyperband/],
     ['searched and static', { parameterRanges: [ParameterRange.integer('epochs', 1, 5)] }, /parameterRanges\['epochs'\] is also a static hyperparameter/],
     ['name prefix too long', { jobNamePrefix: 'churn-tuning' }, /jobNamePrefix must be between 1 and 11 characters long, got 12/],
