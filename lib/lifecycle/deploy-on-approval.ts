@@ -95,8 +95,14 @@ export class DeployOnApproval extends Construct {
         source: ['aws.sagemaker'],
         detailType: ['SageMaker Model Package State Change'],
         ...(props.eventBus ? { account: [group.env.account] } : {}),
+        // The fields of SageMaker's "SageMaker Model Package State Change" event (SageMaker
+        // developer guide, "Events that Amazon SageMaker AI sends to Amazon EventBridge",
+        // https://docs.aws.amazon.com/sagemaker/latest/dg/automating-sagemaker-with-eventbridge.html):
+        // source aws.sagemaker, detail.ModelPackageGroupName, detail.ModelApprovalStatus,
+        // detail.ModelPackageArn, detail.ModelPackageVersion. A name with capitals is matched
+        // in its lowercase spelling too, the one SageMaker writes in the version ARNs.
         detail: {
-          ModelPackageGroupName: [group.modelPackageGroupName],
+          ModelPackageGroupName: groupNameSpellings(group.modelPackageGroupName),
           ModelApprovalStatus: ['Approved'],
         },
       },
@@ -112,4 +118,9 @@ export class DeployOnApproval extends Construct {
       }),
     }));
   }
+}
+
+function groupNameSpellings(name: string): string[] {
+  if (Token.isUnresolved(name) || name === name.toLowerCase()) return [name];
+  return [name, name.toLowerCase()];
 }

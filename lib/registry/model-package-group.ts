@@ -28,9 +28,15 @@ export interface IModelPackageGroup extends iam.IResourceWithPolicy {
    */
   readonly modelPackageGroupArn: string;
   /**
-   * The ARN pattern of the group's versions (`model-package/<group>/*`).
+   * The ARN pattern of the group's versions (`model-package/<group>/*`, the group name
+   * lowercase as SageMaker writes it in version ARNs).
    */
   readonly modelPackageArns: string;
+
+  /**
+   * The group's ARN, and its lowercase spelling when the name has capitals.
+   */
+  readonly modelPackageGroupArns: string[];
 
   /** Lets `grantee` describe and list the group and its versions. */
   grantRead(grantee: iam.IGrantable): iam.Grant;
@@ -50,7 +56,7 @@ export interface ModelPackageGroupProps {
    * The group's name: 1 to 63 letters, digits and hyphens. It is part of every version's
    * ARN (`model-package/<group>/<version>`), and of the approval events.
    *
-   * @default - a name unique to this construct, generated at synth
+   * @default - a lowercase name unique to this construct, generated at synth
    */
   readonly modelPackageGroupName?: string;
 
@@ -67,14 +73,37 @@ abstract class ModelPackageGroupBase extends Resource implements IModelPackageGr
   public abstract readonly modelPackageGroupArn: string;
   protected abstract readonly policy?: iam.PolicyDocument;
 
+  /**
+   * SageMaker writes the group name lowercase in its versions' ARNs (the SageMaker developer
+   * guide's pipeline walkthrough registers in `AbaloneModelPackageGroupName` and gets
+   * `model-package/abalonemodelpackagegroupname/1`), and IAM compares ARNs case-sensitively:
+   * the pattern is lowercase.
+   */
   public get modelPackageArns(): string {
     return Stack.of(this).formatArn({
       service: 'sagemaker',
       resource: 'model-package',
-      resourceName: `${this.modelPackageGroupName}/*`,
+      resourceName: `${lowercase(this.modelPackageGroupName)}/*`,
       region: this.env.region,
       account: this.env.account,
     });
+  }
+
+  /**
+   * The group's ARN as given and, for a name with capitals, lowercase too: the versions'
+   * ARNs are lowercase, and a policy on the group should not depend on which spelling
+   * SageMaker authorizes against.
+   */
+  public get modelPackageGroupArns(): string[] {
+    const name = this.modelPackageGroupName;
+    if (lowercase(name) === name) return [this.modelPackageGroupArn];
+    return [this.modelPackageGroupArn, Stack.of(this).formatArn({
+      service: 'sagemaker',
+      resource: 'model-package-group',
+      resourceName: name.toLowerCase(),
+      region: this.env.region,
+      account: this.env.account,
+    })];
   }
 
   /**
@@ -88,11 +117,11 @@ abstract class ModelPackageGroupBase extends Resource implements IModelPackageGr
   }
 
   public grantRead(grantee: iam.IGrantable): iam.Grant {
-    return this.grant(grantee, READ_ACTIONS, [this.modelPackageGroupArn, this.modelPackageArns]);
+    return this.grant(grantee, READ_ACTIONS, [...this.modelPackageGroupArns, this.modelPackageArns]);
   }
 
   public grantRegister(grantee: iam.IGrantable): iam.Grant {
-    return this.grant(grantee, REGISTER_ACTIONS, [this.modelPackageGroupArn, this.modelPackageArns]);
+    return this.grant(grantee, REGISTER_ACTIONS, [...this.modelPackageGroupArns, this.modelPackageArns]);
   }
 
   public grantApprove(grantee: iam.IGrantable): iam.Grant {
@@ -152,7 +181,8 @@ export class ModelPackageGroup extends ModelPackageGroupBase {
     this.modelPackageGroupName = validateIn(this, () => {
       validateLength('description', props.description, 0, 1024);
       if (props.modelPackageGroupName === undefined) {
-        return Names.uniqueResourceName(this, { maxLength: 63, separator: '-' }).replace(/-+/g, '-').replace(/^-|-$/g, '');
+        // Lowercase, as SageMaker writes it in the versions' ARNs: one spelling everywhere.
+        return Names.uniqueResourceName(this, { maxLength: 63, separator: '-' }).replace(/-+/g, '-').replace(/^-|-$/g, '').toLowerCase();
       }
       validateGroupName('modelPackageGroupName', props.modelPackageGroupName);
       return props.modelPackageGroupName;
@@ -174,4 +204,9 @@ function validateGroupName(prop: string, name: string): void {
   if (Token.isUnresolved(name)) return;
   validateLength(prop, name, 1, 63);
   validatePattern(prop, name, /^[a-zA-Z0-9](-*[a-zA-Z0-9])*$/, 'letters, digits and hyphens, starting and ending with a letter or digit');
+}
+
+/** A string lowercased, or left as it is when it holds tokens (their values are unknown here). */
+function lowercase(value: string): string {
+  return Token.isUnresolved(value) ? value : value.toLowerCase();
 }

@@ -144,7 +144,10 @@ export class RegisterModelStage extends WorkflowStage {
       service: 'sagemaker',
       action: 'createModelPackage',
       iamAction: 'sagemaker:CreateModelPackage',
-      iamResources: [group.modelPackageGroupArn, group.modelPackageArns],
+      // The Service Authorization Reference (SageMaker, CreateModelPackage) authorizes the
+      // action on the model-package resource type only: the group's versions, whose ARNs
+      // SageMaker writes with the group name lowercase (IModelPackageGroup.modelPackageArns).
+      iamResources: [group.modelPackageArns],
       parameters: {
         // The ARN also names a group shared by another account.
         ModelPackageGroupName: group.modelPackageGroupArn,

@@ -41,6 +41,15 @@ describe('DeployOnApproval', () => {
     expect(nagFindings(stack).filter(f => f.includes('/OnApproval/'))).toEqual([]);
   });
 
+  test('a group name with capitals is matched in its lowercase spelling too', () => {
+    const stack = testStack();
+    const group = new ModelPackageGroup(stack, 'Group', { modelPackageGroupName: 'ChurnModel' });
+    new DeployOnApproval(stack, 'OnApproval', { modelPackageGroup: group, deployWorkflow: deployWorkflow(stack) });
+    Template.fromStack(stack).hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: Match.objectLike({ detail: { ModelPackageGroupName: ['ChurnModel', 'churnmodel'], ModelApprovalStatus: ['Approved'] } }),
+    });
+  });
+
   test('a group of another account needs a bus that receives its events; the pattern then names that account', () => {
     const stack = testStack();
     const shared = ModelPackageGroup.fromModelPackageGroupArn(stack, 'Shared', 'arn:aws:sagemaker:us-east-1:111122223333:model-package-group/churn');

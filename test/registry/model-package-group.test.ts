@@ -22,11 +22,43 @@ describe('ModelPackageGroup', () => {
     expect(nagFindings(stack)).toEqual([]);
   });
 
-  test('generates a valid name when none is given', () => {
+  test('generates a valid lowercase name when none is given', () => {
     const stack = testStack();
     const group = new ModelPackageGroup(stack, 'Models_Of.Team');
-    expect(group.modelPackageGroupName).toMatch(/^[a-zA-Z0-9](-?[a-zA-Z0-9])*$/);
+    expect(group.modelPackageGroupName).toMatch(/^[a-z0-9](-?[a-z0-9])*$/);
     expect(group.modelPackageGroupName.length).toBeLessThanOrEqual(63);
+    expect(group.modelPackageGroupArns).toEqual([group.modelPackageGroupArn]);
+  });
+
+  test('a name with capitals: version ARNs lowercase (as SageMaker writes them), the group ARN in both spellings', () => {
+    const stack = testStack();
+    const group = new ModelPackageGroup(stack, 'Group', { modelPackageGroupName: 'ChurnModel' });
+    expect(stack.resolve(group.modelPackageArns)).toEqual('arn:aws:sagemaker:us-east-1:123456789012:model-package/churnmodel/*');
+    expect(stack.resolve(group.modelPackageGroupArns)).toEqual([
+      'arn:aws:sagemaker:us-east-1:123456789012:model-package-group/ChurnModel',
+      'arn:aws:sagemaker:us-east-1:123456789012:model-package-group/churnmodel',
+    ]);
+    const role = new iam.Role(stack, 'Role', { assumedBy: new iam.ServicePrincipal('states.amazonaws.com') });
+    group.grantRead(role);
+    group.grantApprove(role);
+    Template.fromStack(stack).hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: {
+        Statement: [
+          Match.objectLike({
+            Action: ['sagemaker:DescribeModelPackage', 'sagemaker:DescribeModelPackageGroup', 'sagemaker:ListModelPackages'],
+            Resource: [
+              'arn:aws:sagemaker:us-east-1:123456789012:model-package-group/ChurnModel',
+              'arn:aws:sagemaker:us-east-1:123456789012:model-package-group/churnmodel',
+              'arn:aws:sagemaker:us-east-1:123456789012:model-package/churnmodel/*',
+            ],
+          }),
+          Match.objectLike({ Resource: 'arn:aws:sagemaker:us-east-1:123456789012:model-package/churnmodel/*' }),
+        ],
+      },
+    });
+    // Imported by ARN: the same rule.
+    const imported = ModelPackageGroup.fromModelPackageGroupArn(stack, 'Shared', 'arn:aws:sagemaker:eu-west-1:111122223333:model-package-group/SharedModel');
+    expect(stack.resolve(imported.modelPackageArns)).toEqual('arn:aws:sagemaker:eu-west-1:111122223333:model-package/sharedmodel/*');
   });
 
   test('grants in the same account go to the identity policy: read, register, approve', () => {

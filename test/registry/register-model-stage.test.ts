@@ -62,14 +62,12 @@ describe('RegisterModelStage', () => {
     expect(state.Catch[0].Next).toBe('register failed');
     expect(register.modelPackageArn).toBe('$.results.register.ModelPackageArn');
 
-    // The state machine may create versions in this group only.
+    // The state machine may create versions in this group only (the Service Authorization
+    // Reference authorizes CreateModelPackage on the model-package resource type alone).
     const statements = Object.values<any>(iamPolicies(stack)).flatMap(p => p.Properties.PolicyDocument.Statement);
     expect(statements).toContainEqual(expect.objectContaining({
       Action: 'sagemaker:CreateModelPackage',
-      Resource: [
-        'arn:aws:sagemaker:us-east-1:123456789012:model-package-group/churn',
-        'arn:aws:sagemaker:us-east-1:123456789012:model-package/churn/*',
-      ],
+      Resource: 'arn:aws:sagemaker:us-east-1:123456789012:model-package/churn/*',
     }));
     expect(nagFindings(stack).filter(f => f.startsWith('AwsSolutions-IAM5') && f.includes('Machine'))).toEqual([]);
   });

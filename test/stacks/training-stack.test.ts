@@ -120,7 +120,7 @@ describe('SageMakerTrainingStack', () => {
     expect(definition.States.CreateModel.Next).toBe('Register');
     expect(register.Resource).toMatch(/:states:::aws-sdk:sagemaker:createModelPackage$/);
     expect(register.Parameters.ModelApprovalStatus).toBe('PendingManualApproval');
-    expect(register.Parameters.ModelPackageGroupName).toMatch(/Models/);
+    expect(register.Parameters.ModelPackageGroupName).toMatch(/models/i);
     expect(register.Parameters.InferenceSpecification.Containers[0]['ModelDataUrl.$']).toBe('$.results.Train.ModelArtifacts.S3ModelArtifacts');
     expect(register.Parameters.InferenceSpecification.SupportedContentTypes).toEqual(['text/csv']);
     expect(register.Parameters.ModelMetrics.ModelQuality.Statistics['S3Uri.$'])
