@@ -126,6 +126,9 @@ export class RetrainingOnNewData extends Construct {
       : props.prefix !== undefined ? events.Match.prefix(props.prefix)
         : props.suffix !== undefined ? events.Match.suffix(props.suffix) : undefined;
 
+    // S3's "Object Created" event on EventBridge (Amazon S3 user guide, "EventBridge event
+    // message structure", https://docs.aws.amazon.com/AmazonS3/latest/userguide/ev-events.html):
+    // source aws.s3, detail.bucket.name, detail.object.key.
     this.rule = new events.Rule(this, 'Resource', {
       description: `Retraining: starts ${props.stateMachine.node.path} on new objects${props.prefix ? ` under ${props.prefix}` : ''}`,
       enabled: props.enabled ?? true,

@@ -7,6 +7,14 @@ const MINUTES_PER_MONTH = 30 * 24 * 60;
  * Validates an EventBridge Scheduler expression and returns how many runs it starts in a
  * 30-day month: exact for rate expressions, an upper estimate for cron expressions (the
  * year field is checked, not counted), 1 for a one-time schedule.
+ *
+ * The syntax is EventBridge's (Scheduler user guide, "Schedule types"; EventBridge user guide,
+ * https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-scheduled-rule-pattern.html and
+ * eb-rate-expressions.html): `rate(value unit)` with a positive whole value, the unit singular
+ * for 1 and plural above ("rate(1 hours) and rate(5 hour) aren't valid"); six cron fields
+ * (minutes 0-59, hours 0-23, day-of-month 1-31 with ? L W, month 1-12 or JAN-DEC, day-of-week
+ * 1-7 or SUN-SAT with ? L #, year 1970-2199), `?` in exactly one of the two day fields;
+ * `at(yyyy-mm-ddThh:mm:ss)`.
  */
 export function runsPerMonth(prop: string, expression: string): number {
   if (Token.isUnresolved(expression)) return 0;
@@ -15,6 +23,11 @@ export function runsPerMonth(prop: string, expression: string): number {
   if (rate) {
     const value = Number(rate[1]);
     if (value < 1) fail(`${prop} rate must be a positive number of ${rate[2]}, got '${expression}'`);
+    const plural = rate[2].endsWith('s');
+    if ((value === 1) === plural) {
+      const unit = rate[2].replace(/s$/, '');
+      fail(`${prop} rate unit must be singular for 1 and plural above ('rate(1 ${unit})', 'rate(${Math.max(value, 2)} ${unit}s)'), got '${expression}'`);
+    }
     const minutes = value * (rate[2].startsWith('minute') ? 1 : rate[2].startsWith('hour') ? 60 : 1440);
     return Math.max(1, Math.floor(MINUTES_PER_MONTH / minutes));
   }
@@ -29,7 +42,8 @@ export function runsPerMonth(prop: string, expression: string): number {
     count(prop, expression, 'hours', hour, 0, 23),
     dayOfMonth === '?' ? undefined : count(prop, expression, 'day-of-month', dayOfMonth.replace(/[LW]/g, '') || '1', 1, 31),
     count(prop, expression, 'month', monthNumbers(month), 1, 12),
-    dayOfWeek === '?' ? undefined : count(prop, expression, 'day-of-week', dayNumbers(dayOfWeek).replace(/[L#].*$/, ''), 1, 7),
+    // 'L' alone is the last day of the week; '<n>L' and '<n>#<k>' one day of it.
+    dayOfWeek === '?' ? undefined : count(prop, expression, 'day-of-week', dayNumbers(dayOfWeek).replace(/[L#].*$/, '') || '7', 1, 7),
     count(prop, expression, 'year', year, 1970, 2199),
   ];
   if ((dayOfMonth === '?') === (dayOfWeek === '?')) {

@@ -77,6 +77,8 @@ describe('RetrainingSchedule', () => {
     ['cron(0 */6 ? * MON-FRI *)', 92],
     ['cron(15 10 1 JAN,JUL ? 2027)', 1],
     ['at(2027-01-01T00:00:00)', 1],
+    ['cron(0 3 ? * L *)', 5],
+    ['cron(0 3 ? * 6L *)', 5],
   ])('counts the runs per month of %s', (expression, runs) => {
     expect(runsPerMonth('schedule', expression)).toBe(runs);
   });
@@ -84,6 +86,9 @@ describe('RetrainingSchedule', () => {
   test.each([
     ['rate(1 week)', /Test\/T: schedule must be rate\(<n> minute\(s\)\|hour\(s\)\|day\(s\)\), cron\(.*\) or at\(yyyy-mm-ddThh:mm:ss\), got 'rate\(1 week\)'/],
     ['rate(0 days)', /Test\/T: schedule rate must be a positive number of days, got 'rate\(0 days\)'/],
+    ['rate(1 days)', /Test\/T: schedule rate unit must be singular for 1 and plural above \('rate\(1 day\)', 'rate\(2 days\)'\), got 'rate\(1 days\)'/],
+    ['rate(5 hour)', /schedule rate unit must be singular for 1 and plural above \('rate\(1 hour\)', 'rate\(5 hours\)'\), got 'rate\(5 hour\)'/],
+    ['cron(0 3 * * ? 2300)', /schedule cron year field must be .* between 1970 and 2199, got '2300'/],
     ['cron(0 3 * * *)', /Test\/T: schedule cron expression must have 6 fields .*got 5 in 'cron\(0 3 \* \* \*\)'/],
     ['cron(0 25 * * ? *)', /schedule cron hours field must be .* between 0 and 23, got '25'/],
     ['cron(0 3 * * MON *)', /schedule cron expression must have '\?' in exactly one of day-of-month and day-of-week, got 'cron\(0 3 \* \* MON \*\)'/],
