@@ -25,7 +25,8 @@ export interface DeployOnApprovalProps {
   /**
    * The bus the approval events arrive on. SageMaker sends them to the default bus of the
    * group's account: a group of another account needs a bus here whose resource policy
-   * lets that account put events, and a rule there that forwards them.
+   * lets that account put events (checked at synth for a bus of this app), and a rule
+   * there that forwards them.
    *
    * @default - this account's default bus (the group must be of this account)
    */
@@ -82,6 +83,11 @@ export class DeployOnApproval extends Construct {
       }
     });
 
+    if (props.eventBus && Token.compareStrings(group.env.account, stack.account) === TokenComparison.DIFFERENT) {
+      const bus = props.eventBus;
+      this.node.addValidation({ validate: () => busPolicyProblems(bus, group) });
+    }
+
     this.role = new ManagedPolicyRole(this, 'Role', {
       assumedBy: new iam.ServicePrincipal('events.amazonaws.com', { conditions: { StringEquals: { 'aws:SourceAccount': stack.account } } }),
       description: `Starts ${props.deployWorkflow.node.path} when a version of ${group.node.path} is approved`,
@@ -123,4 +129,30 @@ export class DeployOnApproval extends Construct {
 function groupNameSpellings(name: string): string[] {
   if (Token.isUnresolved(name) || name === name.toLowerCase()) return [name];
   return [name, name.toLowerCase()];
+}
+
+/**
+ * A bus of this app that receives another account's approval events needs a resource
+ * policy letting that account put events on it (EventBridge user guide, "Sending and
+ * receiving events between AWS accounts"): without one, no approval ever arrives. An
+ * imported bus's policy is its owner's to check.
+ */
+function busPolicyProblems(bus: events.IEventBus, group: IModelPackageGroup): string[] {
+  if (!(bus instanceof events.EventBus)) return [];
+  const owner = group.env.account;
+  const stack = Stack.of(bus);
+  const statements = bus.node.findAll()
+    .filter((c): c is events.CfnEventBusPolicy => c instanceof events.CfnEventBusPolicy)
+    .map(p => stack.resolve(p.statement))
+    .filter(st => st !== undefined);
+  const lets = statements.some(st => {
+    const text = JSON.stringify(st);
+    const actions = ([] as string[]).concat(st.Action ?? st.action ?? []);
+    return (st.Effect ?? st.effect ?? 'Allow') === 'Allow'
+      && actions.some(a => a === 'events:PutEvents' || a === 'events:*')
+      && (text.includes(`:${owner}:`) || text.includes(`"${owner}"`) || text.includes(`::${owner}:root`));
+  });
+  if (lets) return [];
+  return [`eventBus '${bus.node.path}' has no resource policy letting account ${owner} (the owner of modelPackageGroup '${group.modelPackageGroupName}') put events, so no approval would arrive: `
+    + `add one with eventBus.addToResourcePolicy(new iam.PolicyStatement({ sid: 'ApprovalEvents', actions: ['events:PutEvents'], principals: [new iam.AccountPrincipal('${owner}')], resources: [eventBus.eventBusArn] }))`];
 }

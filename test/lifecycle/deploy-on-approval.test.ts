@@ -1,6 +1,7 @@
 import { Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as events from 'aws-cdk-lib/aws-events';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { DeployOnApproval } from '../../lib/lifecycle/deploy-on-approval';
 import { ModelPackageGroup } from '../../lib/registry/model-package-group';
@@ -60,10 +61,22 @@ describe('DeployOnApproval', () => {
     const group = ModelPackageGroup.fromModelPackageGroupArn(other, 'Shared', 'arn:aws:sagemaker:us-east-1:111122223333:model-package-group/churn');
     const bus = new events.EventBus(other, 'Bus');
     new DeployOnApproval(other, 'OnApproval', { modelPackageGroup: group, deployWorkflow: deployWorkflow(other), eventBus: bus });
+    bus.addToResourcePolicy(new iam.PolicyStatement({ sid: 'ApprovalEvents', actions: ['events:PutEvents'], principals: [new iam.AccountPrincipal('111122223333')], resources: [bus.eventBusArn] }));
     Template.fromStack(other).hasResourceProperties('AWS::Events::Rule', {
       EventBusName: { Ref: Match.stringLikeRegexp('^Bus') },
       EventPattern: Match.objectLike({ account: ['111122223333'] }),
     });
+  });
+
+  test('a bus of the app without a policy letting the group\'s account put events is refused at synth', () => {
+    const stack = testStack();
+    const group = ModelPackageGroup.fromModelPackageGroupArn(stack, 'Shared', 'arn:aws:sagemaker:us-east-1:111122223333:model-package-group/churn');
+    const bus = new events.EventBus(stack, 'Bus');
+    // A policy for another account does not count.
+    bus.addToResourcePolicy(new iam.PolicyStatement({ sid: 'Other', actions: ['events:PutEvents'], principals: [new iam.AccountPrincipal('444455556666')], resources: [bus.eventBusArn] }));
+    new DeployOnApproval(stack, 'OnApproval', { modelPackageGroup: group, deployWorkflow: deployWorkflow(stack), eventBus: bus });
+    expect(() => Template.fromStack(stack))
+      .toThrow(/Test\/OnApproval.*eventBus 'Test\/Bus' has no resource policy letting account 111122223333 \(the owner of modelPackageGroup 'churn'\) put events, so no approval would arrive/);
   });
 
   test('rejects retryAttempts out of range', () => {
