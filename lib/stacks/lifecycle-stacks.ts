@@ -22,9 +22,14 @@ const EXAMPLE_IMAGE_DIRECTORY = path.join(__dirname, '..', '..', 'containers', '
  */
 export interface SageMakerLifecycleStackProps extends StackProps {
   /**
-   * Whether the weekly retraining schedule starts runs.
+   * Whether the weekly retraining schedule starts runs. It is disabled by default, so a
+   * deploy starts nothing that costs money; turn it on with `weeklyRetraining: true`, the
+   * context value `weeklyRetraining=true` (`cdk deploy -c weeklyRetraining=true`), or for a
+   * trial with `aws scheduler update-schedule --state ENABLED` on the `RetrainingScheduleName`
+   * output (with the schedule's expression, target and flexible time window: the call
+   * replaces the whole schedule).
    *
-   * @default false
+   * @default - false, unless the context value `weeklyRetraining` is `true`
    */
   readonly weeklyRetraining?: boolean;
 }
@@ -91,11 +96,20 @@ export class SageMakerLifecycleStack extends Stack {
     this.schedule = new RetrainingSchedule(this, 'WeeklyRetraining', {
       stateMachine: this.stateMachine,
       schedule: scheduler.ScheduleExpression.expression('cron(0 3 ? * MON *)'),
-      enabled: props.weeklyRetraining ?? false,
+      enabled: props.weeklyRetraining ?? retrainingFromContext(this),
     });
     new RetrainingOnNewData(this, 'RetrainOnNewData', { stateMachine: this.stateMachine, bucket: dataBucket, prefix: 'incoming/', suffix: '_SUCCESS' });
 
     new CfnOutput(this, 'StateMachineArn', { value: this.stateMachine.stateMachineArn, description: 'Tune and register a model' });
     new CfnOutput(this, 'ModelPackageGroupName', { value: this.modelPackageGroup.modelPackageGroupName, description: 'Approve versions here' });
+    new CfnOutput(this, 'RetrainingScheduleName', {
+      value: this.schedule.schedule.scheduleName,
+      description: 'Weekly retraining (disabled unless weeklyRetraining; aws scheduler update-schedule --state ENABLED)',
+    });
   }
+}
+
+function retrainingFromContext(scope: Construct): boolean {
+  const context = scope.node.tryGetContext('weeklyRetraining');
+  return context === true || context === 'true';
 }

@@ -18,6 +18,15 @@ describe('SageMakerLifecycleStack', () => {
     t.resourceCountIs('AWS::SageMaker::ModelPackageGroup', 1);
   });
 
+  test('weekly retraining is turned on by the prop or the context value, and its schedule is an output', () => {
+    Template.fromStack(stack).hasOutput('RetrainingScheduleName', {});
+    const enabled = new SageMakerLifecycleStack(testApp(), 'On', { env: ENV, weeklyRetraining: true });
+    Template.fromStack(enabled).hasResourceProperties('AWS::Scheduler::Schedule', { State: 'ENABLED' });
+    const app = testApp();
+    app.node.setContext('weeklyRetraining', 'true');
+    Template.fromStack(new SageMakerLifecycleStack(app, 'FromContext', { env: ENV })).hasResourceProperties('AWS::Scheduler::Schedule', { State: 'ENABLED' });
+  });
+
   test('the tuning, describe and register requests match SageMaker\'s API model', () => {
     const definition = definitionOf(stack, 'Workflow');
     expect(sagemakerTaskCount(definition)).toBe(3);
