@@ -1,5 +1,11 @@
-import { Template } from 'aws-cdk-lib/assertions';
+import * as fs from 'fs';
+import * as path from 'path';
+import { Validations } from 'aws-cdk-lib';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import { AwsSolutionsChecks, HIPAASecurityChecks, NIST80053R5Checks, PCIDSS321Checks } from 'cdk-nag';
+import { SageMakerRealtimeStack } from '../../lib/stacks/hosting-stacks';
 import { SageMakerLifecycleStack } from '../../lib/stacks/lifecycle-stacks';
+import { SageMakerTrainingStack } from '../../lib/stacks/training-stack';
 import { sagemakerContractViolations, sagemakerTaskCount } from '../compliance/sagemaker-contract';
 import { ENV, definitionOf, nagFindings, snapshotOf, testApp } from '../util';
 
@@ -39,5 +45,32 @@ describe('SageMakerLifecycleStack', () => {
 
   test('snapshot', () => {
     expect(snapshotOf(stack)).toMatchSnapshot();
+  });
+});
+
+describe('the lifecycle in region-agnostic stacks (cdk synth without an AWS Region)', () => {
+  const app = testApp();
+  const training = new SageMakerTrainingStack(app, 'Training', {});
+  const realtime = new SageMakerRealtimeStack(app, 'Realtime', { dataStore: training.dataStore, modelPackageGroup: training.modelPackageGroup });
+
+  test('the real-time stack deploys on approval and is monitored, its analyzer image looked up per Region at deploy time', () => {
+    const t = Template.fromStack(realtime);
+    t.resourceCountIs('AWS::SageMaker::MonitoringSchedule', 1);
+    t.hasResourceProperties('AWS::Events::Rule', { EventPattern: Match.objectLike({ 'detail-type': ['SageMaker Model Package State Change'] }) });
+    expect(Object.keys(t.toJSON().Mappings)).toContain('ModelMonitorAnalyzerRegistries');
+  });
+
+  test('policy review as cdk synth runs it (the packs as validation plugins): the wildcards on the training stack\'s buckets, imported across stacks, are acknowledged; no warning or info', () => {
+    const synthApp = testApp();
+    Validations.of(synthApp).addPlugins(new AwsSolutionsChecks(synthApp), new HIPAASecurityChecks(synthApp), new NIST80053R5Checks(synthApp), new PCIDSS321Checks(synthApp));
+    const store = new SageMakerTrainingStack(synthApp, 'Training', {});
+    const monitored = new SageMakerRealtimeStack(synthApp, 'Realtime', { dataStore: store.dataStore, modelPackageGroup: store.modelPackageGroup });
+    const assembly = synthApp.synth();
+    const report = JSON.parse(fs.readFileSync(path.join(assembly.directory, 'validation-report.json'), 'utf8'));
+    const violations = report.pluginReports.flatMap((r: any) => r.violations.flatMap((v: any) => v.violatingConstructs.map((c: any) => `${v.ruleName} ${c.constructPath}`)));
+    expect(violations).toEqual([]);
+    Annotations.fromStack(monitored).hasNoWarning('*', Match.anyValue());
+    Annotations.fromStack(monitored).hasNoInfo('*', Match.anyValue());
+    expect(nagFindings(realtime)).toEqual([]);
   });
 });
