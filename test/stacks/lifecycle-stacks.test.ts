@@ -67,7 +67,8 @@ describe('the lifecycle in region-agnostic stacks (cdk synth without an AWS Regi
     const monitored = new SageMakerRealtimeStack(synthApp, 'Realtime', { dataStore: store.dataStore, modelPackageGroup: store.modelPackageGroup });
     const assembly = synthApp.synth();
     const report = JSON.parse(fs.readFileSync(path.join(assembly.directory, 'validation-report.json'), 'utf8'));
-    const violations = report.pluginReports.flatMap((r: any) => r.violations.flatMap((v: any) => v.violatingConstructs.map((c: any) => `${v.ruleName} ${c.constructPath}`)));
+    const violations = report.pluginReports.flatMap((r: any) => r.violations
+      .flatMap((v: any) => v.violatingConstructs.map((c: any) => `${v.ruleName} ${c.constructPath}`)));
     expect(violations).toEqual([]);
     Annotations.fromStack(monitored).hasNoWarning('*', Match.anyValue());
     Annotations.fromStack(monitored).hasNoInfo('*', Match.anyValue());
