@@ -62,7 +62,8 @@ describe('the lifecycle in region-agnostic stacks (cdk synth without an AWS Regi
 
   test('policy review as cdk synth runs it (the packs as validation plugins): the wildcards on the training stack\'s buckets, imported across stacks, are acknowledged; no warning or info', () => {
     const synthApp = testApp();
-    Validations.of(synthApp).addPlugins(new AwsSolutionsChecks(synthApp), new HIPAASecurityChecks(synthApp), new NIST80053R5Checks(synthApp), new PCIDSS321Checks(synthApp));
+    Validations.of(synthApp).addPlugins(
+      new AwsSolutionsChecks(synthApp), new HIPAASecurityChecks(synthApp), new NIST80053R5Checks(synthApp), new PCIDSS321Checks(synthApp));
     const store = new SageMakerTrainingStack(synthApp, 'Training', {});
     const monitored = new SageMakerRealtimeStack(synthApp, 'Realtime', { dataStore: store.dataStore, modelPackageGroup: store.modelPackageGroup });
     const assembly = synthApp.synth();
