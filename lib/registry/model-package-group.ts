@@ -74,10 +74,10 @@ abstract class ModelPackageGroupBase extends Resource implements IModelPackageGr
   protected abstract readonly policy?: iam.PolicyDocument;
 
   /**
-   * SageMaker writes the group name lowercase in its versions' ARNs (the SageMaker developer
-   * guide's pipeline walkthrough registers in `AbaloneModelPackageGroupName` and gets
-   * `model-package/abalonemodelpackagegroupname/1`), and IAM compares ARNs case-sensitively:
-   * the pattern is lowercase.
+   * The ARN pattern of the group's versions (`model-package/<group>/*`), with the group name
+   * lowercase: SageMaker writes it so in version ARNs (the SageMaker developer guide's pipeline
+   * walkthrough registers in `AbaloneModelPackageGroupName` and gets
+   * `model-package/abalonemodelpackagegroupname/1`), and IAM compares ARNs case-sensitively.
    */
   public get modelPackageArns(): string {
     return Stack.of(this).formatArn({
