@@ -75,7 +75,8 @@ export class ServerlessEndpoint extends InferenceEndpointBase {
       validateInteger('maxConcurrency', maxConcurrency, 1, 200);
       if (props.provisionedConcurrency !== undefined) {
         validateInteger('provisionedConcurrency', props.provisionedConcurrency, 1, 200);
-        if (!Token.isUnresolved(props.provisionedConcurrency) && !Token.isUnresolved(maxConcurrency) && props.provisionedConcurrency > maxConcurrency) {
+        const provisioned = props.provisionedConcurrency;
+        if (!Token.isUnresolved(provisioned) && !Token.isUnresolved(maxConcurrency) && provisioned > maxConcurrency) {
           fail(`provisionedConcurrency must be at most maxConcurrency (${maxConcurrency}), got ${props.provisionedConcurrency}`);
         }
       }
