@@ -21,7 +21,7 @@ import { JobS3Location, S3AccessMode } from '../storage/job-s3-location';
 /**
  * Autoscaling of an asynchronous endpoint on its queue, down to zero instances.
  */
-export interface AsyncAutoScaling {
+export interface AsyncAutoScalingOptions {
   /**
    * The fewest instances; 0 lets the endpoint scale to zero when the queue is empty.
    *
@@ -142,7 +142,7 @@ export interface AsyncEndpointProps {
    *
    * @default - a fixed instance count
    */
-  readonly autoScaling?: AsyncAutoScaling;
+  readonly autoScaling?: AsyncAutoScalingOptions;
 
   /**
    * The endpoint's name.
@@ -291,7 +291,7 @@ export class AsyncEndpoint extends InferenceEndpointBase {
     });
   }
 
-  private autoScale(scaling: AsyncAutoScaling, instanceType: string): appscaling.ScalableTarget {
+  private autoScale(scaling: AsyncAutoScalingOptions, instanceType: string): appscaling.ScalableTarget {
     const min = scaling.minCapacity ?? 0;
     validateIn(this, () => {
       validateInteger('autoScaling.minCapacity', min, 0, 1000);

@@ -25,7 +25,7 @@ import { IMlflowTrackingServer } from '../tracking/mlflow-tracking-server';
 /**
  * A quality gate on a metric the evaluation job wrote to S3 as JSON.
  */
-export interface QualityGateProps extends QualityGate {
+export interface QualityGateOptions extends QualityGate {
   /** The output of the evaluation step that holds the report (a per-execution location). */
   readonly outputName: string;
 
@@ -40,7 +40,7 @@ export interface QualityGateProps extends QualityGate {
 /**
  * The evaluation job of a TrainingWorkflow.
  */
-export interface WorkflowEvaluationProps extends ProcessingJobStepProps {
+export interface WorkflowEvaluationOptions extends ProcessingJobStepProps {
   /**
    * Where the evaluation job finds the trained model (`model.tar.gz`): the workflow adds
    * the input `model` from the training stage's artifacts, unless `processingInputs` has an
@@ -54,7 +54,7 @@ export interface WorkflowEvaluationProps extends ProcessingJobStepProps {
 /**
  * The model the workflow defines from the training artifacts.
  */
-export interface WorkflowModelProps {
+export interface WorkflowModelOptions {
   /**
    * The serving image.
    *
@@ -87,7 +87,7 @@ export interface WorkflowModelProps {
 /**
  * Experiment tracking with a SageMaker managed MLflow tracking server.
  */
-export interface ExperimentTrackingProps {
+export interface ExperimentTrackingOptions {
   /** The tracking server. */
   readonly trackingServer: IMlflowTrackingServer;
   /** The experiment the jobs log to (`MLFLOW_EXPERIMENT_NAME`). */
@@ -100,7 +100,7 @@ export interface ExperimentTrackingProps {
  * carries the endpoint's own variants, key and data capture, and the update uses the
  * endpoint's blue/green deployment config with its rollback alarms.
  */
-export interface PromoteToEndpointProps {
+export interface PromoteToEndpointOptions {
   /** The endpoint the model is deployed through (created at run time if it is missing). */
   readonly endpoint: RealtimeEndpoint;
 
@@ -197,7 +197,7 @@ export interface TrainingWorkflowProps {
    *
    * @default - no evaluation
    */
-  readonly evaluate?: WorkflowEvaluationProps;
+  readonly evaluate?: WorkflowEvaluationOptions;
 
   /**
    * A gate on the evaluation report; a model that fails it is not defined and the
@@ -205,14 +205,14 @@ export interface TrainingWorkflowProps {
    *
    * @default - no gate
    */
-  readonly qualityGate?: QualityGateProps;
+  readonly qualityGate?: QualityGateOptions;
 
   /**
    * The model defined from the artifacts.
    *
    * @default - the training image, a generated role
    */
-  readonly model?: WorkflowModelProps;
+  readonly model?: WorkflowModelOptions;
 
   /**
    * Log every job to an MLflow tracking server: each job gets `MLFLOW_TRACKING_URI` (the
@@ -220,14 +220,14 @@ export interface TrainingWorkflowProps {
    *
    * @default - no tracking
    */
-  readonly experimentTracking?: ExperimentTrackingProps;
+  readonly experimentTracking?: ExperimentTrackingOptions;
 
   /**
    * Deploy the model to a real-time endpoint after it is defined (and has passed the gate).
    *
    * @default - the model is defined, not deployed
    */
-  readonly promote?: PromoteToEndpointProps;
+  readonly promote?: PromoteToEndpointOptions;
 
   /**
    * Register the model (after the gate, once it is defined) as a version of a model package
