@@ -582,7 +582,9 @@ export class RealtimeEndpoint extends InferenceEndpointBase {
     this.dataCapture.encryptionKey?.grant(grantee, 'kms:GenerateDataKey', 'kms:Decrypt');
   }
 
-  private renderDataCapture(capture: DataCaptureOptions, variants: ProductionVariantOptions[]): sagemaker.CfnEndpointConfig.DataCaptureConfigProperty {
+  private renderDataCapture(
+    capture: DataCaptureOptions, variants: ProductionVariantOptions[],
+  ): sagemaker.CfnEndpointConfig.DataCaptureConfigProperty {
     validateNumber('dataCapture.samplingPercentage', capture.samplingPercentage, 0, 100);
     validateInteger('dataCapture.samplingPercentage', capture.samplingPercentage, 0, 100);
     const modes = [
