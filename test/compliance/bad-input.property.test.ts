@@ -475,6 +475,7 @@ const NOT_GENERATED: Record<string, string> = {
   'TrainingWorkflowProps.executionInputDefaults': NOT_YET,
   'TrainingWorkflowProps.experimentTracking': NOT_YET,
   'TrainingWorkflowProps.failureTopic': NOT_YET,
+  'TrainingWorkflowProps.logGroup': NOT_YET,
   'TrainingWorkflowProps.logRetention': NOT_YET,
   'TrainingWorkflowProps.model': NOT_YET,
   'TrainingWorkflowProps.preprocess': NOT_YET,
