@@ -1,10 +1,14 @@
 import * as path from 'path';
 import { Duration, Size } from 'aws-cdk-lib';
+import { App, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as efs from 'aws-cdk-lib/aws-efs';
 import * as kms from 'aws-cdk-lib/aws-kms';
+import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
 import {
-  AsyncEndpoint, JobConfigFile, JobS3Location, MlDataStore, MlflowTrackingServer, ModelData, SageMakerImage, SageMakerModel,
-  SageMakerTrainingStack, ServerlessEndpoint, TeamDomain,
+  AsyncEndpoint, ChannelDataSource, CreateModelStep, DeepLearningContainerUse, DeepLearningFramework, JobConfigFile, JobS3Location, MlDataStore,
+  MlflowTrackingServer, ModelData, ProcessingJobStep, Processor, SageMakerImage, SageMakerModel, SageMakerTrainingStack, ServerlessEndpoint,
+  TeamDomain, TrainingJobStep,
 } from '../../lib';
 import { testApp, testStack } from '../util';
 
@@ -80,5 +84,40 @@ describe('errors name the construct path', () => {
     const { stack, model, store } = setup();
     expect(() => new AsyncEndpoint(stack, 'Async', { model, outputLocation: JobS3Location.inBucket(store.artifactsBucket, 'out'), volumeSize: Size.gibibytes(600) }))
       .toThrow(/^Test\/Async: variant.volumeSize/);
+  });
+
+  // Errors of what a job, model or stage binds (images, locations, channels) carry its path too.
+  test('a file system channel of a job outside a VPC', () => {
+    const { stack, store } = setup();
+    const vpc = new ec2.Vpc(stack, 'Vpc');
+    const fileSystem = new efs.FileSystem(stack, 'Fs', { vpc });
+    expect(() => new TrainingJobStep(stack, 'Train', {
+      image: SageMakerImage.fromAsset(IMAGE_DIR),
+      outputLocation: JobS3Location.inBucket(store.artifactsBucket, 'models'),
+      channels: [{ channelName: 'efs', source: ChannelDataSource.efs(fileSystem, '/data') }],
+    })).toThrow(/^Test\/Train: channel 'efs' reads from Amazon EFS, which requires the job to run in a VPC: set vpc$/);
+  });
+
+  test('a file asset as a job output', () => {
+    const { stack } = setup();
+    const asset = new s3assets.Asset(stack, 'Requirements', { path: path.join(IMAGE_DIR, 'requirements.txt') });
+    expect(() => new TrainingJobStep(stack, 'Train', { image: SageMakerImage.fromAsset(IMAGE_DIR), outputLocation: JobS3Location.fromAsset(asset) }))
+      .toThrow(/^Test\/Train: a file asset can only be a job input, got it as an output \('Test\/Requirements'\)$/);
+    expect(() => new ProcessingJobStep(stack, 'Process', {
+      image: SageMakerImage.fromAsset(IMAGE_DIR),
+      processingOutputs: [{ outputName: 'out', destination: JobS3Location.fromAsset(asset) }],
+    })).toThrow(/^Test\/Process: a file asset can only be a job input/);
+  });
+
+  test('a Deep Learning Container in a Region without its registry', () => {
+    const stack = new Stack(new App(), 'Far', { env: { account: '123456789012', region: 'us-isob-east-1' } });
+    const store = new MlDataStore(stack, 'Store');
+    const image = SageMakerImage.fromDeepLearningContainer({
+      framework: DeepLearningFramework.PYTORCH, use: DeepLearningContainerUse.INFERENCE, frameworkVersion: '2.3.0', processor: Processor.CPU, pythonVersion: 'py311',
+    });
+    expect(() => new CreateModelStep(stack, 'Model', { image, modelData: JobS3Location.inBucket(store.artifactsBucket, 'models') }))
+      .toThrow(/^Far\/Model: SageMakerImage.fromDeepLearningContainer has no Deep Learning Container registry for region 'us-isob-east-1'/);
+    expect(() => new SageMakerModel(stack, 'Served', { image }))
+      .toThrow(/^Far\/Served: SageMakerImage.fromDeepLearningContainer has no Deep Learning Container registry/);
   });
 });
