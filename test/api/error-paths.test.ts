@@ -1,6 +1,5 @@
 import * as path from 'path';
-import { Duration, Size } from 'aws-cdk-lib';
-import { App, Stack } from 'aws-cdk-lib';
+import { App, Duration, Size, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as efs from 'aws-cdk-lib/aws-efs';
 import * as kms from 'aws-cdk-lib/aws-kms';
