@@ -436,7 +436,7 @@ describe('bad-input search', () => {
     }), (_c, v) => {
       const regional = context(v.region);
       const stack = regional.stack;
-      const image = SageMakerImage.fromDeepLearningContainer(measure('DeepLearningContainerProps', {
+      const image = SageMakerImage.fromDeepLearningContainer(measure('DeepLearningContainerOptions', {
         framework: DeepLearningFramework.PYTORCH, use: DeepLearningContainerUse.TRAINING, frameworkVersion: v.version, processor: v.processor, pythonVersion: v.python, cudaVersion: v.cuda, osVersion: v.os, tag: v.tag,
       }));
       inMachine(regional, new TrainingJobStep(stack, 'Train', { image, outputLocation: JobS3Location.inBucket(regional.bucket, 'models') }));
