@@ -260,7 +260,10 @@ export interface TrainingWorkflowProps {
   readonly encryptionKey?: kms.IKey;
 
   /**
-   * The topic notified when an execution fails.
+   * The topic notified of every execution that fails, times out or is aborted. For a topic
+   * of your own, its access policy must let `events.amazonaws.com` publish, and its key (if
+   * any) must let `events.amazonaws.com` use `kms:GenerateDataKey*` and `kms:Decrypt` (the
+   * workflow adds that statement to a key defined in this app, not to an imported one).
    *
    * @default - an encrypted topic is defined
    */
