@@ -3,6 +3,7 @@ export * from './storage/ml-data-store';
 export * from './storage/job-s3-location';
 export * from './storage/job-config-file';
 export * from './roles/sagemaker-execution-role';
+export * from './compute/sagemaker-instance-type';
 export * from './jobs/sagemaker-task';
 export * from './jobs/sagemaker-job-step';
 export * from './jobs/channel-data-source';

@@ -6,7 +6,7 @@ import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import { Construct } from 'constructs';
 import { SageMakerImage } from '../image/sagemaker-image';
 import { acknowledge, registerWildcardResource } from '../private/nag';
-import { fail, validateLength, validatePattern, validateUnique } from '../private/validate';
+import { fail, validateIn, validateLength, validatePattern, validateUnique } from '../private/validate';
 import { SageMakerExecutionRole } from '../roles/sagemaker-execution-role';
 import { JobS3Location, S3AccessMode } from '../storage/job-s3-location';
 import { IMlDataStore } from '../storage/ml-data-store';
@@ -95,17 +95,19 @@ export class TeamDomain extends Construct {
   constructor(scope: Construct, id: string, props: TeamDomainProps) {
     super(scope, id);
     const domainName = props.domainName ?? Names.uniqueResourceName(this, { maxLength: 63, separator: '-' }).replace(/-+/g, '-');
-    validateLength('domainName', domainName, 1, 63);
-    validatePattern('domainName', domainName, /^[a-zA-Z0-9](-*[a-zA-Z0-9])*$/, 'letters, digits and single hyphens');
     const users = props.userProfiles ?? [];
-    users.forEach(u => {
-      validateLength('userProfiles[]', u, 1, 63);
-      validatePattern('userProfiles[]', u, /^[a-zA-Z0-9](-*[a-zA-Z0-9])*$/, 'letters, digits and single hyphens');
+    const subnets = validateIn(this, () => {
+      validateLength('domainName', domainName, 1, 63);
+      validatePattern('domainName', domainName, /^[a-zA-Z0-9](-*[a-zA-Z0-9])*$/, 'letters, digits and single hyphens');
+      users.forEach(u => {
+        validateLength('userProfiles[]', u, 1, 63);
+        validatePattern('userProfiles[]', u, /^[a-zA-Z0-9](-*[a-zA-Z0-9])*$/, 'letters, digits and single hyphens');
+      });
+      validateUnique('userProfiles[]', users);
+      const selected = props.vpc.selectSubnets(props.vpcSubnets ?? { subnetFilters: [ec2.SubnetFilter.byIds(privateSubnetIds(props.vpc))] });
+      if (selected.subnetIds.length === 0) fail('vpcSubnets must select at least one subnet; the VPC has no private subnets');
+      return selected;
     });
-    validateUnique('userProfiles[]', users);
-
-    const subnets = props.vpc.selectSubnets(props.vpcSubnets ?? { subnetFilters: [ec2.SubnetFilter.byIds(privateSubnetIds(props.vpc))] });
-    if (subnets.subnetIds.length === 0) fail('vpcSubnets must select at least one subnet; the VPC has no private subnets');
 
     const sg = new ec2.SecurityGroup(this, 'SecurityGroup', { vpc: props.vpc, description: 'SageMaker domain apps', allowAllOutbound: true });
     // Within the group, Studio apps reach their home EFS volume (NFS) and each other
@@ -134,7 +136,7 @@ export class TeamDomain extends Construct {
     const artifacts = JobS3Location.inBucket(props.dataStore.artifactsBucket, '');
     artifacts.bind(this, role, S3AccessMode.READ);
     artifacts.bind(this, role, S3AccessMode.WRITE);
-    (props.images ?? []).forEach(image => image.bind(this, role));
+    validateIn(this, () => (props.images ?? []).forEach(image => image.bind(this, role)));
     this.executionRole = role.role;
 
     const key = props.encryptionKey ?? new kms.Key(this, 'Key', { description: `Encrypts the home volume of SageMaker domain ${domainName}`, enableKeyRotation: true, removalPolicy: RemovalPolicy.RETAIN });

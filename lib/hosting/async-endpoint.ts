@@ -14,14 +14,14 @@ import { ISageMakerModel } from './sagemaker-model';
 import { isBurstable } from '../private/instance-types';
 import { acknowledge } from '../private/nag';
 import { variantScalableTarget } from './private/scaling';
-import { fail, requireModelRole, validateInteger, validateNumber } from '../private/validate';
+import { fail, requireModelRole, validateIn, validateInteger, validateNumber } from '../private/validate';
 import { acknowledgeNoKeyForInstanceStorage, generatedEndpointName, renderVariant, validateVariant, volumeKeyFor } from './private/variants';
 import { JobS3Location, S3AccessMode } from '../storage/job-s3-location';
 
 /**
  * Autoscaling of an asynchronous endpoint on its queue, down to zero instances.
  */
-export interface AsyncAutoScaling {
+export interface AsyncAutoScalingOptions {
   /**
    * The fewest instances; 0 lets the endpoint scale to zero when the queue is empty.
    *
@@ -142,7 +142,7 @@ export interface AsyncEndpointProps {
    *
    * @default - a fixed instance count
    */
-  readonly autoScaling?: AsyncAutoScaling;
+  readonly autoScaling?: AsyncAutoScalingOptions;
 
   /**
    * The endpoint's name.
@@ -175,27 +175,31 @@ export class AsyncEndpoint extends InferenceEndpointBase {
 
   constructor(scope: Construct, id: string, props: AsyncEndpointProps) {
     super(scope, id);
-    if (!props.outputLocation) {
-      fail('outputLocation is required: asynchronous endpoints write every response to S3');
-    }
-    validateVariant('variant', {
-      model: props.model, instanceType: props.instanceType, initialInstanceCount: props.initialInstanceCount, volumeSize: props.volumeSize,
+    validateIn(this, () => {
+      if (!props.outputLocation) {
+        fail('outputLocation is required: asynchronous endpoints write every response to S3');
+      }
+      validateVariant('variant', {
+        model: props.model, instanceType: props.instanceType, initialInstanceCount: props.initialInstanceCount, volumeSize: props.volumeSize,
+      });
+      validateInteger('maxConcurrentInvocationsPerInstance', props.maxConcurrentInvocationsPerInstance, 1, 1000);
     });
-    validateInteger('maxConcurrentInvocationsPerInstance', props.maxConcurrentInvocationsPerInstance, 1, 1000);
     this.endpointName = generatedEndpointName(this, props.endpointName);
     this.endpointArn = endpointArnOf(this, this.endpointName);
     const instanceType = props.instanceType ?? 'ml.m5.large';
     const volumeKey = volumeKeyFor(this, [instanceType], props.encryptionKey);
 
-    requireModelRole('model', props.model);
     // SageMaker writes responses and publishes notifications with the model's role.
-    const output = props.outputLocation.bind(this, props.model, S3AccessMode.WRITE);
-    const failure = props.failureLocation?.bind(this, props.model, S3AccessMode.WRITE);
-    props.inputLocation?.bind(this, props.model, S3AccessMode.READ);
-    if (output.isExpression || failure?.isExpression) {
-      fail('outputLocation and failureLocation must be fixed locations (JobS3Location.inBucket), not computed at run time');
-    }
-
+    const { output, failure } = validateIn(this, () => {
+      requireModelRole('model', props.model);
+      const out = props.outputLocation.bind(this, props.model, S3AccessMode.WRITE);
+      const failed = props.failureLocation?.bind(this, props.model, S3AccessMode.WRITE);
+      props.inputLocation?.bind(this, props.model, S3AccessMode.READ);
+      if (out.isExpression || failed?.isExpression) {
+        fail('outputLocation and failureLocation must be fixed locations (JobS3Location.inBucket), not computed at run time');
+      }
+      return { output: out, failure: failed };
+    });
     let notificationKey: kms.IKey | undefined;
     const topic = (id2: string, given?: sns.ITopic): sns.ITopic => {
       if (given) return given;
@@ -287,17 +291,19 @@ export class AsyncEndpoint extends InferenceEndpointBase {
     });
   }
 
-  private autoScale(scaling: AsyncAutoScaling, instanceType: string): appscaling.ScalableTarget {
+  private autoScale(scaling: AsyncAutoScalingOptions, instanceType: string): appscaling.ScalableTarget {
     const min = scaling.minCapacity ?? 0;
-    validateInteger('autoScaling.minCapacity', min, 0, 1000);
-    validateInteger('autoScaling.maxCapacity', scaling.maxCapacity, 1, 1000);
-    if (!Token.isUnresolved(min) && !Token.isUnresolved(scaling.maxCapacity) && min > scaling.maxCapacity) {
-      fail(`autoScaling.minCapacity must be at most maxCapacity (${scaling.maxCapacity}), got ${min}`);
-    }
-    validateNumber('autoScaling.targetBacklogPerInstance', scaling.targetBacklogPerInstance, 0.1, 1e6);
-    if (!Token.isUnresolved(instanceType) && isBurstable(instanceType)) {
-      fail(`autoScaling cannot scale burstable instance type '${instanceType}': Application Auto Scaling does not scale ml.t* endpoints`);
-    }
+    validateIn(this, () => {
+      validateInteger('autoScaling.minCapacity', min, 0, 1000);
+      validateInteger('autoScaling.maxCapacity', scaling.maxCapacity, 1, 1000);
+      if (!Token.isUnresolved(min) && !Token.isUnresolved(scaling.maxCapacity) && min > scaling.maxCapacity) {
+        fail(`autoScaling.minCapacity must be at most maxCapacity (${scaling.maxCapacity}), got ${min}`);
+      }
+      validateNumber('autoScaling.targetBacklogPerInstance', scaling.targetBacklogPerInstance, 0.1, 1e6);
+      if (!Token.isUnresolved(instanceType) && isBurstable(instanceType)) {
+        fail(`autoScaling cannot scale burstable instance type '${instanceType}': Application Auto Scaling does not scale ml.t* endpoints`);
+      }
+    });
     const target = variantScalableTarget(this, 'Scaling', { endpointName: this.endpointName, variantName: 'AllTraffic', minCapacity: min, maxCapacity: scaling.maxCapacity });
     target.scaleToTrackMetric('Backlog', {
       customMetric: this.metricApproximateBacklogSizePerInstance(),

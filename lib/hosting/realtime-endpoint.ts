@@ -19,7 +19,7 @@ import { JobS3Location, S3AccessMode } from '../storage/job-s3-location';
 /**
  * Target-tracking autoscaling of a variant on invocations per instance.
  */
-export interface VariantAutoScaling {
+export interface VariantAutoScalingOptions {
   /** The fewest instances. */
   readonly minCapacity: number;
   /** The most instances. */
@@ -43,7 +43,7 @@ export interface VariantAutoScaling {
 /**
  * A production variant: a model on a fleet of instances, taking a share of the traffic.
  */
-export interface ProductionVariantProps {
+export interface ProductionVariantOptions {
   /** The model served. */
   readonly model: ISageMakerModel;
 
@@ -107,7 +107,7 @@ export interface ProductionVariantProps {
    *
    * @default - a fixed instance count
    */
-  readonly autoScaling?: VariantAutoScaling;
+  readonly autoScaling?: VariantAutoScalingOptions;
 }
 
 /**
@@ -239,7 +239,7 @@ export interface EndpointDeploymentOptions {
  */
 export interface RealtimeEndpointProps {
   /** The production variants (1 to 10). */
-  readonly variants: ProductionVariantProps[];
+  readonly variants: ProductionVariantOptions[];
 
   /**
    * The endpoint's name. Endpoint configurations never get a fixed name (they are
@@ -342,7 +342,7 @@ export class RealtimeEndpoint extends InferenceEndpointBase {
   public readonly dataCapture?: DataCaptureOptions;
   protected readonly defaultVariantName: string;
   private readonly scalableTargets = new Map<string, appscaling.ScalableTarget>();
-  private readonly variants: ProductionVariantProps[];
+  private readonly variants: ProductionVariantOptions[];
   private readonly dataCaptureConfig?: sagemaker.CfnEndpointConfig.DataCaptureConfigProperty;
   private readonly deploymentConfig: sagemaker.CfnEndpoint.DeploymentConfigProperty;
   private readonly excludedVariantProperties: string[];
@@ -582,7 +582,9 @@ export class RealtimeEndpoint extends InferenceEndpointBase {
     this.dataCapture.encryptionKey?.grant(grantee, 'kms:GenerateDataKey', 'kms:Decrypt');
   }
 
-  private renderDataCapture(capture: DataCaptureOptions, variants: ProductionVariantProps[]): sagemaker.CfnEndpointConfig.DataCaptureConfigProperty {
+  private renderDataCapture(
+    capture: DataCaptureOptions, variants: ProductionVariantOptions[],
+  ): sagemaker.CfnEndpointConfig.DataCaptureConfigProperty {
     validateNumber('dataCapture.samplingPercentage', capture.samplingPercentage, 0, 100);
     validateInteger('dataCapture.samplingPercentage', capture.samplingPercentage, 0, 100);
     const modes = [
@@ -636,7 +638,7 @@ export class RealtimeEndpoint extends InferenceEndpointBase {
     return alarms;
   }
 
-  private autoScale(variantName: string, scaling: VariantAutoScaling, endpoint: sagemaker.CfnEndpoint): void {
+  private autoScale(variantName: string, scaling: VariantAutoScalingOptions, endpoint: sagemaker.CfnEndpoint): void {
     const index = this.variantNames.indexOf(variantName) + 1;
     const target = variantScalableTarget(this, `Variant${index}Scaling`, {
       endpointName: this.endpointName, variantName, minCapacity: scaling.minCapacity, maxCapacity: scaling.maxCapacity,

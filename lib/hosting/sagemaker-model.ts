@@ -5,7 +5,7 @@ import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import { Construct } from 'constructs';
 import { ModelData } from './model-data';
 import { SageMakerImage } from '../image/sagemaker-image';
-import { fail, validateEnvironment } from '../private/validate';
+import { fail, validateEnvironment, validateIn } from '../private/validate';
 import { SageMakerExecutionRole } from '../roles/sagemaker-execution-role';
 
 /**
@@ -135,9 +135,11 @@ export class SageMakerModel extends Resource implements ISageMakerModel, ec2.ICo
 
   constructor(scope: Construct, id: string, props: SageMakerModelProps) {
     super(scope, id);
-    validateEnvironment('environment', props.environment, { maxEntries: 100, maxKeyLength: 1024, maxValueLength: 1024 });
-    if (props.vpcSubnets && !props.vpc) fail('vpcSubnets requires vpc');
-    if (props.securityGroups && !props.vpc) fail('securityGroups requires vpc');
+    validateIn(this, () => {
+      validateEnvironment('environment', props.environment, { maxEntries: 100, maxKeyLength: 1024, maxValueLength: 1024 });
+      if (props.vpcSubnets && !props.vpc) fail('vpcSubnets requires vpc');
+      if (props.securityGroups && !props.vpc) fail('securityGroups requires vpc');
+    });
 
     const ownRole = props.role ? undefined : new SageMakerExecutionRole(this, 'Role', { vpcAccess: props.vpc !== undefined });
     const role = props.role ?? ownRole!.role;
@@ -149,8 +151,8 @@ export class SageMakerModel extends Resource implements ISageMakerModel, ec2.ICo
       : [];
     this.connections = new ec2.Connections({ securityGroups });
 
-    const image = props.image.bind(this, role);
-    const modelData = props.modelData?.bind(this, role);
+    const image = validateIn(this, () => props.image.bind(this, role));
+    const modelData = validateIn(this, () => props.modelData?.bind(this, role));
     const resource = new sagemaker.CfnModel(this, 'Resource', {
       executionRoleArn: role.roleArn,
       primaryContainer: { image: image.imageUri, modelDataUrl: modelData?.uri, environment: props.environment },

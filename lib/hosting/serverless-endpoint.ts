@@ -5,7 +5,7 @@ import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import { Construct } from 'constructs';
 import { InferenceEndpointBase, endpointArnOf } from './inference-endpoint';
 import { ISageMakerModel } from './sagemaker-model';
-import { fail, validateInteger } from '../private/validate';
+import { fail, validateIn, validateInteger } from '../private/validate';
 import { generatedEndpointName } from './private/variants';
 
 /**
@@ -68,16 +68,19 @@ export class ServerlessEndpoint extends InferenceEndpointBase {
     super(scope, id);
     const memory = props.memorySizeInMB ?? 2048;
     const maxConcurrency = props.maxConcurrency ?? 20;
-    if (!Token.isUnresolved(memory) && (!Number.isInteger(memory) || memory % 1024 !== 0 || memory < 1024 || memory > 6144)) {
-      fail(`memorySizeInMB must be a multiple of 1024 between 1024 and 6144, got ${memory}`);
-    }
-    validateInteger('maxConcurrency', maxConcurrency, 1, 200);
-    if (props.provisionedConcurrency !== undefined) {
-      validateInteger('provisionedConcurrency', props.provisionedConcurrency, 1, 200);
-      if (!Token.isUnresolved(props.provisionedConcurrency) && !Token.isUnresolved(maxConcurrency) && props.provisionedConcurrency > maxConcurrency) {
-        fail(`provisionedConcurrency must be at most maxConcurrency (${maxConcurrency}), got ${props.provisionedConcurrency}`);
+    validateIn(this, () => {
+      if (!Token.isUnresolved(memory) && (!Number.isInteger(memory) || memory % 1024 !== 0 || memory < 1024 || memory > 6144)) {
+        fail(`memorySizeInMB must be a multiple of 1024 between 1024 and 6144, got ${memory}`);
       }
-    }
+      validateInteger('maxConcurrency', maxConcurrency, 1, 200);
+      if (props.provisionedConcurrency !== undefined) {
+        validateInteger('provisionedConcurrency', props.provisionedConcurrency, 1, 200);
+        const provisioned = props.provisionedConcurrency;
+        if (!Token.isUnresolved(provisioned) && !Token.isUnresolved(maxConcurrency) && provisioned > maxConcurrency) {
+          fail(`provisionedConcurrency must be at most maxConcurrency (${maxConcurrency}), got ${props.provisionedConcurrency}`);
+        }
+      }
+    });
     this.endpointName = generatedEndpointName(this, props.endpointName);
     this.endpointArn = endpointArnOf(this, this.endpointName);
 

@@ -54,7 +54,7 @@ export enum Processor {
 /**
  * Which AWS Deep Learning Container to use.
  */
-export interface DeepLearningContainerProps {
+export interface DeepLearningContainerOptions {
   /** The framework. */
   readonly framework: DeepLearningFramework;
   /** Training or inference image. */
@@ -122,7 +122,7 @@ export abstract class SageMakerImage {
    * A stack whose region is known at synth fails with a clear error where no registry is
    * known; a region-agnostic stack resolves the registry at deploy time from a mapping.
    */
-  public static fromDeepLearningContainer(props: DeepLearningContainerProps): SageMakerImage {
+  public static fromDeepLearningContainer(props: DeepLearningContainerOptions): SageMakerImage {
     return new DeepLearningContainerImage(props);
   }
 
@@ -177,7 +177,7 @@ class DeepLearningContainerImage extends SageMakerImage {
   private readonly repositoryName: string;
   private readonly tag: string;
 
-  constructor(props: DeepLearningContainerProps) {
+  constructor(props: DeepLearningContainerOptions) {
     super();
     validatePattern('frameworkVersion', props.frameworkVersion, /^\d+\.\d+(\.\d+)?$/, "a version such as '2.3.0'");
     validatePattern('pythonVersion', props.pythonVersion, /^py\d{2,3}$/, "a Python tag such as 'py311'");

@@ -97,8 +97,8 @@ export class CreateModelStep extends SageMakerTask implements iam.IGrantable {
     this.role = props.role ?? new SageMakerExecutionRole(this, 'Role').role;
     this.grantPrincipal = this.role;
     this.addPassRole(this.role);
-    this.imageUri = props.image.bind(this, this.role).imageUri;
-    this.modelDataUri = props.modelData.bind(this, this.role, S3AccessMode.READ);
+    this.imageUri = validateIn(this, () => props.image.bind(this, this.role).imageUri);
+    this.modelDataUri = validateIn(this, () => props.modelData.bind(this, this.role, S3AccessMode.READ));
   }
 
   /** @internal */

@@ -155,7 +155,7 @@ export class ProcessingJobStep extends SageMakerJobStep {
     validateIn(this, () => validateProcessingProps(props));
 
     this.inputs = (props.processingInputs ?? []).map(input => {
-      const uri = input.source.bind(this, this.role, S3AccessMode.READ);
+      const uri = validateIn(this, () => input.source.bind(this, this.role, S3AccessMode.READ));
       return {
         InputName: input.inputName,
         S3Input: {
@@ -170,7 +170,7 @@ export class ProcessingJobStep extends SageMakerJobStep {
     });
 
     for (const output of props.processingOutputs ?? []) {
-      const uri = output.destination.bind(this, this.role, S3AccessMode.WRITE);
+      const uri = validateIn(this, () => output.destination.bind(this, this.role, S3AccessMode.WRITE));
       this.renderedOutputs.set(output.outputName, {
         uri: uri.uri,
         isExpression: uri.isExpression,

@@ -206,7 +206,7 @@ export abstract class SageMakerJobStep extends SageMakerTask implements iam.IGra
     }
     this.grantPrincipal = this.role;
     this.addPassRole(this.role);
-    this._imageUri = props.image.bind(this, this.role).imageUri;
+    this._imageUri = validateIn(this, () => props.image.bind(this, this.role).imageUri);
     // SageMaker attaches the encrypted volumes through a grant (KMS key permissions for
     // SageMaker: kms:CreateGrant on the volume key), and reads the key's description.
     if (props.volumeEncryptionKey) {

@@ -163,12 +163,12 @@ export class TrainingJobStep extends SageMakerJobStep {
     validateIn(this, () => validateTrainingProps(this, props));
 
     this.channels = (props.channels ?? []).map(channel => {
-      const source = channel.source.bind(this, {
+      const source = validateIn(this, () => channel.source.bind(this, {
         grantee: this.role,
         connections: this.connections,
         inVpc: props.vpc !== undefined,
         channelName: channel.channelName,
-      });
+      }));
       const mode = channel.inputMode ?? tasks.InputMode.FILE;
       if (!source.isS3 && mode !== tasks.InputMode.FILE) {
         validateIn(this, () => fail(`channels['${channel.channelName}'].inputMode ${mode} works only for S3 channels; file system channels use File`));
@@ -183,7 +183,7 @@ export class TrainingJobStep extends SageMakerJobStep {
       };
     });
 
-    const output = props.outputLocation.bind(this, this.role, S3AccessMode.WRITE);
+    const output = validateIn(this, () => props.outputLocation.bind(this, this.role, S3AccessMode.WRITE));
     this.output = { uri: output.uri, isExpression: output.isExpression, key: props.outputEncryptionKey ?? output.encryptionKey };
     // SageMaker encrypts the artifacts with OutputDataConfig.KmsKeyId: kms:Encrypt (CreateTrainingJob's
     // KmsKeyId documentation), and S3 SSE-KMS multipart uploads need GenerateDataKey and Decrypt.
@@ -192,8 +192,10 @@ export class TrainingJobStep extends SageMakerJobStep {
     if (props.checkpointLocation) {
       const cp = props.checkpointLocation;
       // Checkpoints are written and read back after an interruption.
-      cp.bind(this, this.role, S3AccessMode.READ);
-      const written = cp.bind(this, this.role, S3AccessMode.WRITE);
+      const written = validateIn(this, () => {
+        cp.bind(this, this.role, S3AccessMode.READ);
+        return cp.bind(this, this.role, S3AccessMode.WRITE);
+      });
       this.checkpoint = { uri: written.uri, isExpression: written.isExpression };
     } else if (props.spot) {
       Annotations.of(this).addWarningV2('cdk-sagemaker-ml:spotWithoutCheckpoints',

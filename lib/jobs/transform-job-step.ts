@@ -188,8 +188,8 @@ export class TransformJobStep extends SageMakerTask {
 
     validateIn(this, () => requireModelRole('model', props.model));
     // SageMaker reads the input and writes the output with the model's role.
-    const input = props.input.bind(this, props.model, S3AccessMode.READ);
-    const output = props.output.bind(this, props.model, S3AccessMode.WRITE);
+    const input = validateIn(this, () => props.input.bind(this, props.model, S3AccessMode.READ));
+    const output = validateIn(this, () => props.output.bind(this, props.model, S3AccessMode.WRITE));
     this.inputUri = input;
     this.outputUri = { ...output, key: props.outputEncryptionKey ?? output.encryptionKey };
     // TransformOutput.KmsKeyId: SageMaker encrypts with the model's role (kms:Encrypt), S3 SSE-KMS

@@ -117,8 +117,8 @@ export class RegisterModelStage extends WorkflowStage {
     super(scope, id);
     validateIn(this, () => validateRegisterProps(props));
     const group = props.modelPackageGroup;
-    const image = props.image.bind(this, NO_GRANTEE).imageUri;
-    const data = props.modelData.bind(this, NO_GRANTEE, S3AccessMode.READ);
+    const image = validateIn(this, () => props.image.bind(this, NO_GRANTEE).imageUri);
+    const data = validateIn(this, () => props.modelData.bind(this, NO_GRANTEE, S3AccessMode.READ));
 
     const report = props.evaluationReport;
     let metrics: { [key: string]: any } | undefined;

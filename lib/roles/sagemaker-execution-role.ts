@@ -1,4 +1,4 @@
-import { ArnFormat, Stack } from 'aws-cdk-lib';
+import { ArnFormat, RemovalPolicy, Resource, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct, Dependable } from 'constructs';
 import { ManagedPolicyRole, policiesOf } from '../private/managed-policy-role';
@@ -38,15 +38,23 @@ export interface SageMakerExecutionRoleProps {
  * `/aws/sagemaker/*`, publishing metrics to SageMaker's CloudWatch namespaces and
  * authenticating to ECR. Images, data locations and keys grant the rest when they are
  * bound to a job or model that uses this role.
+ *
+ * It is an `iam.IRole`: pass it wherever a role is taken (`role` of a job, model or stage,
+ * `modelRole`, aws-cdk-lib's own constructs). Depending on it means depending on its policies.
  */
-export class SageMakerExecutionRole extends Construct implements iam.IGrantable {
-  /** The role. */
+export class SageMakerExecutionRole extends Resource implements iam.IRole {
+  /** The underlying role (this construct is an `iam.IRole` too). */
   public readonly role: iam.IRole;
   /** The principal that grants go to. */
   public readonly grantPrincipal: iam.IPrincipal;
   /** The policy with the permissions every SageMaker container needs. */
   public readonly runtimePolicy: iam.ManagedPolicy;
-  private vpcAccessGranted = false;
+  /** @attribute */
+  public readonly roleArn: string;
+  /** @attribute */
+  public readonly roleName: string;
+  public readonly assumeRoleAction: string;
+  private vpcAccess?: iam.Grant;
 
   constructor(scope: Construct, id: string, props: SageMakerExecutionRoleProps = {}) {
     super(scope, id);
@@ -63,6 +71,9 @@ export class SageMakerExecutionRole extends Construct implements iam.IGrantable 
     });
     this.role = role;
     this.grantPrincipal = role;
+    this.roleArn = role.roleArn;
+    this.roleName = role.roleName;
+    this.assumeRoleAction = role.assumeRoleAction;
     // Depending on this construct (a model, a domain waiting for the role's permissions)
     // means depending on its policies, not again on the role its ARN already refers to.
     Dependable.implement(this, { get dependencyRoots() { return [...policiesOf(self), ...Dependable.of(role).dependencyRoots]; } });
@@ -97,34 +108,108 @@ export class SageMakerExecutionRole extends Construct implements iam.IGrantable 
     if (props.vpcAccess) this.grantVpcAccess();
   }
 
+  /** A reference to the role, for aws-cdk-lib's L1 interfaces. */
+  public get roleRef(): iam.RoleReference {
+    return this.role.roleRef;
+  }
+
+  public get policyFragment(): iam.PrincipalPolicyFragment {
+    return this.role.policyFragment;
+  }
+
+  public get principalAccount(): string | undefined {
+    return this.role.principalAccount;
+  }
+
+  /** Adds a statement to the role's grants policy (a customer managed policy, not inline). */
+  public addToPrincipalPolicy(statement: iam.PolicyStatement): iam.AddToPrincipalPolicyResult {
+    return this.role.addToPrincipalPolicy(statement);
+  }
+
+  public attachInlinePolicy(policy: iam.Policy): void {
+    this.role.attachInlinePolicy(policy);
+  }
+
+  public addManagedPolicy(policy: iam.IManagedPolicy): void {
+    this.role.addManagedPolicy(policy);
+  }
+
+  /** Grants `grantee` the given actions on this role. */
+  public grant(grantee: iam.IPrincipal, ...actions: string[]): iam.Grant {
+    return this.role.grant(grantee, ...actions);
+  }
+
+  /** Grants `grantee` `iam:PassRole` on this role. */
+  public grantPassRole(grantee: iam.IPrincipal): iam.Grant {
+    return this.role.grantPassRole(grantee);
+  }
+
+  /** Grants `grantee` `sts:AssumeRole` on this role. */
+  public grantAssumeRole(grantee: iam.IPrincipal): iam.Grant {
+    return this.role.grantAssumeRole(grantee);
+  }
+
+  public applyRemovalPolicy(policy: RemovalPolicy): void {
+    this.role.applyRemovalPolicy(policy);
+  }
+
   /**
    * Lets SageMaker attach the job's or model's containers to a VPC: it creates, describes
-   * and deletes network interfaces in the role's name. Idempotent.
+   * and deletes network interfaces in the role's name. Idempotent: a second call returns
+   * the first grant.
+   *
+   * @returns the grant, whose statement is in the role's `VpcAccessPolicy`
    */
-  public grantVpcAccess(): void {
-    if (this.vpcAccessGranted) return;
-    this.vpcAccessGranted = true;
-    const policy = new iam.ManagedPolicy(this, 'VpcAccessPolicy', {
-      roles: [this.role],
-      statements: [
-        new iam.PolicyStatement({
-          sid: 'ManageJobNetworkInterfaces',
-          actions: [
-            'ec2:CreateNetworkInterface',
-            'ec2:CreateNetworkInterfacePermission',
-            'ec2:DeleteNetworkInterface',
-            'ec2:DeleteNetworkInterfacePermission',
-            'ec2:DescribeNetworkInterfaces',
-            'ec2:DescribeVpcs',
-            'ec2:DescribeDhcpOptions',
-            'ec2:DescribeSubnets',
-            'ec2:DescribeSecurityGroups',
-          ],
-          resources: ['*'],
-        }),
+  public grantVpcAccess(): iam.Grant {
+    if (this.vpcAccess) return this.vpcAccess;
+    const policy = new iam.ManagedPolicy(this, 'VpcAccessPolicy', { roles: [this.role] });
+    // The statement goes to its own managed policy, so its one acknowledgement covers it alone.
+    const intoPolicy: iam.IGrantable = {
+      grantPrincipal: new PolicyPrincipal(this.role, policy),
+    };
+    this.vpcAccess = iam.Grant.addToPrincipal({
+      grantee: intoPolicy,
+      actions: [
+        'ec2:CreateNetworkInterface',
+        'ec2:CreateNetworkInterfacePermission',
+        'ec2:DeleteNetworkInterface',
+        'ec2:DeleteNetworkInterfacePermission',
+        'ec2:DescribeNetworkInterfaces',
+        'ec2:DescribeVpcs',
+        'ec2:DescribeDhcpOptions',
+        'ec2:DescribeSubnets',
+        'ec2:DescribeSecurityGroups',
       ],
+      resourceArns: ['*'],
     });
+    this.vpcAccess.principalStatement!.sid = 'ManageJobNetworkInterfaces';
     acknowledge(policy.node.defaultChild!, 'AwsSolutions-IAM5[Resource::*]',
       'SageMaker creates the network interfaces of a VPC job or model at run time, so their ARNs are unknown in advance; the ec2:Describe* actions support no resource-level permissions.');
+    return this.vpcAccess;
+  }
+}
+
+/** The role as a principal whose statements go to one given managed policy. */
+class PolicyPrincipal extends iam.PrincipalBase {
+  public readonly assumeRoleAction: string;
+  public readonly principalAccount: string | undefined;
+
+  constructor(private readonly role: iam.IRole, private readonly policy: iam.ManagedPolicy) {
+    super();
+    this.assumeRoleAction = role.assumeRoleAction;
+    this.principalAccount = role.principalAccount;
+  }
+
+  public get policyFragment(): iam.PrincipalPolicyFragment {
+    return this.role.policyFragment;
+  }
+
+  public addToPrincipalPolicy(statement: iam.PolicyStatement): iam.AddToPrincipalPolicyResult {
+    this.policy.addStatements(statement);
+    return { statementAdded: true, policyDependable: this.policy };
+  }
+
+  public dedupeString(): string | undefined {
+    return undefined;
   }
 }

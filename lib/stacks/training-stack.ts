@@ -8,7 +8,7 @@ import { SageMakerImage } from '../image/sagemaker-image';
 import { ChannelDataSource } from '../jobs/channel-data-source';
 import { RetrainingOnNewData } from '../lifecycle/retraining-on-new-data';
 import { RetrainingSchedule } from '../lifecycle/retraining-schedule';
-import { validateNumber } from '../private/validate';
+import { validateIn, validateNumber } from '../private/validate';
 import { ModelPackageGroup } from '../registry/model-package-group';
 import { JobConfigFile } from '../storage/job-config-file';
 import { JobS3Location } from '../storage/job-s3-location';
@@ -122,7 +122,7 @@ export class SageMakerTrainingStack extends Stack {
 
   constructor(scope: Construct, id: string, props: SageMakerTrainingStackProps = {}) {
     super(scope, id, props);
-    validateNumber('minimumDevianceExplained', props.minimumDevianceExplained, 0, 1);
+    validateIn(this, () => validateNumber('minimumDevianceExplained', props.minimumDevianceExplained, 0, 1));
     const instanceType = props.instanceType ?? 'ml.m5.large';
 
     this.dataStore = props.dataStore ?? new MlDataStore(this, 'DataStore');

@@ -3,7 +3,7 @@ import * as path from 'path';
 import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
 import { Construct } from 'constructs';
 import { JobS3Location } from './job-s3-location';
-import { fail } from '../private/validate';
+import { fail, validateIn } from '../private/validate';
 
 /**
  * Properties of a JobConfigFile.
@@ -32,20 +32,24 @@ export class JobConfigFile extends Construct {
   constructor(scope: Construct, id: string, props: JobConfigFileProps) {
     super(scope, id);
     const file = props.path;
-    if (!fs.existsSync(file) || !fs.statSync(file).isFile()) {
-      fail(`JobConfigFile path must be an existing file, got '${file}'`);
-    }
-    const ext = path.extname(file).toLowerCase();
-    if (!['.json', '.yaml', '.yml'].includes(ext)) {
-      fail(`JobConfigFile path must end in .json, .yaml or .yml, got '${file}'`);
-    }
-    if (ext === '.json') {
-      try {
-        JSON.parse(fs.readFileSync(file, 'utf8'));
-      } catch (e) {
-        fail(`JobConfigFile path '${file}' is not valid JSON: ${(e as Error).message}`);
+    validateIn(this, () => {
+      if (!fs.existsSync(file) || !fs.statSync(file).isFile()) {
+        fail(`JobConfigFile path must be an existing file, got '${file}'`);
       }
-    }
+      const ext = path.extname(file).toLowerCase();
+      if (!['.json', '.yaml', '.yml'].includes(ext)) {
+        fail(`JobConfigFile path must end in .json, .yaml or .yml, got '${file}'`);
+      }
+      if (ext === '.json') {
+        let parseError: string | undefined;
+        try {
+          JSON.parse(fs.readFileSync(file, 'utf8'));
+        } catch (e) {
+          parseError = (e as Error).message;
+        }
+        if (parseError !== undefined) fail(`JobConfigFile path '${file}' is not valid JSON: ${parseError}`);
+      }
+    });
     this.asset = new s3assets.Asset(this, 'Asset', { path: file });
     this.location = JobS3Location.fromAsset(this.asset);
   }

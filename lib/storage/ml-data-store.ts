@@ -3,7 +3,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { acknowledge, acknowledgeInCompliancePacks } from '../private/nag';
-import { fail } from '../private/validate';
+import { fail, validateIn } from '../private/validate';
 
 /**
  * Where a team's ML data and artifacts live.
@@ -99,13 +99,15 @@ export class MlDataStore extends Construct implements IMlDataStore {
   constructor(scope: Construct, id: string, props: MlDataStoreProps = {}) {
     super(scope, id);
     // S3 lifecycle rules count in whole days.
-    for (const [prop, value] of [['noncurrentVersionExpiration', props.noncurrentVersionExpiration], ['accessLogsRetention', props.accessLogsRetention]] as const) {
-      if (value === undefined || Token.isUnresolved(value.toSeconds({ integral: false }))) continue;
-      const days = value.toDays({ integral: false });
-      if (!Number.isInteger(days) || days < 1 || days > 36500) {
-        fail(`${prop} must be a whole number of days between 1 and 36500, got ${value.toHumanString()}`);
+    validateIn(this, () => {
+      for (const [prop, value] of [['noncurrentVersionExpiration', props.noncurrentVersionExpiration], ['accessLogsRetention', props.accessLogsRetention]] as const) {
+        if (value === undefined || Token.isUnresolved(value.toSeconds({ integral: false }))) continue;
+        const days = value.toDays({ integral: false });
+        if (!Number.isInteger(days) || days < 1 || days > 36500) {
+          fail(`${prop} must be a whole number of days between 1 and 36500, got ${value.toHumanString()}`);
+        }
       }
-    }
+    });
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
 
     this.encryptionKey = props.encryptionKey ?? new kms.Key(this, 'Key', {

@@ -3,7 +3,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import { Construct } from 'constructs';
 import { ManagedPolicyRole } from '../private/managed-policy-role';
-import { fail, validatePattern } from '../private/validate';
+import { fail, validateIn, validatePattern } from '../private/validate';
 import { JobS3Location, S3AccessMode } from '../storage/job-s3-location';
 
 /** What a job needs to log runs, metrics, parameters and models to a tracking server. */
@@ -132,18 +132,23 @@ export class MlflowTrackingServer extends Resource implements IMlflowTrackingSer
   constructor(scope: Construct, id: string, props: MlflowTrackingServerProps) {
     super(scope, id);
     const name = props.trackingServerName ?? Names.uniqueResourceName(this, { maxLength: MAX_NAME_LENGTH, separator: '-' }).replace(/-+/g, '-');
-    validateTrackingServerName(name);
-    validatePattern('mlflowVersion', props.mlflowVersion, /^\d+(\.\d+){1,2}$/, "a version such as '2.16.2'");
-    validatePattern('weeklyMaintenanceWindowStart', props.weeklyMaintenanceWindowStart, /^(Mon|Tue|Wed|Thu|Fri|Sat|Sun):([01]\d|2[0-3]):[0-5]\d$/, "a day and time such as 'Tue:03:30'");
+    validateIn(this, () => {
+      validateTrackingServerName(name);
+      validatePattern('mlflowVersion', props.mlflowVersion, /^\d+(\.\d+){1,2}$/, "a version such as '2.16.2'");
+      validatePattern('weeklyMaintenanceWindowStart', props.weeklyMaintenanceWindowStart, /^(Mon|Tue|Wed|Thu|Fri|Sat|Sun):([01]\d|2[0-3]):[0-5]\d$/, "a day and time such as 'Tue:03:30'");
+    });
     this.artifactStore = props.artifactStore;
 
     this.role = new ManagedPolicyRole(this, 'Role', {
       description: 'Lets the SageMaker MLflow tracking server use its artifact store',
       assumedBy: new iam.ServicePrincipal('sagemaker.amazonaws.com').withConditions({ StringEquals: { 'aws:SourceAccount': Stack.of(this).account } }),
     });
-    props.artifactStore.bind(this, this.role, S3AccessMode.READ);
-    const store = props.artifactStore.bind(this, this.role, S3AccessMode.WRITE);
-    if (store.isExpression) fail('artifactStore must be a fixed location (JobS3Location.inBucket), not one computed at run time');
+    const store = validateIn(this, () => {
+      props.artifactStore.bind(this, this.role, S3AccessMode.READ);
+      const written = props.artifactStore.bind(this, this.role, S3AccessMode.WRITE);
+      if (written.isExpression) fail('artifactStore must be a fixed location (JobS3Location.inBucket), not one computed at run time');
+      return written;
+    });
 
     const server = new sagemaker.CfnMlflowTrackingServer(this, 'Resource', {
       trackingServerName: name,

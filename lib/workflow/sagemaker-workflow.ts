@@ -45,9 +45,13 @@ export interface SageMakerWorkflowProps {
   readonly outputs?: { [key: string]: string };
 
   /**
-   * The key that encrypts the workflow's log group and failure topic.
+   * The key that encrypts the log group and failure topic the workflow defines. It must be a
+   * key defined in this app (`kms.Key`): the workflow adds the statements CloudWatch Logs and
+   * EventBridge need to its key policy. An imported key's policy cannot be changed from here,
+   * so one is refused at synth while the workflow defines its log group or topic: pass your
+   * own `logGroup` and `failureTopic` instead.
    *
-   * @default - a key is defined, with rotation
+   * @default - a key is defined, with rotation (none when `logGroup` and `failureTopic` are given)
    */
   readonly encryptionKey?: kms.IKey;
 
@@ -61,11 +65,19 @@ export interface SageMakerWorkflowProps {
   readonly failureTopic?: sns.ITopic;
 
   /**
-   * How long execution logs are kept.
+   * How long execution logs are kept, in the log group the workflow defines.
    *
    * @default RetentionDays.ONE_YEAR
    */
   readonly logRetention?: logs.RetentionDays;
+
+  /**
+   * The log group of execution logs, for a log group of your own (e.g. encrypted with a key
+   * whose policy you manage). Its key policy must let CloudWatch Logs use its key.
+   *
+   * @default - an encrypted log group is defined, kept for `logRetention`
+   */
+  readonly logGroup?: logs.ILogGroup;
 
   /**
    * The longest an execution may take: at least the sum of the stages' `maxDuration`
@@ -127,6 +139,7 @@ export class SageMakerWorkflow extends Construct {
       encryptionKey: props.encryptionKey,
       failureTopic: props.failureTopic,
       logRetention: props.logRetention,
+      logGroup: props.logGroup,
       timeout: props.timeout,
       stateMachineName: props.stateMachineName,
       role: props.stateMachineRole,

@@ -25,7 +25,7 @@ import { IMlflowTrackingServer } from '../tracking/mlflow-tracking-server';
 /**
  * A quality gate on a metric the evaluation job wrote to S3 as JSON.
  */
-export interface QualityGateProps extends QualityGate {
+export interface QualityGateOptions extends QualityGate {
   /** The output of the evaluation step that holds the report (a per-execution location). */
   readonly outputName: string;
 
@@ -40,7 +40,7 @@ export interface QualityGateProps extends QualityGate {
 /**
  * The evaluation job of a TrainingWorkflow.
  */
-export interface WorkflowEvaluationProps extends ProcessingJobStepProps {
+export interface WorkflowEvaluationOptions extends ProcessingJobStepProps {
   /**
    * Where the evaluation job finds the trained model (`model.tar.gz`): the workflow adds
    * the input `model` from the training stage's artifacts, unless `processingInputs` has an
@@ -54,7 +54,7 @@ export interface WorkflowEvaluationProps extends ProcessingJobStepProps {
 /**
  * The model the workflow defines from the training artifacts.
  */
-export interface WorkflowModelProps {
+export interface WorkflowModelOptions {
   /**
    * The serving image.
    *
@@ -87,7 +87,7 @@ export interface WorkflowModelProps {
 /**
  * Experiment tracking with a SageMaker managed MLflow tracking server.
  */
-export interface ExperimentTrackingProps {
+export interface ExperimentTrackingOptions {
   /** The tracking server. */
   readonly trackingServer: IMlflowTrackingServer;
   /** The experiment the jobs log to (`MLFLOW_EXPERIMENT_NAME`). */
@@ -100,7 +100,7 @@ export interface ExperimentTrackingProps {
  * carries the endpoint's own variants, key and data capture, and the update uses the
  * endpoint's blue/green deployment config with its rollback alarms.
  */
-export interface PromoteToEndpointProps {
+export interface PromoteToEndpointOptions {
   /** The endpoint the model is deployed through (created at run time if it is missing). */
   readonly endpoint: RealtimeEndpoint;
 
@@ -197,7 +197,7 @@ export interface TrainingWorkflowProps {
    *
    * @default - no evaluation
    */
-  readonly evaluate?: WorkflowEvaluationProps;
+  readonly evaluate?: WorkflowEvaluationOptions;
 
   /**
    * A gate on the evaluation report; a model that fails it is not defined and the
@@ -205,14 +205,14 @@ export interface TrainingWorkflowProps {
    *
    * @default - no gate
    */
-  readonly qualityGate?: QualityGateProps;
+  readonly qualityGate?: QualityGateOptions;
 
   /**
    * The model defined from the artifacts.
    *
    * @default - the training image, a generated role
    */
-  readonly model?: WorkflowModelProps;
+  readonly model?: WorkflowModelOptions;
 
   /**
    * Log every job to an MLflow tracking server: each job gets `MLFLOW_TRACKING_URI` (the
@@ -220,14 +220,14 @@ export interface TrainingWorkflowProps {
    *
    * @default - no tracking
    */
-  readonly experimentTracking?: ExperimentTrackingProps;
+  readonly experimentTracking?: ExperimentTrackingOptions;
 
   /**
    * Deploy the model to a real-time endpoint after it is defined (and has passed the gate).
    *
    * @default - the model is defined, not deployed
    */
-  readonly promote?: PromoteToEndpointProps;
+  readonly promote?: PromoteToEndpointOptions;
 
   /**
    * Register the model (after the gate, once it is defined) as a version of a model package
@@ -249,25 +249,40 @@ export interface TrainingWorkflowProps {
   readonly executionInputDefaults?: { [key: string]: string };
 
   /**
-   * The key that encrypts the workflow's log group and failure topic.
+   * The key that encrypts the log group and failure topic the workflow defines. It must be a
+   * key defined in this app (`kms.Key`): the workflow adds the statements CloudWatch Logs and
+   * EventBridge need to its key policy. An imported key's policy cannot be changed from here,
+   * so one is refused at synth while the workflow defines its log group or topic: pass your
+   * own `logGroup` and `failureTopic` instead.
    *
-   * @default - a key is defined, with rotation
+   * @default - a key is defined, with rotation (none when `logGroup` and `failureTopic` are given)
    */
   readonly encryptionKey?: kms.IKey;
 
   /**
-   * The topic notified when an execution fails.
+   * The topic notified of every execution that fails, times out or is aborted. For a topic
+   * of your own, its access policy must let `events.amazonaws.com` publish, and its key (if
+   * any) must let `events.amazonaws.com` use `kms:GenerateDataKey*` and `kms:Decrypt` (the
+   * workflow adds that statement to a key defined in this app, not to an imported one).
    *
    * @default - an encrypted topic is defined
    */
   readonly failureTopic?: sns.ITopic;
 
   /**
-   * How long execution logs are kept.
+   * How long execution logs are kept, in the log group the workflow defines.
    *
    * @default RetentionDays.ONE_YEAR
    */
   readonly logRetention?: logs.RetentionDays;
+
+  /**
+   * The log group of execution logs, for a log group of your own (e.g. encrypted with a key
+   * whose policy you manage). Its key policy must let CloudWatch Logs use its key.
+   *
+   * @default - an encrypted log group is defined, kept for `logRetention`
+   */
+  readonly logGroup?: logs.ILogGroup;
 
   /**
    * The longest an execution may take: at least the sum of its jobs' maximum runtimes
@@ -362,6 +377,7 @@ export class TrainingWorkflow extends Construct {
       encryptionKey: props.encryptionKey,
       failureTopic: props.failureTopic,
       logRetention: props.logRetention,
+      logGroup: props.logGroup,
       timeout: props.timeout,
       stateMachineName: props.stateMachineName,
       role: props.stateMachineRole,

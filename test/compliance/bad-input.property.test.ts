@@ -436,7 +436,7 @@ describe('bad-input search', () => {
     }), (_c, v) => {
       const regional = context(v.region);
       const stack = regional.stack;
-      const image = SageMakerImage.fromDeepLearningContainer(measure('DeepLearningContainerProps', {
+      const image = SageMakerImage.fromDeepLearningContainer(measure('DeepLearningContainerOptions', {
         framework: DeepLearningFramework.PYTORCH, use: DeepLearningContainerUse.TRAINING, frameworkVersion: v.version, processor: v.processor, pythonVersion: v.python, cudaVersion: v.cuda, osVersion: v.os, tag: v.tag,
       }));
       inMachine(regional, new TrainingJobStep(stack, 'Train', { image, outputLocation: JobS3Location.inBucket(regional.bucket, 'models') }));
@@ -475,6 +475,7 @@ const NOT_GENERATED: Record<string, string> = {
   'TrainingWorkflowProps.executionInputDefaults': NOT_YET,
   'TrainingWorkflowProps.experimentTracking': NOT_YET,
   'TrainingWorkflowProps.failureTopic': NOT_YET,
+  'TrainingWorkflowProps.logGroup': NOT_YET,
   'TrainingWorkflowProps.logRetention': NOT_YET,
   'TrainingWorkflowProps.model': NOT_YET,
   'TrainingWorkflowProps.preprocess': NOT_YET,

@@ -6,7 +6,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import {
-  AsyncEndpoint, AsyncEndpointProps, InferenceEndpoint, JobS3Location, MlDataStore, ModelData, ProductionVariantProps, RealtimeEndpoint,
+  AsyncEndpoint, AsyncEndpointProps, InferenceEndpoint, JobS3Location, MlDataStore, ModelData, ProductionVariantOptions, RealtimeEndpoint,
   RealtimeEndpointProps, SageMakerImage, SageMakerModel, ServerlessEndpoint, ServerlessEndpointProps, TrafficRouting,
 } from '../../lib';
 import { iamPolicies, nagFindings, testStack } from '../util';
@@ -515,5 +515,5 @@ describe('AsyncEndpoint', () => {
   });
 });
 
-// ProductionVariantProps is part of the public API: keep it referenced.
-export type { ProductionVariantProps };
+// ProductionVariantOptions is part of the public API: keep it referenced.
+export type { ProductionVariantOptions };

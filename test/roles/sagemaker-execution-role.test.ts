@@ -1,6 +1,12 @@
-import { Template } from 'aws-cdk-lib/assertions';
-import { SageMakerExecutionRole } from '../../lib';
-import { nagFindings, testStack } from '../util';
+import * as path from 'path';
+import { RemovalPolicy } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { SageMakerExecutionRole, SageMakerImage, SageMakerModel } from '../../lib';
+import { iamPolicies, nagFindings, testStack } from '../util';
+
+const IMAGE_DIR = path.join(__dirname, '..', '..', 'containers', 'glm');
 
 describe('SageMakerExecutionRole', () => {
   test('is assumed only by SageMaker for this account, with no managed policies', () => {
@@ -68,5 +74,58 @@ describe('SageMakerExecutionRole', () => {
       },
     });
     expect(nagFindings(stack)).toEqual([]);
+  });
+
+  test('grantVpcAccess returns the grant of its statement, the same one on a second call', () => {
+    const stack = testStack();
+    const role = new SageMakerExecutionRole(stack, 'Role');
+    const grant = role.grantVpcAccess();
+    expect(grant).toBeInstanceOf(iam.Grant);
+    expect(grant.success).toBe(true);
+    expect(grant.principalStatements.map(st => st.sid)).toEqual(['ManageJobNetworkInterfaces']);
+    expect(role.grantVpcAccess()).toBe(grant);
+    // Applied before a resource, the grant orders it after the VPC access policy.
+    const fn = new lambda.Function(stack, 'Fn', { runtime: lambda.Runtime.NODEJS_20_X, handler: 'index.handler', code: lambda.Code.fromInline('exports.handler = async () => {}') });
+    grant.applyBefore(fn);
+    const fnResource = Object.values<any>(Template.fromStack(stack).findResources('AWS::Lambda::Function'))[0];
+    expect(fnResource.DependsOn).toEqual(expect.arrayContaining([expect.stringMatching(/^RoleVpcAccessPolicy/)]));
+  });
+
+  test('is an iam.IRole: a model takes it as its role and waits for its policies', () => {
+    const stack = testStack();
+    const role = new SageMakerExecutionRole(stack, 'Role', { description: 'Team model role' });
+    const asRole: iam.IRole = role;
+    new SageMakerModel(stack, 'Model', { image: SageMakerImage.fromAsset(IMAGE_DIR), role: asRole });
+    const t = Template.fromStack(stack);
+    const [model] = Object.values<any>(t.findResources('AWS::SageMaker::Model'));
+    expect(model.Properties.ExecutionRoleArn).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^Role/), 'Arn'] });
+    expect(model.DependsOn).toEqual(expect.arrayContaining([expect.stringMatching(/^RoleRuntimePolicy/), expect.stringMatching(/^RoleGrantsPolicy/)]));
+    // No second role: the model's grants (ECR pull) went to the role's managed grants policy.
+    t.resourceCountIs('AWS::IAM::Role', 1);
+    expect(JSON.stringify(Object.entries(iamPolicies(stack)).filter(([id]) => id.startsWith('RoleGrantsPolicy')))).toContain('ecr:BatchGetImage');
+  });
+
+  test('delegates the iam.IRole members to its role', () => {
+    const stack = testStack();
+    const role = new SageMakerExecutionRole(stack, 'Role');
+    const caller = new iam.Role(stack, 'Caller', { assumedBy: new iam.AccountRootPrincipal() });
+    expect(role.grantPassRole(caller).success).toBe(true);
+    expect(role.grant(caller, 'iam:GetRole').success).toBe(true);
+    expect(stack.resolve(role.roleArn)).toEqual(stack.resolve(role.role.roleArn));
+    expect(stack.resolve(role.roleName)).toEqual(stack.resolve(role.role.roleName));
+    expect(stack.resolve(role.roleRef.roleArn)).toEqual(stack.resolve(role.role.roleArn));
+    expect(role.assumeRoleAction).toBe('sts:AssumeRole');
+    expect(stack.resolve(role.policyFragment.principalJson)).toEqual({ AWS: [stack.resolve(role.roleArn)] });
+    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: ['arn:aws:s3:::team-bucket/data/*'] }));
+    role.addManagedPolicy(iam.ManagedPolicy.fromAwsManagedPolicyName('AmazonSageMakerCanvasFullAccess'));
+    role.applyRemovalPolicy(RemovalPolicy.RETAIN);
+    const t = Template.fromStack(stack);
+    t.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Action: ['iam:GetRole', 'iam:PassRole'], Resource: { 'Fn::GetAtt': [Match.stringLikeRegexp('^Role'), 'Arn'] } })]) },
+    });
+    t.hasResourceProperties('AWS::IAM::ManagedPolicy', {
+      PolicyDocument: { Statement: Match.arrayWith([{ Action: 's3:GetObject', Effect: 'Allow', Resource: 'arn:aws:s3:::team-bucket/data/*' }]) },
+    });
+    t.hasResource('AWS::IAM::Role', { DeletionPolicy: 'Retain', Properties: Match.objectLike({ ManagedPolicyArns: Match.anyValue() }) });
   });
 });

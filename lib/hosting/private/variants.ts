@@ -4,7 +4,7 @@ import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import { Construct, IConstruct } from 'constructs';
 import { hasOnlyInstanceStorage, isBurstable } from '../../private/instance-types';
 import { acknowledgeInCompliancePacks } from '../../private/nag';
-import { fail, validateDuration, validateInstanceType, validateInteger, validateLength, validateNumber, validatePattern } from '../../private/validate';
+import { fail, failAt, validateDuration, validateIn, validateInstanceType, validateInteger, validateLength, validateNumber, validatePattern } from '../../private/validate';
 
 /**
  * Validation and rendering of instance-based production variants (real-time and
@@ -120,8 +120,10 @@ export function toApiShape(value: unknown): any {
 
 export function generatedEndpointName(scope: Construct, name?: string): string {
   if (name !== undefined) {
-    validateLength('endpointName', name, 1, 63);
-    validatePattern('endpointName', name, /^[a-zA-Z0-9](-*[a-zA-Z0-9])*$/, 'letters, digits and single hyphens');
+    validateIn(scope, () => {
+      validateLength('endpointName', name, 1, 63);
+      validatePattern('endpointName', name, /^[a-zA-Z0-9](-*[a-zA-Z0-9])*$/, 'letters, digits and single hyphens');
+    });
     return name;
   }
   return Names.uniqueResourceName(scope, { maxLength: 63, separator: '-' }).replace(/-+/g, '-').replace(/^-|-$/g, '');
@@ -142,7 +144,7 @@ export function acknowledgeNoKeyForInstanceStorage(config: IConstruct, instanceT
 export function volumeKeyFor(scope: Construct, instanceTypes: string[], given?: kms.IKey): kms.IKey | undefined {
   const refusing = instanceTypes.filter(t => !Token.isUnresolved(t) && hasOnlyInstanceStorage(t));
   if (given && refusing.length) {
-    fail(`encryptionKey cannot be used with instance types whose only storage is local NVMe (${refusing.join(', ')}): SageMaker rejects a volume key for them and encrypts their instance store in hardware; remove encryptionKey or choose another instance type`);
+    failAt(scope, `encryptionKey cannot be used with instance types whose only storage is local NVMe (${refusing.join(', ')}): SageMaker rejects a volume key for them and encrypts their instance store in hardware; remove encryptionKey or choose another instance type`);
   }
   if (given || refusing.length || instanceTypes.some(t => Token.isUnresolved(t))) return given;
   return new kms.Key(scope, 'Key', { description: 'Encrypts the endpoint\'s ML storage volumes', enableKeyRotation: true });

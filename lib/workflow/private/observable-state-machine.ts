@@ -1,4 +1,4 @@
-import { ArnFormat, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { ArnFormat, Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -9,13 +9,15 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { ManagedPolicyRole } from '../../private/managed-policy-role';
 import { acknowledge } from '../../private/nag';
-import { fail, validateDuration, validateIn } from '../../private/validate';
+import { fail, failAt, validateDuration, validateIn } from '../../private/validate';
 
 export interface ObservableStateMachineProps {
   readonly description: string;
   readonly encryptionKey?: kms.IKey;
   readonly failureTopic?: sns.ITopic;
   readonly logRetention?: logs.RetentionDays;
+  /** A log group of the user's own; `encryptionKey` then does not encrypt the logs. */
+  readonly logGroup?: logs.ILogGroup;
   /** The timeout; checked against `minimumTimeout`. */
   readonly timeout?: Duration;
   readonly stateMachineName?: string;
@@ -40,7 +42,6 @@ export class ObservableStateMachine {
   /** A Fail state that ends the execution with `$.error.Error` / `$.error.Cause`. */
   public readonly failState: sfn.Fail;
   public stateMachine?: sfn.StateMachine;
-  private readonly key: kms.IKey;
   private readonly props: ObservableStateMachineProps;
   private readonly scope: Construct;
 
@@ -51,41 +52,56 @@ export class ObservableStateMachine {
     validateIn(scope, () => validateDuration('timeout', props.timeout, Duration.minutes(1), Duration.days(365)));
     const stack = Stack.of(scope);
 
-    this.key = props.encryptionKey ?? new kms.Key(scope, 'Key', {
+    validateIn(scope, () => {
+      if (props.logGroup && props.logRetention !== undefined) {
+        fail(`logRetention applies to the log group the workflow defines; set the retention of the logGroup given ('${props.logGroup.node.path}') where it is defined, or remove logRetention`);
+      }
+    });
+
+    // The key encrypts what the workflow defines itself: its log group and failure topic.
+    const definesLogGroup = props.logGroup === undefined;
+    const definesTopic = props.failureTopic === undefined;
+    const key = definesLogGroup || definesTopic ? props.encryptionKey ?? new kms.Key(scope, 'Key', {
       description: `Encrypts the logs and notifications of: ${props.description}`,
       enableKeyRotation: true,
       removalPolicy: RemovalPolicy.RETAIN,
-    });
-    // CloudWatch Logs encrypts the log group with the key in the service's name.
-    this.key.addToResourcePolicy(new iam.PolicyStatement({
-      principals: [new iam.ServicePrincipal(`logs.${stack.region}.amazonaws.com`)],
-      actions: ['kms:Encrypt', 'kms:Decrypt', 'kms:ReEncryptFrom', 'kms:ReEncryptTo', 'kms:GenerateDataKey', 'kms:DescribeKey'],
-      resources: ['*'],
-      conditions: {
-        ArnLike: {
-          'kms:EncryptionContext:aws:logs:arn': stack.formatArn({ service: 'logs', resource: 'log-group', resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME }),
+    }) : undefined;
+    if (key && definesLogGroup) {
+      // CloudWatch Logs encrypts the log group with the key in the service's name.
+      const added = key.addToResourcePolicy(new iam.PolicyStatement({
+        principals: [new iam.ServicePrincipal(`logs.${stack.region}.amazonaws.com`)],
+        actions: ['kms:Encrypt', 'kms:Decrypt', 'kms:ReEncryptFrom', 'kms:ReEncryptTo', 'kms:GenerateDataKey', 'kms:DescribeKey'],
+        resources: ['*'],
+        conditions: {
+          ArnLike: {
+            'kms:EncryptionContext:aws:logs:arn': stack.formatArn({ service: 'logs', resource: 'log-group', resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME }),
+          },
         },
-      },
-    }));
+      }));
+      if (!added.statementAdded) refuseImportedKey(scope, key, 'the log group it defines (CloudWatch Logs uses the key only if its key policy lets the logs service principal of the Region do so)');
+    }
 
     this.failureTopic = props.failureTopic ?? new sns.Topic(scope, 'FailureTopic', {
       // SNS display names are at most 100 characters; the full description is in each message.
       displayName: displayNameOf(`Failures of: ${props.description}`),
-      masterKey: this.key,
+      masterKey: key,
       enforceSSL: true,
     });
     // EventBridge publishes to the encrypted topic: SNS uses the key in the publisher's name
     // (SNS developer guide, "Enable compatibility between event sources and encrypted topics").
     // A topic of the user's own gets the statement when its key is one this app defines (an
     // imported key's policy cannot be changed here: the README says what it needs).
-    const topicKey = props.failureTopic ? props.failureTopic.masterKey : this.key;
-    topicKey?.addToResourcePolicy(new iam.PolicyStatement({
+    const topicKey = props.failureTopic ? props.failureTopic.masterKey : key;
+    const published = topicKey?.addToResourcePolicy(new iam.PolicyStatement({
       principals: [new iam.ServicePrincipal('events.amazonaws.com')],
       actions: ['kms:GenerateDataKey*', 'kms:Decrypt'],
       resources: ['*'],
     }));
-    this.logGroup = new logs.LogGroup(scope, 'Logs', {
-      encryptionKey: this.key,
+    if (definesTopic && key && !published?.statementAdded) {
+      refuseImportedKey(scope, key, 'the failure topic it defines (EventBridge publishes to it only if the key policy lets events.amazonaws.com use the key)');
+    }
+    this.logGroup = props.logGroup ?? new logs.LogGroup(scope, 'Logs', {
+      encryptionKey: key,
       retention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,
       removalPolicy: RemovalPolicy.RETAIN,
     });
@@ -157,6 +173,15 @@ export class ObservableStateMachine {
     this.stateMachine = stateMachine;
     return stateMachine;
   }
+}
+
+/**
+ * An imported key (`kms.Key.fromKeyArn`, `fromLookup`) keeps the policy it has: the app cannot
+ * add the statement the service needs, so the resource would fail at deploy time or never get
+ * its messages. Refused at synth.
+ */
+function refuseImportedKey(scope: Construct, key: kms.IKey, use: string): never {
+  return failAt(scope, `encryptionKey must be a key defined in this app (kms.Key) to encrypt ${use}, got the imported key ${Token.isUnresolved(key.keyArn) ? `'${key.node.path}'` : `'${key.keyArn}'`} whose key policy cannot be changed here; pass a kms.Key, or your own logGroup and failureTopic whose keys already allow their services`);
 }
 
 /** A topic display name within SNS's 100 characters: a longer one ends in an ellipsis. */

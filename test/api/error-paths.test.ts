@@ -1,0 +1,122 @@
+import * as path from 'path';
+import { App, Duration, Size, Stack } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as efs from 'aws-cdk-lib/aws-efs';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
+import {
+  AsyncEndpoint, ChannelDataSource, CreateModelStep, DeepLearningContainerUse, DeepLearningFramework, JobConfigFile, JobS3Location, MlDataStore,
+  MlflowTrackingServer, ModelData, ProcessingJobStep, Processor, SageMakerImage, SageMakerModel, SageMakerTrainingStack, ServerlessEndpoint,
+  TeamDomain, TrainingJobStep,
+} from '../../lib';
+import { testApp, testStack } from '../util';
+
+const IMAGE_DIR = path.join(__dirname, '..', '..', 'containers', 'glm');
+const SAMPLE_MODEL = path.join(IMAGE_DIR, 'sample', 'model.tar.gz');
+
+/**
+ * Bad input to any construct fails with the construct's path first, then the prop, the
+ * value and what is allowed: a user with fifty endpoints needs to know which one is wrong.
+ */
+function setup() {
+  const stack = testStack();
+  const store = new MlDataStore(stack, 'Store');
+  const model = new SageMakerModel(stack, 'Model', { image: SageMakerImage.fromAsset(IMAGE_DIR), modelData: ModelData.fromAsset(SAMPLE_MODEL) });
+  return { stack, store, model };
+}
+
+describe('errors name the construct path', () => {
+  test.each<[string, (s: ReturnType<typeof setup>) => unknown, RegExp]>([
+    ['ServerlessEndpoint memorySizeInMB', ({ stack, model }) => new ServerlessEndpoint(stack, 'Serverless', { model, memorySizeInMB: 1500 }),
+      /^Test\/Serverless: memorySizeInMB must be a multiple of 1024 between 1024 and 6144, got 1500$/],
+    ['ServerlessEndpoint maxConcurrency', ({ stack, model }) => new ServerlessEndpoint(stack, 'Serverless', { model, maxConcurrency: 201 }),
+      /^Test\/Serverless: maxConcurrency must be an integer between 1 and 200, got 201$/],
+    ['ServerlessEndpoint provisionedConcurrency', ({ stack, model }) => new ServerlessEndpoint(stack, 'Serverless', { model, maxConcurrency: 2, provisionedConcurrency: 3 }),
+      /^Test\/Serverless: provisionedConcurrency must be at most maxConcurrency \(2\), got 3$/],
+    ['ServerlessEndpoint endpointName', ({ stack, model }) => new ServerlessEndpoint(stack, 'Serverless', { model, endpointName: 'bad_name' }),
+      /^Test\/Serverless: endpointName must be letters, digits and single hyphens, got 'bad_name'$/],
+    ['AsyncEndpoint outputLocation', ({ stack, model, store }) => new AsyncEndpoint(stack, 'Async', { model, outputLocation: JobS3Location.perExecution(store.artifactsBucket, 'out') }),
+      /^Test\/Async: outputLocation and failureLocation must be fixed locations/],
+    ['AsyncEndpoint maxConcurrentInvocationsPerInstance', ({ stack, model, store }) => new AsyncEndpoint(stack, 'Async', {
+      model, outputLocation: JobS3Location.inBucket(store.artifactsBucket, 'out'), maxConcurrentInvocationsPerInstance: 0,
+    }), /^Test\/Async: maxConcurrentInvocationsPerInstance must be an integer between 1 and 1000, got 0$/],
+    ['AsyncEndpoint instanceType', ({ stack, model, store }) => new AsyncEndpoint(stack, 'Async', {
+      model, outputLocation: JobS3Location.inBucket(store.artifactsBucket, 'out'), instanceType: 'm5.large',
+    }), /^Test\/Async: variant.instanceType must be a SageMaker instance type of the form 'ml.<family>.<size>' \(e.g. 'ml.m5.xlarge'\), got 'm5.large'$/],
+    ['AsyncEndpoint volume key on NVMe-only storage', ({ stack, model, store }) => new AsyncEndpoint(stack, 'Async', {
+      model, outputLocation: JobS3Location.inBucket(store.artifactsBucket, 'out'), instanceType: 'ml.g5.xlarge', encryptionKey: new kms.Key(stack, 'K'),
+    }), /^Test\/Async: encryptionKey cannot be used with instance types whose only storage is local NVMe \(ml.g5.xlarge\)/],
+    ['AsyncEndpoint autoScaling', ({ stack, model, store }) => new AsyncEndpoint(stack, 'Async', {
+      model, outputLocation: JobS3Location.inBucket(store.artifactsBucket, 'out'), autoScaling: { minCapacity: 3, maxCapacity: 1 },
+    }), /^Test\/Async: autoScaling.minCapacity must be at most maxCapacity \(1\), got 3$/],
+    ['AsyncEndpoint model without role', ({ stack, store }) => new AsyncEndpoint(stack, 'Async', {
+      model: SageMakerModel.fromModelName(stack, 'Imported', 'm'), outputLocation: JobS3Location.inBucket(store.artifactsBucket, 'out'),
+    }), /^Test\/Async: model must have a known execution role/],
+    ['SageMakerModel environment', ({ stack }) => new SageMakerModel(stack, 'Bad', { image: SageMakerImage.fromAsset(IMAGE_DIR), environment: { 'A-B': '1' } }),
+      /^Test\/Bad: environment key must be a variable name/],
+    ['SageMakerModel vpcSubnets without vpc', ({ stack }) => new SageMakerModel(stack, 'Bad', {
+      image: SageMakerImage.fromAsset(IMAGE_DIR), vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
+    }), /^Test\/Bad: vpcSubnets requires vpc$/],
+    ['MlflowTrackingServer weeklyMaintenanceWindowStart', ({ stack, store }) => new MlflowTrackingServer(stack, 'Tracking', {
+      artifactStore: JobS3Location.inBucket(store.artifactsBucket, 'mlflow'), weeklyMaintenanceWindowStart: 'Tuesday',
+    }), /^Test\/Tracking: weeklyMaintenanceWindowStart must be a day and time such as 'Tue:03:30', got 'Tuesday'$/],
+    ['MlflowTrackingServer artifactStore', ({ stack, store }) => new MlflowTrackingServer(stack, 'Tracking', {
+      artifactStore: JobS3Location.perExecution(store.artifactsBucket, 'mlflow'),
+    }), /^Test\/Tracking: artifactStore must be a fixed location/],
+    ['TeamDomain domainName', ({ stack, store }) => new TeamDomain(stack, 'Domain', { vpc: new ec2.Vpc(stack, 'Vpc'), dataStore: store, domainName: 'team_a' }),
+      /^Test\/Domain: domainName must be letters, digits and single hyphens, got 'team_a'$/],
+    ['MlDataStore accessLogsRetention', ({ stack }) => new MlDataStore(stack, 'Data', { accessLogsRetention: Duration.hours(36) }),
+      /^Test\/Data: accessLogsRetention must be a whole number of days between 1 and 36500, got 1 day 12 hours$/],
+    ['JobConfigFile path', ({ stack }) => new JobConfigFile(stack, 'Config', { path: path.join(IMAGE_DIR, 'Dockerfile') }),
+      /^Test\/Config: JobConfigFile path must end in .json, .yaml or .yml/],
+  ])('%s', (_name, make, error) => {
+    const s = setup();
+    expect(() => make(s)).toThrow(error);
+  });
+
+  test('SageMakerTrainingStack minimumDevianceExplained', () => {
+    expect(() => new SageMakerTrainingStack(testApp(), 'Training', { minimumDevianceExplained: 1.5 }))
+      .toThrow(/^Training: minimumDevianceExplained must be a number between 0 and 1, got 1.5$/);
+  });
+
+  test('a volume size of the async endpoint is checked there too', () => {
+    const { stack, model, store } = setup();
+    expect(() => new AsyncEndpoint(stack, 'Async', { model, outputLocation: JobS3Location.inBucket(store.artifactsBucket, 'out'), volumeSize: Size.gibibytes(600) }))
+      .toThrow(/^Test\/Async: variant.volumeSize/);
+  });
+
+  // Errors of what a job, model or stage binds (images, locations, channels) carry its path too.
+  test('a file system channel of a job outside a VPC', () => {
+    const { stack, store } = setup();
+    const vpc = new ec2.Vpc(stack, 'Vpc');
+    const fileSystem = new efs.FileSystem(stack, 'Fs', { vpc });
+    expect(() => new TrainingJobStep(stack, 'Train', {
+      image: SageMakerImage.fromAsset(IMAGE_DIR),
+      outputLocation: JobS3Location.inBucket(store.artifactsBucket, 'models'),
+      channels: [{ channelName: 'efs', source: ChannelDataSource.efs(fileSystem, '/data') }],
+    })).toThrow(/^Test\/Train: channel 'efs' reads from Amazon EFS, which requires the job to run in a VPC: set vpc$/);
+  });
+
+  test('a file asset as a job output', () => {
+    const { stack } = setup();
+    const asset = new s3assets.Asset(stack, 'Requirements', { path: path.join(IMAGE_DIR, 'requirements.txt') });
+    expect(() => new TrainingJobStep(stack, 'Train', { image: SageMakerImage.fromAsset(IMAGE_DIR), outputLocation: JobS3Location.fromAsset(asset) }))
+      .toThrow(/^Test\/Train: a file asset can only be a job input, got it as an output \('Test\/Requirements'\)$/);
+    expect(() => new ProcessingJobStep(stack, 'Process', {
+      image: SageMakerImage.fromAsset(IMAGE_DIR),
+      processingOutputs: [{ outputName: 'out', destination: JobS3Location.fromAsset(asset) }],
+    })).toThrow(/^Test\/Process: a file asset can only be a job input/);
+  });
+
+  test('a Deep Learning Container in a Region without its registry', () => {
+    const stack = new Stack(new App(), 'Far', { env: { account: '123456789012', region: 'us-isob-east-1' } });
+    const store = new MlDataStore(stack, 'Store');
+    const image = SageMakerImage.fromDeepLearningContainer({
+      framework: DeepLearningFramework.PYTORCH, use: DeepLearningContainerUse.INFERENCE, frameworkVersion: '2.3.0', processor: Processor.CPU, pythonVersion: 'py311',
+    });
+    expect(() => new CreateModelStep(stack, 'Model', { image, modelData: JobS3Location.inBucket(store.artifactsBucket, 'models') }))
+      .toThrow(/^Far\/Model: SageMakerImage.fromDeepLearningContainer has no Deep Learning Container registry for region 'us-isob-east-1'/);
+    expect(() => new SageMakerModel(stack, 'Served', { image }))
+      .toThrow(/^Far\/Served: SageMakerImage.fromDeepLearningContainer has no Deep Learning Container registry/);
+  });
+});
