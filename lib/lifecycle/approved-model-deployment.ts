@@ -76,9 +76,12 @@ export interface ApprovedModelDeploymentProps {
   readonly maxPolls?: number;
 
   /**
-   * The key that encrypts the workflow's log group and failure topic.
+   * The key that encrypts the workflow's log group and failure topic. It must be a key defined
+   * in this app (`kms.Key`): an imported key's policy cannot take the statements CloudWatch Logs
+   * and EventBridge need, so one is refused at synth while the workflow defines its log group or
+   * topic: pass your own `logGroup` and `failureTopic` instead.
    *
-   * @default - a key is defined, with rotation
+   * @default - a key is defined, with rotation (none when `logGroup` and `failureTopic` are given)
    */
   readonly encryptionKey?: kms.IKey;
 
@@ -95,6 +98,14 @@ export interface ApprovedModelDeploymentProps {
    * @default RetentionDays.ONE_YEAR
    */
   readonly logRetention?: logs.RetentionDays;
+
+  /**
+   * The log group of the deploy workflow's execution logs, for a log group of your own. Its
+   * key policy must let CloudWatch Logs use its key.
+   *
+   * @default - an encrypted log group is defined, kept for `logRetention`
+   */
+  readonly logGroup?: logs.ILogGroup;
 
   /**
    * A name for the state machine.
@@ -190,6 +201,7 @@ export class ApprovedModelDeployment extends Construct {
       encryptionKey: props.encryptionKey,
       failureTopic: props.failureTopic,
       logRetention: props.logRetention,
+      logGroup: props.logGroup,
       stateMachineName: props.stateMachineName,
     });
     this.stateMachine = workflow.stateMachine;

@@ -292,16 +292,16 @@ export class DataQualityMonitor extends Construct {
     if (!captureDestination) {
       validateIn(this, () => fail(`endpoint '${props.endpoint.node.path}' has no dataCapture, so there is no traffic to monitor: give it dataCapture (the monitor reads its destination)`));
     }
-    const capture = captureDestination!.bind(this, this.role, S3AccessMode.READ);
+    const capture = validateIn(this, () => captureDestination!.bind(this, this.role, S3AccessMode.READ));
     this.node.addValidation({ validate: () => captureProblems(props.endpoint, capture.uri) });
-    const output = props.output.bind(this, this.role, S3AccessMode.WRITE);
+    const output = validateIn(this, () => props.output.bind(this, this.role, S3AccessMode.WRITE));
     if (output.isExpression || capture.isExpression) {
       validateIn(this, () => fail('captureDestination and output must be fixed locations (JobS3Location.inBucket): monitoring runs outside any workflow execution'));
     }
     const outputKey = props.outputEncryptionKey ?? output.encryptionKey;
     props.outputEncryptionKey?.grant(this.role, 'kms:GenerateDataKey', 'kms:Decrypt');
     props.volumeEncryptionKey?.grant(this.role, 'kms:CreateGrant', 'kms:GenerateDataKey', 'kms:Decrypt');
-    const baseline = props.baseline.bind(this, this.role);
+    const baseline = validateIn(this, () => props.baseline.bind(this, this.role));
 
     const network = this.renderNetwork(props);
     const definition = new sagemaker.CfnDataQualityJobDefinition(this, 'JobDefinition', {

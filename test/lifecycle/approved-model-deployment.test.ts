@@ -1,5 +1,8 @@
 import * as path from 'path';
-import { Duration, Stack } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sns from 'aws-cdk-lib/aws-sns';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import {
   ApprovedModelDeployment, ApprovedModelDeploymentProps, DeployOnApproval, JobS3Location, MlDataStore, ModelData, ModelPackageGroup, RealtimeEndpoint,
@@ -9,8 +12,7 @@ import { definitionOf, iamPolicies, nagFindings, testStack } from '../util';
 
 const IMAGE_DIR = path.join(__dirname, '..', '..', 'containers', 'glm');
 
-function fixture(props: Partial<ApprovedModelDeploymentProps> = {}): { stack: Stack; deployment: ApprovedModelDeployment; group: ModelPackageGroup } {
-  const stack = testStack();
+function fixture(props: Partial<ApprovedModelDeploymentProps> = {}, stack: Stack = testStack()): { stack: Stack; deployment: ApprovedModelDeployment; group: ModelPackageGroup } {
   const store = new MlDataStore(stack, 'Store');
   const group = new ModelPackageGroup(stack, 'Group', { modelPackageGroupName: 'churn' });
   const model = new SageMakerModel(stack, 'Model', { image: SageMakerImage.fromAsset(IMAGE_DIR), modelData: ModelData.fromBucket(store.artifactsBucket, 'models/first/model.tar.gz') });
@@ -79,6 +81,24 @@ describe('ApprovedModelDeployment', () => {
     new DeployOnApproval(stack, 'OnApproval', { modelPackageGroup: group, deployWorkflow: deployment.stateMachine });
     const statements = Object.values<any>(iamPolicies(stack)).filter(p => JSON.stringify(p.Properties.Roles).includes('OnApprovalRole')).flatMap(p => p.Properties.PolicyDocument.Statement);
     expect(statements).toEqual([{ Action: 'states:StartExecution', Effect: 'Allow', Resource: { Ref: expect.stringMatching(/^DeploymentWorkflowStateMachine/) } }]);
+  });
+
+  test('takes a log group and failure topic of the team\'s own (then no key is defined) and refuses an imported key without them', () => {
+    const stack = testStack();
+    const teamKey = new kms.Key(stack, 'TeamKey', { enableKeyRotation: true });
+    const logGroup = new logs.LogGroup(stack, 'TeamLogs', { encryptionKey: teamKey, retention: logs.RetentionDays.TWO_YEARS, removalPolicy: RemovalPolicy.RETAIN });
+    const failureTopic = new sns.Topic(stack, 'TeamTopic', { masterKey: teamKey, enforceSSL: true });
+    fixture({ logGroup, failureTopic }, stack);
+    const template = Template.fromStack(stack);
+    const [machine] = Object.values<any>(template.findResources('AWS::StepFunctions::StateMachine'));
+    expect(JSON.stringify(machine.Properties.LoggingConfiguration)).toMatch(/TeamLogs/);
+    // The deploy workflow defines no key, log group or topic of its own.
+    const ownIds = (type: string) => Object.keys(template.findResources(type)).filter(id => id.startsWith('Deployment'));
+    expect([...ownIds('AWS::KMS::Key'), ...ownIds('AWS::Logs::LogGroup'), ...ownIds('AWS::SNS::Topic')]).toEqual([]);
+
+    const imported = testStack();
+    const key = kms.Key.fromKeyArn(imported, 'Imported', 'arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab');
+    expect(() => fixture({ encryptionKey: key }, imported)).toThrow(/^Test\/Deployment\/Workflow: encryptionKey must be a key defined in this app \(kms.Key\)/);
   });
 
   test.each<[string, Partial<ApprovedModelDeploymentProps>, RegExp]>([
