@@ -1,9 +1,9 @@
 import * as path from 'path';
 import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
-import { Match, Template } from 'aws-cdk-lib/assertions';
 import {
   ApprovedModelDeployment, ApprovedModelDeploymentProps, DeployOnApproval, JobS3Location, MlDataStore, ModelData, ModelPackageGroup, RealtimeEndpoint,
   SageMakerImage, SageMakerModel, TrafficRouting,
@@ -12,7 +12,9 @@ import { definitionOf, iamPolicies, nagFindings, testStack } from '../util';
 
 const IMAGE_DIR = path.join(__dirname, '..', '..', 'containers', 'glm');
 
-function fixture(props: Partial<ApprovedModelDeploymentProps> = {}, stack: Stack = testStack()): { stack: Stack; deployment: ApprovedModelDeployment; group: ModelPackageGroup } {
+interface Fixture { stack: Stack; deployment: ApprovedModelDeployment; group: ModelPackageGroup }
+
+function fixture(props: Partial<ApprovedModelDeploymentProps> = {}, stack: Stack = testStack()): Fixture {
   const store = new MlDataStore(stack, 'Store');
   const group = new ModelPackageGroup(stack, 'Group', { modelPackageGroupName: 'churn' });
   const model = new SageMakerModel(stack, 'Model', { image: SageMakerImage.fromAsset(IMAGE_DIR), modelData: ModelData.fromBucket(store.artifactsBucket, 'models/first/model.tar.gz') });
