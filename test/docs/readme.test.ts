@@ -2,10 +2,9 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as ts from 'typescript';
-import { README, regeneratedReadme } from '../../scripts/readme';
 import { checkPythonSyntax, examplesOf, hashOf, mergeImports } from '../../scripts/readme-python';
 
-const readme = fs.readFileSync(README, 'utf8');
+const readme = fs.readFileSync(path.join(__dirname, '..', '..', 'README.md'), 'utf8');
 
 describe('README', () => {
   test('shows both quick-start commands', () => {
@@ -13,9 +12,8 @@ describe('README', () => {
     expect(readme).toContain('npm ci && npm test');
   });
 
-  test('diagrams and cost table are those of the reference app as it synthesizes today (npm run readme)', () => {
-    expect(regeneratedReadme(readme)).toBe(readme);
-  });
+  // The generated diagrams and cost table are checked with the reference app's other checks
+  // (test/compliance/reference-app.test.ts), on the one synthesis of it.
 
   // Mermaid itself needs a browser (checked by hand with mermaid-cli and Chromium); this
   // catches what broke rendering once: a subgraph left without its `end`, an edge to a node
