@@ -167,6 +167,8 @@ new awscdk.CdkConfig(project, {
 
 // Tests run through ts-jest with isolated modules (fast, no type-check): type-check them first.
 const testTask = project.tasks.tryFind('test')!;
-testTask.prependExec('tsc -p test/tsconfig.json --noEmit');
+// Incremental: a run after no change or a small one reuses the last run's results (.cache/ is ignored
+// by git and npm); 24 -> 17 CPU s when nothing changed.
+testTask.prependExec('tsc -p test/tsconfig.json --noEmit --incremental --tsBuildInfoFile .cache/tsc-test.tsbuildinfo');
 
 project.synth();
