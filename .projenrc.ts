@@ -120,6 +120,14 @@ project.deps.removeDependency('eslint-import-resolver-typescript');
 project.addDevDeps(`constructs@${CONSTRUCTS_VERSION}`);
 project.addDevDeps('eslint-import-resolver-typescript@3.6.3');
 
+// Typed linting (no-floating-promises, return-await) on one TypeScript program for lib/ and test/:
+// test/tsconfig.json includes lib/, bin/, bench/ and scripts/. projen's project service built one program
+// per nearest tsconfig (the root one for lib/, test's for test/): about 8 of eslint's 41 CPU seconds.
+// .projenrc.ts is in projenrc/tsconfig.json's program.
+const eslintrc = project.tryFindObjectFile('.eslintrc.json')!;
+eslintrc.addDeletionOverride('parserOptions.projectService');
+eslintrc.addOverride('parserOptions.project', ['./test/tsconfig.json', './projenrc/tsconfig.json']);
+
 // `npm run bench` (not part of `npm test`; `-- --quick` for synth only, one round): `cdk synth` against the
 // floor, the N-scaling curve with and without the policy packs, `npm test` and the `.ci/run` phases.
 project.addTask('bench', { description: 'Benchmark synthesis and tests', exec: 'ts-node --transpile-only bench/bench.ts', receiveArgs: true });
@@ -159,6 +167,8 @@ new awscdk.CdkConfig(project, {
 
 // Tests run through ts-jest with isolated modules (fast, no type-check): type-check them first.
 const testTask = project.tasks.tryFind('test')!;
-testTask.prependExec('tsc -p test/tsconfig.json --noEmit');
+// Incremental: a run after no change or a small one reuses the last run's results (.cache/ is ignored
+// by git and npm); 24 -> 17 CPU s when nothing changed.
+testTask.prependExec('tsc -p test/tsconfig.json --noEmit --incremental --tsBuildInfoFile .cache/tsc-test.tsbuildinfo');
 
 project.synth();

@@ -1,13 +1,13 @@
 import * as fs from 'fs';
-import * as os from 'os';
-import * as path from 'path';
 import { CfnGuardValidator } from '@cdklabs/cdk-validator-cfnguard';
-import { App, CfnElement, Stack } from 'aws-cdk-lib';
+import { CfnElement, Stack } from 'aws-cdk-lib';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 // eslint-disable-next-line import/no-extraneous-dependencies
 import { validateAsl } from './asl';
 import { sagemakerContractViolations, sagemakerTaskCount } from './sagemaker-contract';
-import { addReferenceStacks } from '../../bin/reference-app';
+import { costSection, diagramsSection, README } from '../../scripts/readme';
+import { referenceApp, stacksOf } from '../composition/apps';
+import { describeIfCfnLint, startCfnLint, unexpectedAnnotations } from '../composition/cfn-lint';
 import { definitionOf, ENV } from '../util';
 
 /**
@@ -37,11 +37,14 @@ export const DISABLED_GUARD_RULES: Record<string, string> = {
   'ct-kms-pr-3': "The keys keep the CDK's default policy, which delegates to IAM (the account root may use the key); the CreateGrant the library grants to execution roles is in IAM and limited to AWS resources.",
 };
 
-const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk-out-'));
-const app = new App({ context: JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'cdk.json'), 'utf8')).context, outdir });
-// The reference app as bin/app.ts builds it.
-const stacks: Stack[] = Object.values(addReferenceStacks(app, ENV));
-const assembly = app.synth();
+// The reference app as bin/app.ts builds it, synthesized once for every check of it in this file
+// (each synthesis costs several CPU seconds): these, cfn-lint, the synth annotations and the README's
+// generated sections.
+const reference = referenceApp();
+const stacks: Stack[] = stacksOf(reference.stacks);
+const assembly = reference.assembly;
+// cfn-lint runs in a child process while the checks below run.
+const linted = startCfnLint(reference.templates);
 // Every state machine of every stack (the real-time stack has its deploy and baseline workflows).
 const machines = stacks.flatMap(stack => stack.node.findAll()
   .filter((c): c is sfn.StateMachine => c instanceof sfn.StateMachine)
@@ -66,12 +69,20 @@ describe.each(machines)('%s', (_name, stack, logicalId) => {
 
 describe('AWS Control Tower proactive controls (cfn-guard)', () => {
   const validator = new CfnGuardValidator({ controlTowerRulesEnabled: true, disabledRules: Object.keys(DISABLED_GUARD_RULES) });
+  const templatePaths = stacks.map(stack => assembly.getStackArtifact(stack.artifactId).templateFullPath);
+  // One cfn-guard run over every template (each run first loads the rules: 14 CPU s for a run per
+  // stack, 8 for one run), its findings told apart by template.
+  let report: ReturnType<CfnGuardValidator['validate']> | undefined;
 
-  test.each(stacks.map(s => [s.stackName, s] as const))('%s passes', (_name, stack) => {
-    const templatePath = assembly.getStackArtifact(stack.artifactId).templateFullPath;
-    const report = validator.validate({ templatePaths: [templatePath] } as any);
-    const failures = report.violations.flatMap(v => v.violatingResources.map(r => `${v.ruleName} ${r.resourceLogicalId}`));
+  test.each(stacks.map((s, i) => [s.stackName, templatePaths[i]] as const))('%s passes', (_name, templatePath) => {
+    report ??= validator.validate({ templatePaths } as any);
+    const failures = report.violations.flatMap(v => v.violatingResources.filter(r => r.templatePath === templatePath).map(r => `${v.ruleName} ${r.resourceLogicalId}`));
     expect(failures).toEqual([]);
+  });
+
+  test('reports each finding with the template it is in', () => {
+    report ??= validator.validate({ templatePaths } as any);
+    expect(report.violations.flatMap(v => v.violatingResources.filter(r => !templatePaths.includes(r.templatePath)))).toEqual([]);
   });
 });
 
@@ -99,5 +110,33 @@ describe('the SageMaker contract check', () => {
   ])('rejects %s', (_name, parameters, error) => {
     const cleaned = JSON.parse(JSON.stringify(parameters));
     expect(sagemakerContractViolations(task(cleaned)).join('\n')).toMatch(error);
+  });
+});
+
+describeIfCfnLint('cfn-lint', () => {
+  test('accepts every template of the reference app', async () => {
+    expect(await linted).toEqual([]);
+  }, 120_000);
+});
+
+describe('synth annotations', () => {
+  test.each(stacks.map(s => ['reference', s.stackName, s] as const))('%s %s: no info or warning the app did not cause', (_app, _name, stack) => {
+    expect(unexpectedAnnotations(stack)).toEqual([]);
+  });
+});
+
+describe('README', () => {
+  // What `npm run readme` writes between each pair of markers (scripts/readme.ts), rendered from this synthesis.
+  const sections: Record<string, string> = { diagrams: diagramsSection(reference.stacks), cost: costSection(assembly) };
+  const readme = fs.readFileSync(README, 'utf8');
+  const generated = (name: string) => {
+    const start = `<!-- ${name}:start (generated by npm run readme) -->\n`;
+    const from = readme.indexOf(start);
+    const to = readme.indexOf(`<!-- ${name}:end -->`);
+    return from < 0 || to < from ? `README.md needs the markers of the ${name} section` : readme.slice(from + start.length, to);
+  };
+
+  test('diagrams and cost table are those of the reference app as it synthesizes today (npm run readme)', () => {
+    for (const [name, text] of Object.entries(sections)) expect({ name, text: generated(name) }).toEqual({ name, text: `${text}\n` });
   });
 });

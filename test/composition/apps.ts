@@ -2,6 +2,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { App, Stack } from 'aws-cdk-lib';
+import { CloudAssembly } from 'aws-cdk-lib/cx-api';
 import { addCompositionStacks, CompositionStacks } from './composition-app';
 import { addReferenceStacks, ReferenceStacks } from '../../bin/reference-app';
 import { ENV } from '../util';
@@ -20,13 +21,27 @@ function zones(account: string, region: string): Record<string, string[]> {
 const ZONES = { ...zones(ENV.account, 'us-east-1'), ...zones(ENV.account, 'eu-west-1') };
 
 /** An app synthesized to its own directory, as `cdk synth` would. */
-export function synthesized<T>(build: (app: App) => T): { app: App; stacks: T; outdir: string; templates: Record<string, string> } {
+export interface Synthesized<T> {
+  readonly app: App;
+  readonly stacks: T;
+  readonly outdir: string;
+  readonly assembly: CloudAssembly;
+  /** Each stack's template file, by stack name. */
+  readonly templates: Record<string, string>;
+}
+
+/**
+ * Synthesizes an app to its own directory, as `cdk synth` would. Each app is synthesized by one
+ * test file, which holds every check of it (test/composition/composition.test.ts,
+ * test/compliance/reference-app.test.ts): a synthesis of either costs several CPU seconds.
+ */
+export function synthesized<T>(build: (app: App) => T): Synthesized<T> {
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk-out-'));
   const app = new App({ context: { ...CONTEXT, ...ZONES }, outdir });
   const stacks = build(app);
   const assembly = app.synth();
   const templates = Object.fromEntries(assembly.stacks.map(s => [s.stackName, s.templateFullPath]));
-  return { app, stacks, outdir, templates };
+  return { app, stacks, outdir, assembly, templates };
 }
 
 export function referenceApp() {

@@ -5,7 +5,9 @@ import { sagemakerContractViolations } from '../compliance/sagemaker-contract';
 import { ENV, definitionOf, iamPolicies, nagFindings, snapshotOf, testApp } from '../util';
 
 // One synthesis shared by the read-only assertions below: synthesis is what tests wait on.
-const app = testApp({ validateTemplates: true });
+// Without schema validation (about 6 CPU seconds a file): test/compliance/reference-app.test.ts validates
+// this stack as bin/reference-app.ts defines it (with a description).
+const app = testApp();
 const stack = new SageMakerTrainingStack(app, 'SageMakerMlTraining', { env: ENV });
 const template = Template.fromStack(stack);
 const definition = definitionOf(stack);

@@ -1,5 +1,4 @@
 import * as fs from 'fs';
-import { compositionApp } from './apps';
 import { LONG } from './composition-app';
 import { TemplateIam, ACCOUNT } from './iam-evaluator';
 
@@ -36,20 +35,23 @@ interface Call {
   readonly context?: Record<string, string | string[]>;
 }
 
-const { templates } = compositionApp();
-const load = (name: string, region: string) => new TemplateIam(JSON.parse(fs.readFileSync(templates[name], 'utf8')), region);
-const training = load('TeamForecastingDemandPlanningTrainingProductionEuWest1', 'eu-west-1');
-const hosting = load('TeamForecastingDemandPlanningHostingRegionAgnostic', 'us-east-1');
-const domain = load('TeamForecastingDemandPlanningStudioDomain', 'us-east-1');
+/** The composition app's stacks that the calls are made in, read from their templates. */
+interface Stacks {
+  readonly training: TemplateIam;
+  readonly hosting: TemplateIam;
+  readonly domain: TemplateIam;
+}
 
-const stack = (iam: TemplateIam) => ({
+const stackOf = ({ domain }: Stacks) => (iam: TemplateIam) => ({
   key: iam.arnOf('AWS::KMS::Key', 'TeamKey'),
   artifacts: `arn:aws:s3:::${iam === domain ? 'team-artifacts' : iam.arnOf('AWS::S3::Bucket', 'TeamDataStoreArtifactsBucket')}`,
   data: `arn:aws:s3:::${iam === domain ? 'team-data-lake' : iam.arnOf('AWS::S3::Bucket', 'TeamDataStoreDataBucket')}`,
   sm: (resource: string) => `arn:aws:sagemaker:${iam.region}:${ACCOUNT}:${resource}`,
 });
 
-function hostingCalls(): [TemplateIam, Call[]] {
+function hostingCalls(stacks: Stacks): [TemplateIam, Call[]] {
+  const { hosting } = stacks;
+  const stack = stackOf(stacks);
   const h = stack(hosting);
   const model = hosting.role(`${LONG}ModelRole`);
   const team = hosting.role('TeamJobRole');
@@ -84,7 +86,9 @@ function hostingCalls(): [TemplateIam, Call[]] {
   ]];
 }
 
-function domainCalls(): [TemplateIam, Call[]] {
+function domainCalls(stacks: Stacks): [TemplateIam, Call[]] {
+  const { domain } = stacks;
+  const stack = stackOf(stacks);
   const d = stack(domain);
   const role = domain.role(`${LONG}ExecutionRole`);
   const id = domain.arnOf('AWS::SageMaker::Domain', LONG, 'DomainId');
@@ -109,7 +113,9 @@ function domainCalls(): [TemplateIam, Call[]] {
   ]];
 }
 
-function trainingCalls(): [TemplateIam, Call[]] {
+function trainingCalls(stacks: Stacks): [TemplateIam, Call[]] {
+  const { training } = stacks;
+  const stack = stackOf(stacks);
   const t = stack(training);
   const train = training.role('TeamJobRole');
   // Each stage's job has its own role under the stage (<workflow>/Preprocess/Job/Role).
@@ -179,31 +185,44 @@ function trainingCalls(): [TemplateIam, Call[]] {
   ]];
 }
 
-const groups = { hosting: hostingCalls(), domain: domainCalls(), training: trainingCalls() };
+/**
+ * The checks, on the composition app's templates (stack name to template file): called by
+ * test/composition/composition.test.ts, which synthesizes the app once for all its checks.
+ */
+export function describeIamSufficiency(templates: Record<string, string>): void {
+  const load = (name: string, region: string) => new TemplateIam(JSON.parse(fs.readFileSync(templates[name], 'utf8')), region);
+  const stacks: Stacks = {
+    training: load('TeamForecastingDemandPlanningTrainingProductionEuWest1', 'eu-west-1'),
+    hosting: load('TeamForecastingDemandPlanningHostingRegionAgnostic', 'us-east-1'),
+    domain: load('TeamForecastingDemandPlanningStudioDomain', 'us-east-1'),
+  };
+  const { training } = stacks;
+  const groups = { hosting: hostingCalls(stacks), domain: domainCalls(stacks), training: trainingCalls(stacks) };
 
-describe.each(Object.entries(groups))('%s: every documented run-time call is allowed', (_name, [iam, calls]) => {
-  test.each(calls.map(c => [c.what, c] as const))('%s', async (_what, call) => {
-    expect(`${call.action} ${call.resource}: ${await iam.evaluate(call.role, call.action, call.resource, call.context)}`)
-      .toBe(`${call.action} ${call.resource}: Allowed`);
-  });
-});
-
-describe('the evaluator', () => {
-  test('denies what no policy allows (the check can fail)', async () => {
-    const [iam, calls] = groups.hosting;
-    const model = calls[0].role;
-    expect(await iam.evaluate(model, 's3:DeleteBucket', calls[0].resource.split('/')[0])).not.toBe('Allowed');
-    expect(await iam.evaluate(model, 's3:PutObject', `${calls[0].resource.split('/')[0]}/elsewhere/x`)).not.toBe('Allowed');
-  });
-
-  test('a service principal gets only what the resource policy grants it', async () => {
-    const topic = training.arnOf('AWS::SNS::Topic', 'TeamTopic');
-    expect(await training.evaluate('events.amazonaws.com', 'sns:Subscribe', topic)).not.toBe('Allowed');
-    expect(await training.evaluate('events.amazonaws.com', 'kms:Encrypt', training.arnOf('AWS::KMS::Key', 'TeamKey'))).not.toBe('Allowed');
+  describe.each(Object.entries(groups))('%s: every documented run-time call is allowed', (_name, [iam, calls]) => {
+    test.each(calls.map(c => [c.what, c] as const))('%s', async (_what, call) => {
+      expect(`${call.action} ${call.resource}: ${await iam.evaluate(call.role, call.action, call.resource, call.context)}`)
+        .toBe(`${call.action} ${call.resource}: Allowed`);
+    });
   });
 
-  test('the state machine no longer publishes to the failure topic itself (EventBridge does)', async () => {
-    const machine = training.role(`${LONG}StateMachineRole`);
-    expect(await training.evaluate(machine, 'sns:Publish', training.arnOf('AWS::SNS::Topic', 'TeamTopic'))).not.toBe('Allowed');
+  describe('the evaluator', () => {
+    test('denies what no policy allows (the check can fail)', async () => {
+      const [iam, calls] = groups.hosting;
+      const model = calls[0].role;
+      expect(await iam.evaluate(model, 's3:DeleteBucket', calls[0].resource.split('/')[0])).not.toBe('Allowed');
+      expect(await iam.evaluate(model, 's3:PutObject', `${calls[0].resource.split('/')[0]}/elsewhere/x`)).not.toBe('Allowed');
+    });
+
+    test('a service principal gets only what the resource policy grants it', async () => {
+      const topic = training.arnOf('AWS::SNS::Topic', 'TeamTopic');
+      expect(await training.evaluate('events.amazonaws.com', 'sns:Subscribe', topic)).not.toBe('Allowed');
+      expect(await training.evaluate('events.amazonaws.com', 'kms:Encrypt', training.arnOf('AWS::KMS::Key', 'TeamKey'))).not.toBe('Allowed');
+    });
+
+    test('the state machine no longer publishes to the failure topic itself (EventBridge does)', async () => {
+      const machine = training.role(`${LONG}StateMachineRole`);
+      expect(await training.evaluate(machine, 'sns:Publish', training.arnOf('AWS::SNS::Topic', 'TeamTopic'))).not.toBe('Allowed');
+    });
   });
-});
+}
