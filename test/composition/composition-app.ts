@@ -256,13 +256,16 @@ export function composeStages(scope: Construct, team: TeamResources): SageMakerW
     realtimeInstanceTypes: ['ml.m5.large'],
     description: 'Best tuned forecast model, past the evaluation gate',
   });
+  // CloudWatch Logs may use the team's key for the team's log group (its key policy is the team's to set).
+  team.key.grantEncryptDecrypt(new iam.ServicePrincipal(`logs.${Stack.of(scope).region}.amazonaws.com`));
   const workflow = new SageMakerWorkflow(scope, `${LONG}Staged`, {
     definition: prepare.next(tune).next(evaluate).next(register),
     description: 'Prepare, tune, gate and register the demand forecast',
     outputs: { modelPackageArn: register.modelPackageArn, deviance: evaluate.metric('metrics.deviance') },
-    encryptionKey: team.key,
-    failureTopic: team.topic,
-    logRetention: logs.RetentionDays.TWO_YEARS,
+    // The team's own log group (its key's policy is the team's) and an imported topic: the
+    // workflow then defines neither, nor a key for them (an imported key alone would be refused).
+    logGroup: new logs.LogGroup(scope, 'StagedWorkflowLogs', { encryptionKey: team.key, retention: logs.RetentionDays.TWO_YEARS, removalPolicy: RemovalPolicy.RETAIN }),
+    failureTopic: team.importedTopic,
   });
   new RetrainingSchedule(scope, 'WeeklyRetraining', {
     stateMachine: workflow.stateMachine,
