@@ -200,11 +200,13 @@ function keepValidationWarm(stack: Stack): void {
 export function checkTemplate(stack: Stack): any {
   keepValidationWarm(stack);
   const template = (stack.node.root as App).synth().getStackArtifact(stack.artifactId).template;
-  // Every policy pack, on everything the library defined (the harness's bare state machine,
-  // `Machine`, is test code without logging or tracing).
+  // Every policy pack, on everything the library defined. Not the team's: the harness's bare
+  // state machine, `Machine`, is test code without logging or tracing; a state machine role the
+  // team brings (`MachineRole`) holds the steps' grants in an inline policy, as the team's
+  // iam.Role (or imported role) makes them (the library's own roles use managed policies).
   const findings = PACKS.flatMap(pack => pack.validateScope(stack).violations.flatMap((v: any) =>
     v.violatingResources.map((r: any) => `${v.ruleName} ${r.constructPath}`)))
-    .filter(f => !/ [^/]+\/Machine\//.test(f));
+    .filter(f => !/ [^/]+\/Machine\//.test(f) && !/-IAMNoInlinePolicy [^/]+\/MachineRole\//.test(f));
   expect(findings).toEqual([]);
   // NaN and Infinity serialize as null; a forgotten value as 'undefined' in a string.
   const bad: string[] = [];
