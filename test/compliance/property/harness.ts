@@ -196,10 +196,30 @@ function keepValidationWarm(stack: Stack): void {
   }
 }
 
+/**
+ * The construct validations (`node.addValidation`) that refused a case at synthesis, each
+ * `[<construct path>] <message>`: a refusal like a constructor's, found later.
+ */
+class SynthesisRefusal extends Error {
+  constructor(public readonly problems: { path: string; message: string }[]) {
+    super(problems.map(p => `[${p.path}] ${p.message}`).join('\n'));
+  }
+}
+
+function synthesize(stack: Stack): any {
+  try {
+    return (stack.node.root as App).synth().getStackArtifact(stack.artifactId).template;
+  } catch (e) {
+    const listed = /^Validation failed with the following errors:\n([\s\S]*)$/.exec((e as Error).message);
+    if (!listed) throw e;
+    throw new SynthesisRefusal(listed[1].split('\n').map(l => /^\s*\[([^\]]+)\] (.*)$/.exec(l)).filter(m => m).map(m => ({ path: m![1], message: m![2] })));
+  }
+}
+
 /** Synthesizes the case's app and checks its stack's template; returns it. */
 export function checkTemplate(stack: Stack): any {
   keepValidationWarm(stack);
-  const template = (stack.node.root as App).synth().getStackArtifact(stack.artifactId).template;
+  const template = synthesize(stack);
   // Every policy pack, on everything the library defined. Not the team's: the harness's bare
   // state machine, `Machine`, is test code without logging or tracing; a state machine role the
   // team brings (`MachineRole`) holds the steps' grants in an inline policy, as the team's
@@ -228,7 +248,8 @@ export function checkTemplate(stack: Stack): any {
 
 /**
  * Runs `build` on RUNS generated values; a thrown error must be a plain Error naming the
- * construct path, then one of `props`. `build` may return a stack to check instead of the
+ * construct path, then one of `props`; so must each error of a construct validation that
+ * fails the synthesis. `build` may return a stack to check instead of the
  * context's.
  */
 export function property<T>(props: string[], arb: fc.Arbitrary<T>, build: (c: Context, value: T) => unknown): void {
@@ -254,7 +275,17 @@ export function property<T>(props: string[], arb: fc.Arbitrary<T>, build: (c: Co
       outcomes.refused++;
       return;
     }
-    checkTemplate(Stack.isStack(built) ? built : c.stack);
+    try {
+      checkTemplate(Stack.isStack(built) ? built : c.stack);
+    } catch (e) {
+      if (!(e instanceof SynthesisRefusal)) throw e;
+      expect(e.problems.length).toBeGreaterThan(0);
+      for (const { path, message } of e.problems) {
+        expect({ path, message, namesProp: props.some(p => message.startsWith(p)) }).toEqual({ path: expect.stringMatching(/^Case\//), message, namesProp: true });
+      }
+      outcomes.refused++;
+      return;
+    }
     outcomes.built++;
   }), { numRuns: RUNS, seed: SEED });
   // Both paths must be exercised, or the search proves little.
