@@ -105,6 +105,8 @@ export class EvaluationStage extends WorkflowStage {
         fail(`reportOutputName must name one of processingOutputs, got '${props.reportOutputName}'; outputs: ${(props.processingOutputs ?? []).map(o => o.outputName).join(', ') || 'none'}`);
       }
       validateFormatSafe('reportFileName', fileName);
+      // What JobS3Location.objectKey takes, checked here so that the error names this prop.
+      validatePattern('reportFileName', fileName, /^[A-Za-z0-9!_.-][A-Za-z0-9!_.\/-]*$/, 'a relative object key of letters, digits and ! _ . / -');
       if (props.gate) {
         validatePattern('gate.metricPath', props.gate.metricPath, /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/, "a dotted path of identifiers such as 'metrics.rmse'");
         validateNumber('gate.threshold', props.gate.threshold, -Number.MAX_VALUE, Number.MAX_VALUE);

@@ -1,5 +1,6 @@
 /* eslint-disable @stylistic/max-len */ // generator tables read best one prop per line
 import { Duration, Size } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import fc from 'fast-check';
@@ -15,7 +16,7 @@ const timeout = optional(mostly(fc.integer({ min: 60, max: 3600 }).map(s => Dura
 
 describe('bad-input search', () => {
   test('RealtimeEndpoint', () => {
-    property(['variants', 'endpointName', 'encryptionKey', 'canary percent', 'deployment', 'dataCapture', 'runtimeConfigNamePrefix'], fc.record({
+    property(['variants', 'endpointName', 'encryptionKey', 'canary percent', 'deployment', 'dataCapture', 'runtimeConfigNamePrefix', 'maximumExecutionTimeout'], fc.record({
       instanceType: endpointInstanceType,
       count: optional(count),
       weight: optional(fc.double({ noNaN: false })),
@@ -31,17 +32,43 @@ describe('bad-input search', () => {
       sampling: optional(mostly(fc.integer({ min: 0, max: 100 }), fc.integer({ min: -10, max: 150 }))),
       withRole: mostly(fc.constant(true), fc.constant(false)),
       key: optional(fc.constant(true)),
+      capture: fc.record({ request: optional(fc.boolean()), response: optional(fc.boolean()), key: optional(fc.constant(true)) }),
+      rollout: fc.record({
+        terminationWait: optional(mostly(fc.integer({ min: 0, max: 3600 }).map(s => Duration.seconds(s)), seconds)),
+        maximumExecutionTimeout: optional(mostly(fc.integer({ min: 3600, max: 28_800 }).map(s => Duration.seconds(s)), seconds)),
+        maxModelLatency: optional(timeout),
+        ownAlarm: optional(fc.constant(true)),
+      }),
     }), (c, v) => {
       const m = importedModel(c, v.withRole);
       new RealtimeEndpoint(c.stack, 'Endpoint', measure('RealtimeEndpointProps', {
         endpointName: v.endpointName,
         runtimeConfigNamePrefix: v.runtimeConfigNamePrefix,
         variants: v.names.map(variantName => measure('ProductionVariantProps', {
-          model: m, variantName, instanceType: v.instanceType, initialInstanceCount: v.count, initialVariantWeight: v.weight, autoScaling: v.scaling,
-          volumeSize: v.volume === undefined ? undefined : Size.gibibytes(v.volume), modelDataDownloadTimeout: v.download, containerStartupHealthCheckTimeout: v.startup,
+          model: m,
+          variantName,
+          instanceType: v.instanceType,
+          initialInstanceCount: v.count,
+          initialVariantWeight: v.weight,
+          autoScaling: v.scaling,
+          volumeSize: v.volume === undefined ? undefined : Size.gibibytes(v.volume),
+          modelDataDownloadTimeout: v.download,
+          containerStartupHealthCheckTimeout: v.startup,
         })),
-        deployment: v.canary === undefined ? undefined : { trafficRouting: TrafficRouting.canary(v.canary) },
-        dataCapture: v.sampling === undefined ? undefined : { destination: JobS3Location.inBucket(c.bucket, 'capture'), samplingPercentage: v.sampling },
+        deployment: v.canary === undefined ? undefined : measure('EndpointDeploymentOptions', {
+          trafficRouting: TrafficRouting.canary(v.canary),
+          terminationWait: v.rollout.terminationWait,
+          maximumExecutionTimeout: v.rollout.maximumExecutionTimeout,
+          maxModelLatency: v.rollout.maxModelLatency,
+          rollbackAlarms: v.rollout.ownAlarm ? [cloudwatch.Alarm.fromAlarmArn(c.stack, 'TeamAlarm', 'arn:aws:cloudwatch:us-east-1:123456789012:alarm:team-errors')] : undefined,
+        }),
+        dataCapture: v.sampling === undefined ? undefined : measure('DataCaptureOptions', {
+          destination: JobS3Location.inBucket(c.bucket, 'capture'),
+          samplingPercentage: v.sampling,
+          captureRequest: v.capture.request,
+          captureResponse: v.capture.response,
+          encryptionKey: v.capture.key ? c.key : undefined,
+        }),
         encryptionKey: v.key ? c.key : undefined,
       }));
     });

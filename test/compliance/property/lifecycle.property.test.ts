@@ -30,8 +30,8 @@ describe('bad-input search', () => {
     property(['modelPackageGroupName', 'description', 'contentTypes', 'responseContentTypes', 'realtimeInstanceTypes', 'evaluationReport', 'retryAttempts', 'eventBus'], fc.record({
       groupName: optional(name),
       groupDescription: optional(fc.string({ maxLength: 1100 })),
-      contentTypes: optional(mostly(fc.constant(['text/csv']), fc.array(fc.string({ maxLength: 10 }), { maxLength: 11 }))),
-      responseContentTypes: optional(mostly(fc.constant(['application/json']), fc.array(fc.string({ maxLength: 10 }), { maxLength: 2 }))),
+      contentTypes: optional(mostly(fc.constant<string[]>(['text/csv']), fc.array(fc.string({ maxLength: 10 }), { maxLength: 11 }))),
+      responseContentTypes: optional(mostly(fc.constant<string[]>(['application/json']), fc.array(fc.string({ maxLength: 10 }), { maxLength: 2 }))),
       instanceTypes: optional(fc.array(endpointInstanceType, { minLength: 1, maxLength: 2 })),
       report: optional(fc.record({ fileName: mostly(fc.constant('evaluation.json'), fc.string({ maxLength: 10 })), contentType: optional(fc.constant('application/json')) })),
       approval: optional(fc.constantFrom(ModelApprovalStatus.APPROVED, ModelApprovalStatus.PENDING_MANUAL_APPROVAL)),

@@ -21,7 +21,7 @@ const defaults = optional(mostly(fc.dictionary(fc.stringMatching(/^[a-z_][a-z0-9
 describe('bad-input search', () => {
   test('TrainingWorkflow with a gate, a promotion, registration and tracking', () => {
     property(['qualityGate', 'promote', 'pollInterval', 'timeout', 'experimentTracking', 'executionInputDefaults', 'stateMachineName', 'model', 'register',
-      'preprocess', 'maxPolls', 'variantName', 'contentTypes', 'responseContentTypes', 'realtimeInstanceTypes', 'description'], fc.record({
+      'preprocess', 'maxPolls', 'trackingServerName', 'variantName', 'contentTypes', 'responseContentTypes', 'realtimeInstanceTypes', 'description'], fc.record({
       metricPath: mostly(fc.constant('metrics.rmse'), fc.string({ maxLength: 12 })),
       threshold: fc.double(),
       outputName: fc.constantFrom('report', 'other'),
@@ -31,8 +31,8 @@ describe('bad-input search', () => {
       tracking: optional(fc.record({ server: mostly(fc.constant('team-mlflow'), name), experiment: mostly(fc.constant('churn/glm'), fc.string({ maxLength: 20 })) })),
       register: optional(fc.record({
         approval: optional(fc.constantFrom(ModelApprovalStatus.APPROVED, ModelApprovalStatus.PENDING_MANUAL_APPROVAL)),
-        contentTypes: optional(mostly(fc.constant(['text/csv']), fc.array(fc.string({ maxLength: 10 }), { maxLength: 2 }))),
-        responseContentTypes: optional(mostly(fc.constant(['application/json']), fc.array(fc.string({ maxLength: 10 }), { maxLength: 11 }))),
+        contentTypes: optional(mostly(fc.constant<string[]>(['text/csv']), fc.array(fc.string({ maxLength: 10 }), { maxLength: 2 }))),
+        responseContentTypes: optional(mostly(fc.constant<string[]>(['application/json']), fc.array(fc.string({ maxLength: 10 }), { maxLength: 11 }))),
         instanceTypes: optional(fc.array(endpointInstanceType, { minLength: 1, maxLength: 2 })),
         description: optional(fc.string({ maxLength: 1100 })),
       })),
@@ -61,8 +61,12 @@ describe('bad-input search', () => {
         }) : undefined,
         experimentTracking: v.tracking ? { trackingServer: MlflowTrackingServer.fromTrackingServerName(c.stack, 'Tracking', v.tracking.server), experimentName: v.tracking.experiment } : undefined,
         register: group ? measure('RegisterModelOptions', {
-          modelPackageGroup: group, approvalStatus: v.register!.approval, contentTypes: v.register!.contentTypes, responseContentTypes: v.register!.responseContentTypes,
-          realtimeInstanceTypes: v.register!.instanceTypes, description: v.register!.description,
+          modelPackageGroup: group,
+          approvalStatus: v.register!.approval,
+          contentTypes: v.register!.contentTypes,
+          responseContentTypes: v.register!.responseContentTypes,
+          realtimeInstanceTypes: v.register!.instanceTypes,
+          description: v.register!.description,
         }) : undefined,
         model: v.model ? measure('WorkflowModelProps', { modelNamePrefix: v.model.prefix, environment: v.model.environment, role: v.model.ownRole ? c.role : undefined }) : undefined,
         executionInputDefaults: v.defaults,
