@@ -21,7 +21,7 @@ const defaults = optional(mostly(fc.dictionary(fc.stringMatching(/^[a-z_][a-z0-9
 describe('bad-input search', () => {
   test('TrainingWorkflow with a gate, a promotion, registration and tracking', () => {
     property(['qualityGate', 'promote', 'pollInterval', 'timeout', 'experimentTracking', 'executionInputDefaults', 'stateMachineName', 'model', 'register',
-      'preprocess', 'maxPolls', 'trackingServerName', 'variantName', 'contentTypes', 'responseContentTypes', 'realtimeInstanceTypes', 'description'], fc.record({
+      'preprocess', 'maxPolls', 'trackingServerName', 'environment', 'variantName', 'contentTypes', 'responseContentTypes', 'realtimeInstanceTypes', 'description'], fc.record({
       metricPath: mostly(fc.constant('metrics.rmse'), fc.string({ maxLength: 12 })),
       threshold: fc.double(),
       outputName: fc.constantFrom('report', 'other'),
