@@ -114,7 +114,7 @@ export class DeployStage extends WorkflowStage {
       validateDuration('pollInterval', props.pollInterval, Duration.seconds(10), Duration.hours(1));
       validateInteger('maxPolls', props.maxPolls, 1, 10000);
       if (props.variantName !== undefined && !Token.isUnresolved(props.variantName) && !endpoint.variantNames.includes(props.variantName)) {
-        fail(`variantName must be one of the variants of endpoint '${endpoint.node.path}' (${endpoint.variantNames.join(', ')}), got '${props.variantName}'`);
+        fail(`variantName must be one of ${endpoint.variantNames.join(', ')}, got '${props.variantName}' (the variants of endpoint '${endpoint.node.path}')`);
       }
       const timeout = endpoint._deploymentTimeout;
       const polls = props.maxPolls ?? (timeout && !Token.isUnresolved(timeout.toSeconds())
