@@ -361,6 +361,7 @@ export class TrainingWorkflow extends Construct {
         validatePattern('qualityGate.metricPath', gate.metricPath, /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/, "a dotted path of identifiers such as 'metrics.rmse'");
         validateNumber('qualityGate.threshold', gate.threshold, -Number.MAX_VALUE, Number.MAX_VALUE);
         validateFormatSafe('qualityGate.reportFileName', gate.reportFileName ?? 'evaluation.json');
+        validatePattern('qualityGate.reportFileName', gate.reportFileName, /^[A-Za-z0-9!_.-][A-Za-z0-9!_.\/-]*$/, 'a relative object key of letters, digits and ! _ . / -');
       }
       if (tracking) {
         validateLength('experimentTracking.experimentName', tracking.experimentName, 1, 256);

@@ -210,7 +210,7 @@ describe('DeployStage', () => {
     ['checks that do not cover the deployment timeout', () => ({ maxPolls: 10 }),
       /Test\/Deploy: maxPolls x pollInterval \(10 x 60s\) must cover the endpoint's deployment.maximumExecutionTimeout \(7200s\), got 10/],
     ['a poll interval under 10 seconds', () => ({ pollInterval: Duration.seconds(5) }), /Test\/Deploy: pollInterval must be a whole number of seconds between 10 and 3600/],
-    ['a variant the endpoint does not have', () => ({ variantName: 'Blue' }), /endpointConfigRequest variantName must be one of AllTraffic, got 'Blue'/],
+    ['a variant the endpoint does not have', () => ({ variantName: 'Blue' }), /Test\/Deploy: variantName must be one of AllTraffic, got 'Blue'/],
   ])('refuses %s', (_name, make, error) => {
     const f = fixture();
     expect(() => new DeployStage(f.stack, 'Deploy', { endpoint: f.endpoint, modelName: MODEL_NAME, modelRole: f.modelRole, ...make(f) })).toThrow(error);

@@ -8,8 +8,8 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { ManagedPolicyRole } from '../../private/managed-policy-role';
-import { acknowledge } from '../../private/nag';
-import { fail, failAt, validateDuration, validateIn } from '../../private/validate';
+import { acknowledge, acknowledgeInCompliancePacks } from '../../private/nag';
+import { fail, failAt, validateDuration, validateIn, validateLength, validatePattern } from '../../private/validate';
 
 export interface ObservableStateMachineProps {
   readonly description: string;
@@ -49,7 +49,13 @@ export class ObservableStateMachine {
   constructor(scope: Construct, props: ObservableStateMachineProps) {
     this.scope = scope;
     this.props = props;
-    validateIn(scope, () => validateDuration('timeout', props.timeout, Duration.minutes(1), Duration.days(365)));
+    validateIn(scope, () => {
+      validateDuration('timeout', props.timeout, Duration.minutes(1), Duration.days(365));
+      // aws-cdk-lib's StateMachine takes 1 to 80 of these characters (a subset of Step Functions' own
+      // rules); checked here so that the error names the prop and the construct.
+      validateLength('stateMachineName', props.stateMachineName, 1, 80);
+      validatePattern('stateMachineName', props.stateMachineName, /^[a-z0-9+!@.()\-=_']+$/i, "letters, digits and + ! @ . ( ) - = _ '");
+    });
     const stack = Stack.of(scope);
 
     validateIn(scope, () => {
@@ -105,6 +111,11 @@ export class ObservableStateMachine {
       retention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,
       removalPolicy: RemovalPolicy.RETAIN,
     });
+    if (props.logRetention === logs.RetentionDays.INFINITE) {
+      // CloudFormation keeps logs forever when RetentionInDays is absent, which the rule reads as no retention period.
+      acknowledgeInCompliancePacks(this.logGroup.node.defaultChild!, 'CloudWatchLogGroupRetentionPeriod',
+        'logRetention is RetentionDays.INFINITE: the execution logs are never deleted, which exceeds any minimum retention; CloudFormation expresses it by leaving RetentionInDays out.');
+    }
     this.failState = new sfn.Fail(scope, 'Failed', { errorPath: '$.error.Error', causePath: '$.error.Cause' });
   }
 
@@ -143,7 +154,9 @@ export class ObservableStateMachine {
       comment: `${props.description} (cdk-sagemaker-ml)`,
     });
     const role = stateMachine.role.node;
-    const policy = (role.tryFindChild('GrantsPolicy') ?? role.tryFindChild('DefaultPolicy'))?.node.defaultChild;
+    // A role of the library's, a team's iam.Role (DefaultPolicy) or an imported role (a Policy
+    // the grants attach to it, 'Policy<id>'): the X-Ray and log-delivery wildcard is the same.
+    const policy = (role.tryFindChild('GrantsPolicy') ?? role.tryFindChild('DefaultPolicy') ?? role.children.find(c => c instanceof iam.Policy))?.node.defaultChild;
     if (policy) {
       acknowledge(policy, 'AwsSolutions-IAM5[Resource::*]',
         'X-Ray (xray:PutTraceSegments, PutTelemetryRecords, GetSamplingRules, GetSamplingTargets) and CloudWatch Logs delivery (logs:CreateLogDelivery, …) support no resource-level permissions; Step Functions needs them for tracing and logging.');

@@ -113,6 +113,9 @@ export class DeployStage extends WorkflowStage {
     const maxPolls = validateIn(this, () => {
       validateDuration('pollInterval', props.pollInterval, Duration.seconds(10), Duration.hours(1));
       validateInteger('maxPolls', props.maxPolls, 1, 10000);
+      if (props.variantName !== undefined && !Token.isUnresolved(props.variantName) && !endpoint.variantNames.includes(props.variantName)) {
+        fail(`variantName must be one of ${endpoint.variantNames.join(', ')}, got '${props.variantName}' (the variants of endpoint '${endpoint.node.path}')`);
+      }
       const timeout = endpoint._deploymentTimeout;
       const polls = props.maxPolls ?? (timeout && !Token.isUnresolved(timeout.toSeconds())
         ? Math.ceil((timeout.toSeconds() + 1800) / pollInterval.toSeconds())

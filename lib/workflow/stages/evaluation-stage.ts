@@ -7,7 +7,7 @@ import { WorkflowStage } from './workflow-stage';
 import { ProcessingInput, ProcessingJobStep, ProcessingJobStepProps } from '../../jobs/processing-job-step';
 import { registerWildcardResource } from '../../private/nag';
 import { constructNamePrefix } from '../../private/names';
-import { fail, validateFormatSafe, validateIn, validateNumber, validatePattern } from '../../private/validate';
+import { fail, validateFormatSafe, validateIn, validateLength, validateNumber, validatePattern } from '../../private/validate';
 import { JobS3Location, JobS3ObjectKey } from '../../storage/job-s3-location';
 
 /**
@@ -105,6 +105,11 @@ export class EvaluationStage extends WorkflowStage {
         fail(`reportOutputName must name one of processingOutputs, got '${props.reportOutputName}'; outputs: ${(props.processingOutputs ?? []).map(o => o.outputName).join(', ') || 'none'}`);
       }
       validateFormatSafe('reportFileName', fileName);
+      // What JobS3Location.objectKey takes, checked here so that the error names this prop.
+      validatePattern('reportFileName', fileName, /^[A-Za-z0-9!_.-][A-Za-z0-9!_.\/-]*$/, 'a relative object key of letters, digits and ! _ . / -');
+      // The model input's localPath, as ProcessingJobStep checks it, under this prop's name.
+      validateLength('modelLocalPath', props.modelLocalPath, 1, 256);
+      validatePattern('modelLocalPath', props.modelLocalPath, /^\/opt\/ml\/processing\/[^\0]+$/, 'a path under /opt/ml/processing/');
       if (props.gate) {
         validatePattern('gate.metricPath', props.gate.metricPath, /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/, "a dotted path of identifiers such as 'metrics.rmse'");
         validateNumber('gate.threshold', props.gate.threshold, -Number.MAX_VALUE, Number.MAX_VALUE);

@@ -1,0 +1,339 @@
+/* eslint-disable @stylistic/max-len */ // generator tables read best one prop per line
+import * as sm from '@aws-sdk/client-sagemaker';
+import { App, CfnResource, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as ecr from 'aws-cdk-lib/aws-ecr';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+// eslint-disable-next-line import/no-extraneous-dependencies
+import { AwsSolutionsChecks, HIPAASecurityChecks, NIST80053R5Checks, PCIDSS321Checks } from 'cdk-nag';
+import fc from 'fast-check';
+import { SageMakerImage, SageMakerModel } from '../../../lib';
+import { ENV } from '../../util';
+import { validateAsl } from '../asl';
+import { coverage } from '../prop-coverage';
+import { sagemakerContractViolations } from '../sagemaker-contract';
+
+/**
+ * The bad-input search's harness: generated prop sets, valid and invalid mixed. Each case
+ * either synthesizes a template with no undefined or null values, which CloudFormation's
+ * resource schemas accept (cdk.json's validation, on every synthesis), whose state machines
+ * are valid ASL and send SageMaker requests that match SageMaker's API model, and that leaves
+ * no finding of the four cdk-nag packs; or it throws a plain Error whose message starts with
+ * the construct path and then names a prop. Never a TypeError, never a broken template.
+ * (cfn-guard, a binary per run, checks the reference stacks.)
+ *
+ * At least 500 cases per construct in CI; fewer locally (FC_RUNS overrides).
+ * One test file per group of constructs (*.property.test.ts), so that jest's workers share them.
+ */
+export const RUNS = Number(process.env.FC_RUNS ?? (process.env.CI ? 500 : 60));
+// A fixed seed makes every run reproducible (a failure is replayed exactly); FC_SEED explores others.
+export const SEED = Number(process.env.FC_SEED ?? 20261122);
+
+// The reference app's feature flags and validation (cdk.json): template schema findings fail
+// synthesis. Stack traces are off: construct metadata only, which no check reads, and
+// capturing them (source-mapped under jest) was a tenth of the search's CPU time. Warnings are
+// not printed in a validation report per case (they are no finding; the reference app's test
+// checks that synth prints none the user did not cause).
+const APP_CONTEXT = {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  ...require('../../../cdk.json').context,
+  '@aws-cdk/core:annotationsInValidationReport': false,
+  'aws:cdk:disable-stack-trace': true,
+  'aws:cdk:disable-creation-stack-traces': true,
+};
+
+function caseApp(): App {
+  return new App({ context: APP_CONTEXT, builtinCloudFormationValidation: true });
+}
+
+// Mostly valid values, so cases reach synthesis, with invalid ones mixed in. The library
+// checks an instance type's form ('ml.<family>.<size>'); which types a job kind accepts is
+// SageMaker's list, so valid draws come from the SDK's enum for the kind.
+export const instanceTypeFor = (valid: string[]) => fc.oneof(
+  { arbitrary: fc.constantFrom(...valid), weight: 8 },
+  { arbitrary: fc.constantFrom('m5.large', 'ml.', 'ML.M5.LARGE', ''), weight: 1 },
+  { arbitrary: fc.string({ maxLength: 20 }), weight: 1 },
+);
+export const trainingInstanceType = instanceTypeFor(Object.values(sm.TrainingInstanceType));
+export const processingInstanceType = instanceTypeFor(Object.values(sm.ProcessingInstanceType));
+export const transformInstanceType = instanceTypeFor(Object.values(sm.TransformInstanceType));
+export const endpointInstanceType = instanceTypeFor(Object.values(sm.ProductionVariantInstanceType));
+export const count = fc.oneof({ arbitrary: fc.integer({ min: 1, max: 10 }), weight: 8 }, { arbitrary: fc.integer({ min: -3, max: 1200 }), weight: 1 }, { arbitrary: fc.double({ noNaN: false }), weight: 1 });
+/** Undefined in a third of the cases. */
+export const optional = <T>(arb: fc.Arbitrary<T>) => fc.option(arb, { nil: undefined, freq: 2 });
+/** Mostly `valid`, sometimes anything `bad` draws. */
+export const mostly = <T, U>(valid: fc.Arbitrary<T>, bad: fc.Arbitrary<U>) => fc.oneof({ arbitrary: valid, weight: 8 }, { arbitrary: bad, weight: 1 });
+export const seconds = fc.oneof({ arbitrary: fc.integer({ min: 60, max: 86_400 }), weight: 8 }, { arbitrary: fc.integer({ min: 0, max: 3_000_000 }), weight: 2 }).map(s => Duration.seconds(s));
+export const name = fc.oneof({ arbitrary: fc.stringMatching(/^[a-z][a-z0-9]{0,12}(-[a-z0-9]{1,6}){0,2}$/), weight: 8 }, { arbitrary: fc.string({ maxLength: 70 }), weight: 2 });
+export const stringMap = fc.dictionary(
+  fc.oneof({ arbitrary: fc.stringMatching(/^[A-Z_][A-Z0-9_]{0,10}$/), weight: 8 }, { arbitrary: fc.string({ maxLength: 12 }), weight: 1 }),
+  fc.string({ maxLength: 40 }), { maxKeys: 4 });
+
+/** The job props every SageMaker job step shares, beyond the kind's own. */
+export const jobNetworkAndKeys = fc.record({
+  network: optional(fc.constantFrom('private', 'isolated', 'default', 'own-groups')),
+  volumeKey: optional(fc.constant(true)),
+  outputKey: optional(fc.constant(true)),
+  teamRole: optional(fc.constant(true)),
+  isolation: optional(fc.boolean()),
+  interContainer: optional(fc.boolean()),
+  retry: optional(fc.boolean()),
+  // Valid only here (training cases are refused often enough already); the transform case draws
+  // bad values too, and all job kinds share the check (SageMakerTask).
+  capacityRetries: optional(fc.integer({ min: 0, max: 20 })),
+});
+export type JobNetworkAndKeys = typeof jobNetworkAndKeys extends fc.Arbitrary<infer T> ? T : never;
+
+export function jobExtras(c: Context, v: JobNetworkAndKeys) {
+  return {
+    vpc: v.network ? c.vpc : undefined,
+    vpcSubnets: v.network === 'private' ? { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS } : v.network === 'isolated' ? { subnetType: ec2.SubnetType.PRIVATE_ISOLATED } : undefined,
+    securityGroups: v.network === 'own-groups' ? [c.securityGroup] : undefined,
+    volumeEncryptionKey: v.volumeKey ? c.key : undefined,
+    outputEncryptionKey: v.outputKey ? c.key : undefined,
+    role: v.teamRole ? c.role : undefined,
+    enableNetworkIsolation: v.isolation,
+    enableInterContainerTrafficEncryption: v.interContainer,
+    retryOnServiceErrors: v.retry,
+    capacityRetries: v.capacityRetries,
+  };
+}
+
+/**
+ * A case's stack and the team's resources it may use. Each is defined on first use only, so a
+ * case pays (in synthesis, schema validation and policy packs) for what it uses.
+ */
+export class Context {
+  public readonly stack: Stack;
+  private readonly cache = new Map<string, unknown>();
+
+  constructor(region: string = ENV.region) {
+    this.stack = new Stack(caseApp(), 'Case', { env: { account: ENV.account, region } });
+  }
+
+  /** The team's data bucket (imported), encrypted with a key of theirs. */
+  public get bucket(): s3.IBucket {
+    return this.once('bucket', () => s3.Bucket.fromBucketAttributes(this.stack, 'Bucket', {
+      bucketName: 'ml-bucket',
+      encryptionKey: kms.Key.fromKeyArn(this.stack, 'Key', 'arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab'),
+    }));
+  }
+
+  /** The team's image (an imported ECR repository). */
+  public get image(): SageMakerImage {
+    return this.once('image', () => SageMakerImage.fromEcrRepository(ecr.Repository.fromRepositoryName(this.stack, 'Repo', 'glm'), 'v1'));
+  }
+
+  /** The team's VPC (imported): private subnets with egress and isolated subnets. */
+  public get vpc(): ec2.IVpc {
+    return this.once('vpc', () => ec2.Vpc.fromVpcAttributes(this.stack, 'Vpc', {
+      vpcId: 'vpc-0a1b2c3d4e5f60718',
+      availabilityZones: ['us-east-1a', 'us-east-1b'],
+      privateSubnetIds: ['subnet-0a1b2c3d4e5f60711', 'subnet-0a1b2c3d4e5f60712'],
+      isolatedSubnetIds: ['subnet-0a1b2c3d4e5f60721', 'subnet-0a1b2c3d4e5f60722'],
+    }));
+  }
+
+  /** A security group of the team's (imported). */
+  public get securityGroup(): ec2.ISecurityGroup {
+    return this.once('securityGroup', () => ec2.SecurityGroup.fromSecurityGroupId(this.stack, 'TeamGroup', 'sg-0a1b2c3d4e5f60719'));
+  }
+
+  /** A key the team defines. */
+  public get key(): kms.IKey {
+    return this.once('key', () => new kms.Key(this.stack, 'TeamKey', { enableKeyRotation: true }));
+  }
+
+  /** A key the team imports (its key policy cannot be changed from the app). */
+  public get importedKey(): kms.IKey {
+    return this.once('importedKey', () => kms.Key.fromKeyArn(this.stack, 'TeamImportedKey', 'arn:aws:kms:us-east-1:123456789012:key/99999999-12ab-34cd-56ef-1234567890ab'));
+  }
+
+  /** The team's log group, encrypted with the team's key (which CloudWatch Logs may use). */
+  public get logGroup(): logs.ILogGroup {
+    return this.once('logGroup', () => {
+      this.key.grantEncryptDecrypt(new iam.ServicePrincipal(`logs.${this.stack.region}.amazonaws.com`));
+      return new logs.LogGroup(this.stack, 'TeamLogs', { encryptionKey: this.key, retention: logs.RetentionDays.ONE_YEAR, removalPolicy: RemovalPolicy.RETAIN });
+    });
+  }
+
+  /** A role the team brings. */
+  public get role(): iam.IRole {
+    return this.once('role', () => iam.Role.fromRoleArn(this.stack, 'TeamRole', 'arn:aws:iam::123456789012:role/team-job', { mutable: false }));
+  }
+
+  private once<T>(key: string, make: () => T): T {
+    if (!this.cache.has(key)) this.cache.set(key, make());
+    return this.cache.get(key) as T;
+  }
+}
+
+function deployedDefinition(raw: any): any {
+  const resolve = (v: any): string => typeof v === 'string' ? v : v['Fn::Join'] ? v['Fn::Join'][1].map(resolve).join('') : 'REF';
+  const text = resolve(raw).replace(/REF/g, 'x');
+  return JSON.parse(text.replace(/arn:x:/g, 'arn:aws:'));
+}
+
+const PACKS = [new AwsSolutionsChecks(), new HIPAASecurityChecks(), new NIST80053R5Checks(), new PCIDSS321Checks()];
+
+/**
+ * aws-cdk-lib's schema validation keeps one engine per process, built for the resource types
+ * of the last synthesis, and builds a new one (about 15 ms, half the search's validation time
+ * when cases alternate) whenever a synthesis has a type the engine lacks. The harness keeps it
+ * built for every type the cases have used: a case's types are then always a subset. The
+ * validation itself is unchanged.
+ */
+const KNOWN_TYPES = new Set([
+  'AWS::CloudWatch::Alarm', 'AWS::EC2::SecurityGroup', 'AWS::EC2::SecurityGroupIngress', 'AWS::SQS::QueuePolicy', 'AWS::Events::Rule', 'AWS::IAM::ManagedPolicy', 'AWS::IAM::Policy', 'AWS::IAM::Role',
+  'AWS::KMS::Key', 'AWS::Logs::LogGroup', 'AWS::S3::Bucket', 'AWS::S3::BucketPolicy', 'AWS::SNS::Topic', 'AWS::SNS::TopicPolicy', 'AWS::SQS::Queue',
+  'AWS::SageMaker::DataQualityJobDefinition', 'AWS::SageMaker::Endpoint', 'AWS::SageMaker::EndpointConfig', 'AWS::SageMaker::MlflowTrackingServer',
+  'AWS::SageMaker::Model', 'AWS::SageMaker::ModelPackageGroup', 'AWS::SageMaker::MonitoringSchedule', 'AWS::Scheduler::Schedule',
+  'AWS::StepFunctions::StateMachine', 'AWS::ApplicationAutoScaling::ScalableTarget', 'AWS::ApplicationAutoScaling::ScalingPolicy',
+  'AWS::Lambda::Function', 'Custom::S3AutoDeleteObjects', 'AWS::SNS::Subscription',
+]);
+let warmTypes = new Set<string>();
+
+function keepValidationWarm(stack: Stack): void {
+  const types = stack.node.findAll().filter(CfnResource.isCfnResource).map(r => r.cfnResourceType);
+  if (types.every(t => warmTypes.has(t))) return;
+  warmTypes = new Set([...warmTypes, ...KNOWN_TYPES, ...types]);
+  const warm = new Stack(caseApp(), 'Warm', { env: ENV });
+  [...warmTypes].forEach((type, i) => new CfnResource(warm, `R${i}`, { type }));
+  try {
+    (warm.node.root as App).synth();
+  } catch {
+    // The empty resources fail validation; only the engine they leave behind is wanted.
+  }
+}
+
+/**
+ * The construct validations (`node.addValidation`) that refused a case at synthesis, each
+ * `[<construct path>] <message>`: a refusal like a constructor's, found later.
+ */
+class SynthesisRefusal extends Error {
+  constructor(public readonly problems: { path: string; message: string }[]) {
+    super(problems.map(p => `[${p.path}] ${p.message}`).join('\n'));
+  }
+}
+
+function synthesize(stack: Stack): any {
+  try {
+    return (stack.node.root as App).synth().getStackArtifact(stack.artifactId).template;
+  } catch (e) {
+    const listed = /^Validation failed with the following errors:\n([\s\S]*)$/.exec((e as Error).message);
+    if (!listed) throw e;
+    throw new SynthesisRefusal(listed[1].split('\n').map(l => /^\s*\[([^\]]+)\] (.*)$/.exec(l)).filter(m => m).map(m => ({ path: m![1], message: m![2] })));
+  }
+}
+
+/** Synthesizes the case's app and checks its stack's template; returns it. */
+export function checkTemplate(stack: Stack): any {
+  keepValidationWarm(stack);
+  const template = synthesize(stack);
+  // Every policy pack, on everything the library defined. Not the team's: the harness's bare
+  // state machine, `Machine`, is test code without logging or tracing; a state machine role the
+  // team brings (`MachineRole`) holds the steps' grants in an inline policy, as the team's
+  // iam.Role (or imported role) makes them (the library's own roles use managed policies).
+  const findings = PACKS.flatMap(pack => pack.validateScope(stack).violations.flatMap((v: any) =>
+    v.violatingResources.map((r: any) => `${v.ruleName} ${r.constructPath}`)))
+    .filter(f => !/ [^/]+\/Machine\//.test(f) && !/-IAMNoInlinePolicy [^/]+\/MachineRole\//.test(f));
+  expect(findings).toEqual([]);
+  // NaN and Infinity serialize as null; a forgotten value as 'undefined' in a string.
+  const bad: string[] = [];
+  const walk = (v: any, at: string): void => {
+    if (v === null) bad.push(`${at} is null`);
+    else if (typeof v === 'string' && /\bundefined\b|\bNaN\b/.test(v)) bad.push(`${at} holds '${v}'`);
+    else if (typeof v === 'object') Object.entries(v).forEach(([k, x]) => walk(x, `${at}.${k}`));
+  };
+  walk(template.Resources, 'Resources');
+  expect(bad).toEqual([]);
+  for (const machine of Object.values<any>(template.Resources).filter(r => r.Type === 'AWS::StepFunctions::StateMachine')) {
+    const definition = deployedDefinition(machine.Properties.DefinitionString);
+    const { isValid, errorsText } = validateAsl(definition);
+    expect(isValid ? '' : errorsText()).toBe('');
+    expect(sagemakerContractViolations(definition)).toEqual([]);
+  }
+  return template;
+}
+
+/**
+ * Runs `build` on RUNS generated values; a thrown error must be a plain Error naming the
+ * construct path, then one of `props`; so must each error of a construct validation that
+ * fails the synthesis. `build` may return a stack to check instead of the
+ * context's.
+ */
+export function property<T>(props: string[], arb: fc.Arbitrary<T>, build: (c: Context, value: T) => unknown): void {
+  const outcomes = { built: 0, refused: 0 };
+  fc.assert(fc.property(arb, value => {
+    const c = new Context();
+    let built: unknown;
+    try {
+      built = build(c, value);
+    } catch (e) {
+      // A construct's error starts with its construct path and carries `detail`, the message
+      // without the path, which names the prop. A factory's (JobS3Location.inBucket,
+      // TrafficRouting.canary) has no construct, so no path: its message names the prop.
+      const { message, constructPath, detail } = e as Error & { constructPath?: string; detail?: string };
+      const scoped = typeof constructPath === 'string';
+      const text = scoped ? detail ?? '' : message;
+      expect({
+        kind: (e as Error).constructor?.name,
+        message,
+        withPath: !scoped || (constructPath.startsWith('Case/') && message === `${constructPath}: ${detail}`),
+        namesProp: props.some(p => text.startsWith(p)),
+      }).toEqual({ kind: 'Error', message, withPath: true, namesProp: true });
+      outcomes.refused++;
+      return;
+    }
+    try {
+      checkTemplate(Stack.isStack(built) ? built : c.stack);
+    } catch (e) {
+      if (!(e instanceof SynthesisRefusal)) throw e;
+      expect(e.problems.length).toBeGreaterThan(0);
+      for (const { path, message } of e.problems) {
+        expect({ path, message, namesProp: props.some(p => message.startsWith(p)) }).toEqual({ path: expect.stringMatching(/^Case\//), message, namesProp: true });
+      }
+      outcomes.refused++;
+      return;
+    }
+    outcomes.built++;
+  }), { numRuns: RUNS, seed: SEED });
+  // Both paths must be exercised, or the search proves little.
+  expect(outcomes.built).toBeGreaterThan(RUNS / 20);
+  expect(outcomes.refused).toBeGreaterThan(0);
+}
+
+/** An imported model, with or without a role of the team's. */
+export function importedModel(c: Context, withRole: boolean) {
+  const role = withRole ? iam.Role.fromRoleArn(c.stack, 'ModelRole', 'arn:aws:iam::123456789012:role/model', { mutable: false }) : undefined;
+  return SageMakerModel.fromModelAttributes(c.stack, 'Model', { modelName: 'glm', role });
+}
+
+/** Renders `state` in a bare state machine, `Machine` (test code: the packs' findings on it are not the library's). */
+export function inMachine(c: Context, state: sfn.IChainable): sfn.StateMachine {
+  return new sfn.StateMachine(c.stack, 'Machine', { definitionBody: sfn.DefinitionBody.fromChainable(state) });
+}
+
+/**
+ * The test, last in a file, that each optional prop of the interfaces the file measured is
+ * set in at least 10% of its cases, or is listed in `notGenerated` with why. The list is
+ * checked both ways: a prop on it that the search now sets fails too, so that it leaves the list.
+ */
+export function propCoverageTest(notGenerated: Record<string, string>): void {
+  describe('prop coverage of the bad-input search', () => {
+    test('each optional prop is set in at least 10% of the cases, or listed as not generated', () => {
+      const rows = coverage();
+      expect(rows.length).toBeGreaterThan(0);
+      const key = (r: { interfaceName: string; prop: string }) => `${r.interfaceName}.${r.prop}`;
+      const missing = rows.filter(r => r.share === 0 && !notGenerated[key(r)]).map(key);
+      // A share is only meaningful over many cases (CI runs 500 per construct).
+      const rare = rows.filter(r => RUNS >= 200 && r.share > 0 && r.share < 0.1).map(r => `${key(r)}: ${(100 * r.share).toFixed(1)}%`);
+      const stale = Object.keys(notGenerated).filter(k => !rows.some(r => key(r) === k && r.share === 0));
+      expect({ missing, rare, stale }).toEqual({ missing: [], rare: [], stale: [] });
+    });
+  });
+}

@@ -1,0 +1,141 @@
+/* eslint-disable @stylistic/max-len */ // generator tables read best one prop per line
+import { Duration, Size } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import fc from 'fast-check';
+import { count, endpointInstanceType, inMachine, instanceTypeFor, importedModel, mostly, name, optional, processingInstanceType, property, propCoverageTest, seconds, Context } from './harness';
+import {
+  BaselineDatasetFormat, DataQualityBaseline, DataQualityBaselineStep, DataQualityMonitor, DeployOnApproval, JobS3Location, ModelApprovalStatus,
+  ModelPackageGroup, MonitoringFrequency, RealtimeEndpoint, RegisterModelStage,
+} from '../../../lib';
+import { measure } from '../prop-coverage';
+
+/** Bad-input search (see harness.ts): the model registry, deploy-on-approval rules, monitoring (approved-deployment.property.test.ts has the deploy workflow). */
+const retryAttempts = optional(mostly(fc.integer({ min: 0, max: 185 }), fc.integer({ min: -5, max: 300 })));
+/** The team's dead-letter queue, encrypted with a key of its own or not (imported: the packs judge queues the app defines). */
+const queue = (c: Context, kind: string | undefined) => kind === undefined ? undefined
+  : sqs.Queue.fromQueueAttributes(c.stack, 'TeamQueue', { queueArn: 'arn:aws:sqs:us-east-1:123456789012:team-dlq', keyArn: kind === 'own-key' ? c.key.keyArn : undefined });
+
+// Model Monitor's job definitions take fewer instance types than processing jobs: CloudFormation's
+// schema refuses e.g. ml.p3.16xlarge in us-east-1 (E3640) though SageMaker's ProcessingInstanceType
+// lists it; the library checks the form only, so valid draws come from types the schema takes.
+const monitorInstanceType = instanceTypeFor(['ml.m5.large', 'ml.m5.xlarge', 'ml.m5.4xlarge', 'ml.c5.xlarge', 'ml.c5.4xlarge', 'ml.r5.large', 'ml.t3.medium']);
+
+describe('bad-input search', () => {
+  test('ModelPackageGroup, RegisterModelStage and DeployOnApproval', () => {
+    property(['modelPackageGroupName', 'description', 'contentTypes', 'responseContentTypes', 'realtimeInstanceTypes', 'evaluationReport', 'retryAttempts', 'eventBus'], fc.record({
+      groupName: optional(name),
+      groupDescription: optional(fc.string({ maxLength: 1100 })),
+      contentTypes: optional(mostly(fc.constant<string[]>(['text/csv']), fc.array(fc.string({ maxLength: 10 }), { maxLength: 11 }))),
+      responseContentTypes: optional(mostly(fc.constant<string[]>(['application/json']), fc.array(fc.string({ maxLength: 10 }), { maxLength: 2 }))),
+      instanceTypes: optional(fc.array(endpointInstanceType, { minLength: 1, maxLength: 2 })),
+      report: optional(fc.record({ fileName: mostly(fc.constant('evaluation.json'), fc.string({ maxLength: 10 })), contentType: optional(fc.constant('application/json')) })),
+      approval: optional(fc.constantFrom(ModelApprovalStatus.APPROVED, ModelApprovalStatus.PENDING_MANUAL_APPROVAL)),
+      description: optional(fc.string({ maxLength: 1100 })),
+      bus: optional(fc.constant(true)),
+      enabled: optional(fc.boolean()),
+      dlq: optional(fc.constantFrom('plain', 'own-key')),
+      retryAttempts,
+    }), (c, v) => {
+      const group = new ModelPackageGroup(c.stack, 'Group', measure('ModelPackageGroupProps', { modelPackageGroupName: v.groupName, description: v.groupDescription }));
+      const register = new RegisterModelStage(c.stack, 'Register', measure('RegisterModelStageProps', {
+        modelPackageGroup: group,
+        image: c.image,
+        modelData: JobS3Location.inBucket(c.bucket, 'models/model.tar.gz'),
+        contentTypes: v.contentTypes,
+        responseContentTypes: v.responseContentTypes,
+        realtimeInstanceTypes: v.instanceTypes,
+        evaluationReport: v.report ? { location: JobS3Location.perExecution(c.bucket, 'eval'), ...v.report } : undefined,
+        approvalStatus: v.approval,
+        description: v.description,
+      }));
+      const machine = inMachine(c, register);
+      new DeployOnApproval(c.stack, 'OnApproval', measure('DeployOnApprovalProps', {
+        modelPackageGroup: group,
+        deployWorkflow: machine,
+        eventBus: v.bus ? events.EventBus.fromEventBusName(c.stack, 'TeamBus', 'team-bus') : undefined,
+        enabled: v.enabled,
+        deadLetterQueue: queue(c, v.dlq),
+        retryAttempts: v.retryAttempts,
+      }));
+    });
+  });
+
+  test('DataQualityMonitor and DataQualityBaselineStep', () => {
+    property(['monitoringScheduleName', 'instanceType', 'instanceCount', 'volumeSize (GiB)', 'maxRuntime', 'vpcSubnets', 'driftAlarms', 'alarmTopic', 'keyPrefix',
+      'captureDestination', 'volumeSize', 'jobNamePrefix', 'vpc', 'volumeEncryptionKey', 'securityGroups', 'enableNetworkIsolation'], fc.record({
+      frequency: optional(fc.constantFrom(MonitoringFrequency.HOURLY, MonitoringFrequency.DAILY)),
+      scheduleName: optional(name),
+      instanceType: optional(monitorInstanceType),
+      instanceCount: optional(count),
+      volume: optional(fc.integer({ min: 0, max: 20000 })),
+      volumeKey: optional(fc.constant(true)),
+      outputKey: optional(fc.constant(true)),
+      maxRuntime: optional(mostly(fc.integer({ min: 60, max: 3600 }).map(s => Duration.seconds(s)), seconds)),
+      role: optional(fc.constant(true)),
+      network: optional(fc.constantFrom('private', 'own-groups', 'subnets-only')),
+      isolation: optional(fc.boolean()),
+      alarms: optional(fc.array(fc.record({ featureName: mostly(fc.stringMatching(/^[a-z_]{1,10}$/), fc.string({ maxLength: 4 })), threshold: optional(mostly(fc.double({ min: 0, max: 1, noNaN: true }), fc.double())) }), { minLength: 1, maxLength: 3 })),
+      topic: optional(fc.constant(true)),
+      capture: optional(fc.constantFrom('same', 'other')),
+      baselinePrefix: mostly(fc.constant('baseline/churn'), fc.string({ maxLength: 8 })),
+      step: fc.record({
+        instanceType: optional(processingInstanceType),
+        instanceCount: optional(count),
+        volume: optional(fc.integer({ min: 0, max: 20000 })),
+        volumeKey: optional(fc.constant(true)),
+        maxRuntime: optional(seconds),
+        role: optional(fc.constant(true)),
+        vpc: optional(fc.constantFrom('private', 'isolated')),
+        jobNamePrefix: optional(name),
+        format: fc.constantFrom('csv', 'json'),
+      }),
+    }), (c, v) => {
+      const destination = JobS3Location.inBucket(c.bucket, 'capture');
+      const endpoint = new RealtimeEndpoint(c.stack, 'Endpoint', { variants: [{ model: importedModel(c, true) }], dataCapture: { destination, samplingPercentage: 20 } });
+      new DataQualityMonitor(c.stack, 'Monitor', measure('DataQualityMonitorProps', {
+        endpoint,
+        baseline: DataQualityBaseline.fromBucket(c.bucket, v.baselinePrefix),
+        output: JobS3Location.inBucket(c.bucket, 'monitoring'),
+        captureDestination: v.capture === 'same' ? destination : v.capture === 'other' ? JobS3Location.inBucket(c.bucket, 'elsewhere') : undefined,
+        frequency: v.frequency,
+        monitoringScheduleName: v.scheduleName,
+        instanceType: v.instanceType,
+        instanceCount: v.instanceCount,
+        volumeSize: v.volume === undefined ? undefined : Size.gibibytes(v.volume),
+        volumeEncryptionKey: v.volumeKey ? c.key : undefined,
+        outputEncryptionKey: v.outputKey ? c.key : undefined,
+        maxRuntime: v.maxRuntime,
+        role: v.role ? c.role : undefined,
+        vpc: v.network && v.network !== 'subnets-only' ? c.vpc : undefined,
+        vpcSubnets: v.network === 'private' || v.network === 'subnets-only' ? { subnetGroupName: 'Private' } : undefined,
+        securityGroups: v.network === 'own-groups' ? [c.securityGroup] : undefined,
+        enableNetworkIsolation: v.isolation,
+        driftAlarms: v.alarms,
+        alarmTopic: v.topic ? sns.Topic.fromTopicArn(c.stack, 'TeamAlarms', 'arn:aws:sns:us-east-1:123456789012:team-alarms') : undefined,
+      }));
+      const s = v.step;
+      inMachine(c, new DataQualityBaselineStep(c.stack, 'Baseline', measure('DataQualityBaselineStepProps', {
+        baselineDataset: JobS3Location.inBucket(c.bucket, 'train'),
+        datasetFormat: s.format === 'csv' ? BaselineDatasetFormat.csv() : BaselineDatasetFormat.json(),
+        output: JobS3Location.inBucket(c.bucket, 'baseline/churn'),
+        instanceType: s.instanceType,
+        instanceCount: s.instanceCount,
+        volumeSize: s.volume === undefined ? undefined : Size.gibibytes(s.volume),
+        volumeEncryptionKey: s.volumeKey ? c.key : undefined,
+        maxRuntime: s.maxRuntime,
+        role: s.role ? c.role : undefined,
+        vpc: s.vpc ? c.vpc : undefined,
+        vpcSubnets: s.vpc === 'isolated' ? { subnetGroupName: 'Isolated' } : undefined,
+        jobNamePrefix: s.jobNamePrefix,
+      })));
+    });
+  });
+});
+
+propCoverageTest({
+  'DataQualityBaselineStepProps.tags': 'SageMakerTaskProps: searched with the job steps (jobs.property.test.ts)',
+  'DataQualityBaselineStepProps.retryOnServiceErrors': 'SageMakerTaskProps: searched with the job steps (jobs.property.test.ts)',
+  'DataQualityBaselineStepProps.capacityRetries': 'SageMakerTaskProps: searched with the job steps (jobs.property.test.ts)',
+});
