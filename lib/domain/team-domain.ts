@@ -6,6 +6,7 @@ import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import { Construct } from 'constructs';
 import { SageMakerImage } from '../image/sagemaker-image';
 import { acknowledge, registerWildcardResource } from '../private/nag';
+import { selectOrFail } from '../private/subnets';
 import { fail, validateIn, validateLength, validatePattern, validateUnique } from '../private/validate';
 import { SageMakerExecutionRole } from '../roles/sagemaker-execution-role';
 import { JobS3Location, S3AccessMode } from '../storage/job-s3-location';
@@ -104,8 +105,13 @@ export class TeamDomain extends Construct {
         validatePattern('userProfiles[]', u, /^[a-zA-Z0-9](-*[a-zA-Z0-9])*$/, 'letters, digits and single hyphens');
       });
       validateUnique('userProfiles[]', users);
-      const selected = props.vpc.selectSubnets(props.vpcSubnets ?? { subnetFilters: [ec2.SubnetFilter.byIds(privateSubnetIds(props.vpc))] });
+      const selected = selectOrFail(props.vpc, props.vpcSubnets ?? { subnetFilters: [ec2.SubnetFilter.byIds(privateSubnetIds(props.vpc))] });
       if (selected.subnetIds.length === 0) fail('vpcSubnets must select at least one subnet; the VPC has no private subnets');
+      // The S3 gateway endpoint is a route in each selected subnet's route table: an imported VPC
+      // given without route table IDs has none to add it to (aws-cdk-lib would fail without the prop).
+      if ((props.vpcEndpoints ?? true) && selected.subnets.some(s => !s.routeTable?.routeTableId)) {
+        fail(`vpcEndpoints defines an S3 gateway endpoint in the route tables of the selected subnets, and VPC '${props.vpc.node.path}' has no route table IDs for them: import it with its route table IDs (ec2.Vpc.fromLookup, or privateSubnetRouteTableIds/isolatedSubnetRouteTableIds), or set vpcEndpoints to false where the VPC has its endpoints`);
+      }
       return selected;
     });
 

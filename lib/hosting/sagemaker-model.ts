@@ -5,6 +5,7 @@ import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import { Construct } from 'constructs';
 import { ModelData } from './model-data';
 import { SageMakerImage } from '../image/sagemaker-image';
+import { selectPrivateSubnets } from '../private/subnets';
 import { fail, validateEnvironment, validateIn } from '../private/validate';
 import { SageMakerExecutionRole } from '../roles/sagemaker-execution-role';
 
@@ -159,7 +160,7 @@ export class SageMakerModel extends Resource implements ISageMakerModel, ec2.ICo
       enableNetworkIsolation: props.enableNetworkIsolation,
       vpcConfig: props.vpc ? {
         securityGroupIds: securityGroups.map(sg => sg.securityGroupId),
-        subnets: props.vpc.selectSubnets(props.vpcSubnets ?? { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS }).subnetIds,
+        subnets: selectPrivateSubnets(this, props.vpc, props.vpcSubnets, 'a model').subnetIds,
       } : undefined,
     });
     // SageMaker checks the role's access when the model is defined: wait for its policies.

@@ -9,6 +9,7 @@ import { SageMakerTask, SageMakerTaskProps } from './sagemaker-task';
 import { SageMakerImage } from '../image/sagemaker-image';
 import { hasOnlyInstanceStorage } from '../private/instance-types';
 import { acknowledgeInCompliancePacks } from '../private/nag';
+import { selectPrivateSubnets } from '../private/subnets';
 import { fail, validateDuration, validateEnvironment, validateIn, validateInstanceType, validateInteger } from '../private/validate';
 import { SageMakerExecutionRole } from '../roles/sagemaker-execution-role';
 
@@ -241,7 +242,7 @@ export abstract class SageMakerJobStep extends SageMakerTask implements iam.IGra
     if (props.vpc) {
       this._vpcConfig = {
         SecurityGroupIds: securityGroups.map(sg => sg.securityGroupId),
-        Subnets: selectJobSubnets(this, props.vpc, props.vpcSubnets),
+        Subnets: selectPrivateSubnets(this, props.vpc, props.vpcSubnets, 'a SageMaker job').subnetIds,
       };
     }
   }
@@ -287,20 +288,3 @@ export abstract class SageMakerJobStep extends SageMakerTask implements iam.IGra
   }
 }
 
-/**
- * The subnets a job runs in: the selection given, else the private subnets with egress,
- * else the isolated ones (a VPC reaching AWS through VPC endpoints only), else an error
- * naming the prop.
- */
-function selectJobSubnets(scope: SageMakerJobStep, vpc: ec2.IVpc, selection?: ec2.SubnetSelection): string[] {
-  if (selection) return vpc.selectSubnets(selection).subnetIds;
-  for (const subnetType of [ec2.SubnetType.PRIVATE_WITH_EGRESS, ec2.SubnetType.PRIVATE_ISOLATED]) {
-    try {
-      const selected = vpc.selectSubnets({ subnetType });
-      if (selected.subnetIds.length > 0) return selected.subnetIds;
-    } catch {
-      // No subnet group of that type: try the next.
-    }
-  }
-  return validateIn(scope, () => fail('vpcSubnets must be set: the VPC has neither private subnets with egress nor isolated subnets, and a SageMaker job must not run in public subnets'));
-}

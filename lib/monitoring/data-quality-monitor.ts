@@ -11,6 +11,7 @@ import { Construct } from 'constructs';
 import { modelMonitorImageUriFor } from './model-monitor-image';
 import { RealtimeEndpoint } from '../hosting/realtime-endpoint';
 
+import { selectPrivateSubnets } from '../private/subnets';
 import { fail, validateCount, validateDuration, validateInstanceType, validateInteger, validateLength, validateNumber, validatePattern, validateUnique, validateIn } from '../private/validate';
 import { SageMakerExecutionRole } from '../roles/sagemaker-execution-role';
 import { JobS3Location, S3AccessMode } from '../storage/job-s3-location';
@@ -403,7 +404,7 @@ export class DataQualityMonitor extends Construct {
   private renderNetwork(props: DataQualityMonitorProps): sagemaker.CfnDataQualityJobDefinition.NetworkConfigProperty {
     let vpcConfig: sagemaker.CfnDataQualityJobDefinition.VpcConfigProperty | undefined;
     if (props.vpc) {
-      const subnets = props.vpc.selectSubnets(props.vpcSubnets ?? { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS });
+      const subnets = selectPrivateSubnets(this, props.vpc, props.vpcSubnets, 'a monitoring job');
       const groups = props.securityGroups ?? [new ec2.SecurityGroup(this, 'SecurityGroup', {
         vpc: props.vpc,
         description: 'Data-quality monitoring runs',

@@ -1,5 +1,6 @@
 import * as path from 'path';
 import { App, Duration, Size, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as efs from 'aws-cdk-lib/aws-efs';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -24,6 +25,20 @@ function setup() {
   const model = new SageMakerModel(stack, 'Model', { image: SageMakerImage.fromAsset(IMAGE_DIR), modelData: ModelData.fromAsset(SAMPLE_MODEL) });
   return { stack, store, model };
 }
+
+/** A VPC that reaches AWS through VPC endpoints only: isolated subnets, no NAT. */
+function isolatedOnlyVpc(stack: Stack): ec2.IVpc {
+  return ec2.Vpc.fromVpcAttributes(stack, 'IsolatedVpc', {
+    vpcId: 'vpc-0a1b2c3d4e5f60700', availabilityZones: ['us-east-1a', 'us-east-1b'], isolatedSubnetIds: ['subnet-0a1b2c3d4e5f60701', 'subnet-0a1b2c3d4e5f60702'],
+  });
+}
+
+test('a model in a VPC with isolated subnets only runs in them without vpcSubnets', () => {
+  const { stack } = setup();
+  new SageMakerModel(stack, 'Isolated', { image: SageMakerImage.fromAsset(IMAGE_DIR), vpc: isolatedOnlyVpc(stack) });
+  const models = Object.values<any>(Template.fromStack(stack).findResources('AWS::SageMaker::Model')).filter(m => m.Properties.VpcConfig);
+  expect(models.map(m => m.Properties.VpcConfig.Subnets)).toEqual([['subnet-0a1b2c3d4e5f60701', 'subnet-0a1b2c3d4e5f60702']]);
+});
 
 describe('errors name the construct path', () => {
   test.each<[string, (s: ReturnType<typeof setup>) => unknown, RegExp]>([
@@ -57,6 +72,13 @@ describe('errors name the construct path', () => {
     ['SageMakerModel vpcSubnets without vpc', ({ stack }) => new SageMakerModel(stack, 'Bad', {
       image: SageMakerImage.fromAsset(IMAGE_DIR), vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
     }), /^Test\/Bad: vpcSubnets requires vpc$/],
+    ['SageMakerModel vpcSubnets the VPC cannot satisfy', ({ stack }) => new SageMakerModel(stack, 'Bad', {
+      image: SageMakerImage.fromAsset(IMAGE_DIR), vpc: isolatedOnlyVpc(stack), vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
+    }), /^Test\/Bad: vpcSubnets selects no subnets of VPC 'Test\/IsolatedVpc': There are no 'Private' subnet groups in this VPC/],
+    ['TeamDomain vpcEndpoints in a VPC imported without route tables', ({ stack, store }) => new TeamDomain(stack, 'Domain', {
+      vpc: ec2.Vpc.fromVpcAttributes(stack, 'Imported', { vpcId: 'vpc-0a1b2c3d4e5f60799', availabilityZones: ['us-east-1a'], privateSubnetIds: ['subnet-0a1b2c3d4e5f60791'] }),
+      dataStore: store,
+    }), /^Test\/Domain: vpcEndpoints defines an S3 gateway endpoint in the route tables of the selected subnets, and VPC 'Test\/Imported' has no route table IDs/],
     ['MlflowTrackingServer weeklyMaintenanceWindowStart', ({ stack, store }) => new MlflowTrackingServer(stack, 'Tracking', {
       artifactStore: JobS3Location.inBucket(store.artifactsBucket, 'mlflow'), weeklyMaintenanceWindowStart: 'Tuesday',
     }), /^Test\/Tracking: weeklyMaintenanceWindowStart must be a day and time such as 'Tue:03:30', got 'Tuesday'$/],

@@ -1,5 +1,6 @@
 /* eslint-disable @stylistic/max-len */ // generator tables read best one prop per line
 import { Duration, Size } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
@@ -7,7 +8,7 @@ import fc from 'fast-check';
 import { count, endpointInstanceType, inMachine, instanceTypeFor, importedModel, mostly, name, optional, processingInstanceType, property, propCoverageTest, seconds, Context } from './harness';
 import {
   BaselineDatasetFormat, DataQualityBaseline, DataQualityBaselineStep, DataQualityMonitor, DeployOnApproval, JobS3Location, ModelApprovalStatus,
-  ModelPackageGroup, MonitoringFrequency, RealtimeEndpoint, RegisterModelStage,
+  MlDataStore, ModelPackageGroup, MonitoringFrequency, RealtimeEndpoint, RegisterModelStage, TeamDomain,
 } from '../../../lib';
 import { measure } from '../prop-coverage';
 
@@ -130,6 +131,36 @@ describe('bad-input search', () => {
         vpcSubnets: s.vpc === 'isolated' ? { subnetGroupName: 'Isolated' } : undefined,
         jobNamePrefix: s.jobNamePrefix,
       })));
+    });
+  });
+
+  // The team's SageMaker domain (not lifecycle, but the lightest file to carry it): the team's
+  // VPC (private and isolated subnets), its data store's buckets, images, user profiles, keys.
+  test('TeamDomain', () => {
+    property(['domainName', 'userProfiles[]', 'vpcSubnets', 'vpcEndpoints', 'images'], fc.record({
+      // A VPC imported without its route tables cannot take the S3 gateway endpoint (refused, naming vpcEndpoints).
+      withoutRouteTables: mostly(fc.constant(false), fc.constant(true)),
+      subnets: optional(fc.constantFrom('private', 'isolated', 'none')),
+      images: optional(fc.constant(true)),
+      userProfiles: optional(fc.array(mostly(fc.stringMatching(/^[a-z][a-z0-9]{0,10}(-[a-z0-9]{1,5})?$/), fc.string({ maxLength: 70 })), { maxLength: 4 })),
+      key: optional(fc.constantFrom('own', 'imported')),
+      domainName: optional(name),
+      vpcEndpoints: optional(fc.boolean()),
+    }), (c, v) => {
+      const vpc = v.withoutRouteTables ? ec2.Vpc.fromVpcAttributes(c.stack, 'BareVpc', {
+        vpcId: 'vpc-0a1b2c3d4e5f60799', availabilityZones: ['us-east-1a'], privateSubnetIds: ['subnet-0a1b2c3d4e5f60791'],
+      }) : c.vpc;
+      new TeamDomain(c.stack, 'Domain', measure('TeamDomainProps', {
+        vpc,
+        vpcSubnets: v.subnets === 'private' ? { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS } : v.subnets === 'isolated' ? { subnetType: ec2.SubnetType.PRIVATE_ISOLATED }
+          : v.subnets === 'none' ? { subnetType: ec2.SubnetType.PUBLIC } : undefined,
+        dataStore: MlDataStore.fromBuckets({ dataBucket: c.bucket, artifactsBucket: c.bucket }),
+        images: v.images ? [c.image] : undefined,
+        userProfiles: v.userProfiles,
+        encryptionKey: v.key === 'imported' ? c.importedKey : v.key ? c.key : undefined,
+        domainName: v.domainName,
+        vpcEndpoints: v.vpcEndpoints,
+      }));
     });
   });
 });

@@ -1,0 +1,36 @@
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import { IConstruct } from 'constructs';
+import { fail, validateIn } from './validate';
+
+/**
+ * The subnets SageMaker runs something in (`what`: a job, a model, a monitoring job): the
+ * selection given, else the private subnets with egress, else the isolated ones (a VPC that
+ * reaches AWS through VPC endpoints only). A selection the VPC cannot satisfy, or a VPC with
+ * neither kind, fails naming `vpcSubnets` and `scope`'s path (aws-cdk-lib's own error names
+ * neither).
+ */
+export function selectPrivateSubnets(
+  scope: IConstruct, vpc: ec2.IVpc, selection: ec2.SubnetSelection | undefined, what: string,
+): ec2.SelectedSubnets {
+  return validateIn(scope, () => {
+    if (selection) return selectOrFail(vpc, selection);
+    for (const subnetType of [ec2.SubnetType.PRIVATE_WITH_EGRESS, ec2.SubnetType.PRIVATE_ISOLATED]) {
+      try {
+        const selected = vpc.selectSubnets({ subnetType });
+        if (selected.subnetIds.length > 0) return selected;
+      } catch {
+        // No subnet group of that type: try the next.
+      }
+    }
+    return fail(`vpcSubnets must be set: the VPC has neither private subnets with egress nor isolated subnets, and ${what} must not run in public subnets`);
+  });
+}
+
+/** `vpc.selectSubnets(selection)`, failing under `vpcSubnets` where the VPC cannot satisfy it (call within `validateIn`). */
+export function selectOrFail(vpc: ec2.IVpc, selection: ec2.SubnetSelection): ec2.SelectedSubnets {
+  try {
+    return vpc.selectSubnets(selection);
+  } catch (e) {
+    return fail(`vpcSubnets selects no subnets of VPC '${vpc.node.path}': ${(e as Error).message}`);
+  }
+}
