@@ -1,3 +1,4 @@
+import { RemovalPolicy, Resource } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct, Dependable, IConstruct } from 'constructs';
 
@@ -31,4 +32,82 @@ export class ManagedPolicyRole extends iam.Role {
 /** The children of `scope` other than its CloudFormation role: the policies that grant it. */
 export function policiesOf(scope: IConstruct): IConstruct[] {
   return scope.node.children.filter(c => !(c instanceof iam.CfnRole) && !(c instanceof iam.Role));
+}
+
+/**
+ * A role the user defined (`iam.Role`), seen through a wrapper whose grants go to one customer
+ * managed policy of the library's, attached to that role, instead of the inline `DefaultPolicy`
+ * aws-cdk-lib would add to it (which HIPAA, NIST 800-53 and PCI DSS reviews refuse). Everything
+ * else is the role's own. Used where the library adds grants to a role the user passes.
+ */
+export class ManagedGrantsRole extends Resource implements iam.IRole {
+  /**
+   * `role` itself where its grants already go to a managed policy, or where it is not an
+   * `iam.Role` the app defines (an imported role's policies are its owner's: an immutable one
+   * takes none, and the library does not add policies to it behind the owner's back).
+   */
+  public static of(scope: Construct, id: string, role: iam.IRole): iam.IRole {
+    if (!(role instanceof iam.Role) || role instanceof ManagedPolicyRole) return role;
+    return new ManagedGrantsRole(scope, id, role);
+  }
+
+  public readonly grantPrincipal: iam.IPrincipal = this;
+  public readonly roleArn: string;
+  public readonly roleName: string;
+  public readonly assumeRoleAction: string;
+  private grantsPolicy?: iam.ManagedPolicy;
+
+  private constructor(scope: Construct, id: string, private readonly role: iam.Role) {
+    super(scope, id);
+    this.roleArn = role.roleArn;
+    this.roleName = role.roleName;
+    this.assumeRoleAction = role.assumeRoleAction;
+    const self = this;
+    // Depending on this (a state machine) means depending on the role's policies and the grants policy.
+    Dependable.implement(this, { get dependencyRoots() { return [...policiesOf(self), ...Dependable.of(role).dependencyRoots]; } });
+  }
+
+  public get roleRef(): iam.RoleReference {
+    return this.role.roleRef;
+  }
+
+  public get policyFragment(): iam.PrincipalPolicyFragment {
+    return this.role.policyFragment;
+  }
+
+  public get principalAccount(): string | undefined {
+    return this.role.principalAccount;
+  }
+
+  public addToPrincipalPolicy(statement: iam.PolicyStatement): iam.AddToPrincipalPolicyResult {
+    if (!this.grantsPolicy) {
+      this.grantsPolicy = new iam.ManagedPolicy(this, 'GrantsPolicy', { roles: [this.role], description: `Permissions granted to ${this.role.node.path} by ${this.node.scope!.node.path}` });
+    }
+    this.grantsPolicy.addStatements(statement);
+    return { statementAdded: true, policyDependable: this.grantsPolicy };
+  }
+
+  public attachInlinePolicy(policy: iam.Policy): void {
+    this.role.attachInlinePolicy(policy);
+  }
+
+  public addManagedPolicy(policy: iam.IManagedPolicy): void {
+    this.role.addManagedPolicy(policy);
+  }
+
+  public grant(grantee: iam.IPrincipal, ...actions: string[]): iam.Grant {
+    return this.role.grant(grantee, ...actions);
+  }
+
+  public grantPassRole(grantee: iam.IPrincipal): iam.Grant {
+    return this.role.grantPassRole(grantee);
+  }
+
+  public grantAssumeRole(grantee: iam.IPrincipal): iam.Grant {
+    return this.role.grantAssumeRole(grantee);
+  }
+
+  public applyRemovalPolicy(policy: RemovalPolicy): void {
+    this.role.applyRemovalPolicy(policy);
+  }
 }

@@ -7,7 +7,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { ManagedPolicyRole } from '../../private/managed-policy-role';
+import { ManagedGrantsRole, ManagedPolicyRole } from '../../private/managed-policy-role';
 import { acknowledge, acknowledgeInCompliancePacks } from '../../private/nag';
 import { fail, failAt, validateDuration, validateIn, validateLength, validatePattern } from '../../private/validate';
 
@@ -142,7 +142,8 @@ export class ObservableStateMachine {
     }
     const stateMachine = new sfn.StateMachine(this.scope, 'StateMachine', {
       stateMachineName: props.stateMachineName,
-      role: props.role ?? new ManagedPolicyRole(this.scope, 'StateMachineRole', {
+      // A team's iam.Role gets the grants in a managed policy too (an inline one fails three packs).
+      role: props.role ? ManagedGrantsRole.of(this.scope, 'StateMachineRoleGrants', props.role) : new ManagedPolicyRole(this.scope, 'StateMachineRole', {
         assumedBy: new iam.ServicePrincipal('states.amazonaws.com'),
         description: `Runs: ${props.description}`,
       }),
