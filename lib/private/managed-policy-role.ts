@@ -63,8 +63,9 @@ export class ManagedGrantsRole extends Resource implements iam.IRole {
     this.roleName = role.roleName;
     this.assumeRoleAction = role.assumeRoleAction;
     const self = this;
-    // Depending on this (a state machine) means depending on the role's policies and the grants policy.
-    Dependable.implement(this, { get dependencyRoots() { return [...policiesOf(self), ...Dependable.of(role).dependencyRoots]; } });
+    // Depending on this (a state machine) means depending on the grants policy and the role's own
+    // policies, not again on the role its ARN already refers to (cfn-lint W3005).
+    Dependable.implement(this, { get dependencyRoots() { return [...policiesOf(self), ...policiesOf(role)]; } });
   }
 
   public get roleRef(): iam.RoleReference {

@@ -178,6 +178,8 @@ export function composeWorkflow(scope: Construct, team: TeamResources, tracking:
     logRetention: logs.RetentionDays.TWO_YEARS,
     timeout: Duration.days(3),
     stateMachineName: 'team-forecasting-training',
+    // The team's own state machine role (its grants go to a managed policy the workflow attaches).
+    stateMachineRole: new iam.Role(scope, 'TeamStateMachineRole', { assumedBy: new iam.ServicePrincipal('states.amazonaws.com'), description: 'The team\'s state machine role' }),
   });
 }
 

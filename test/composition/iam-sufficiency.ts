@@ -122,7 +122,7 @@ function trainingCalls(stacks: Stacks): [TemplateIam, Call[]] {
   const pre = training.role(`${LONG}PreprocessJobRole`);
   const evaluate = training.role(`${LONG}EvaluateJobRole`);
   const tracking = training.role('TrackingRole');
-  const machine = training.role(`${LONG}StateMachineRole`);
+  const machine = training.role('TeamStateMachineRole');
   const server = training.arnOf('AWS::SageMaker::MlflowTrackingServer', 'Tracking', 'TrackingServerArn');
   const fileSystem = training.arnOf('AWS::EFS::FileSystem', 'TeamFileSystem');
   const exec = 'exec-1';
@@ -221,7 +221,7 @@ export function describeIamSufficiency(templates: Record<string, string>): void 
     });
 
     test('the state machine no longer publishes to the failure topic itself (EventBridge does)', async () => {
-      const machine = training.role(`${LONG}StateMachineRole`);
+      const machine = training.role('TeamStateMachineRole');
       expect(await training.evaluate(machine, 'sns:Publish', training.arnOf('AWS::SNS::Topic', 'TeamTopic'))).not.toBe('Allowed');
     });
   });
