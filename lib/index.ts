@@ -17,6 +17,7 @@ export * from './workflow/stages/evaluation-stage';
 export * from './workflow/stages/create-model-stage';
 export * from './workflow/stages/transform-stage';
 export * from './workflow/sagemaker-workflow';
+export * from './workflow/workflow-options';
 export * from './workflow/training-workflow';
 export * from './stacks/training-stack';
 export * from './hosting/model-data';

@@ -9,6 +9,8 @@ import { libraryInterfaces } from '../prop-coverage';
  * fail this test until the search covers them.
  */
 const NOT_SEARCHED: Record<string, string> = {
+  WorkflowObservabilityOptions: 'the options every workflow takes: measured through SageMakerWorkflowProps, TrainingWorkflowProps and ApprovedModelDeploymentProps',
+  WorkflowOptions: 'the options of workflows composed from stages: measured through SageMakerWorkflowProps and TrainingWorkflowProps',
   SageMakerTaskProps: 'the base of every step\'s props: its props are measured through TrainingJobStepProps, TransformJobStepProps, TuningStageProps',
   SageMakerJobStepProps: 'the base of the job steps\' props: measured through TrainingJobStepProps and ProcessingJobStepProps',
   HyperParameterTuningJobStepProps: 'TuningStage passes them to the step unchanged: measured as TuningStageProps',
