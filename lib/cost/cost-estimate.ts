@@ -584,7 +584,12 @@ function linesOf(stackName: string, template: any, assemblyEndpoints: Set<string
         // A tuning job runs up to MaxNumberOfTrainingJobs training jobs of its definition.
         const tuning = /sagemaker:createHyperParameterTuningJob(\.sync)?$/.test(String(st.Resource)) ? p.TrainingJobDefinition : undefined;
         if (tuning?.ResourceConfig?.InstanceType) {
-          const maxJobs = p.HyperParameterTuningJobConfig?.ResourceLimits?.MaxNumberOfTrainingJobs;
+          // Grid without a job limit runs every combination of its categorical values (SageMaker
+          // developer guide, Grid search), which the definition lists.
+          const config = p.HyperParameterTuningJobConfig;
+          const grid = config?.Strategy === 'Grid' ? (config.ParameterRanges?.CategoricalParameterRanges ?? [])
+            .reduce((n: number, range: any) => n * (Array.isArray(range.Values) ? range.Values.length : NaN), 1) : NaN;
+          const maxJobs = config?.ResourceLimits?.MaxNumberOfTrainingJobs ?? (Number.isInteger(grid) ? grid : undefined);
           const tuningSeconds = tuning.StoppingCondition?.MaxRuntimeInSeconds;
           lines.push({
             stackName,

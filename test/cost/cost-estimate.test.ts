@@ -6,7 +6,8 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import {
   ChannelDataSource, CostBasis, CostEstimate, InstancePrice, JobS3Location, MlDataStore, ModelData, PriceComponent, PriceList, RealtimeEndpoint,
   SageMakerAsyncStack, SageMakerBatchTransformStack, SageMakerImage, SageMakerModel, SageMakerRealtimeStack, SageMakerServerlessStack,
-  SageMakerTrainingStack, TrainingJobStep, TrainingJobStepProps, TrainingWorkflow,
+  ParameterRange, SageMakerTrainingStack, SageMakerWorkflow, TrainingJobStep, TrainingJobStepProps, TrainingWorkflow, TuningObjectiveType,
+  TuningStage, TuningStrategy,
 } from '../../lib';
 import { DataQualityBaseline, DataQualityMonitor, MonitoringFrequency } from '../../lib/monitoring/data-quality-monitor';
 import { SageMakerLifecycleStack } from '../../lib/stacks/lifecycle-stacks';
@@ -258,6 +259,29 @@ describe('CostEstimate triggers', () => {
     }));
     // 8 jobs x 1 h x 1 USD/h; the tuning state retries transient errors 5 times.
     expect(estimate.summaryOf('Lifecycle')).toEqual(expect.objectContaining({ maxCostPerRun: 8, maxCostPerRunWithRetries: 48, unboundedPerRun: [] }));
+  });
+
+  test('tuning with Grid and no job limit: every combination of its categorical values', () => {
+    const gridApp = testApp();
+    const stack = new Stack(gridApp, 'Grid', { env: ENV });
+    const gridStore = new MlDataStore(stack, 'Store');
+    const tune = new TuningStage(stack, 'Tune', {
+      training: {
+        image: SageMakerImage.fromAsset(path.join(__dirname, '..', '..', 'containers', 'glm')),
+        outputLocation: JobS3Location.perExecution(gridStore.artifactsBucket, 'models'),
+        metricDefinitions: [{ name: 'validation:rmse', regex: 'rmse=([0-9.]+)' }],
+        instanceType: 'ml.m5.large',
+        maxRuntime: Duration.hours(1),
+      },
+      objectiveMetricName: 'validation:rmse',
+      objectiveType: TuningObjectiveType.MINIMIZE,
+      strategy: TuningStrategy.GRID,
+      parameterRanges: [ParameterRange.categorical('optimizer', ['sgd', 'adam', 'lbfgs']), ParameterRange.categorical('alpha', ['0.1', '1'])],
+    });
+    new SageMakerWorkflow(stack, 'Workflow', { definition: tune });
+    const grid = CostEstimate.fromAssembly(gridApp.synth(), { prices });
+    expect(grid.lines.find(l => l.kind.startsWith('tuning job'))).toEqual(expect.objectContaining({ kind: 'tuning job (up to 6 training jobs)', jobsPerRun: 6 }));
+    expect(grid.summaryOf('Grid')).toEqual(expect.objectContaining({ unboundedPerRun: [] }));
   });
 
   test('monitoring: 720 hourly or 30 daily runs x instances x the processing price x the maximum runtime', () => {
