@@ -66,16 +66,7 @@ export class SageMakerWorkflow extends Construct {
         validatePattern('outputs key', key, /^[A-Za-z_][A-Za-z0-9_]*$/, 'an identifier');
       }
     });
-    const plumbing = new ObservableStateMachine(this, {
-      description,
-      encryptionKey: props.encryptionKey,
-      failureTopic: props.failureTopic,
-      logRetention: props.logRetention,
-      logGroup: props.logGroup,
-      timeout: props.timeout,
-      stateMachineName: props.stateMachineName,
-      role: props.stateMachineRole,
-    });
+    const plumbing = new ObservableStateMachine(this, { ...props, description });
     this.failureTopic = plumbing.failureTopic;
     this.logGroup = plumbing.logGroup;
 

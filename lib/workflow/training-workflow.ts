@@ -305,16 +305,7 @@ export class TrainingWorkflow extends Construct {
         }
       }
     });
-    const plumbing = new ObservableStateMachine(this, {
-      description: 'SageMaker training workflow',
-      encryptionKey: props.encryptionKey,
-      failureTopic: props.failureTopic,
-      logRetention: props.logRetention,
-      logGroup: props.logGroup,
-      timeout: props.timeout,
-      stateMachineName: props.stateMachineName,
-      role: props.stateMachineRole,
-    });
+    const plumbing = new ObservableStateMachine(this, { ...props, description: 'SageMaker training workflow' });
     this.failureTopic = plumbing.failureTopic;
     this.logGroup = plumbing.logGroup;
 

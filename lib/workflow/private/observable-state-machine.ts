@@ -10,18 +10,15 @@ import { Construct } from 'constructs';
 import { ManagedGrantsRole, ManagedPolicyRole } from '../../private/managed-policy-role';
 import { acknowledge, acknowledgeInCompliancePacks } from '../../private/nag';
 import { fail, failAt, validateDuration, validateIn, validateLength, validatePattern } from '../../private/validate';
+import { WorkflowOptions } from '../workflow-options';
 
-export interface ObservableStateMachineProps {
+/**
+ * A workflow's options (its input defaults aside: the definition applies them) and its
+ * description. `timeout` is checked against `minimumTimeout`; with `logGroup`, `encryptionKey`
+ * does not encrypt the logs.
+ */
+export interface ObservableStateMachineProps extends WorkflowOptions {
   readonly description: string;
-  readonly encryptionKey?: kms.IKey;
-  readonly failureTopic?: sns.ITopic;
-  readonly logRetention?: logs.RetentionDays;
-  /** A log group of the user's own; `encryptionKey` then does not encrypt the logs. */
-  readonly logGroup?: logs.ILogGroup;
-  /** The timeout; checked against `minimumTimeout`. */
-  readonly timeout?: Duration;
-  readonly stateMachineName?: string;
-  readonly role?: iam.IRole;
 }
 
 /** The statuses of an execution that did not succeed. */
@@ -143,7 +140,7 @@ export class ObservableStateMachine {
     const stateMachine = new sfn.StateMachine(this.scope, 'StateMachine', {
       stateMachineName: props.stateMachineName,
       // A team's iam.Role gets the grants in a managed policy too (an inline one fails three packs).
-      role: props.role ? ManagedGrantsRole.of(this.scope, 'StateMachineRoleGrants', props.role) : new ManagedPolicyRole(this.scope, 'StateMachineRole', {
+      role: props.stateMachineRole ? ManagedGrantsRole.of(this.scope, 'StateMachineRoleGrants', props.stateMachineRole) : new ManagedPolicyRole(this.scope, 'StateMachineRole', {
         assumedBy: new iam.ServicePrincipal('states.amazonaws.com'),
         description: `Runs: ${props.description}`,
       }),
