@@ -150,7 +150,7 @@ export class ApprovedModelDeployment extends Construct {
     smokeTest.addCatch(smokeTestFailed, { errors: ['States.ALL'], resultPath: '$.results.smokeTestError' });
 
     const workflow = new SageMakerWorkflow(this, 'Workflow', {
-      description: `Deploys approved versions of ${props.modelPackageGroup.node.path} to ${props.endpoint.node.path}`,
+      description: deploymentDescription(props.modelPackageGroup, props.endpoint),
       definition: createModel.next(this.deployStage).next(smokeTest),
       outputs: {
         modelPackageArn: '$.modelPackageArn',
@@ -167,6 +167,17 @@ export class ApprovedModelDeployment extends Construct {
     this.stateMachine = workflow.stateMachine;
     this.failureTopic = workflow.failureTopic;
   }
+}
+
+/**
+ * What the deploy workflow does, within a workflow description's 200 characters: by construct
+ * path, or by ID where long paths (long stack names and construct IDs) would exceed it.
+ */
+function deploymentDescription(group: IModelPackageGroup, endpoint: RealtimeEndpoint): string {
+  const byPath = `Deploys approved versions of ${group.node.path} to ${endpoint.node.path}`;
+  if (byPath.length <= 200) return byPath;
+  const byId = `Deploys approved versions of ${group.node.id} to ${endpoint.node.id}`;
+  return byId.length <= 200 ? byId : 'Deploys approved model package versions to a real-time endpoint';
 }
 
 interface CreateModelFromPackageStepProps extends SageMakerTaskProps {

@@ -14,6 +14,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import {
+  ApprovedModelDeployment, DataQualityBaseline, DataQualityMonitor, DeployOnApproval, MonitoringFrequency,
   AsyncEndpoint, ChannelDataSource, DeepLearningContainerUse, DeepLearningFramework, InferenceEndpoint, JobConfigFile, JobS3Location,
   MetricComparison, MlDataStore, MlflowTrackingServer, MlflowTrackingServerSize, ModelData, Processor, RealtimeEndpoint,
   SageMakerExecutionRole, SageMakerImage, SageMakerModel, ServerlessEndpoint, TeamDomain, TrainingWorkflow, TransformJobStep,
@@ -359,6 +360,40 @@ export class CompositionHostingStack extends TeamStack {
     // update keeps Green's current count, and the team acknowledges it knowingly.
     Annotations.of(realtime).acknowledgeWarning('cdk-sagemaker-ml:realtime-endpoint-mixed-scaling',
       'Green is a fixed canary beside autoscaled Blue; its count changes by replacing the endpoint');
+    // The lifecycle around the endpoint: approved versions of the team's (imported) group deploy
+    // through it, with the team's log group and topic; its captured traffic is monitored in the VPC.
+    team.key.grantEncryptDecrypt(new iam.ServicePrincipal(`logs.${Stack.of(this).region}.amazonaws.com`));
+    const deployment = new ApprovedModelDeployment(this, 'ApprovedDeployment', {
+      modelPackageGroup: ModelPackageGroup.fromModelPackageGroupName(this, 'TeamGroup', 'team-forecasting'),
+      endpoint: realtime,
+      samplePayload: '1.0,2.0,3.0',
+      sampleContentType: 'text/csv',
+      modelRole: team.jobRole,
+      modelNamePrefix: 'approved-forecast',
+      variantName: 'Blue',
+      pollInterval: Duration.seconds(30),
+      logGroup: new logs.LogGroup(this, 'DeploymentLogs', { encryptionKey: team.key, retention: logs.RetentionDays.TWO_YEARS, removalPolicy: RemovalPolicy.RETAIN }),
+      failureTopic: team.topic,
+      stateMachineName: 'team-forecasting-deploy',
+    });
+    new DeployOnApproval(this, 'OnApproval', {
+      modelPackageGroup: ModelPackageGroup.fromModelPackageGroupName(this, 'ApprovalGroup', 'team-forecasting'),
+      deployWorkflow: deployment.stateMachine,
+      retryAttempts: 3,
+    });
+    new DataQualityMonitor(this, 'Monitor', {
+      endpoint: realtime,
+      baseline: DataQualityBaseline.fromBucket(team.store.artifactsBucket, 'baselines/forecast'),
+      output: JobS3Location.inBucket(team.store.artifactsBucket, 'monitoring/forecast'),
+      frequency: MonitoringFrequency.DAILY,
+      instanceType: 'ml.m5.large',
+      volumeEncryptionKey: team.key,
+      outputEncryptionKey: team.key,
+      maxRuntime: Duration.minutes(30),
+      vpc,
+      driftAlarms: [{ featureName: 'demand' }],
+      alarmTopic: team.topic,
+    });
     new ServerlessEndpoint(this, 'Serverless', { model: teamRoleModel, memorySizeInMB: 4096, maxConcurrency: 50, provisionedConcurrency: 2, encryptionKey: team.key });
     // The team's own KMS-encrypted topics and output key.
     new AsyncEndpoint(this, 'Async', {

@@ -4,6 +4,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
+import { Construct } from 'constructs';
 import {
   ApprovedModelDeployment, ApprovedModelDeploymentProps, DeployOnApproval, JobS3Location, MlDataStore, ModelData, ModelPackageGroup, RealtimeEndpoint,
   SageMakerImage, SageMakerModel, TrafficRouting,
@@ -101,6 +102,19 @@ describe('ApprovedModelDeployment', () => {
     const imported = testStack();
     const key = kms.Key.fromKeyArn(imported, 'Imported', 'arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab');
     expect(() => fixture({ encryptionKey: key }, imported)).toThrow(/^Test\/Deployment\/Workflow: encryptionKey must be a key defined in this app \(kms.Key\)/);
+  });
+
+  test('long construct paths keep the workflow description within its 200 characters', () => {
+    const long = 'TeamForecastingDemandPlanningProductionEuropeWestPrimary';
+    const stack = testStack();
+    const scope = new Construct(new Construct(stack, long), long);
+    const store = new MlDataStore(scope, 'Store');
+    const model = new SageMakerModel(scope, 'Model', { image: SageMakerImage.fromAsset(IMAGE_DIR), modelData: ModelData.fromBucket(store.artifactsBucket, 'm/model.tar.gz') });
+    const endpoint = new RealtimeEndpoint(scope, `${long}Endpoint`, { variants: [{ model }] });
+    const group = ModelPackageGroup.fromModelPackageGroupName(scope, `${long}Group`, 'churn');
+    // By path it would be 28 + 2 x 170 characters: the description names the IDs instead.
+    new ApprovedModelDeployment(scope, 'Deployment', { modelPackageGroup: group, endpoint, samplePayload: '1' });
+    expect(definitionOf(stack).Comment).toBe(`Deploys approved versions of ${long}Group to ${long}Endpoint (cdk-sagemaker-ml)`);
   });
 
   test.each<[string, Partial<ApprovedModelDeploymentProps>, RegExp]>([
