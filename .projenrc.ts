@@ -98,6 +98,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
       workerIdleMemoryLimit: '800MB',
       // Both cores: most of a test file's time is loading and transpiling, which parallelizes.
       maxWorkers: 2,
+      // WebAssembly's baseline compiler only, as bin/ts-run.js sets for `cdk synth` (see there).
+      setupFiles: ['<rootDir>/test/setup-v8-flags.js'],
     },
   },
   // test/tsconfig.json: what ts-jest compiles and `tsc` type-checks before the tests run.

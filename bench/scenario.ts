@@ -32,9 +32,11 @@ if (scenario === 'floor') {
 } else if (scenario === 'workflows') {
   // N training workflows (train, evaluate, gate, model) each with a real-time endpoint, ten to a
   // stack: a unit is about 26 resources, and CloudFormation allows 500 per stack.
-  if (withPacks) addPacks();
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const lib = require('../lib');
+  // Schema validation on a worker thread, as bin/app.ts registers it (first, then the packs).
+  cdk.Validations.of(app).addPlugins(new lib.BackgroundCloudFormationValidatePlugin());
+  if (withPacks) addPacks();
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const ecr = require('aws-cdk-lib/aws-ecr');
   const PER_STACK = 10;

@@ -51,3 +51,4 @@ export * from './lifecycle/deploy-on-approval';
 export * from './lifecycle/approved-model-deployment';
 export * from './monitoring/data-quality-baseline-step';
 export * from './stacks/lifecycle-stacks';
+export * from './validation/background-cloudformation-validate-plugin';

@@ -50,6 +50,10 @@ const machines = stacks.flatMap(stack => stack.node.findAll()
   .filter((c): c is sfn.StateMachine => c instanceof sfn.StateMachine)
   .map(m => [`${m.node.path}`, stack, stack.getLogicalId(m.node.defaultChild as CfnElement)] as const));
 
+test('CloudFormation validation of the templates ran on the worker thread, as in `cdk synth` of bin/app.ts', () => {
+  expect(reference.validatedOn).toBe('worker');
+});
+
 describe.each(machines)('%s', (_name, stack, logicalId) => {
   const definition = definitionOf(stack, logicalId);
 

@@ -1,10 +1,11 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { App, Stack } from 'aws-cdk-lib';
+import { App, Stack, Validations } from 'aws-cdk-lib';
 import { CloudAssembly } from 'aws-cdk-lib/cx-api';
 import { addCompositionStacks, CompositionStacks } from './composition-app';
 import { addReferenceStacks, ReferenceStacks } from '../../bin/reference-app';
+import { BackgroundCloudFormationValidatePlugin } from '../../lib';
 import { ENV } from '../util';
 
 const CONTEXT = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'cdk.json'), 'utf8')).context;
@@ -28,6 +29,8 @@ export interface Synthesized<T> {
   readonly assembly: CloudAssembly;
   /** Each stack's template file, by stack name. */
   readonly templates: Record<string, string>;
+  /** Where CloudFormation validation ran: on the worker thread, as in `cdk synth` of bin/app.ts. */
+  readonly validatedOn?: string;
 }
 
 /**
@@ -38,10 +41,13 @@ export interface Synthesized<T> {
 export function synthesized<T>(build: (app: App) => T): Synthesized<T> {
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk-out-'));
   const app = new App({ context: { ...CONTEXT, ...ZONES }, outdir });
+  // The schema validation bin/app.ts registers: the built-in plugin's checks, on a worker thread.
+  const validation = new BackgroundCloudFormationValidatePlugin();
+  Validations.of(app).addPlugins(validation);
   const stacks = build(app);
   const assembly = app.synth();
   const templates = Object.fromEntries(assembly.stacks.map(s => [s.stackName, s.templateFullPath]));
-  return { app, stacks, outdir, assembly, templates };
+  return { app, stacks, outdir, assembly, templates, validatedOn: validation._validatedOn };
 }
 
 export function referenceApp() {

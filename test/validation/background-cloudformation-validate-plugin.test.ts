@@ -1,0 +1,101 @@
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { App, CfnResource, CloudFormationValidatePlugin, Stack, Validations } from 'aws-cdk-lib';
+import { BackgroundCloudFormationValidatePlugin } from '../../lib';
+import { ENV } from '../util';
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const CDK_CONTEXT = require('../../cdk.json').context;
+
+/** An app with a queue whose properties break its resource schema (two findings) or not. */
+function appWith(plugin: CloudFormationValidatePlugin | undefined, broken: boolean, context: Record<string, unknown> = {}): App {
+  const app = new App({ context: { ...CDK_CONTEXT, ...context }, builtinCloudFormationValidation: true });
+  if (plugin) Validations.of(app).addPlugins(plugin);
+  const stack = new Stack(app, 'Queues', { env: ENV });
+  new CfnResource(stack, 'Queue', { type: 'AWS::SQS::Queue', properties: broken ? { VisibilityTimeout: 'soon', Colour: 'blue' } : { VisibilityTimeout: 30 } });
+  return app;
+}
+
+/** The findings a failed synthesis reports: `<rule> <construct path>: <message>`, sorted. */
+function findings(app: App): string[] {
+  try {
+    app.synth();
+  } catch (e) {
+    const report = JSON.parse(fs.readFileSync(path.join(app.outdir, 'validation-report.json'), 'utf8'));
+    return report.pluginReports.flatMap((r: any) => r.violations.map((v: any) =>
+      `${r.pluginName} ${r.conclusion} ${v.ruleName} ${v.severity} ${v.violatingConstructs.map((c: any) => c.constructPath).join(',')}: ${v.description}`)).sort()
+      .concat(String((e as Error).message).includes('A copy of this report can be found in') ? [] : [`unexpected error: ${(e as Error).message}`]);
+  }
+  return [];
+}
+
+/** The plugin reports of a synthesized app (after a passing synthesis). */
+function pluginReports(app: App): any[] {
+  return JSON.parse(fs.readFileSync(path.join(app.synth().directory, 'validation-report.json'), 'utf8')).pluginReports;
+}
+
+describe('BackgroundCloudFormationValidatePlugin', () => {
+  // Two findings, not four: aws-cdk-lib adds no default instance of the plugin beside this one.
+  test('a template that breaks a resource schema fails synthesis with the findings of aws-cdk-lib\'s built-in validation, found on the worker', () => {
+    const plugin = new BackgroundCloudFormationValidatePlugin();
+    const background = findings(appWith(plugin, true));
+    const builtIn = findings(appWith(undefined, true));
+    expect(background).toEqual(builtIn);
+    expect(background).toEqual([
+      expect.stringMatching(/^CloudFormation Validate failure F\d+ error Queues\/Queue: Colour: /),
+      expect.stringMatching(/^CloudFormation Validate failure F\d+ error Queues\/Queue: VisibilityTimeout: 'soon' /),
+    ]);
+    expect(plugin._validatedOn).toBe('worker');
+  });
+
+  test('a valid template passes, validated on the worker', () => {
+    const plugin = new BackgroundCloudFormationValidatePlugin();
+    expect(pluginReports(appWith(plugin, false))).toEqual([]); // the report lists failed plugins only
+    expect(plugin._validatedOn).toBe('worker');
+    expect(plugin.version).toBe(new CloudFormationValidatePlugin().version);
+  });
+
+  test('without the flag @aws-cdk/core:validateAgainstDefaultRules the findings are warnings and synthesis passes, as with the built-in plugin', () => {
+    const context = { '@aws-cdk/core:validateAgainstDefaultRules': false };
+    expect(findings(appWith(new BackgroundCloudFormationValidatePlugin(), true, context))).toEqual([]);
+    expect(findings(appWith(undefined, true, context))).toEqual([]);
+  });
+
+  test('a worker that does not answer in time: the main thread validates, with the same findings', () => {
+    const plugin = new BackgroundCloudFormationValidatePlugin({ timeoutSeconds: 0.001 });
+    expect(findings(appWith(plugin, true))).toEqual(findings(appWith(undefined, true)));
+    expect(plugin._validatedOn).toBe('main thread');
+  });
+
+  test('cdk synth --no-validation (CDK_VALIDATION=false) switches it off as it does the built-in plugin: no worker, no findings', () => {
+    process.env.CDK_VALIDATION = 'false';
+    try {
+      const plugin = new BackgroundCloudFormationValidatePlugin();
+      expect((plugin as any).worker).toBeUndefined();
+      expect(findings(appWith(plugin, true))).toEqual([]);
+      expect(findings(appWith(undefined, true))).toEqual([]);
+    } finally {
+      delete process.env.CDK_VALIDATION;
+    }
+  });
+
+  test.each([0, -1, Number.NaN, Number.POSITIVE_INFINITY])('timeoutSeconds %p is refused', timeoutSeconds => {
+    expect(() => new BackgroundCloudFormationValidatePlugin({ timeoutSeconds })).toThrow(
+      `BackgroundCloudFormationValidatePlugin: timeoutSeconds must be a positive number of seconds, got ${timeoutSeconds}`);
+  });
+
+  test('an app that never synthesizes exits: the worker does not keep the process alive', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'background-validate-'));
+    try {
+      const entry = path.join(dir, 'app.ts');
+      const lib = path.join(__dirname, '..', '..', 'lib', 'validation', 'background-cloudformation-validate-plugin');
+      fs.writeFileSync(entry, `import { BackgroundCloudFormationValidatePlugin } from ${JSON.stringify(lib)};\nnew BackgroundCloudFormationValidatePlugin();\nconsole.log('defined');\n`);
+      const run = spawnSync(process.execPath, [path.join(__dirname, '..', '..', 'bin', 'ts-run.js'), entry], { encoding: 'utf8', timeout: 60_000 });
+      expect({ status: run.status, signal: run.signal, stdout: run.stdout, stderr: run.stderr }).toEqual({ status: 0, signal: null, stdout: 'defined\n', stderr: '' });
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
