@@ -127,6 +127,19 @@ console.log(`first synth of a fresh clone (empty transpile cache): ${round(cold.
 console.log(`schema validation's share: reference app ${round(100 * validationShare('reference', 'reference, no schema validation', 'cpuMs'))}% of CPU, `
   + `50 workflows + endpoints ${round(100 * validationShare('50 packs', '50 packs, no schema validation', 'cpuMs'))}% of CPU`);
 
+// The same checks still fail synth: a template the resource schema refuses and a bucket the packs flag.
+const broken = timed('npx', ['cdk', 'synth', '--quiet', '--no-notices', '--app', scenario('workflows', 1, 'packs', 'broken'), '--output', fs.mkdtempSync(path.join(os.tmpdir(), 'bench-'))], {}, true);
+const brokenOutput = broken.stdout + broken.stderr;
+const brokenFindings = {
+  schema: /VisibilityTimeout: 'soon' is not of type 'integer' \(CloudFormation Validate\)/.test(brokenOutput),
+  packs: /AwsSolutions-S1/.test(brokenOutput),
+};
+console.log(`a bad template fails synth: exit ${broken.status}; schema finding reported: ${brokenFindings.schema}; cdk-nag finding reported: ${brokenFindings.packs}`);
+if (broken.status === 0 || !brokenFindings.schema || !brokenFindings.packs) {
+  console.error(brokenOutput);
+  throw new Error('a broken template passed synth, or a finding went unreported');
+}
+
 // Per workflow + endpoint: the slope between neighbouring points of the curve, per round, then the median.
 const slope = (a: number, b: number, packs: boolean, metric: 'wallMs' | 'cpuMs') => {
   const ka = `${a} ${packs ? 'packs' : 'nopacks'}`;
@@ -194,6 +207,7 @@ const results = {
     wallMs: median(v.map(s => s.wallMs)), cpuMs: median(v.map(s => s.cpuMs)), xFloorWall: ratio(k, 'wallMs'), xFloorCpu: ratio(k, 'cpuMs'), samples: v.map(s => ({ wallMs: s.wallMs, cpuMs: s.cpuMs })),
   }])),
   coldCacheReference: { wallMs: cold.wallMs, cpuMs: cold.cpuMs },
+  badTemplateFailsSynth: { exitStatus: broken.status, ...brokenFindings },
   marginalPerUnit: curve,
   tests,
   ci,

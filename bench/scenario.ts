@@ -59,6 +59,14 @@ if (scenario === 'floor') {
     new lib.RealtimeEndpoint(scope, 'Endpoint', { variants: [{ model }] });
   }
   if (count === 0) new cdk.CfnWaitConditionHandle(new cdk.Stack(app, 'Empty', { env }), 'Nothing');
+  // `workflows N packs broken`: a queue its resource schema refuses, and a bucket the packs flag
+  // (no encryption, logging or versioning): synth must fail with both kinds of finding.
+  if (process.argv.includes('broken')) {
+    const bad = new cdk.Stack(app, 'Broken', { env });
+    new cdk.CfnResource(bad, 'Queue', { type: 'AWS::SQS::Queue', properties: { VisibilityTimeout: 'soon' } });
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    new (require('aws-cdk-lib/aws-s3') as typeof import('aws-cdk-lib/aws-s3')).CfnBucket(bad, 'Bucket');
+  }
 } else {
   throw new Error(`unknown scenario '${scenario}'`);
 }
