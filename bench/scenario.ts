@@ -34,9 +34,10 @@ if (scenario === 'floor') {
   // stack: a unit is about 26 resources, and CloudFormation allows 500 per stack.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const lib = require('../lib');
-  // Schema validation on a worker thread, as bin/app.ts registers it (first, then the packs).
-  cdk.Validations.of(app).addPlugins(new lib.BackgroundCloudFormationValidatePlugin());
+  // Schema validation on a worker thread, constructed before the stacks and registered after the packs, as in bin/app.ts.
+  const validation = new lib.BackgroundCloudFormationValidatePlugin();
   if (withPacks) addPacks();
+  cdk.Validations.of(app).addPlugins(validation);
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const ecr = require('aws-cdk-lib/aws-ecr');
   const PER_STACK = 10;

@@ -8,10 +8,11 @@ import { addReferenceStacks } from './reference-app';
 // AwsSolutions, HIPAA Security, NIST 800-53 rev 5 and PCI DSS 3.2.1 packs (an unacknowledged
 // finding fails `cdk synth`).
 const app = new App();
-// First, so that the CloudFormation validation engine loads (on a worker thread) while the stacks are defined.
+// Before any stack, so that the CloudFormation validation engine loads on a worker thread while
+// the stacks are defined; after the packs, so that they run while the worker validates.
 Validations.of(app).addPlugins(
-  new BackgroundCloudFormationValidatePlugin(),
   new AwsSolutionsChecks(app), new HIPAASecurityChecks(app), new NIST80053R5Checks(app), new PCIDSS321Checks(app),
+  new BackgroundCloudFormationValidatePlugin(),
 );
 
 addReferenceStacks(app, { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION });

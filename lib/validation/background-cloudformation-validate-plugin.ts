@@ -27,13 +27,17 @@ export interface BackgroundCloudFormationValidateOptions extends CloudFormationV
  *
  * Building that engine (a WebAssembly module holding every CloudFormation resource schema) is
  * the largest single cost of `cdk synth`: about 1.5 s of a 2-core machine, paid after the app
- * has defined its stacks. Registered first thing in the app, this plugin starts a worker thread
- * that loads the engine at once, on another core; at synthesis it hands the templates to that
- * engine and waits for the report. The findings, and whether they fail synthesis, are the
- * built-in plugin's: the worker runs aws-cdk-lib's own `CloudFormationValidatePlugin` (this
- * class extends it, so aws-cdk-lib does not add its default instance as well, and reports it
- * under the same name). If the worker cannot start, fails or does not answer within
- * `timeoutSeconds`, the same plugin validates on the main thread.
+ * has defined its stacks, and validating is the next (about 3 ms per resource). Constructed when
+ * the app starts, before any stack, this plugin starts a worker thread that loads the engine at
+ * once, on another core. Under `cdk synth` the worker then validates the templates as soon as
+ * aws-cdk-lib has written the cloud assembly, while the other validation plugins (cdk-nag's
+ * packs) run on the main thread: register it after them. When aws-cdk-lib asks it, it returns
+ * that report if the templates are the ones it validated (it compares them), and validates
+ * them otherwise. The findings, and whether they fail synthesis, are the built-in plugin's: the
+ * worker runs aws-cdk-lib's own `CloudFormationValidatePlugin` (this class extends it, so
+ * aws-cdk-lib does not add its default instance as well, and reports it under the same name).
+ * If the worker cannot start, fails or does not answer within `timeoutSeconds`, the same
+ * plugin validates on the main thread.
  *
  * `cdk synth --no-validation` (`CDK_VALIDATION=false`) switches it off as it does the built-in
  * plugin; like any explicitly registered `CloudFormationValidatePlugin`, it validates whatever
@@ -42,8 +46,9 @@ export interface BackgroundCloudFormationValidateOptions extends CloudFormationV
  *
  * @example
  * const app = new App();
- * // first, so the engine loads while the stacks are defined
- * Validations.of(app).addPlugins(new BackgroundCloudFormationValidatePlugin());
+ * // constructed before any stack, so that the engine loads while they are defined; registered
+ * // after the other plugins, so that they run while it validates
+ * Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new BackgroundCloudFormationValidatePlugin());
  */
 export class BackgroundCloudFormationValidatePlugin extends CloudFormationValidatePlugin {
   private readonly timeoutMs: number;
@@ -53,6 +58,8 @@ export class BackgroundCloudFormationValidatePlugin extends CloudFormationValida
   private engineVersion?: string;
   /** Where the last validation ran (the tests read it). @internal */
   public _validatedOn?: 'worker' | 'main thread';
+  /** Whether the worker had validated the assembly before it was asked (the tests read it). @internal */
+  public _validatedEarly?: boolean;
 
   constructor(options: BackgroundCloudFormationValidateOptions = {}) {
     const { timeoutSeconds, ...pluginProps } = options;
@@ -86,12 +93,13 @@ export class BackgroundCloudFormationValidatePlugin extends CloudFormationValida
   private start(pluginProps: CloudFormationValidatePluginProps): void {
     try {
       const { port1, port2 } = new MessageChannel();
-      const signal = new Int32Array(new SharedArrayBuffer(4));
+      // [0]: the worker's answer is on the port; [1]: assemblies it validated before being asked.
+      const signal = new Int32Array(new SharedArrayBuffer(8));
       // Workers run JavaScript files; the worker's code goes as a string so that it runs the
       // same from lib/*.ts (ts-node, ts-run) and from the compiled dist/*.js.
       const worker = new Worker(`(${workerMain.toString()})()`, {
         eval: true,
-        workerData: { port: port2, signal, props: pluginProps, warmTypes: WARM_TYPES, cdkLib: path.dirname(require.resolve('aws-cdk-lib/package.json')) },
+        workerData: { port: port2, signal, props: pluginProps, warmTypes: WARM_TYPES, outdir: outdirOfCdkSynth(), startedAt: Date.now(), cdkLib: path.dirname(require.resolve('aws-cdk-lib/package.json')) },
         transferList: [port2],
         stdout: true, // the worker prints nothing of its own; nor does a stray log reach cdk synth's output
       });
@@ -124,14 +132,20 @@ export class BackgroundCloudFormationValidatePlugin extends CloudFormationValida
       // Atomics.wait blocks this thread, which is what a synchronous plugin must do; the worker
       // sets the signal once its answer is on the port.
       if (Atomics.wait(signal, 0, 0, this.timeoutMs) === 'timed-out') return undefined;
-      const answer = receiveMessageOnPort(port)?.message as { report?: PolicyValidationPluginReport; version?: string } | undefined;
+      const answer = receiveMessageOnPort(port)?.message as { report?: PolicyValidationPluginReport; version?: string; early?: boolean } | undefined;
       this.engineVersion = answer?.version;
+      this._validatedEarly = answer?.early;
       return answer?.report;
     } catch {
       return undefined;
     } finally {
       this.stop();
     }
+  }
+
+  /** How many cloud assemblies the worker validated before it was asked (the tests read it). @internal */
+  public _earlyValidations(): number {
+    return this.signal ? Atomics.load(this.signal, 1) : 0;
   }
 
   private stop(): void {
@@ -144,15 +158,26 @@ export class BackgroundCloudFormationValidatePlugin extends CloudFormationValida
   }
 }
 
+/** The cloud assembly directory `cdk synth` gives the app (an App without `outdir` writes there). */
+function outdirOfCdkSynth(): string | undefined {
+  const outdir = process.env.CDK_OUTDIR;
+  return outdir ? path.resolve(outdir) : undefined;
+}
+
 /** `cdk synth --no-validation`: the CLI sets CDK_VALIDATION=false, which turns off the built-in plugin. */
 function validationSwitchedOff(): boolean {
   return process.env.CDK_VALIDATION === 'false';
 }
 
 /**
- * The worker thread: aws-cdk-lib's CloudFormationValidatePlugin, warmed up on a one-resource
- * template, then answering one validation request. Runs as a string (see `start`): no closure,
- * only `require` and `workerData`.
+ * The worker thread: aws-cdk-lib's CloudFormationValidatePlugin, warmed up on a template with
+ * one resource of each usual type, then answering one validation request. Under `cdk synth`
+ * (CDK_OUTDIR set) it also watches the cloud assembly directory: aws-cdk-lib writes
+ * manifest.json after every template and before it runs the validation plugins, so the worker
+ * validates the manifest's stacks at once, while the other plugins (cdk-nag) run on the main
+ * thread. A request for exactly those stacks, templates unchanged (their contents are compared),
+ * gets that report; any other request is validated when it comes. Runs as a string (see
+ * `start`): no closure, only `require` and `workerData`.
  */
 function workerMain(): void {
   /* eslint-disable @typescript-eslint/no-require-imports */
@@ -160,16 +185,60 @@ function workerMain(): void {
   const fs = require('fs');
   const os = require('os');
   const nodePath = require('path');
-  const { port, signal, props, cdkLib, warmTypes } = workerData;
+  const { port, signal, props, cdkLib, warmTypes, outdir, startedAt } = workerData;
   const reply = (message: unknown) => {
     port.postMessage(message);
     Atomics.store(signal, 0, 1);
     Atomics.notify(signal, 0);
   };
+  interface Stack { stackConstructPath: string; templatePath: string; accountId?: string; region?: string }
+  // What a report depends on: each stack's path, environment and template.
+  const keyOf = (stacks: Stack[]) => JSON.stringify(stacks.map(s => [s.stackConstructPath, nodePath.resolve(s.templatePath),
+    s.accountId ?? null, s.region ?? null, fs.readFileSync(s.templatePath, 'utf8')]));
+  let early: { key: string; report: unknown } | undefined;
+
   let plugin: any;
   let failure: string | undefined;
+  let watcher: any;
+  let validateAssembly: (() => void) | undefined;
   try {
     plugin = new (require(cdkLib).CloudFormationValidatePlugin)(props);
+    // Watch first, so that an assembly written while the engine warms up is seen after it.
+    if (outdir) {
+      let timer: any;
+      validateAssembly = () => {
+        try {
+          const manifest = JSON.parse(fs.readFileSync(nodePath.join(outdir, 'manifest.json'), 'utf8'));
+          // As aws-cdk-lib describes the stacks to the plugins (an unknown account or Region: none).
+          const stacks: Stack[] = Object.entries<any>(manifest.artifacts ?? {})
+            .filter(([, a]) => a.type === 'aws:cloudformation:stack' && a.properties?.templateFile)
+            .map(([id, a]) => {
+              const [, account, region] = /^aws:\/\/([^/]*)\/(.*)$/.exec(a.environment ?? '') ?? [];
+              return {
+                stackConstructPath: a.displayName ?? id,
+                templatePath: nodePath.join(outdir, a.properties.templateFile),
+                accountId: account && account !== 'unknown-account' ? account : undefined,
+                region: region && region !== 'unknown-region' ? region : undefined,
+              };
+            });
+          if (stacks.length === 0) return;
+          const key = keyOf(stacks);
+          if (early?.key === key) return;
+          early = { key, report: plugin.validate({ templatePaths: stacks.map(s => s.templatePath), stackTemplates: stacks }) };
+          Atomics.add(signal, 1, 1);
+        } catch {
+          // A manifest half written (its last write triggers this again) or of another layout:
+          // the request is validated when it comes.
+        }
+      };
+      watcher = fs.watch(outdir, (_event: string, file: string) => {
+        if (file !== 'manifest.json') return;
+        clearTimeout(timer);
+        timer = setTimeout(validateAssembly!, 5);
+      });
+      watcher.on('error', () => watcher.close());
+      watcher.unref();
+    }
     // The engine's one-time cost (compiling the WebAssembly module's rules and schemas) is paid
     // on the first template; pay it now, on a template with a resource of the kinds the
     // library's stacks hold, so that the app's templates most likely reuse the same engine.
@@ -183,13 +252,19 @@ function workerMain(): void {
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
+    // An app quicker than this thread's start may have written its assembly before the watch began:
+    // a manifest written since the plugin was constructed is this synthesis's.
+    const manifest = outdir && nodePath.join(outdir, 'manifest.json');
+    if (manifest && fs.existsSync(manifest) && fs.statSync(manifest).mtimeMs >= startedAt - 50) setImmediate(validateAssembly!);
   } catch (e) {
     failure = String(e);
   }
-  port.once('message', (context: any) => {
+  port.once('message', (context: { stackTemplates: Stack[]; templatePaths: string[] }) => {
+    watcher?.close();
     if (failure !== undefined) return reply({ failure });
     try {
-      reply({ report: plugin.validate(context), version: plugin.version });
+      const ready = early && early.key === keyOf(context.stackTemplates) ? early.report : undefined;
+      reply({ report: ready ?? plugin.validate(context), version: plugin.version, early: ready !== undefined });
     } catch (e) {
       reply({ failure: String(e) });
     }

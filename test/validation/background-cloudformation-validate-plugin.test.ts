@@ -31,11 +31,6 @@ function findings(app: App): string[] {
   return [];
 }
 
-/** The plugin reports of a synthesized app (after a passing synthesis). */
-function pluginReports(app: App): any[] {
-  return JSON.parse(fs.readFileSync(path.join(app.synth().directory, 'validation-report.json'), 'utf8')).pluginReports;
-}
-
 describe('BackgroundCloudFormationValidatePlugin', () => {
   // Two findings, not four: aws-cdk-lib adds no default instance of the plugin beside this one.
   test('a template that breaks a resource schema fails synthesis with the findings of aws-cdk-lib\'s built-in validation, found on the worker', () => {
@@ -48,13 +43,70 @@ describe('BackgroundCloudFormationValidatePlugin', () => {
       expect.stringMatching(/^CloudFormation Validate failure F\d+ error Queues\/Queue: VisibilityTimeout: 'soon' /),
     ]);
     expect(plugin._validatedOn).toBe('worker');
+    // The engine version the report names, from the worker (the main thread need not load the engine to name it).
+    expect(plugin.version).toBe(new CloudFormationValidatePlugin().version);
   });
 
-  test('a valid template passes, validated on the worker', () => {
-    const plugin = new BackgroundCloudFormationValidatePlugin();
-    expect(pluginReports(appWith(plugin, false))).toEqual([]); // the report lists failed plugins only
-    expect(plugin._validatedOn).toBe('worker');
-    expect(plugin.version).toBe(new CloudFormationValidatePlugin().version);
+  test('under cdk synth (CDK_OUTDIR) the worker validates the assembly as soon as it is written, while the other plugins run; the same findings', () => {
+    const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk-synth-'));
+    process.env.CDK_OUTDIR = outdir;
+    try {
+      const plugin = new BackgroundCloudFormationValidatePlugin();
+      // A plugin registered before it that runs until the worker has validated (cdk-nag's packs take seconds on a large app).
+      const slow = {
+        name: 'Slow',
+        validate: () => {
+          const waited = new Int32Array(new SharedArrayBuffer(4));
+          for (let i = 0; i < 600 && plugin._earlyValidations() === 0; i++) Atomics.wait(waited, 0, 0, 100);
+          return { success: true, violations: [] };
+        },
+      };
+      const app = new App({ context: CDK_CONTEXT, builtinCloudFormationValidation: true });
+      expect(app.outdir).toBe(outdir);
+      Validations.of(app).addPlugins(slow, plugin);
+      const stack = new Stack(app, 'Queues', { env: ENV });
+      new CfnResource(stack, 'Queue', { type: 'AWS::SQS::Queue', properties: { VisibilityTimeout: 'soon', Colour: 'blue' } });
+      const early = findings(app);
+      expect({ validatedOn: plugin._validatedOn, early: plugin._validatedEarly }).toEqual({ validatedOn: 'worker', early: true });
+      expect(early).toEqual(findings(appWith(undefined, true)));
+      expect(early).toHaveLength(2);
+    } finally {
+      delete process.env.CDK_OUTDIR;
+      fs.rmSync(outdir, { recursive: true, force: true });
+    }
+  });
+
+  // Also the passing case: the template the worker validated early had no finding (the report
+  // of the reference and composition apps, all valid, comes from the worker too).
+  test('a template changed after the worker validated it early is validated again (the report is of the templates asked about)', () => {
+    const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk-synth-'));
+    process.env.CDK_OUTDIR = outdir;
+    try {
+      const plugin = new BackgroundCloudFormationValidatePlugin();
+      let validatedEarly = 0;
+      const tamper = {
+        name: 'Tamper',
+        validate: (context: { templatePaths: string[] }) => {
+          const waited = new Int32Array(new SharedArrayBuffer(4));
+          for (let i = 0; i < 600 && plugin._earlyValidations() === 0; i++) Atomics.wait(waited, 0, 0, 100);
+          validatedEarly = plugin._earlyValidations();
+          // Break the template the worker saw as valid.
+          const file = context.templatePaths[0];
+          fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace(/"VisibilityTimeout": *30/, '"VisibilityTimeout": "soon"'));
+          return { success: true, violations: [] };
+        },
+      };
+      const app = new App({ context: CDK_CONTEXT, builtinCloudFormationValidation: true });
+      Validations.of(app).addPlugins(tamper, plugin);
+      new CfnResource(new Stack(app, 'Queues', { env: ENV }), 'Queue', { type: 'AWS::SQS::Queue', properties: { VisibilityTimeout: 30 } });
+      // aws-cdk-lib would refuse a plugin that changes the assembly; this one does on purpose.
+      (app as any)._confirmValidationPluginsDoNotMutate = false;
+      expect(findings(app)).toEqual([expect.stringMatching(/^CloudFormation Validate failure F\d+ error Queues\/Queue: VisibilityTimeout: 'soon' /)]);
+      expect({ validatedOn: plugin._validatedOn, early: plugin._validatedEarly, validatedEarly }).toEqual({ validatedOn: 'worker', early: false, validatedEarly: 1 });
+    } finally {
+      delete process.env.CDK_OUTDIR;
+      fs.rmSync(outdir, { recursive: true, force: true });
+    }
   });
 
   test('without the flag @aws-cdk/core:validateAgainstDefaultRules the findings are warnings and synthesis passes, as with the built-in plugin', () => {
