@@ -84,6 +84,7 @@ const plan: [Key, () => Synth][] = [
   ['floor', () => synth(scenario('floor'))],
   ['reference', () => synth()],
   ['reference, no schema validation', () => synth(APP, ['--no-validation'])],
+  ['reference, schema validation on the main thread (aws-cdk-lib\'s built-in plugin)', () => synth(scenario('reference-builtin'))],
   ...(QUICK ? [] : [['reference, run by ts-node (the former runner)', () => synth('npx ts-node --transpile-only --prefer-ts-exts bin/app.ts')] as [Key, () => Synth]]),
   ...SCALE.flatMap(n => [
     [`${n} packs`, () => synth(scenario('workflows', n, 'packs'))] as [Key, () => Synth],
