@@ -101,13 +101,17 @@ echo "aws-cdk-lib peer range $RANGE: oldest $OLDEST, newest 2.x $NEWEST"
 
 cat > "$WORK/app.ts" <<'TS'
 // A user's app: a training workflow and a serverless endpoint, from the installed package.
-import { App, Duration, Stack } from 'aws-cdk-lib';
+import { App, Duration, Stack, Validations } from 'aws-cdk-lib';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
 import {
-  ChannelDataSource, JobS3Location, MlDataStore, ModelData, SageMakerImage, SageMakerModel, ServerlessEndpoint, TrainingWorkflow,
+  BackgroundCloudFormationValidatePlugin, ChannelDataSource, JobS3Location, MlDataStore, ModelData, SageMakerImage, SageMakerModel,
+  ServerlessEndpoint, TrainingWorkflow,
 } from 'cdk-sagemaker-ml';
 
-const app = new App({ outdir: 'cdk.out' });
+const app = new App({ outdir: 'cdk.out', context: { '@aws-cdk/core:validateAgainstDefaultRules': true } });
+// Schema validation on a worker thread (the installed aws-cdk-lib's own plugin, run there).
+const validation = new BackgroundCloudFormationValidatePlugin();
+Validations.of(app).addPlugins(validation);
 const stack = new Stack(app, 'ConsumerMl', { env: { account: '123456789012', region: 'eu-west-1' } });
 const store = new MlDataStore(stack, 'Store');
 const image = SageMakerImage.fromEcrRepository(ecr.Repository.fromRepositoryName(stack, 'Repo', 'team/model'), 'v1');
@@ -128,7 +132,9 @@ const types = Object.values<any>(template.Resources).map(r => r.Type);
 for (const type of ['AWS::StepFunctions::StateMachine', 'AWS::SageMaker::Model', 'AWS::SageMaker::EndpointConfig', 'AWS::SageMaker::Endpoint']) {
   if (!types.includes(type)) throw new Error(`the synthesized template has no ${type}`);
 }
-console.log(`synthesized ConsumerMl: ${types.length} resources`);
+const validatedOn = (validation as any)._validatedOn;
+if (validatedOn !== 'worker') throw new Error(`CloudFormation validation ran on the ${validatedOn}, not on the worker thread`);
+console.log(`synthesized ConsumerMl: ${types.length} resources, validated on a worker thread by CloudFormation Validate ${validation.version}`);
 TS
 
 consumer() {
