@@ -37,7 +37,8 @@ export interface BackgroundCloudFormationValidateOptions extends CloudFormationV
  * worker runs aws-cdk-lib's own `CloudFormationValidatePlugin` (this class extends it, so
  * aws-cdk-lib does not add its default instance as well, and reports it under the same name).
  * If the worker cannot start, fails or does not answer within `timeoutSeconds`, the same
- * plugin validates on the main thread.
+ * plugin validates on the main thread. (aws-cdk-lib 2.269's base plugin builds an engine in its
+ * constructor, on the main thread: with it the plugin saves nothing; 2.276 builds it on first use.)
  *
  * `cdk synth --no-validation` (`CDK_VALIDATION=false`) switches it off as it does the built-in
  * plugin; like any explicitly registered `CloudFormationValidatePlugin`, it validates whatever
