@@ -28,8 +28,21 @@ export function optionalPropsOf(interfaceName: string): string[] {
 const cases = new Map<string, number>();
 const set = new Map<string, Map<string, number>>();
 
+let paused = 0;
+
+/** Runs `f` without measuring: a case built again (the harness's batches) counts once. */
+export function withoutMeasuring<T>(f: () => T): T {
+  paused++;
+  try {
+    return f();
+  } finally {
+    paused--;
+  }
+}
+
 /** Records which props of `interfaceName` a generated case sets; returns the props unchanged. */
 export function measure<T extends object>(interfaceName: string, props: T): T {
+  if (paused > 0) return props;
   cases.set(interfaceName, (cases.get(interfaceName) ?? 0) + 1);
   const counts = set.get(interfaceName) ?? new Map<string, number>();
   set.set(interfaceName, counts);
