@@ -32,14 +32,17 @@ import { sagemakerContractViolations } from '../sagemaker-contract';
  *
  * Batches, at the same strength: fast-check draws the same RUNS values from the same seed and
  * every value is built and checked as before, but the cases that build share an App, BATCH
- * at a time, one stack each (`Case<run index>`): one synthesis, one call of the schema
- * validation over their templates, then the packs, the template walk, ASL and the SageMaker
+ * at a time, one stack each (`Case<run index>`): one synthesis (construct validations, schema
+ * validation of every template), then the packs, the template walk, ASL and the SageMaker
  * contract on each stack. A case's findings are its stack's. A constructor's refusal is
  * checked at once (inside fast-check, which shrinks a bad one as before). When a batch's
  * synthesis fails, the cases that construct validations refused are checked and the others
  * built again into a new batch; any other failure of the batch's synthesis runs its cases
  * one App each, as before, to find which failed. A failed case is then replayed alone through
- * fast-check (the seed and its run index as `path`), whose report shows the value, shrunk.
+ * fast-check (the seed and its run index as `path`), whose report shows the value, shrunk,
+ * and the error. What else is cheaper changes no check: no tree.json, no stack traces
+ * captured while building and synthesizing, the packs' rules share each stack's resolutions.
+ * Measurements and where a case's time goes: PERFORMANCE.md.
  */
 export const RUNS = Number(process.env.FC_RUNS ?? (process.env.CI ? 500 : 60));
 // A fixed seed makes every run reproducible (a failure is replayed exactly); FC_SEED explores others.
@@ -265,7 +268,7 @@ const KNOWN_TYPES = new Set([
   'AWS::SageMaker::DataQualityJobDefinition', 'AWS::SageMaker::Endpoint', 'AWS::SageMaker::EndpointConfig', 'AWS::SageMaker::MlflowTrackingServer',
   'AWS::SageMaker::Model', 'AWS::SageMaker::ModelPackageGroup', 'AWS::SageMaker::MonitoringSchedule', 'AWS::Scheduler::Schedule',
   'AWS::StepFunctions::StateMachine', 'AWS::ApplicationAutoScaling::ScalableTarget', 'AWS::ApplicationAutoScaling::ScalingPolicy',
-  'AWS::Lambda::Function', 'Custom::S3AutoDeleteObjects', 'AWS::SNS::Subscription',
+  'AWS::Lambda::Function', 'Custom::S3AutoDeleteObjects', 'AWS::SNS::Subscription', 'AWS::SageMaker::Domain', 'AWS::SageMaker::UserProfile', 'AWS::EC2::VPCEndpoint',
 ]);
 let warmTypes = new Set<string>();
 
