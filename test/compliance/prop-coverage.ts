@@ -1,4 +1,7 @@
 import { execFileSync } from 'child_process';
+import { createHash } from 'crypto';
+import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 
 /**
@@ -13,9 +16,29 @@ let optionalProps: Record<string, string[]> | undefined;
 
 /** The optional props of every exported interface of the library, by interface name. */
 export function libraryInterfaces(): Record<string, string[]> {
-  // In plain node: the TypeScript compiler loads ten times faster there than in a jest worker.
-  optionalProps ??= JSON.parse(execFileSync(process.execPath, [SCRIPT, LIB], { encoding: 'utf8' }));
+  optionalProps ??= JSON.parse(readOptionalProps());
   return optionalProps!;
+}
+
+/**
+ * The script's output for the library's sources as they are: kept in the temporary directory
+ * under a hash of every lib/ source and of the script, so that the test files of one run (six
+ * read it) start the script once (a second of CPU each).
+ */
+function readOptionalProps(): string {
+  const hash = createHash('sha256').update(fs.readFileSync(SCRIPT));
+  const sources = (dir: string): string[] => fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))
+    .flatMap(e => e.isDirectory() ? sources(path.join(dir, e.name)) : e.name.endsWith('.ts') ? [path.join(dir, e.name)] : []);
+  for (const file of sources(path.dirname(LIB))) hash.update(file).update(fs.readFileSync(file));
+  const cached = path.join(os.tmpdir(), `optional-props-${hash.digest('hex')}.json`);
+  if (fs.existsSync(cached)) return fs.readFileSync(cached, 'utf8');
+  // In plain node: the TypeScript compiler loads ten times faster there than in a jest worker.
+  const output = execFileSync(process.execPath, [SCRIPT, LIB], { encoding: 'utf8' });
+  JSON.parse(output);
+  const partial = `${cached}.${process.pid}`;
+  fs.writeFileSync(partial, output);
+  fs.renameSync(partial, cached);
+  return output;
 }
 
 /** The optional props of an exported interface of the library. */
@@ -28,8 +51,21 @@ export function optionalPropsOf(interfaceName: string): string[] {
 const cases = new Map<string, number>();
 const set = new Map<string, Map<string, number>>();
 
+let paused = 0;
+
+/** Runs `f` without measuring: a case built again (the harness's batches) counts once. */
+export function withoutMeasuring<T>(f: () => T): T {
+  paused++;
+  try {
+    return f();
+  } finally {
+    paused--;
+  }
+}
+
 /** Records which props of `interfaceName` a generated case sets; returns the props unchanged. */
 export function measure<T extends object>(interfaceName: string, props: T): T {
+  if (paused > 0) return props;
   cases.set(interfaceName, (cases.get(interfaceName) ?? 0) + 1);
   const counts = set.get(interfaceName) ?? new Map<string, number>();
   set.set(interfaceName, counts);

@@ -8,13 +8,14 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import type { CloudAssembly } from 'aws-cdk-lib/cx-api';
 // eslint-disable-next-line import/no-extraneous-dependencies
 import { AwsSolutionsChecks, HIPAASecurityChecks, NIST80053R5Checks, PCIDSS321Checks } from 'cdk-nag';
 import fc from 'fast-check';
 import { SageMakerImage, SageMakerModel } from '../../../lib';
 import { ENV } from '../../util';
 import { validateAsl } from '../asl';
-import { coverage } from '../prop-coverage';
+import { coverage, withoutMeasuring } from '../prop-coverage';
 import { sagemakerContractViolations } from '../sagemaker-contract';
 
 /**
@@ -28,6 +29,20 @@ import { sagemakerContractViolations } from '../sagemaker-contract';
  *
  * At least 500 cases per construct in CI; fewer locally (FC_RUNS overrides).
  * One test file per group of constructs (*.property.test.ts), so that jest's workers share them.
+ *
+ * Batches, at the same strength: fast-check draws the same RUNS values from the same seed and
+ * every value is built and checked as before, but the cases that build share an App, BATCH
+ * at a time, one stack each (`Case<run index>`): one synthesis (construct validations, schema
+ * validation of every template), then the packs, the template walk, ASL and the SageMaker
+ * contract on each stack. A case's findings are its stack's. A constructor's refusal is
+ * checked at once (inside fast-check, which shrinks a bad one as before). When a batch's
+ * synthesis fails, the cases that construct validations refused are checked and the others
+ * built again into a new batch; any other failure of the batch's synthesis runs its cases
+ * one App each, as before, to find which failed. A failed case is then replayed alone through
+ * fast-check (the seed and its run index as `path`), whose report shows the value, shrunk,
+ * and the error. What else is cheaper changes no check: no tree.json, no stack traces
+ * captured while building and synthesizing, the packs' rules share each stack's resolutions.
+ * Measurements and where a case's time goes: PERFORMANCE.md.
  */
 export const RUNS = Number(process.env.FC_RUNS ?? (process.env.CI ? 500 : 60));
 // A fixed seed makes every run reproducible (a failure is replayed exactly); FC_SEED explores others.
@@ -46,9 +61,17 @@ const APP_CONTEXT = {
   'aws:cdk:disable-creation-stack-traces': true,
 };
 
+/** How many built cases share one App (FC_BATCH overrides; 1 is one App per case). */
+export const BATCH = Number(process.env.FC_BATCH ?? 40);
+
+// No tree.json: no check reads it (the reports work from the construct tree in memory), and
+// writing it was a fifth of a case's synthesis.
 function caseApp(): App {
-  return new App({ context: APP_CONTEXT, builtinCloudFormationValidation: true });
+  return new App({ context: APP_CONTEXT, builtinCloudFormationValidation: true, treeMetadata: false });
 }
+
+/** While a case is built into a batch: the App and the stacks its contexts defined. */
+let caseScope: { readonly app: App; readonly id: string; readonly stacks: Stack[] } | undefined;
 
 // Mostly valid values, so cases reach synthesis, with invalid ones mixed in. The library
 // checks an instance type's form ('ml.<family>.<size>'); which types a job kind accepts is
@@ -111,8 +134,16 @@ export class Context {
   public readonly stack: Stack;
   private readonly cache = new Map<string, unknown>();
 
+  /** In a batch, the case's stack is `Case<run index>` (its further contexts' `Case<run index>x<n>`); alone, `Case` in an App of its own. */
   constructor(region: string = ENV.region) {
-    this.stack = new Stack(caseApp(), 'Case', { env: { account: ENV.account, region } });
+    const env = { account: ENV.account, region };
+    if (caseScope) {
+      const { app, id, stacks } = caseScope;
+      this.stack = new Stack(app, stacks.length === 0 ? id : `${id}x${stacks.length}`, { env });
+      stacks.push(this.stack);
+    } else {
+      this.stack = new Stack(caseApp(), 'Case', { env });
+    }
   }
 
   /** The team's data bucket (imported), encrypted with a key of theirs. */
@@ -183,6 +214,48 @@ function deployedDefinition(raw: any): any {
 const PACKS = [new AwsSolutionsChecks(), new HIPAASecurityChecks(), new NIST80053R5Checks(), new PCIDSS321Checks()];
 
 /**
+ * Runs the packs with `Stack.resolve` answered once per stack and object: their rules resolve
+ * the same L1 properties (a policy document is resolved by a dozen rules of the four packs)
+ * after synthesis, when a resolution no longer changes. Each call gets its own copy of the one
+ * resolution; a value that cannot be copied, or a resolution that throws, is resolved anew.
+ */
+function withResolutionsShared<T>(run: () => T): T {
+  const resolve = Stack.prototype.resolve;
+  const resolved = new WeakMap<Stack, WeakMap<object, unknown>>();
+  Stack.prototype.resolve = function (this: Stack, obj: any): any {
+    if (obj === null || typeof obj !== 'object') return resolve.call(this, obj);
+    let byObject = resolved.get(this);
+    if (!byObject) resolved.set(this, byObject = new WeakMap());
+    if (!byObject.has(obj)) byObject.set(obj, resolve.call(this, obj));
+    try {
+      return structuredClone(byObject.get(obj));
+    } catch {
+      return resolve.call(this, obj);
+    }
+  };
+  try {
+    return run();
+  } finally {
+    Stack.prototype.resolve = resolve;
+  }
+}
+
+/**
+ * Runs `f` without capturing stack traces: aws-cdk-lib records one (source-mapped under jest)
+ * with every acknowledgement, in construct metadata no check reads. Errors keep their
+ * messages; a failed case is replayed alone, with its stack trace.
+ */
+function withoutStackTraces<T>(f: () => T): T {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    return f();
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
+}
+
+/**
  * aws-cdk-lib's schema validation keeps one engine per process, built for the resource types
  * of the last synthesis, and builds a new one (about 15 ms, half the search's validation time
  * when cases alternate) whenever a synthesis has a type the engine lacks. The harness keeps it
@@ -195,12 +268,12 @@ const KNOWN_TYPES = new Set([
   'AWS::SageMaker::DataQualityJobDefinition', 'AWS::SageMaker::Endpoint', 'AWS::SageMaker::EndpointConfig', 'AWS::SageMaker::MlflowTrackingServer',
   'AWS::SageMaker::Model', 'AWS::SageMaker::ModelPackageGroup', 'AWS::SageMaker::MonitoringSchedule', 'AWS::Scheduler::Schedule',
   'AWS::StepFunctions::StateMachine', 'AWS::ApplicationAutoScaling::ScalableTarget', 'AWS::ApplicationAutoScaling::ScalingPolicy',
-  'AWS::Lambda::Function', 'Custom::S3AutoDeleteObjects', 'AWS::SNS::Subscription',
+  'AWS::Lambda::Function', 'Custom::S3AutoDeleteObjects', 'AWS::SNS::Subscription', 'AWS::SageMaker::Domain', 'AWS::SageMaker::UserProfile', 'AWS::EC2::VPCEndpoint',
 ]);
 let warmTypes = new Set<string>();
 
-function keepValidationWarm(stack: Stack): void {
-  const types = stack.node.findAll().filter(CfnResource.isCfnResource).map(r => r.cfnResourceType);
+function keepValidationWarm(root: App): void {
+  const types = root.node.findAll().filter(CfnResource.isCfnResource).map(r => r.cfnResourceType);
   if (types.every(t => warmTypes.has(t))) return;
   warmTypes = new Set([...warmTypes, ...KNOWN_TYPES, ...types]);
   const warm = new Stack(caseApp(), 'Warm', { env: ENV });
@@ -222,27 +295,38 @@ class SynthesisRefusal extends Error {
   }
 }
 
+/** The construct validations' refusal that `e`, an error of `app.synth()`, reports, if it is one. */
+function refusalOf(e: unknown): SynthesisRefusal | undefined {
+  const listed = /^Validation failed with the following errors:\n([\s\S]*)$/.exec((e as Error)?.message ?? '');
+  if (!listed) return undefined;
+  return new SynthesisRefusal(listed[1].split('\n').map(l => /^\s*\[([^\]]+)\] (.*)$/.exec(l)).filter(m => m).map(m => ({ path: m![1], message: m![2] })));
+}
+
 function synthesize(stack: Stack): any {
   try {
     return (stack.node.root as App).synth().getStackArtifact(stack.artifactId).template;
   } catch (e) {
-    const listed = /^Validation failed with the following errors:\n([\s\S]*)$/.exec((e as Error).message);
-    if (!listed) throw e;
-    throw new SynthesisRefusal(listed[1].split('\n').map(l => /^\s*\[([^\]]+)\] (.*)$/.exec(l)).filter(m => m).map(m => ({ path: m![1], message: m![2] })));
+    throw refusalOf(e) ?? e;
   }
 }
 
-/** Synthesizes the case's app and checks its stack's template; returns it. */
+/** Synthesizes the case's app (its own) and checks its stack's template; returns it. */
 export function checkTemplate(stack: Stack): any {
-  keepValidationWarm(stack);
+  keepValidationWarm(stack.node.root as App);
   const template = synthesize(stack);
+  checkSynthesized(stack, template);
+  return template;
+}
+
+/** The checks of a stack's synthesized template (the schema validation ran in the synthesis). */
+function checkSynthesized(stack: Stack, template: any): void {
   // Every policy pack, on everything the library defined. Not the team's: the harness's bare
   // state machine, `Machine`, is test code without logging or tracing; a state machine role the
   // team imports (`MachineRole`) holds the steps' grants in the inline policy aws-cdk-lib attaches
   // to an imported role (the library's own roles, and an iam.Role the team defines, get them in a
   // managed policy).
-  const findings = PACKS.flatMap(pack => pack.validateScope(stack).violations.flatMap((v: any) =>
-    v.violatingResources.map((r: any) => `${v.ruleName} ${r.constructPath}`)))
+  const findings = withResolutionsShared(() => PACKS.flatMap(pack => pack.validateScope(stack).violations.flatMap((v: any) =>
+    v.violatingResources.map((r: any) => `${v.ruleName} ${r.constructPath}`))))
     .filter(f => !/ [^/]+\/Machine\//.test(f) && !/-IAMNoInlinePolicy [^/]+\/MachineRole\//.test(f));
   expect(findings).toEqual([]);
   // NaN and Infinity serialize as null; a forgotten value as 'undefined' in a string.
@@ -260,51 +344,185 @@ export function checkTemplate(stack: Stack): any {
     expect(isValid ? '' : errorsText()).toBe('');
     expect(sagemakerContractViolations(definition)).toEqual([]);
   }
-  return template;
 }
+
+/** Whether `path` is in one of `stacks` (construct paths of the case's stacks). */
+const within = (path: string, stacks: string[]) => stacks.some(s => path.startsWith(`${s}/`));
+
+/**
+ * A constructor's refusal: a plain Error. A construct's error starts with its construct path
+ * (in the case's stacks) and carries `detail`, the message without the path, which names the
+ * prop. A factory's (JobS3Location.inBucket, TrafficRouting.canary) has no construct, so no
+ * path: its message names the prop.
+ */
+function checkRefusal(e: unknown, props: string[], stacks: string[]): void {
+  const { message, constructPath, detail } = e as Error & { constructPath?: string; detail?: string };
+  const scoped = typeof constructPath === 'string';
+  const text = scoped ? detail ?? '' : message;
+  expect({
+    kind: (e as Error).constructor?.name,
+    message,
+    withPath: !scoped || (within(constructPath, stacks) && message === `${constructPath}: ${detail}`),
+    namesProp: props.some(p => text.startsWith(p)),
+  }).toEqual({ kind: 'Error', message, withPath: true, namesProp: true });
+}
+
+/** A refusal of construct validations at synthesis: each error names a construct of the case and then a prop. */
+function checkSynthesisRefusal(problems: { path: string; message: string }[], props: string[], stacks: string[]): void {
+  expect(problems.length).toBeGreaterThan(0);
+  for (const { path, message } of problems) {
+    expect({ path, message, inCase: within(path, stacks), namesProp: props.some(p => message.startsWith(p)) }).toEqual({ path, message, inCase: true, namesProp: true });
+  }
+}
+
+interface Outcomes { built: number; refused: number }
+
+/** One case in an App of its own (stack `Case`), checked as the search always checked it. */
+function runAlone<T>(props: string[], build: (c: Context, value: T) => unknown, value: T, outcomes: Outcomes): void {
+  const c = new Context();
+  let built: unknown;
+  try {
+    built = build(c, value);
+  } catch (e) {
+    checkRefusal(e, props, ['Case']);
+    outcomes.refused++;
+    return;
+  }
+  try {
+    checkTemplate(Stack.isStack(built) ? built : c.stack);
+  } catch (e) {
+    if (!(e instanceof SynthesisRefusal)) throw e;
+    checkSynthesisRefusal(e.problems, props, ['Case']);
+    outcomes.refused++;
+    return;
+  }
+  outcomes.built++;
+}
+
+/** A case built into a batch: its run index, value, the stack to check, and its stacks' paths. */
+interface Pending<T> { readonly index: number; readonly value: T; readonly stack: Stack; readonly stacks: string[] }
 
 /**
  * Runs `build` on RUNS generated values; a thrown error must be a plain Error naming the
  * construct path, then one of `props`; so must each error of a construct validation that
  * fails the synthesis. `build` may return a stack to check instead of the
- * context's.
+ * context's. The cases that build are synthesized and checked in batches (see the top).
  */
 export function property<T>(props: string[], arb: fc.Arbitrary<T>, build: (c: Context, value: T) => unknown): void {
-  const outcomes = { built: 0, refused: 0 };
-  fc.assert(fc.property(arb, value => {
-    const c = new Context();
+  const outcomes: Outcomes = { built: 0, refused: 0 };
+  const failures: { index: number; value: T; error: unknown }[] = [];
+
+  /** Builds the case into `app`; undefined when its constructor refused it (a refusal checked here). */
+  const buildInto = (app: App, index: number, value: T): Pending<T> | undefined => {
+    const scope = { app, id: `Case${index}`, stacks: [] as Stack[] };
+    caseScope = scope;
     let built: unknown;
     try {
-      built = build(c, value);
+      built = withoutStackTraces(() => build(new Context(), value));
     } catch (e) {
-      // A construct's error starts with its construct path and carries `detail`, the message
-      // without the path, which names the prop. A factory's (JobS3Location.inBucket,
-      // TrafficRouting.canary) has no construct, so no path: its message names the prop.
-      const { message, constructPath, detail } = e as Error & { constructPath?: string; detail?: string };
-      const scoped = typeof constructPath === 'string';
-      const text = scoped ? detail ?? '' : message;
-      expect({
-        kind: (e as Error).constructor?.name,
-        message,
-        withPath: !scoped || (constructPath.startsWith('Case/') && message === `${constructPath}: ${detail}`),
-        namesProp: props.some(p => text.startsWith(p)),
-      }).toEqual({ kind: 'Error', message, withPath: true, namesProp: true });
+      scope.stacks.forEach(s => app.node.tryRemoveChild(s.node.id));
+      checkRefusal(e, props, scope.stacks.map(s => s.node.path));
       outcomes.refused++;
-      return;
+      return undefined;
+    } finally {
+      caseScope = undefined;
     }
+    const stack = Stack.isStack(built) ? built : scope.stacks[0];
+    // A context the case did not check (the DLC case checks a regional one) is not synthesized, as alone.
+    scope.stacks.filter(s => s !== stack).forEach(s => app.node.tryRemoveChild(s.node.id));
+    return { index, value, stack, stacks: scope.stacks.map(s => s.node.path) };
+  };
+  /** Checks the case alone, as the search always did; a failure is recorded for the replay. */
+  const alone = (c: Pending<T>) => {
     try {
-      checkTemplate(Stack.isStack(built) ? built : c.stack);
+      withoutMeasuring(() => runAlone(props, build, c.value, outcomes));
+    } catch (error) {
+      failures.push({ index: c.index, value: c.value, error });
+    }
+  };
+  /** Synthesizes the batch's App and checks each case's stack. */
+  const flush = (app: App, cases: Pending<T>[]): void => {
+    if (cases.length === 0) return;
+    let assembly: CloudAssembly;
+    try {
+      keepValidationWarm(app);
+      assembly = withoutStackTraces(() => app.synth());
     } catch (e) {
-      if (!(e instanceof SynthesisRefusal)) throw e;
-      expect(e.problems.length).toBeGreaterThan(0);
-      for (const { path, message } of e.problems) {
-        expect({ path, message, namesProp: props.some(p => message.startsWith(p)) }).toEqual({ path: expect.stringMatching(/^Case\//), message, namesProp: true });
+      const refusal = refusalOf(e);
+      const owner = (path: string) => cases.find(c => within(path, c.stacks));
+      if (!refusal || refusal.problems.length === 0 || refusal.problems.some(p => !owner(p.path))) {
+        // Something else failed the synthesis (a schema finding, an exception): each case alone finds which.
+        cases.forEach(alone);
+        return;
       }
-      outcomes.refused++;
+      const refused = new Set(refusal.problems.map(p => owner(p.path)!));
+      for (const c of refused) {
+        try {
+          checkSynthesisRefusal(refusal.problems.filter(p => within(p.path, c.stacks)), props, c.stacks);
+          outcomes.refused++;
+        } catch (error) {
+          failures.push({ index: c.index, value: c.value, error });
+        }
+      }
+      // The others again, in a new App (the failed synthesis ran part of its steps on this one).
+      const retry = caseApp();
+      const rebuilt: Pending<T>[] = [];
+      for (const c of cases.filter(x => !refused.has(x))) {
+        try {
+          const again = withoutMeasuring(() => buildInto(retry, c.index, c.value));
+          if (!again) throw new Error(`case ${c.index} built in its batch but was refused when built again`);
+          rebuilt.push(again);
+        } catch (error) {
+          failures.push({ index: c.index, value: c.value, error });
+        }
+      }
+      flush(retry, rebuilt);
       return;
     }
-    outcomes.built++;
+    for (const c of cases) {
+      try {
+        checkSynthesized(c.stack, assembly.getStackArtifact(c.stack.artifactId).template);
+        outcomes.built++;
+      } catch (error) {
+        failures.push({ index: c.index, value: c.value, error });
+      }
+    }
+  };
+
+  let app = caseApp();
+  let batch: Pending<T>[] = [];
+  let index = 0;
+  // After a constructor's refusal fails its check, fast-check shrinks the value: each case alone.
+  let shrinking = false;
+  fc.assert(fc.property(arb, value => {
+    if (shrinking) return runAlone(props, build, value, { built: 0, refused: 0 });
+    let built: Pending<T> | undefined;
+    try {
+      built = buildInto(app, index++, value);
+    } catch (e) {
+      shrinking = true;
+      throw e;
+    }
+    if (!built) return;
+    batch.push(built);
+    if (batch.length >= BATCH) {
+      flush(app, batch);
+      app = caseApp();
+      batch = [];
+    }
   }), { numRuns: RUNS, seed: SEED });
+  flush(app, batch);
+
+  if (failures.length > 0) {
+    const first = failures.reduce((a, b) => b.index < a.index ? b : a);
+    try {
+      fc.assert(fc.property(arb, value => withoutMeasuring(() => runAlone(props, build, value, { built: 0, refused: 0 }))), { seed: SEED, path: String(first.index), numRuns: 1 });
+    } catch (e) {
+      (e as Error).message = `${failures.length} of ${RUNS} cases failed (run indexes ${failures.map(f => f.index).sort((a, b) => a - b).join(', ')}); the first, replayed alone:\n${(e as Error).message}`;
+      throw e;
+    }
+    throw new Error(`case ${first.index} (seed ${SEED}, path "${first.index}") failed in its batch but passed alone: ${fc.stringify(first.value)}\n${(first.error as Error)?.stack ?? first.error}`);
+  }
   // Both paths must be exercised, or the search proves little.
   expect(outcomes.built).toBeGreaterThan(RUNS / 20);
   expect(outcomes.refused).toBeGreaterThan(0);
