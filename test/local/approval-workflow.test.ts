@@ -1,6 +1,6 @@
+import { findGlmPython, referenceApp } from './workflows';
 import { LocalFaults } from '../../lib/local/faults';
 import { LocalRunResult, LocalRuntime } from '../../lib/local/runtime';
-import { findGlmPython, referenceApp } from './workflows';
 
 /**
  * Issue 12's reference path, run locally on the reference app's training and real-time stacks
