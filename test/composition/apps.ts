@@ -38,20 +38,21 @@ export interface Synthesized<T> {
  * test file, which holds every check of it (test/composition/composition.test.ts,
  * test/compliance/reference-app.test.ts): a synthesis of either costs several CPU seconds.
  */
-export function synthesized<T>(build: (app: App) => T): Synthesized<T> {
+export function synthesized<T>(build: (app: App) => T, options: { backgroundValidation?: boolean } = {}): Synthesized<T> {
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk-out-'));
   const app = new App({ context: { ...CONTEXT, ...ZONES }, outdir });
-  // The schema validation bin/app.ts registers: the built-in plugin's checks, on a worker thread.
-  const validation = new BackgroundCloudFormationValidatePlugin();
-  Validations.of(app).addPlugins(validation);
+  // The schema validation bin/app.ts registers: the built-in plugin's checks, on a worker thread
+  // (only where asked: a worker builds its own engine, about 4 CPU s more in a test file).
+  const validation = options.backgroundValidation ? new BackgroundCloudFormationValidatePlugin() : undefined;
+  if (validation) Validations.of(app).addPlugins(validation);
   const stacks = build(app);
   const assembly = app.synth();
   const templates = Object.fromEntries(assembly.stacks.map(s => [s.stackName, s.templateFullPath]));
-  return { app, stacks, outdir, assembly, templates, validatedOn: validation._validatedOn };
+  return { app, stacks, outdir, assembly, templates, validatedOn: validation?._validatedOn };
 }
 
 export function referenceApp() {
-  return synthesized<ReferenceStacks>(app => addReferenceStacks(app, ENV));
+  return synthesized<ReferenceStacks>(app => addReferenceStacks(app, ENV), { backgroundValidation: true });
 }
 
 export function compositionApp() {

@@ -35,10 +35,6 @@ describe.each(Object.keys(findings))('%s under AwsSolutions, HIPAA Security, NIS
   });
 });
 
-test('CloudFormation validation of the templates ran on the worker thread (BackgroundCloudFormationValidatePlugin)', () => {
-  expect(composition.validatedOn).toBe('worker');
-});
-
 describeIfCfnLint('cfn-lint', () => {
   test('accepts every template of the composition app (team-defined resources aside)', async () => {
     expect(await linted).toEqual([]);
