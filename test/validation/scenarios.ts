@@ -1,0 +1,108 @@
+/* eslint-disable no-console */
+// The scenarios of background-cloudformation-validate-plugin.test.ts, each synthesizing a small
+// app with schema validation. The test runs them all in one fresh Node process (node
+// bin/ts-run.js test/validation/scenarios.ts): a validation engine built in a jest worker that
+// ran the bad-input search took 20 s or more instead of 2 (its heap), and this file builds four.
+// Prints one JSON object: each scenario's outcome.
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { App, CfnResource, CloudFormationValidatePlugin, IPolicyValidationPlugin, Stack, Validations } from 'aws-cdk-lib';
+import { BackgroundCloudFormationValidatePlugin } from '../../lib';
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const CDK_CONTEXT = require('../../cdk.json').context;
+const ENV = { account: '123456789012', region: 'us-east-1' };
+
+/** An app with a queue whose properties break its resource schema (two findings) or not. */
+export function appWith(plugins: IPolicyValidationPlugin[], broken: boolean, context: Record<string, unknown> = {}): App {
+  // No synthesis at exit (an App created under CDK_OUTDIR would synthesize again when the process ends).
+  const app = new App({ context: { ...CDK_CONTEXT, ...context }, builtinCloudFormationValidation: true, autoSynth: false });
+  if (plugins.length) Validations.of(app).addPlugins(...plugins);
+  const stack = new Stack(app, 'Queues', { env: ENV });
+  new CfnResource(stack, 'Queue', { type: 'AWS::SQS::Queue', properties: broken ? { VisibilityTimeout: 'soon', Colour: 'blue' } : { VisibilityTimeout: 30 } });
+  return app;
+}
+
+/** The findings a failed synthesis reports: `<plugin> <conclusion> <rule> <severity> <construct path>: <message>`, sorted. */
+export function findings(app: App): string[] {
+  try {
+    app.synth();
+  } catch (e) {
+    const report = JSON.parse(fs.readFileSync(path.join(app.outdir, 'validation-report.json'), 'utf8'));
+    return report.pluginReports.flatMap((r: any) => r.violations.map((v: any) =>
+      `${r.pluginName} ${r.conclusion} ${v.ruleName} ${v.severity} ${v.violatingConstructs.map((c: any) => c.constructPath).join(',')}: ${v.description}`)).sort()
+      .concat(String((e as Error).message).includes('A copy of this report can be found in') ? [] : [`unexpected error: ${(e as Error).message}`]);
+  }
+  return [];
+}
+
+/** Waits (at most a minute) until the worker has validated an assembly before being asked. */
+function untilValidatedEarly(plugin: BackgroundCloudFormationValidatePlugin): number {
+  const waited = new Int32Array(new SharedArrayBuffer(4));
+  for (let i = 0; i < 600 && plugin._earlyValidations() === 0; i++) Atomics.wait(waited, 0, 0, 100);
+  return plugin._earlyValidations();
+}
+
+/** Runs `f` with CDK_OUTDIR set to a fresh directory, as `cdk synth` runs an app. */
+function underCdkSynth<T>(f: (outdir: string) => T): T {
+  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk-synth-'));
+  process.env.CDK_OUTDIR = outdir;
+  try {
+    return f(outdir);
+  } finally {
+    delete process.env.CDK_OUTDIR;
+    fs.rmSync(outdir, { recursive: true, force: true });
+  }
+}
+
+export function runScenarios() {
+  const builtIn = findings(appWith([], true));
+
+  // The worker validates the assembly while a plugin registered before it runs (cdk-nag's packs
+  // take seconds on a large app), which waits until it has.
+  const early = underCdkSynth(outdir => {
+    const plugin = new BackgroundCloudFormationValidatePlugin();
+    const slow = { name: 'Slow', validate: () => (untilValidatedEarly(plugin), { success: true, violations: [] }) };
+    const app = appWith([slow, plugin], true);
+    return { outdirIsCdkOutdir: app.outdir === outdir, findings: findings(app), validatedOn: plugin._validatedOn, early: plugin._validatedEarly };
+  });
+
+  // A plugin before it breaks the template the worker validated early (as valid).
+  const tampered = underCdkSynth(() => {
+    const plugin = new BackgroundCloudFormationValidatePlugin();
+    let validatedEarly = 0;
+    const tamper = {
+      name: 'Tamper',
+      validate: (context: { templatePaths: string[] }) => {
+        validatedEarly = untilValidatedEarly(plugin);
+        const file = context.templatePaths[0];
+        fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace(/"VisibilityTimeout": *30/, '"VisibilityTimeout": "soon"'));
+        return { success: true, violations: [] };
+      },
+    };
+    const app = appWith([tamper, plugin], false);
+    // aws-cdk-lib would refuse a plugin that changes the assembly; this one does on purpose.
+    (app as any)._confirmValidationPluginsDoNotMutate = false;
+    return { findings: findings(app), validatedOn: plugin._validatedOn, early: plugin._validatedEarly, validatedEarly, version: plugin.version };
+  });
+
+  // No answer in time (1 ms): the main thread validates.
+  const timeout = new BackgroundCloudFormationValidatePlugin({ timeoutSeconds: 0.001 });
+  const timedOut = { findings: findings(appWith([timeout], true)), validatedOn: timeout._validatedOn };
+
+  // aws-cdk-lib downgrades the report by the plugin's name, wherever it was made (here on the main
+  // thread, after a timeout, which spares this process a worker's engine).
+  const context = { '@aws-cdk/core:validateAgainstDefaultRules': false };
+  const warnings = {
+    plugin: findings(appWith([new BackgroundCloudFormationValidatePlugin({ timeoutSeconds: 0.001 })], true, context)),
+    builtIn: findings(appWith([], true, context)),
+  };
+
+  return { builtIn, builtInVersion: new CloudFormationValidatePlugin().version, early, tampered, timedOut, warnings };
+}
+
+if (path.resolve(process.argv[1] ?? '') === __filename) { // run as the entry point (bin/ts-run.js sets argv[1])
+  // The warnings synthesis prints its report to stderr (aws-cdk-lib); stdout carries only the outcomes.
+  console.log(JSON.stringify(runScenarios()));
+}
