@@ -46,21 +46,27 @@ function timed(command: string, args: string[], env: NodeJS.ProcessEnv = {}, all
   return { wallMs, cpuMs: line ? (user + system) * 1000 : NaN, stdout: r.stdout, stderr: r.stderr, status: r.status ?? -1 };
 }
 
-/** `npx cdk synth` of an app (cdk.json's by default), into a fresh directory. */
-function synth(app: string = APP, extra: string[] = [], env: NodeJS.ProcessEnv = {}): Synth {
+/** `npx cdk synth` of an app into a fresh directory, which `read` inspects before it is removed. */
+function cdkSynth<T>(app: string, extra: string[], env: NodeJS.ProcessEnv, allowFailure: boolean, read: (outdir: string, run: ReturnType<typeof timed>) => T): T {
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-'));
   try {
     // --no-notices: the CLI would otherwise fetch its notices over the network on every run.
-    const m = timed('npx', ['cdk', 'synth', '--quiet', '--no-notices', '--app', app, '--output', outdir, ...extra], env);
+    return read(outdir, timed('npx', ['cdk', 'synth', '--quiet', '--no-notices', '--app', app, '--output', outdir, ...extra], env, allowFailure));
+  } finally {
+    fs.rmSync(outdir, { recursive: true, force: true });
+  }
+}
+
+/** `npx cdk synth` of an app (cdk.json's by default): its times and its stacks' sizes. */
+function synth(app: string = APP, extra: string[] = [], env: NodeJS.ProcessEnv = {}): Synth {
+  return cdkSynth(app, extra, env, false, (outdir, m) => {
     const manifest = JSON.parse(fs.readFileSync(path.join(outdir, 'manifest.json'), 'utf8'));
     const stacks = Object.entries<any>(manifest.artifacts).filter(([, a]) => a.type === 'aws:cloudformation:stack').map(([name, a]) => {
       const file = path.join(outdir, a.properties.templateFile);
       return { name, resources: Object.keys(JSON.parse(fs.readFileSync(file, 'utf8')).Resources ?? {}).length, bytes: fs.statSync(file).size };
     });
     return { wallMs: m.wallMs, cpuMs: m.cpuMs, stacks };
-  } finally {
-    fs.rmSync(outdir, { recursive: true, force: true });
-  }
+  });
 }
 
 const median = (xs: number[]) => {
@@ -129,7 +135,7 @@ console.log(`schema validation's share: reference app ${round(100 * validationSh
   + `50 workflows + endpoints ${round(100 * validationShare('50 packs', '50 packs, no schema validation', 'cpuMs'))}% of CPU`);
 
 // The same checks still fail synth: a template the resource schema refuses and a bucket the packs flag.
-const broken = timed('npx', ['cdk', 'synth', '--quiet', '--no-notices', '--app', scenario('workflows', 1, 'packs', 'broken'), '--output', fs.mkdtempSync(path.join(os.tmpdir(), 'bench-'))], {}, true);
+const broken = cdkSynth(scenario('workflows', 1, 'packs', 'broken'), [], {}, true, (_outdir, run) => run);
 const brokenOutput = broken.stdout + broken.stderr;
 const brokenFindings = {
   schema: /VisibilityTimeout: 'soon' is not of type 'integer' \(CloudFormation Validate\)/.test(brokenOutput),
