@@ -37,7 +37,9 @@ export interface BackgroundCloudFormationValidateOptions extends CloudFormationV
  * worker runs aws-cdk-lib's own `CloudFormationValidatePlugin` (this class extends it, so
  * aws-cdk-lib does not add its default instance as well, and reports it under the same name).
  * If the worker cannot start, fails or does not answer within `timeoutSeconds`, the same
- * plugin validates on the main thread. (aws-cdk-lib 2.269's base plugin builds an engine in its
+ * plugin validates on the main thread (then and for later synthesis). The worker answers every
+ * synthesis of the apps the plugin is registered with (one worker, one engine); it does not keep
+ * the process alive. (aws-cdk-lib 2.269's base plugin builds an engine in its
  * constructor, on the main thread: with it the plugin saves nothing; 2.276 builds it on first use.)
  *
  * `cdk synth --no-validation` (`CDK_VALIDATION=false`) switches it off as it does the built-in
@@ -132,15 +134,15 @@ export class BackgroundCloudFormationValidatePlugin extends CloudFormationValida
       });
       // Atomics.wait blocks this thread, which is what a synchronous plugin must do; the worker
       // sets the signal once its answer is on the port.
-      if (Atomics.wait(signal, 0, 0, this.timeoutMs) === 'timed-out') return undefined;
+      if (Atomics.wait(signal, 0, 0, this.timeoutMs) === 'timed-out') return this.stop();
       const answer = receiveMessageOnPort(port)?.message as { report?: PolicyValidationPluginReport; version?: string; early?: boolean } | undefined;
-      this.engineVersion = answer?.version;
-      this._validatedEarly = answer?.early;
-      return answer?.report;
+      if (!answer?.report) return this.stop();
+      this.engineVersion = answer.version;
+      this._validatedEarly = answer.early;
+      // The worker stays for the next request (an app or test that synthesizes again).
+      return answer.report;
     } catch {
-      return undefined;
-    } finally {
-      this.stop();
+      return this.stop();
     }
   }
 
@@ -149,13 +151,15 @@ export class BackgroundCloudFormationValidatePlugin extends CloudFormationValida
     return this.signal ? Atomics.load(this.signal, 1) : 0;
   }
 
-  private stop(): void {
+  /** Ends the worker (a late answer must not be taken for the next request's); the main thread validates from now on. */
+  private stop(): undefined {
     const worker = this.worker;
     this.worker = undefined;
     this.port?.close();
     this.port = undefined;
     this.signal = undefined;
     void worker?.terminate().catch(() => undefined);
+    return undefined;
   }
 }
 
@@ -172,7 +176,7 @@ function validationSwitchedOff(): boolean {
 
 /**
  * The worker thread: aws-cdk-lib's CloudFormationValidatePlugin, warmed up on a template with
- * one resource of each usual type, then answering one validation request. Under `cdk synth`
+ * one resource of each usual type, then answering validation requests. Under `cdk synth`
  * (CDK_OUTDIR set) it also watches the cloud assembly directory: aws-cdk-lib writes
  * manifest.json after every template and before it runs the validation plugins, so the worker
  * validates the manifest's stacks at once, while the other plugins (cdk-nag) run on the main
@@ -260,11 +264,15 @@ function workerMain(): void {
   } catch (e) {
     failure = String(e);
   }
-  port.once('message', (context: { stackTemplates: Stack[]; templatePaths: string[] }) => {
+  // Every request (an app may synthesize more than once); the assembly validated early can only
+  // answer the first, which is cdk synth's.
+  port.on('message', (context: { stackTemplates: Stack[]; templatePaths: string[] }) => {
     watcher?.close();
+    const first = early;
+    early = undefined;
     if (failure !== undefined) return reply({ failure });
     try {
-      const ready = early && early.key === keyOf(context.stackTemplates) ? early.report : undefined;
+      const ready = first && first.key === keyOf(context.stackTemplates) ? first.report : undefined;
       reply({ report: ready ?? plugin.validate(context), version: plugin.version, early: ready !== undefined });
     } catch (e) {
       reply({ failure: String(e) });

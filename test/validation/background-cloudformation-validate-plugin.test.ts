@@ -33,6 +33,22 @@ describe('BackgroundCloudFormationValidatePlugin', () => {
     expect(outcomes.tampered).toEqual({ findings: [BROKEN[1]], validatedOn: 'worker', early: false, validatedEarly: 1, version: outcomes.builtInVersion });
   });
 
+  // Every option a team sets: its Guard and Rego rules, aws-cdk-lib's default rules off (the fleet's
+  // CDK-GameLift-001 is not reported), a timeout. The rules reach the worker (the same findings as
+  // aws-cdk-lib's plugin with them on the main thread), an acknowledgement of one finding is
+  // honoured, and the one worker answers a second synthesis.
+  test("a team's own Guard and Rego rules, default rules off, a timeout: the worker reports the main thread's findings, early and again for a second app", () => {
+    const team = [
+      'CloudFormation Validate failure TEAM-SQS-001 error Team/Queue: VisibilityTimeout: VisibilityTimeout 900 is above 600 s',
+      'CloudFormation Validate failure TEAM_QUEUE_ENCRYPTED error Team/Queue: Properties: Queues are encrypted with a KMS key (KmsMasterKeyId)',
+    ];
+    expect(outcomes.teamMainThread).toEqual(team);
+    expect(outcomes.team).toEqual({
+      first: { findings: team, validatedOn: 'worker', early: true },
+      again: { findings: [team[1]], validatedOn: 'worker', early: false },
+    });
+  });
+
   test('a worker that does not answer in time: the main thread validates, with the same findings', () => {
     expect(outcomes.timedOut).toEqual({ findings: outcomes.builtIn, validatedOn: 'main thread' });
   });

@@ -56,6 +56,58 @@ function underCdkSynth<T>(f: (outdir: string) => T): T {
   }
 }
 
+/** A team's own rules, in the forms aws-cdk-lib takes: queues are encrypted (Guard), visibility timeouts at most 600 s (Rego). */
+export const TEAM_RULES = {
+  guardRules: [{
+    name: 'team-queues.guard',
+    content: [
+      "let queues = Resources.*[ Type == 'AWS::SQS::Queue' ]",
+      'rule TEAM_QUEUE_ENCRYPTED when %queues !empty {',
+      '  %queues.Properties.KmsMasterKeyId exists',
+      '  <<Queues are encrypted with a KMS key (KmsMasterKeyId)>>',
+      '}',
+      '',
+    ].join('\n'),
+  }],
+  regoRules: [{
+    name: 'team-queues.rego',
+    content: [
+      'package team_rules.sqs',
+      '',
+      'import rego.v1',
+      '',
+      'violation contains v if {',
+      '\tsome name in resources_of_type("AWS::SQS::Queue")',
+      '\ttimeout := resolve(name, "Properties.VisibilityTimeout")',
+      '\tis_number(timeout)',
+      '\ttimeout > 600',
+      '\tv := make_diag_at("TEAM-SQS-001", "ERROR", name, "Properties.VisibilityTimeout", sprintf("VisibilityTimeout %v is above 600 s", [timeout]))',
+      '}',
+      '',
+    ].join('\n'),
+  }],
+  // aws-cdk-lib's own rules (here CDK-GameLift-001, which the fleet below breaks) off.
+  includeDefaultRules: false,
+};
+
+/**
+ * A queue that breaks both team rules and a GameLift fleet whose inverted port range breaks
+ * aws-cdk-lib's default rule CDK-GameLift-001 (schema-valid otherwise); `acknowledged`: the
+ * team acknowledges TEAM-SQS-001 on the queue.
+ */
+export function teamApp(plugins: IPolicyValidationPlugin[], acknowledged: boolean): App {
+  const app = new App({ context: CDK_CONTEXT, builtinCloudFormationValidation: true, autoSynth: false });
+  Validations.of(app).addPlugins(...plugins);
+  const stack = new Stack(app, 'Team', { env: ENV });
+  const queue = new CfnResource(stack, 'Queue', { type: 'AWS::SQS::Queue', properties: { VisibilityTimeout: 900 } });
+  new CfnResource(stack, 'Fleet', {
+    type: 'AWS::GameLift::Fleet',
+    properties: { Name: 'fleet', EC2InstanceType: 'c5.large', EC2InboundPermissions: [{ FromPort: 2000, ToPort: 1000, IpRange: '10.0.0.0/16', Protocol: 'TCP' }] },
+  });
+  if (acknowledged) Validations.of(queue).acknowledge({ id: 'CloudFormation-Validate::TEAM-SQS-001', reason: 'this queue holds 15-minute batch jobs' });
+  return app;
+}
+
 export function runScenarios() {
   const builtIn = findings(appWith([], true));
 
@@ -99,7 +151,21 @@ export function runScenarios() {
     builtIn: findings(appWith([], true, context)),
   };
 
-  return { builtIn, builtInVersion: new CloudFormationValidatePlugin().version, early, tampered, timedOut, warnings };
+  // Every option: the team's Guard and Rego rules, the default rules off, a timeout; aws-cdk-lib's
+  // plugin with the same rules on the main thread is the reference. Under cdk synth the worker
+  // validates the assembly early; the same plugin then validates a second app (an acknowledgement
+  // added), on the same worker, when asked.
+  const team = underCdkSynth(() => {
+    const plugin = new BackgroundCloudFormationValidatePlugin({ ...TEAM_RULES, timeoutSeconds: 120 });
+    const slow = { name: 'Slow', validate: () => (untilValidatedEarly(plugin), { success: true, violations: [] }) };
+    const first = { findings: findings(teamApp([slow, plugin], false)), validatedOn: plugin._validatedOn, early: plugin._validatedEarly };
+    plugin._validatedOn = undefined;
+    const again = { findings: findings(teamApp([plugin], true)), validatedOn: plugin._validatedOn, early: plugin._validatedEarly };
+    return { first, again };
+  });
+  const teamMainThread = findings(teamApp([new CloudFormationValidatePlugin(TEAM_RULES)], false));
+
+  return { builtIn, builtInVersion: new CloudFormationValidatePlugin().version, early, tampered, timedOut, warnings, team, teamMainThread };
 }
 
 if (path.resolve(process.argv[1] ?? '') === __filename) { // run as the entry point (bin/ts-run.js sets argv[1])
