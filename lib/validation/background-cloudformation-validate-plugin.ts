@@ -213,19 +213,16 @@ function workerMain(): void {
       let timer: any;
       validateAssembly = () => {
         try {
-          const manifest = JSON.parse(fs.readFileSync(nodePath.join(outdir, 'manifest.json'), 'utf8'));
-          // As aws-cdk-lib describes the stacks to the plugins (an unknown account or Region: none).
-          const stacks: Stack[] = Object.entries<any>(manifest.artifacts ?? {})
-            .filter(([, a]) => a.type === 'aws:cloudformation:stack' && a.properties?.templateFile)
-            .map(([id, a]) => {
-              const [, account, region] = /^aws:\/\/([^/]*)\/(.*)$/.exec(a.environment ?? '') ?? [];
-              return {
-                stackConstructPath: a.displayName ?? id,
-                templatePath: nodePath.join(outdir, a.properties.templateFile),
-                accountId: account && account !== 'unknown-account' ? account : undefined,
-                region: region && region !== 'unknown-region' ? region : undefined,
-              };
-            });
+          // The stacks as aws-cdk-lib will describe them to the plugins, in its order (the cloud
+          // assembly's stacks, dependencies first): the order is part of the report (aws-cdk-lib
+          // merges the same finding across templates in that order) and of the key it is found by.
+          const cxapi = require(nodePath.join(cdkLib, 'cx-api'));
+          const stacks: Stack[] = new cxapi.CloudAssembly(outdir).stacksRecursively.map((s: any) => ({
+            stackConstructPath: s.hierarchicalId,
+            templatePath: s.templateFullPath,
+            accountId: s.environment.account !== cxapi.UNKNOWN_ACCOUNT ? s.environment.account : undefined,
+            region: s.environment.region !== cxapi.UNKNOWN_REGION ? s.environment.region : undefined,
+          }));
           if (stacks.length === 0) return;
           const key = keyOf(stacks);
           if (early?.key === key) return;

@@ -27,6 +27,17 @@ describe('BackgroundCloudFormationValidatePlugin', () => {
     expect(outcomes.early).toEqual({ outdirIsCdkOutdir: true, findings: outcomes.builtIn, validatedOn: 'worker', early: true });
   });
 
+  // aws-cdk-lib asks about the stacks in the cloud assembly's order (dependencies first), not the
+  // order they were defined in; the report depends on it (a finding in two templates lists them in
+  // that order). The worker's early report was of the manifest's order, never matched an app of
+  // several stacks, and the worker validated them again when asked.
+  test('several stacks, defined in another order than aws-cdk-lib asks in: the early report is used, with the built-in plugin\'s findings', () => {
+    expect(outcomes.multiStackBuiltIn).toEqual([
+      "CloudFormation Validate failure F3012 error Audit/Queue,Serving/Queue: VisibilityTimeout: 'soon' is not of type 'integer'",
+    ]);
+    expect(outcomes.multiStack).toEqual({ findings: outcomes.multiStackBuiltIn, validatedOn: 'worker', early: true });
+  });
+
   // Also the passing case (the template the worker validated early had no finding; the reference
   // app's report, all valid, comes from the worker too) and a validation made when asked.
   test('a template changed after the worker validated it early is validated again, when asked (the report is of the templates asked about)', () => {

@@ -24,6 +24,25 @@ export function appWith(plugins: IPolicyValidationPlugin[], broken: boolean, con
   return app;
 }
 
+/**
+ * Three stacks, defined in another order than aws-cdk-lib hands them to the plugins (the cloud
+ * assembly's order: dependencies first): `Serving` depends on `Data`; the queues in `Serving`
+ * and `Audit` break the same schema rule the same way, one finding over two templates.
+ */
+export function multiStackApp(plugins: IPolicyValidationPlugin[]): App {
+  const app = new App({ context: CDK_CONTEXT, builtinCloudFormationValidation: true, autoSynth: false });
+  if (plugins.length) Validations.of(app).addPlugins(...plugins);
+  const queue = (stack: Stack, broken: boolean) =>
+    new CfnResource(stack, 'Queue', { type: 'AWS::SQS::Queue', properties: { VisibilityTimeout: broken ? 'soon' : 30 } });
+  const serving = new Stack(app, 'Serving', { env: ENV });
+  queue(serving, true);
+  const data = new Stack(app, 'Data', { env: ENV });
+  queue(data, false);
+  serving.addDependency(data);
+  queue(new Stack(app, 'Audit', { env: ENV }), true);
+  return app;
+}
+
 /** The findings a failed synthesis reports: `<plugin> <conclusion> <rule> <severity> <construct path>: <message>`, sorted. */
 export function findings(app: App): string[] {
   try {
@@ -120,6 +139,14 @@ export function runScenarios() {
     return { outdirIsCdkOutdir: app.outdir === outdir, findings: findings(app), validatedOn: plugin._validatedOn, early: plugin._validatedEarly };
   });
 
+  // Several stacks: the worker's early report is of the stacks in the order aws-cdk-lib asks about them.
+  const multiStack = underCdkSynth(() => {
+    const plugin = new BackgroundCloudFormationValidatePlugin();
+    const slow = { name: 'Slow', validate: () => (untilValidatedEarly(plugin), { success: true, violations: [] }) };
+    return { findings: findings(multiStackApp([slow, plugin])), validatedOn: plugin._validatedOn, early: plugin._validatedEarly };
+  });
+  const multiStackBuiltIn = findings(multiStackApp([]));
+
   // A plugin before it breaks the template the worker validated early (as valid).
   const tampered = underCdkSynth(() => {
     const plugin = new BackgroundCloudFormationValidatePlugin();
@@ -165,7 +192,7 @@ export function runScenarios() {
   });
   const teamMainThread = findings(teamApp([new CloudFormationValidatePlugin(TEAM_RULES)], false));
 
-  return { builtIn, builtInVersion: new CloudFormationValidatePlugin().version, early, tampered, timedOut, warnings, team, teamMainThread };
+  return { builtIn, builtInVersion: new CloudFormationValidatePlugin().version, early, multiStack, multiStackBuiltIn, tampered, timedOut, warnings, team, teamMainThread };
 }
 
 if (path.resolve(process.argv[1] ?? '') === __filename) { // run as the entry point (bin/ts-run.js sets argv[1])
