@@ -193,7 +193,8 @@ export function runScenarios() {
   const teamMainThread = findings(teamApp([new CloudFormationValidatePlugin(TEAM_RULES)], false));
 
   return {
-    builtIn, builtInVersion: new CloudFormationValidatePlugin().version, early, multiStack, multiStackBuiltIn, tampered, timedOut, warnings, team, teamMainThread,
+    builtIn, builtInVersion: new CloudFormationValidatePlugin().version, early, multiStack, multiStackBuiltIn,
+    tampered, timedOut, warnings, team, teamMainThread,
   };
 }
 
