@@ -192,10 +192,9 @@ export function runScenarios() {
   });
   const teamMainThread = findings(teamApp([new CloudFormationValidatePlugin(TEAM_RULES)], false));
 
-  return {
-    builtIn, builtInVersion: new CloudFormationValidatePlugin().version, early, multiStack, multiStackBuiltIn,
-    tampered, timedOut, warnings, team, teamMainThread,
-  };
+  const builtInVersion = new CloudFormationValidatePlugin().version;
+  return { builtIn, builtInVersion, early, multiStack, multiStackBuiltIn, tampered, timedOut, warnings, team, teamMainThread };
+
 }
 
 if (path.resolve(process.argv[1] ?? '') === __filename) { // run as the entry point (bin/ts-run.js sets argv[1])
