@@ -194,7 +194,6 @@ export function runScenarios() {
 
   const builtInVersion = new CloudFormationValidatePlugin().version;
   return { builtIn, builtInVersion, early, multiStack, multiStackBuiltIn, tampered, timedOut, warnings, team, teamMainThread };
-
 }
 
 if (path.resolve(process.argv[1] ?? '') === __filename) { // run as the entry point (bin/ts-run.js sets argv[1])
