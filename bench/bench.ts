@@ -35,8 +35,15 @@ interface Synth extends Measure {
   readonly stacks: { name: string; resources: number; bytes: number }[];
 }
 
+/** A command's times, output and exit status. */
+interface Run extends Measure {
+  readonly stdout: string;
+  readonly stderr: string;
+  readonly status: number;
+}
+
 /** Runs a command under /usr/bin/time: wall and CPU (user + system of it and every child it waited for). */
-function timed(command: string, args: string[], env: NodeJS.ProcessEnv = {}, allowFailure = false): Measure & { stdout: string; stderr: string; status: number } {
+function timed(command: string, args: string[], env: NodeJS.ProcessEnv = {}, allowFailure = false): Run {
   const t0 = process.hrtime.bigint();
   const marker = '@@bench-time';
   const [file, argv] = TIME ? [TIME, ['-f', `${marker} %e %U %S`, command, ...args]] : [command, args];
@@ -49,7 +56,7 @@ function timed(command: string, args: string[], env: NodeJS.ProcessEnv = {}, all
 }
 
 /** `npx cdk synth` of an app into a fresh directory, which `read` inspects before it is removed. */
-function cdkSynth<T>(app: string, extra: string[], env: NodeJS.ProcessEnv, allowFailure: boolean, read: (outdir: string, run: ReturnType<typeof timed>) => T): T {
+function cdkSynth<T>(app: string, extra: string[], env: NodeJS.ProcessEnv, allowFailure: boolean, read: (outdir: string, run: Run) => T): T {
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-'));
   try {
     // --no-notices: the CLI would otherwise fetch its notices over the network on every run.
@@ -179,7 +186,7 @@ let tests: any;
 if (WITH_TESTS) {
   process.stderr.write('npm test (CI=1)\n');
   const json = path.join(os.tmpdir(), `bench-jest-${process.pid}.json`);
-  const t = timed('npm', ['test', '--', `--json`, `--outputFile=${json}`], { CI: '1' }, true);
+  const t = timed('npm', ['test', '--', '--json', `--outputFile=${json}`], { CI: '1' }, true);
   const report = fs.existsSync(json) ? JSON.parse(fs.readFileSync(json, 'utf8')) : undefined;
   fs.rmSync(json, { force: true });
   const files = (report?.testResults ?? []).map((f: any) => ({ file: path.relative(ROOT, f.name), seconds: (f.endTime - f.startTime) / 1000 }))
@@ -211,7 +218,7 @@ const ciFile = path.join(ROOT, '.ci', 'timings.json');
 const ci = fs.existsSync(ciFile) ? JSON.parse(fs.readFileSync(ciFile, 'utf8')) : undefined;
 if (ci) {
   console.log(`\n.ci/run phases (recorded ${ci.date}${ci.complete ? '' : ', run incomplete'}):`);
-  console.table(ci.phases.map((p: any) => ({ phase: p.phase, 'wall s': round(p.wallSeconds, 1), 'cpu s': round(p.cpuSeconds, 1), 'ok': p.status === 0 })));
+  console.table(ci.phases.map((p: any) => ({ 'phase': p.phase, 'wall s': round(p.wallSeconds, 1), 'cpu s': round(p.cpuSeconds, 1), 'ok': p.status === 0 })));
 } else {
   console.log('\n.ci/run phases: none recorded yet (.ci/run writes .ci/timings.json)');
 }
@@ -275,7 +282,12 @@ console.table(targets.map(t => ({ target: t.target, measured: t.measured, met: t
 for (const t of targets.filter(x => x.met === false && x.reason)) console.log(`not met: ${t.target}\n  because ${t.reason}`);
 
 const results = {
-  date: new Date().toISOString(), node: process.version, cpus: os.cpus().length, loadAverage: os.loadavg(), rounds: ROUNDS, quick: QUICK,
+  date: new Date().toISOString(),
+  node: process.version,
+  cpus: os.cpus().length,
+  loadAverage: os.loadavg(),
+  rounds: ROUNDS,
+  quick: QUICK,
   synth: Object.fromEntries([...samples].map(([k, v]) => [k, {
     wallMs: median(v.map(s => s.wallMs)), cpuMs: median(v.map(s => s.cpuMs)), xFloorWall: ratio(k, 'wallMs'), xFloorCpu: ratio(k, 'cpuMs'), samples: v.map(s => ({ wallMs: s.wallMs, cpuMs: s.cpuMs })),
   }])),
