@@ -127,6 +127,12 @@ project.addDevDeps('eslint-import-resolver-typescript@3.6.3');
 // test/tsconfig.json includes lib/, bin/, bench/ and scripts/. projen's project service built one program
 // per nearest tsconfig (the root one for lib/, test's for test/): about 8 of eslint's 41 CPU seconds.
 // .projenrc.ts is in projenrc/tsconfig.json's program.
+// The reference app, the launcher, the benchmark and the repository's scripts are linted too
+// (they are TypeScript users read and run); they may use dev dependencies (cdk-nag, the SDKs).
+for (const dir of ['bin', 'bench', 'scripts']) {
+  project.eslint!.addLintPattern(dir);
+  project.eslint!.allowDevDeps(`${dir}/**`);
+}
 const eslintrc = project.tryFindObjectFile('.eslintrc.json')!;
 eslintrc.addDeletionOverride('parserOptions.projectService');
 eslintrc.addOverride('parserOptions.project', ['./test/tsconfig.json', './projenrc/tsconfig.json']);

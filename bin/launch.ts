@@ -92,8 +92,11 @@ export function parseArgs(argv: string[]): LaunchCommand {
         const v = flags[++i] ?? '';
         if (!/^[1-9]\d*$/.test(v)) throw new Error(`--version must be a model package version number (1, 2, ...), got '${v}'`);
         version = Number(v);
-      } else if (flags[i] === '--description') description = flags[++i] ?? '';
-      else throw new Error(`unknown argument '${flags[i]}'\n${USAGE}`);
+      } else if (flags[i] === '--description') {
+        description = flags[++i] ?? '';
+      } else {
+        throw new Error(`unknown argument '${flags[i]}'\n${USAGE}`);
+      }
     }
     return { command: 'approve', group, version, description };
   }
@@ -103,11 +106,15 @@ export function parseArgs(argv: string[]): LaunchCommand {
   const sets: Record<string, string> = {};
   for (let i = 0; i < rest.length; i++) {
     const flag = rest[i];
-    if (flag === '--state-machine-arn') target.stateMachineArn = value(++i, flag);
-    else if (flag === '--state-machine') target.stateMachineName = value(++i, flag);
-    else if (flag === '--stack') target.stackName = value(++i, flag);
-    else if (flag === '--output') target.outputKey = value(++i, flag);
-    else if (flag === '--input') {
+    if (flag === '--state-machine-arn') {
+      target.stateMachineArn = value(++i, flag);
+    } else if (flag === '--state-machine') {
+      target.stateMachineName = value(++i, flag);
+    } else if (flag === '--stack') {
+      target.stackName = value(++i, flag);
+    } else if (flag === '--output') {
+      target.outputKey = value(++i, flag);
+    } else if (flag === '--input') {
       const text = value(++i, flag);
       try {
         input = JSON.parse(text);
@@ -120,7 +127,9 @@ export function parseArgs(argv: string[]): LaunchCommand {
       const eq = pair.indexOf('=');
       if (eq < 1) throw new Error(`--set takes key=value, got '${pair}'`);
       sets[pair.slice(0, eq)] = pair.slice(eq + 1);
-    } else throw new Error(`unknown argument '${flag}'\n${USAGE}`);
+    } else {
+      throw new Error(`unknown argument '${flag}'\n${USAGE}`);
+    }
   }
   const given = [target.stateMachineArn, target.stateMachineName, target.stackName].filter(v => v !== undefined).length;
   if (given !== 1) throw new Error(`name the workflow with exactly one of --state-machine-arn, --state-machine, --stack\n${USAGE}`);
@@ -193,8 +202,10 @@ function elapsed(from: Date, to: Date): number {
 /** The SageMaker job a task state ran, from its resource and request parameters. */
 export function jobOf(resource: string | undefined, parameters: string | undefined): { kind: string; name: string } | undefined {
   const kinds: Record<string, string> = {
-    createTrainingJob: 'TrainingJobName', createProcessingJob: 'ProcessingJobName',
-    createTransformJob: 'TransformJobName', createHyperParameterTuningJob: 'HyperParameterTuningJobName',
+    createTrainingJob: 'TrainingJobName',
+    createProcessingJob: 'ProcessingJobName',
+    createTransformJob: 'TransformJobName',
+    createHyperParameterTuningJob: 'HyperParameterTuningJobName',
   };
   const api = /^sagemaker:(create\w+Job)(\.sync)?$/.exec(resource ?? '')?.[1];
   if (!api || !kinds[api] || !parameters) return undefined;
@@ -255,7 +266,9 @@ export async function launch(client: StepFunctionsClient, options: LaunchOptions
       }
       print(`${execution.status}: ${execution.error ?? ''} ${execution.cause ?? ''}`.trim());
       let reason: string | undefined;
-      const failedJob = [...steps.entries()].filter(([, s]) => s.failed).map(([name, s]) => ({ name, job: jobOf(s.resource, s.parameters) })).find(f => f.job);
+      const failedJob = [...steps.entries()].filter(([, s]) => s.failed)
+        .map(([name, s]) => ({ name, job: jobOf(s.resource, s.parameters) }))
+        .find(f => f.job);
       if (failedJob && options.sagemaker) {
         try {
           reason = await jobFailureReason(options.sagemaker, failedJob.job!);
@@ -271,7 +284,10 @@ export async function launch(client: StepFunctionsClient, options: LaunchOptions
 }
 
 /** Approves a model package version (the latest if none is given) in the model registry. */
-export async function approve(sagemaker: SageMakerApi, options: { group: string; version?: number; description?: string; print?: (line: string) => void }): Promise<string> {
+export async function approve(
+  sagemaker: SageMakerApi,
+  options: { group: string; version?: number; description?: string; print?: (line: string) => void },
+): Promise<string> {
   const print = options.print ?? console.log;
   let found: any;
   let nextToken: string | undefined;
@@ -300,6 +316,7 @@ function cloudFormationOutputs(): StackOutputsReader | undefined {
   let cfn: any;
   try {
     // Only `--stack` needs it (a dev dependency here; a copy of the launcher elsewhere may lack it).
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
     cfn = require('@aws-sdk/client-cloudformation');
   } catch {
     return undefined;

@@ -53,8 +53,9 @@ function label(r: { Type: string; Properties?: any }): string {
 }
 
 function references(value: unknown, found: Set<string>): void {
-  if (Array.isArray(value)) value.forEach(v => references(v, found));
-  else if (value && typeof value === 'object') {
+  if (Array.isArray(value)) {
+    value.forEach(v => references(v, found));
+  } else if (value && typeof value === 'object') {
     const obj = value as Record<string, any>;
     if (typeof obj.Ref === 'string') found.add(obj.Ref);
     if (Array.isArray(obj['Fn::GetAtt'])) found.add(obj['Fn::GetAtt'][0]);
