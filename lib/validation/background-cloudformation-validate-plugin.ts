@@ -233,13 +233,18 @@ function workerMain(): void {
           // the request is validated when it comes.
         }
       };
-      watcher = fs.watch(outdir, (_event: string, file: string) => {
-        if (file !== 'manifest.json') return;
-        clearTimeout(timer);
-        timer = setTimeout(validateAssembly!, 5);
-      });
-      watcher.on('error', () => watcher.close());
-      watcher.unref();
+      try {
+        watcher = fs.watch(outdir, (_event: string, file: string) => {
+          if (file !== 'manifest.json') return;
+          clearTimeout(timer);
+          timer = setTimeout(validateAssembly!, 5);
+        });
+        watcher.on('error', () => watcher.close());
+        watcher.unref();
+      } catch {
+        // No directory to watch yet (the app creates it) or no file watching here: no early
+        // validation, the worker validates when asked.
+      }
     }
     // The engine's one-time cost (compiling the WebAssembly module's rules and schemas) is paid
     // on the first template; pay it now, on a template with a resource of the kinds the

@@ -43,15 +43,17 @@ describe('BackgroundCloudFormationValidatePlugin', () => {
   // Every option a team sets: its Guard and Rego rules, aws-cdk-lib's default rules off (the fleet's
   // CDK-GameLift-001 is not reported), a timeout. The rules reach the worker (the same findings as
   // aws-cdk-lib's plugin with them on the main thread), an acknowledgement of one finding is
-  // honoured, and the one worker answers a second synthesis.
-  test("a team's own Guard and Rego rules, default rules off, a timeout: the worker reports the main thread's findings, early and again for a second app", () => {
+  // honoured, and the one worker answers a second synthesis. CDK_OUTDIR did not exist when the
+  // plugin started: no early validation, but no fallback to the main thread either (the worker
+  // failed as a whole when it could not watch the directory).
+  test("a team's own Guard and Rego rules, default rules off, a timeout: the worker reports the main thread's findings, and again for a second app", () => {
     const team = [
       'CloudFormation Validate failure TEAM-SQS-001 error Team/Queue: VisibilityTimeout: VisibilityTimeout 900 is above 600 s',
       'CloudFormation Validate failure TEAM_QUEUE_ENCRYPTED error Team/Queue: Properties: Queues are encrypted with a KMS key (KmsMasterKeyId)',
     ];
     expect(outcomes.teamMainThread).toEqual(team);
     expect(outcomes.team).toEqual({
-      first: { findings: team, validatedOn: 'worker', early: true },
+      first: { findings: team, validatedOn: 'worker', early: false },
       again: { findings: [team[1]], validatedOn: 'worker', early: false },
     });
   });

@@ -174,13 +174,14 @@ export function runScenarios() {
   };
 
   // Every option: the team's Guard and Rego rules, the default rules off, a timeout; aws-cdk-lib's
-  // plugin with the same rules on the main thread is the reference. Under cdk synth the worker
-  // validates the assembly early; the same plugin then validates a second app (an acknowledgement
-  // added), on the same worker, when asked.
-  const team = underCdkSynth(() => {
+  // plugin with the same rules on the main thread is the reference. The plugin starts while
+  // CDK_OUTDIR names a directory that does not exist (nothing to watch: no early validation), and
+  // the worker still validates when asked, then a second app (an acknowledgement added).
+  const team = underCdkSynth(outdir => {
+    process.env.CDK_OUTDIR = path.join(outdir, 'missing', 'cdk.out');
     const plugin = new BackgroundCloudFormationValidatePlugin({ ...TEAM_RULES, timeoutSeconds: 120 });
-    const slow = { name: 'Slow', validate: () => (untilValidatedEarly(plugin), { success: true, violations: [] }) };
-    const first = { findings: findings(teamApp([slow, plugin], false)), validatedOn: plugin._validatedOn, early: plugin._validatedEarly };
+    process.env.CDK_OUTDIR = outdir;
+    const first = { findings: findings(teamApp([plugin], false)), validatedOn: plugin._validatedOn, early: plugin._validatedEarly };
     plugin._validatedOn = undefined;
     const again = { findings: findings(teamApp([plugin], true)), validatedOn: plugin._validatedOn, early: plugin._validatedEarly };
     return { first, again };
