@@ -101,18 +101,35 @@ echo "aws-cdk-lib peer range $RANGE: oldest $OLDEST, newest 2.x $NEWEST"
 
 cat > "$WORK/app.ts" <<'TS'
 // A user's app: a training workflow and a serverless endpoint, from the installed package.
-import { App, Duration, Stack, Validations } from 'aws-cdk-lib';
+import { App, CfnWaitConditionHandle, Duration, Stack, Validations } from 'aws-cdk-lib';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
 import {
   BackgroundCloudFormationValidatePlugin, ChannelDataSource, JobS3Location, MlDataStore, ModelData, SageMakerImage, SageMakerModel,
   ServerlessEndpoint, TrainingWorkflow,
 } from 'cdk-sagemaker-ml';
 
-const app = new App({ outdir: 'cdk.out', context: { '@aws-cdk/core:validateAgainstDefaultRules': true } });
-// Schema validation on a worker thread (the installed aws-cdk-lib's own plugin, run there).
+// Run as `cdk synth` runs an app: CDK_OUTDIR=cdk.out (the App writes there).
+// Schema validation on a worker thread (the installed aws-cdk-lib's own plugin, run there),
+// constructed first; under cdk synth it validates the cloud assembly as soon as it is written.
 const validation = new BackgroundCloudFormationValidatePlugin();
-Validations.of(app).addPlugins(validation);
+const app = new App({ context: { '@aws-cdk/core:validateAgainstDefaultRules': true } });
+// A plugin before it that waits (at most a minute) until the worker has validated the assembly,
+// as cdk-nag's packs give it time to in a real app.
+const waited = new Int32Array(new SharedArrayBuffer(4));
+const waitForWorker = {
+  name: 'WaitForWorker',
+  validate: () => {
+    for (let i = 0; i < 600 && (validation as any)._earlyValidations() === 0; i++) Atomics.wait(waited, 0, 0, 100);
+    return { success: true, violations: [] };
+  },
+};
+Validations.of(app).addPlugins(waitForWorker, validation);
 const stack = new Stack(app, 'ConsumerMl', { env: { account: '123456789012', region: 'eu-west-1' } });
+// A second stack, defined after the one that depends on it: aws-cdk-lib hands the plugins the
+// stacks dependencies first, not in the order they were defined.
+const base = new Stack(app, 'ConsumerMlBase', { env: { account: '123456789012', region: 'eu-west-1' } });
+new CfnWaitConditionHandle(base, 'Nothing');
+stack.addDependency(base);
 const store = new MlDataStore(stack, 'Store');
 const image = SageMakerImage.fromEcrRepository(ecr.Repository.fromRepositoryName(stack, 'Repo', 'team/model'), 'v1');
 new TrainingWorkflow(stack, 'Workflow', {
@@ -134,7 +151,8 @@ for (const type of ['AWS::StepFunctions::StateMachine', 'AWS::SageMaker::Model',
 }
 const validatedOn = (validation as any)._validatedOn;
 if (validatedOn !== 'worker') throw new Error(`CloudFormation validation ran on the ${validatedOn}, not on the worker thread`);
-console.log(`synthesized ConsumerMl: ${types.length} resources, validated on a worker thread by CloudFormation Validate ${validation.version}`);
+if ((validation as any)._validatedEarly !== true) throw new Error('the worker did not validate the cloud assembly before it was asked (or its report was not of the stacks asked about)');
+console.log(`synthesized ConsumerMl: ${types.length} resources, validated on a worker thread by CloudFormation Validate ${validation.version}, before aws-cdk-lib asked`);
 TS
 
 consumer() {
@@ -157,7 +175,7 @@ JSON
   [ "$installed" = "$cdk" ] || die "asked for aws-cdk-lib $cdk, npm installed $installed"
   [ ! -d "$dir/node_modules/cdk-sagemaker-ml/node_modules/aws-cdk-lib" ] || die "the library got its own aws-cdk-lib copy (peer not shared)"
   phase "type-check, compile and synthesize the consumer app (aws-cdk-lib $cdk)"
-  (cd "$dir" && "$ROOT/node_modules/.bin/tsc" -p . && node app.js) || die "the consumer app failed with aws-cdk-lib $cdk"
+  (cd "$dir" && "$ROOT/node_modules/.bin/tsc" -p . && mkdir -p cdk.out && CDK_OUTDIR=cdk.out node app.js) || die "the consumer app failed with aws-cdk-lib $cdk"
 
   phase "the packaged command (aws-cdk-lib $cdk)"
   if [ -e "$dir/node_modules/.bin/cdk-sagemaker-ml" ]; then
