@@ -9,7 +9,9 @@
 #      fresh consumer project outside the repository (its own package.json) installs that
 #      aws-cdk-lib and the tarball (npm resolves the peers as a user's npm would: a conflict fails
 #      here with ERESOLVE), type-checks a small TypeScript app against the installed typings,
-#      compiles it and synthesizes it with node: a training workflow and a serverless endpoint;
+#      compiles it and synthesizes it with node as `cdk synth` runs an app (CDK_OUTDIR): a
+#      training workflow and a serverless endpoint, schema validation on the worker thread of
+#      BackgroundCloudFormationValidatePlugin, which must have validated the assembly early;
 #   3. runs the packaged `cdk-sagemaker-ml` command (`--help`).
 #
 #   scripts/consumer-check.sh [--compile] [--keep]
