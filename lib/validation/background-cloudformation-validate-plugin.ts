@@ -6,6 +6,7 @@ import {
   IPolicyValidationContext,
   PolicyValidationPluginReport,
 } from 'aws-cdk-lib';
+import { USUAL_RESOURCE_TYPES } from '../private/resource-types';
 
 /**
  * Options for `BackgroundCloudFormationValidatePlugin`.
@@ -102,7 +103,7 @@ export class BackgroundCloudFormationValidatePlugin extends CloudFormationValida
       // same from lib/*.ts (ts-node, ts-run) and from the compiled dist/*.js.
       const worker = new Worker(`(${workerMain.toString()})()`, {
         eval: true,
-        workerData: { port: port2, signal, props: pluginProps, warmTypes: WARM_TYPES, outdir: outdirOfCdkSynth(), startedAt: Date.now(), cdkLib: path.dirname(require.resolve('aws-cdk-lib/package.json')) },
+        workerData: { port: port2, signal, props: pluginProps, warmTypes: USUAL_RESOURCE_TYPES, outdir: outdirOfCdkSynth(), startedAt: Date.now(), cdkLib: path.dirname(require.resolve('aws-cdk-lib/package.json')) },
         transferList: [port2],
         stdout: true, // the worker prints nothing of its own; nor does a stray log reach cdk synth's output
       });
@@ -282,19 +283,3 @@ function workerMain(): void {
   });
 }
 
-/**
- * The resource types the library's stacks and a team's usual surroundings define: the warm-up
- * template holds one of each, and aws-cdk-lib reuses the engine for templates whose types it
- * has seen (another type rebuilds it, at about a tenth of its first cost).
- */
-const WARM_TYPES = [
-  'ApplicationAutoScaling::ScalableTarget', 'ApplicationAutoScaling::ScalingPolicy', 'CDK::Metadata', 'CloudWatch::Alarm',
-  'EC2::FlowLog', 'EC2::RouteTable', 'EC2::Route', 'EC2::SecurityGroup', 'EC2::SecurityGroupIngress', 'EC2::SecurityGroupEgress',
-  'EC2::Subnet', 'EC2::SubnetRouteTableAssociation', 'EC2::VPC', 'EC2::VPCEndpoint', 'EC2::InternetGateway',
-  'EC2::VPCGatewayAttachment', 'EC2::NatGateway', 'EC2::EIP', 'ECR::Repository', 'Events::Rule', 'Events::EventBus',
-  'Events::EventBusPolicy', 'IAM::ManagedPolicy', 'IAM::Policy', 'IAM::Role', 'KMS::Alias', 'KMS::Key', 'Lambda::Function',
-  'Logs::LogGroup', 'S3::Bucket', 'S3::BucketPolicy', 'SNS::Subscription', 'SNS::Topic', 'SNS::TopicPolicy', 'SQS::Queue',
-  'SQS::QueuePolicy', 'SageMaker::DataQualityJobDefinition', 'SageMaker::Domain', 'SageMaker::Endpoint',
-  'SageMaker::EndpointConfig', 'SageMaker::MlflowTrackingServer', 'SageMaker::Model', 'SageMaker::ModelPackageGroup',
-  'SageMaker::MonitoringSchedule', 'SageMaker::UserProfile', 'Scheduler::Schedule', 'StepFunctions::StateMachine',
-].map(t => `AWS::${t}`);

@@ -13,6 +13,7 @@ import type { CloudAssembly } from 'aws-cdk-lib/cx-api';
 import { AwsSolutionsChecks, HIPAASecurityChecks, NIST80053R5Checks, PCIDSS321Checks } from 'cdk-nag';
 import fc from 'fast-check';
 import { SageMakerImage, SageMakerModel } from '../../../lib';
+import { USUAL_RESOURCE_TYPES } from '../../../lib/private/resource-types';
 import { ENV } from '../../util';
 import { validateAsl } from '../asl';
 import { coverage, withoutMeasuring } from '../prop-coverage';
@@ -259,17 +260,11 @@ function withoutStackTraces<T>(f: () => T): T {
  * aws-cdk-lib's schema validation keeps one engine per process, built for the resource types
  * of the last synthesis, and builds a new one (about 15 ms, half the search's validation time
  * when cases alternate) whenever a synthesis has a type the engine lacks. The harness keeps it
- * built for every type the cases have used: a case's types are then always a subset. The
- * validation itself is unchanged.
+ * built for every type the cases have used and the library's usual ones (lib/private/resource-types.ts,
+ * which its validation plugin warms its worker with): a case's types are then always a subset.
+ * The validation itself is unchanged.
  */
-const KNOWN_TYPES = new Set([
-  'AWS::CloudWatch::Alarm', 'AWS::EC2::SecurityGroup', 'AWS::EC2::SecurityGroupIngress', 'AWS::SQS::QueuePolicy', 'AWS::Events::Rule', 'AWS::IAM::ManagedPolicy', 'AWS::IAM::Policy', 'AWS::IAM::Role',
-  'AWS::KMS::Key', 'AWS::Logs::LogGroup', 'AWS::S3::Bucket', 'AWS::S3::BucketPolicy', 'AWS::SNS::Topic', 'AWS::SNS::TopicPolicy', 'AWS::SQS::Queue',
-  'AWS::SageMaker::DataQualityJobDefinition', 'AWS::SageMaker::Endpoint', 'AWS::SageMaker::EndpointConfig', 'AWS::SageMaker::MlflowTrackingServer',
-  'AWS::SageMaker::Model', 'AWS::SageMaker::ModelPackageGroup', 'AWS::SageMaker::MonitoringSchedule', 'AWS::Scheduler::Schedule',
-  'AWS::StepFunctions::StateMachine', 'AWS::ApplicationAutoScaling::ScalableTarget', 'AWS::ApplicationAutoScaling::ScalingPolicy',
-  'AWS::Lambda::Function', 'Custom::S3AutoDeleteObjects', 'AWS::SNS::Subscription', 'AWS::SageMaker::Domain', 'AWS::SageMaker::UserProfile', 'AWS::EC2::VPCEndpoint',
-]);
+const KNOWN_TYPES = new Set(USUAL_RESOURCE_TYPES);
 let warmTypes = new Set<string>();
 
 function keepValidationWarm(root: App): void {
