@@ -2,7 +2,8 @@
 // The scenarios of background-cloudformation-validate-plugin.test.ts, each synthesizing a small
 // app with schema validation. The test runs them all in one fresh Node process (node
 // bin/ts-run.js test/validation/scenarios.ts): a validation engine built in a jest worker that
-// ran the bad-input search took 20 s or more instead of 2 (its heap), and this file builds four.
+// ran the bad-input search took 20 s or more instead of 2 (its heap), and this file builds several
+// (three workers' and three on the main thread).
 // Prints one JSON object: each scenario's outcome.
 import * as fs from 'fs';
 import * as os from 'os';
@@ -14,11 +15,17 @@ import { BackgroundCloudFormationValidatePlugin } from '../../lib';
 const CDK_CONTEXT = require('../../cdk.json').context;
 const ENV = { account: '123456789012', region: 'us-east-1' };
 
-/** An app with a queue whose properties break its resource schema (two findings) or not. */
-export function appWith(plugins: IPolicyValidationPlugin[], broken: boolean, context: Record<string, unknown> = {}): App {
+/** An app with cdk.json's context (and `context`), schema validation on, and `plugins`. */
+function validatingApp(plugins: IPolicyValidationPlugin[], context: Record<string, unknown> = {}): App {
   // No synthesis at exit (an App created under CDK_OUTDIR would synthesize again when the process ends).
   const app = new App({ context: { ...CDK_CONTEXT, ...context }, builtinCloudFormationValidation: true, autoSynth: false });
   if (plugins.length) Validations.of(app).addPlugins(...plugins);
+  return app;
+}
+
+/** An app with a queue whose properties break its resource schema (two findings) or not. */
+export function appWith(plugins: IPolicyValidationPlugin[], broken: boolean, context: Record<string, unknown> = {}): App {
+  const app = validatingApp(plugins, context);
   const stack = new Stack(app, 'Queues', { env: ENV });
   new CfnResource(stack, 'Queue', { type: 'AWS::SQS::Queue', properties: broken ? { VisibilityTimeout: 'soon', Colour: 'blue' } : { VisibilityTimeout: 30 } });
   return app;
@@ -30,8 +37,7 @@ export function appWith(plugins: IPolicyValidationPlugin[], broken: boolean, con
  * and `Audit` break the same schema rule the same way, one finding over two templates.
  */
 export function multiStackApp(plugins: IPolicyValidationPlugin[]): App {
-  const app = new App({ context: CDK_CONTEXT, builtinCloudFormationValidation: true, autoSynth: false });
-  if (plugins.length) Validations.of(app).addPlugins(...plugins);
+  const app = validatingApp(plugins);
   const queue = (stack: Stack, broken: boolean) =>
     new CfnResource(stack, 'Queue', { type: 'AWS::SQS::Queue', properties: { VisibilityTimeout: broken ? 'soon' : 30 } });
   const serving = new Stack(app, 'Serving', { env: ENV });
@@ -115,8 +121,7 @@ export const TEAM_RULES = {
  * team acknowledges TEAM-SQS-001 on the queue.
  */
 export function teamApp(plugins: IPolicyValidationPlugin[], acknowledged: boolean): App {
-  const app = new App({ context: CDK_CONTEXT, builtinCloudFormationValidation: true, autoSynth: false });
-  Validations.of(app).addPlugins(...plugins);
+  const app = validatingApp(plugins);
   const stack = new Stack(app, 'Team', { env: ENV });
   const queue = new CfnResource(stack, 'Queue', { type: 'AWS::SQS::Queue', properties: { VisibilityTimeout: 900 } });
   new CfnResource(stack, 'Fleet', {
