@@ -1,5 +1,5 @@
 /* eslint-disable no-console */
-// `npm run bench` (about 25 minutes on an idle 2-core machine; `npm run bench -- --quick`: about one and a half).
+// `npm run bench` (about 16 minutes on an idle 2-core machine; `npm run bench -- --quick`: about one and a half).
 //
 // Times `cdk synth` as a user runs it: the CDK CLI (`npx cdk synth`), the app run by cdk.json's
 // runner, cdk.json's context (schema validation on). Every figure is paired with the floor (an
