@@ -47,11 +47,10 @@ const project = new awscdk.AwsCdkConstructLibrary({
   entrypoint: 'dist/index.js',
   artifactsDirectory: 'dist-pkg',
 
-  // The local runtime (`cdk-sagemaker-ml local`) is part of the published package: its ASL
-  // interpreter ships inside the tarball (jsii requires non-jsii runtime dependencies to be bundled).
-  bundledDeps: ['aws-local-stepfunctions@3.0.0'],
-  // `npx cdk-sagemaker-ml local --app cdk.out --state-machine <stack>/<path>`: the local runtime's command.
-  bin: { 'cdk-sagemaker-ml': 'dist/local/cli.js' },
+  // Constructs only: no bundled dependencies, no command. The local runtime and the cost estimate are
+  // their own package in this repository (local/, `cdk-sagemaker-ml-local`, an npm workspace below).
+  // bin/ is the reference app, not commands of the package.
+  autoDetectBin: false,
   // No other peers: the published code (dist/) imports neither cdk-nag nor @aws-cdk/aws-sagemaker-alpha.
   // cdk-nag is what the reference app, tests and README examples register (`Validations.of(app)
   // .addPlugins(...)`): a user who wants the reviews installs it in their app. The sagemaker-alpha
@@ -109,10 +108,10 @@ const project = new awscdk.AwsCdkConstructLibrary({
     compilerOptions: {},
   },
   gitignore: ['cdk.out', '.cdk.staging', 'bench/results.json', '.ci/timings.json'],
-  // The tarball: dist/ (JavaScript and typings), .jsii, README, LICENSE, API.md and the bundled
-  // interpreter; scripts/consumer-check.sh fails on anything else.
+  // The tarball: dist/ (JavaScript and typings), .jsii, README, LICENSE and API.md;
+  // scripts/consumer-check.sh fails on anything else.
   npmIgnoreOptions: {
-    ignorePatterns: ['bin', 'cdk.out', '.cache', 'containers', 'bench', '.ci', 'scripts', 'docs', 'cdk.json', 'API.python.md', '.jsii.tabl.json', 'dist-pkg'],
+    ignorePatterns: ['bin', 'cdk.out', '.cache', 'containers', 'bench', '.ci', 'scripts', 'docs', 'cdk.json', 'API.python.md', '.jsii.tabl.json', 'dist-pkg', 'local'],
   },
 });
 
@@ -146,9 +145,17 @@ project.tsconfigDev.addInclude('../scripts/**/*.ts');
 // `npm run launch -- train --state-machine-arn <arn> --set max_iter=50`: start and follow a training run.
 project.addTask('launch', { description: 'Start the training workflow and follow it', exec: 'ts-node --transpile-only bin/launch.ts', receiveArgs: true });
 
+// The tools package (local/: `cdk-sagemaker-ml-local`, plain TypeScript on Node, not jsii): the local
+// runtime and the cost estimate. An npm workspace of this repository, so `npm ci` installs its
+// dependencies and links it for the tests and the reference app; the construct package neither depends
+// on it nor ships it (.npmignore). `npm pack -w local` builds and packs it (its prepack runs tsc).
+project.package.addField('workspaces', ['local']);
+project.tsconfigDev.addInclude('../local/src/**/*.ts');
+project.eslint!.addLintPattern('local/src');
+
 // `npm run local -- SageMakerMlTraining`: synthesize the reference app into a temporary folder and
 // run its training workflow locally (process runner, sample data); exits non-zero when the run fails.
-project.addTask('local', { description: 'Run a reference state machine locally', exec: 'ts-node --transpile-only lib/local/cli.ts local --synth', receiveArgs: true });
+project.addTask('local', { description: 'Run a reference state machine locally', exec: 'ts-node --transpile-only local/src/cli.ts run --synth', receiveArgs: true });
 
 // `npm run readme`: the README's Mermaid diagrams and cost table, from the synthesized reference app.
 project.addTask('readme', { description: 'Regenerate the README diagrams and cost table', exec: 'ts-node --transpile-only scripts/readme.ts' });

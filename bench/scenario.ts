@@ -42,7 +42,8 @@ if (scenario === 'reference-builtin') {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const lib = require('../lib');
   // Schema validation on a worker thread, constructed before the stacks and registered after the packs, as in bin/app.ts.
-  const validation = new lib.BackgroundCloudFormationValidatePlugin();
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const validation = new (require('../bin/validation/background-cloudformation-validate-plugin').BackgroundCloudFormationValidatePlugin)();
   if (withPacks) addPacks();
   cdk.Validations.of(app).addPlugins(validation);
   // eslint-disable-next-line @typescript-eslint/no-require-imports

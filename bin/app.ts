@@ -4,7 +4,7 @@
 import { schemaValidation } from './schema-validation';
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks, HIPAASecurityChecks, NIST80053R5Checks, PCIDSS321Checks } from 'cdk-nag';
-import { CostEstimate } from '../lib';
+import { CostEstimate } from '../local/src';
 import { addReferenceStacks } from './reference-app';
 
 // The reference app: one deployable stack per capability, all reviewed at synth by cdk-nag's

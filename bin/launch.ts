@@ -16,7 +16,7 @@ import {
 import {
   DescribeExecutionCommand, GetExecutionHistoryCommand, HistoryEvent, ListStateMachinesCommand, SFNClient, StartExecutionCommand,
 } from '@aws-sdk/client-sfn';
-import { doneLine, failedLine, startedLine } from '../lib/local/display';
+import { doneLine, failedLine, startedLine } from '../local/src/display';
 
 /** What the launcher needs of a Step Functions client (an SFNClient, or a mock in tests). */
 export interface StepFunctionsClient {

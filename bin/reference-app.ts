@@ -1,8 +1,5 @@
 import { App, Environment } from 'aws-cdk-lib';
-import {
-  SageMakerAsyncStack, SageMakerBatchTransformStack, SageMakerLifecycleStack, SageMakerRealtimeStack, SageMakerServerlessStack,
-  SageMakerTeamDomainStack, SageMakerTrainingStack,
-} from '../lib';
+import { SageMakerAsyncStack, SageMakerBatchTransformStack, SageMakerLifecycleStack, SageMakerRealtimeStack, SageMakerServerlessStack, SageMakerTeamDomainStack, SageMakerTrainingStack } from './stacks';
 
 /** The reference app's stacks. */
 export interface ReferenceStacks {

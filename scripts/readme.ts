@@ -10,7 +10,7 @@ import { Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { CloudAssembly } from 'aws-cdk-lib/cx-api';
 import { addReferenceStacks, ReferenceStacks } from '../bin/reference-app';
-import { CostBasis, CostEstimate, CostLine, PriceList } from '../lib';
+import { CostBasis, CostEstimate, CostLine, PriceList } from '../local/src';
 import { definitionOf, ENV, testApp } from '../test/util';
 
 export const README = path.join(__dirname, '..', 'README.md');

@@ -5,7 +5,7 @@
 // eslint-disable-next-line import/no-extraneous-dependencies
 import { ExpectedResult, IntegTest } from '@aws-cdk/integ-tests-alpha';
 import { App, Duration, Stack } from 'aws-cdk-lib';
-import { SageMakerTrainingStack } from '../lib';
+import { SageMakerTrainingStack } from '../bin/stacks';
 
 export function buildTrainingInteg(app: App): Stack[] {
   const stack = new SageMakerTrainingStack(app, 'IntegSageMakerMlTraining');

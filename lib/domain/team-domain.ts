@@ -4,13 +4,13 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import { Construct } from 'constructs';
-import { SageMakerImage } from '../image/sagemaker-image';
+import { SageMakerImage } from '../images/sagemaker-image';
 import { acknowledge, registerWildcardResource } from '../private/nag';
 import { selectOrFail } from '../private/subnets';
 import { fail, validateIn, validateLength, validatePattern, validateUnique } from '../private/validate';
 import { SageMakerExecutionRole } from '../roles/sagemaker-execution-role';
-import { JobS3Location, S3AccessMode } from '../storage/job-s3-location';
-import { IMlDataStore } from '../storage/ml-data-store';
+import { JobS3Location, S3AccessMode } from '../data/job-s3-location';
+import { IMlDataStore } from '../data/ml-data-store';
 
 /**
  * Properties of a TeamDomain.

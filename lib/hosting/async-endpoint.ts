@@ -16,7 +16,7 @@ import { acknowledge } from '../private/nag';
 import { variantScalableTarget } from './private/scaling';
 import { fail, requireModelRole, validateIn, validateInteger, validateNumber } from '../private/validate';
 import { acknowledgeNoKeyForInstanceStorage, generatedEndpointName, renderVariant, validateVariant, volumeKeyFor } from './private/variants';
-import { JobS3Location, S3AccessMode } from '../storage/job-s3-location';
+import { JobS3Location, S3AccessMode } from '../data/job-s3-location';
 
 /**
  * Autoscaling of an asynchronous endpoint on its queue, down to zero instances.

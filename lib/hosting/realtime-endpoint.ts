@@ -14,7 +14,7 @@ import { ISageMakerModel } from './sagemaker-model';
 import { acknowledgeInCompliancePacks, registerWildcardResource } from '../private/nag';
 import { constructNamePrefix, MAX_NAME_PREFIX_LENGTH } from '../private/names';
 import { fail, failAt, requireModelRole, validateCount, validateDuration, validateInteger, validateLength, validateNumber, validateIn, validatePattern, validateUnique } from '../private/validate';
-import { JobS3Location, S3AccessMode } from '../storage/job-s3-location';
+import { JobS3Location, S3AccessMode } from '../data/job-s3-location';
 
 /**
  * Target-tracking autoscaling of a variant on invocations per instance.

@@ -4,7 +4,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import { Construct } from 'constructs';
 import { ModelData } from './model-data';
-import { SageMakerImage } from '../image/sagemaker-image';
+import { SageMakerImage } from '../images/sagemaker-image';
 import { selectPrivateSubnets } from '../private/subnets';
 import { fail, validateEnvironment, validateIn } from '../private/validate';
 import { SageMakerExecutionRole } from '../roles/sagemaker-execution-role';

@@ -5,7 +5,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { fail, validatePattern } from '../private/validate';
-import { JobS3Location, S3AccessMode } from '../storage/job-s3-location';
+import { JobS3Location, S3AccessMode } from '../data/job-s3-location';
 
 /**
  * Options of an S3 channel.

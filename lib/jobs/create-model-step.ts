@@ -3,10 +3,10 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { SageMakerTask, SageMakerTaskProps } from './sagemaker-task';
-import { SageMakerImage } from '../image/sagemaker-image';
+import { SageMakerImage } from '../images/sagemaker-image';
 import { validateEnvironment, validateIn } from '../private/validate';
 import { SageMakerExecutionRole } from '../roles/sagemaker-execution-role';
-import { JobS3Location, S3AccessMode } from '../storage/job-s3-location';
+import { JobS3Location, S3AccessMode } from '../data/job-s3-location';
 
 /**
  * Properties of a CreateModelStep.

@@ -4,7 +4,7 @@ import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { SageMakerJobStep, SageMakerJobStepProps } from './sagemaker-job-step';
 import { fail, validateCount, validateIn, validateLength, validatePattern, validateUnique } from '../private/validate';
-import { JobS3Location, S3AccessMode } from '../storage/job-s3-location';
+import { JobS3Location, S3AccessMode } from '../data/job-s3-location';
 
 /**
  * An input of a processing job, downloaded (File) or streamed (Pipe) to `localPath`.

@@ -6,7 +6,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { grantVolumeKeyGrants } from './private/job-policies';
 import { SageMakerTask, SageMakerTaskProps } from './sagemaker-task';
-import { SageMakerImage } from '../image/sagemaker-image';
+import { SageMakerImage } from '../images/sagemaker-image';
 import { hasOnlyInstanceStorage } from '../private/instance-types';
 import { acknowledgeInCompliancePacks } from '../private/nag';
 import { selectPrivateSubnets } from '../private/subnets';

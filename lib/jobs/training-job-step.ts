@@ -6,7 +6,7 @@ import { ChannelDataSource } from './channel-data-source';
 import { renderHyperparameters } from './private/hyperparameters';
 import { SageMakerJobStep, SageMakerJobStepProps } from './sagemaker-job-step';
 import { fail, validateCount, validateDuration, validateIn, validateLength, validatePattern, validateStringMap, validateUnique } from '../private/validate';
-import { JobS3Location, S3AccessMode } from '../storage/job-s3-location';
+import { JobS3Location, S3AccessMode } from '../data/job-s3-location';
 
 /**
  * An input channel of a training job: the container finds its data under

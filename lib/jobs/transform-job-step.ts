@@ -10,7 +10,7 @@ import { hasOnlyInstanceStorage } from '../private/instance-types';
 import {
   fail, requireModelRole, validateDuration, validateEnvironment, validateIn, validateInstanceType, validateInteger, validateLength, validatePattern,
 } from '../private/validate';
-import { JobS3Location, S3AccessMode } from '../storage/job-s3-location';
+import { JobS3Location, S3AccessMode } from '../data/job-s3-location';
 
 /**
  * Properties of a TransformJobStep.

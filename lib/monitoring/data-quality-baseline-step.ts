@@ -6,7 +6,7 @@ import { Construct } from 'constructs';
 import { ModelMonitorImage } from './model-monitor-image';
 import { ProcessingJobStep } from '../jobs/processing-job-step';
 import { SageMakerTaskProps } from '../jobs/sagemaker-task';
-import { JobS3Location } from '../storage/job-s3-location';
+import { JobS3Location } from '../data/job-s3-location';
 
 /**
  * The format of the dataset a baseline is computed from, as Model Monitor's analyzer

@@ -14,7 +14,7 @@ import { RealtimeEndpoint } from '../hosting/realtime-endpoint';
 import { selectPrivateSubnets } from '../private/subnets';
 import { fail, validateCount, validateDuration, validateInstanceType, validateInteger, validateLength, validateNumber, validatePattern, validateUnique, validateIn } from '../private/validate';
 import { SageMakerExecutionRole } from '../roles/sagemaker-execution-role';
-import { JobS3Location, S3AccessMode } from '../storage/job-s3-location';
+import { JobS3Location, S3AccessMode } from '../data/job-s3-location';
 
 /**
  * The CloudWatch namespace in which Model Monitor's analyzer publishes the per-feature

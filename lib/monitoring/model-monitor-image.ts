@@ -1,7 +1,7 @@
 import { Aws, CfnMapping, Stack, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
-import { SageMakerImage, SageMakerImageConfig } from '../image/sagemaker-image';
+import { SageMakerImage, SageMakerImageConfig } from '../images/sagemaker-image';
 import { fail } from '../private/validate';
 
 /**

@@ -4,7 +4,7 @@ import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import { Construct } from 'constructs';
 import { ManagedPolicyRole } from '../private/managed-policy-role';
 import { fail, validateIn, validatePattern } from '../private/validate';
-import { JobS3Location, S3AccessMode } from '../storage/job-s3-location';
+import { JobS3Location, S3AccessMode } from '../data/job-s3-location';
 
 /** What a job needs to log runs, metrics, parameters and models to a tracking server. */
 const TRACKING_ACTIONS = [

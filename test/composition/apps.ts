@@ -5,7 +5,7 @@ import { App, Stack, Validations } from 'aws-cdk-lib';
 import { CloudAssembly } from 'aws-cdk-lib/cx-api';
 import { addCompositionStacks, CompositionStacks } from './composition-app';
 import { addReferenceStacks, ReferenceStacks } from '../../bin/reference-app';
-import { BackgroundCloudFormationValidatePlugin } from '../../lib';
+import { BackgroundCloudFormationValidatePlugin } from '../../bin/validation/background-cloudformation-validate-plugin';
 import { ENV } from '../util';
 
 const CONTEXT = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'cdk.json'), 'utf8')).context;

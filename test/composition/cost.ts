@@ -1,5 +1,5 @@
 import { CloudAssembly } from 'aws-cdk-lib/cx-api';
-import { CostEstimate } from '../../lib';
+import { CostEstimate } from '../../local/src';
 
 /**
  * The composition's region-agnostic hosting stack is priced in the Region the estimate is given.

@@ -4,7 +4,7 @@ import * as http from 'http';
 import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
-import { SageMakerTrainingStack } from '../../lib';
+import { SageMakerTrainingStack } from '../../bin/stacks';
 import { definitionOf, ENV, testApp } from '../util';
 
 /**

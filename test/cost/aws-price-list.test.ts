@@ -1,4 +1,4 @@
-import { PriceComponent, PriceList } from '../../lib';
+import { PriceComponent, PriceList } from '../../local/src';
 
 // Items in the shape of the Price List Query API's GetProducts answer (test data: the SKUs and
 // prices are made up; the structure is the API's).

@@ -4,13 +4,12 @@ import { Duration, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import {
-  ChannelDataSource, CostBasis, CostEstimate, InstancePrice, JobS3Location, MlDataStore, ModelData, PriceComponent, PriceList, RealtimeEndpoint,
-  SageMakerAsyncStack, SageMakerBatchTransformStack, SageMakerImage, SageMakerModel, SageMakerRealtimeStack, SageMakerServerlessStack,
-  ParameterRange, SageMakerTrainingStack, SageMakerWorkflow, TrainingJobStep, TrainingJobStepProps, TrainingWorkflow, TuningObjectiveType,
-  TuningStage, TuningStrategy,
+  ChannelDataSource, JobS3Location, MlDataStore, ModelData, RealtimeEndpoint, SageMakerImage, SageMakerModel, ParameterRange, SageMakerWorkflow, TrainingJobStep, TrainingJobStepProps, TrainingWorkflow, TuningObjectiveType, TuningStage, TuningStrategy,
 } from '../../lib';
+import { SageMakerAsyncStack, SageMakerBatchTransformStack, SageMakerRealtimeStack, SageMakerServerlessStack, SageMakerTrainingStack } from '../../bin/stacks';
+import { CostBasis, CostEstimate, InstancePrice, PriceComponent, PriceList } from '../../local/src';
 import { DataQualityBaseline, DataQualityMonitor, MonitoringFrequency } from '../../lib/monitoring/data-quality-monitor';
-import { SageMakerLifecycleStack } from '../../lib/stacks/lifecycle-stacks';
+import { SageMakerLifecycleStack } from '../../bin/stacks/lifecycle-stacks';
 import { ENV, testApp } from '../util';
 
 const app = testApp();

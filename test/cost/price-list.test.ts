@@ -1,4 +1,4 @@
-import { InstancePrice, PriceComponent, PriceList } from '../../lib';
+import { InstancePrice, PriceComponent, PriceList } from '../../local/src';
 
 const valid: InstancePrice = {
   region: 'us-east-1', component: PriceComponent.HOSTING, instanceType: 'ml.m5.large', pricePerHour: 1, asOf: '2026-01-02', source: 'test data',

@@ -39,7 +39,10 @@ describe('README', () => {
   });
 
   test('TypeScript examples compile against the library', () => {
-    const blocks = [...readme.matchAll(/```ts\n([\s\S]*?)```/g)].map(m => m[1]);
+    // ```ts: the construct package's examples (each with its Python); ```typescript: the tools package's
+    // (cdk-sagemaker-ml-local, Node only).
+    const blocks = [...readme.matchAll(/```(?:ts|typescript)\n([\s\S]*?)```/g)].map(m => m[1]);
+    expect(blocks.length).toBeGreaterThan([...readme.matchAll(/^```ts$/gm)].length);
     expect(blocks.length).toBeGreaterThan(0);
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'readme-'));
     const files = blocks.map((code, i) => {
@@ -61,7 +64,7 @@ describe('README', () => {
       // 'aws-cdk-lib' itself as its core module, which it re-exports whole: the root's other exports are
       // the namespaces of every service module (aws_s3, ...), which the examples import by path
       // ('aws-cdk-lib/aws-s3'). Reading every service module's types was a third of the check.
-      paths: { 'cdk-sagemaker-ml': ['lib/index.ts'], 'aws-cdk-lib': ['node_modules/aws-cdk-lib/core/index.d.ts'], '*': ['node_modules/*'] },
+      paths: { 'cdk-sagemaker-ml': ['lib/index.ts'], 'cdk-sagemaker-ml-local': ['local/src/index.ts'], 'aws-cdk-lib': ['node_modules/aws-cdk-lib/core/index.d.ts'], '*': ['node_modules/*'] },
       typeRoots: [path.join(root, 'node_modules/@types')],
     });
     // The examples' own diagnostics only: checking them checks what they use of the library, and

@@ -1,6 +1,7 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
-import { MlDataStore, SageMakerTeamDomainStack, SageMakerTrainingStack, TeamDomain } from '../../lib';
+import { MlDataStore, TeamDomain } from '../../lib';
+import { SageMakerTeamDomainStack, SageMakerTrainingStack } from '../../bin/stacks';
 import { ENV, nagFindings, snapshotOf, testApp, testStack } from '../util';
 
 describe('TeamDomain', () => {

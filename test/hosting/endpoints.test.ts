@@ -6,8 +6,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import {
-  AsyncEndpoint, AsyncEndpointProps, InferenceEndpoint, JobS3Location, MlDataStore, ModelData, ProductionVariantOptions, RealtimeEndpoint,
-  RealtimeEndpointProps, SageMakerImage, SageMakerModel, ServerlessEndpoint, ServerlessEndpointProps, TrafficRouting,
+  AsyncEndpoint, AsyncEndpointProps, InferenceEndpoint, JobS3Location, MlDataStore, ModelData, ProductionVariantOptions, RealtimeEndpoint, RealtimeEndpointProps, SageMakerImage, SageMakerModel, ServerlessEndpoint, ServerlessEndpointProps, TrafficRouting,
 } from '../../lib';
 import { iamPolicies, nagFindings, testStack } from '../util';
 

@@ -6,8 +6,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import {
-  ApprovedModelDeployment, ApprovedModelDeploymentProps, DeployOnApproval, JobS3Location, MlDataStore, ModelData, ModelPackageGroup, RealtimeEndpoint,
-  SageMakerImage, SageMakerModel, TrafficRouting,
+  ApprovedModelDeployment, ApprovedModelDeploymentProps, DeployOnApproval, JobS3Location, MlDataStore, ModelData, ModelPackageGroup, RealtimeEndpoint, SageMakerImage, SageMakerModel, TrafficRouting,
 } from '../../lib';
 import { definitionOf, iamPolicies, nagFindings, testStack } from '../util';
 

@@ -3,7 +3,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
-import { DeployOnApproval } from '../../lib/lifecycle/deploy-on-approval';
+import { DeployOnApproval } from '../../lib/triggers/deploy-on-approval';
 import { ModelPackageGroup } from '../../lib/registry/model-package-group';
 import { iamPolicies, nagFindings, testStack } from '../util';
 

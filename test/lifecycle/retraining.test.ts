@@ -4,8 +4,8 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { MlDataStore } from '../../lib';
-import { RetrainingOnNewData } from '../../lib/lifecycle/retraining-on-new-data';
-import { RetrainingSchedule } from '../../lib/lifecycle/retraining-schedule';
+import { RetrainingOnNewData } from '../../lib/triggers/retraining-on-new-data';
+import { RetrainingSchedule } from '../../lib/triggers/retraining-schedule';
 import { runsPerMonth } from '../../lib/private/schedule-expressions';
 import { iamPolicies, nagFindings, testStack } from '../util';
 

@@ -1,6 +1,6 @@
 import { findGlmPython, referenceApp } from './workflows';
-import { LocalFaults } from '../../lib/local/faults';
-import { LocalRunResult, LocalRuntime } from '../../lib/local/runtime';
+import { LocalFaults } from '../../local/src/faults';
+import { LocalRunResult, LocalRuntime } from '../../local/src/runtime';
 
 /**
  * Issue 12's reference path, run locally on the reference app's training and real-time stacks

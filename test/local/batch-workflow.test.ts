@@ -1,10 +1,10 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { SageMakerBatchTransformStack, SageMakerTrainingStack } from '../../lib';
-import { LocalFaults } from '../../lib/local/faults';
-import { LocalRuntime } from '../../lib/local/runtime';
-import { parseS3Uri } from '../../lib/local/s3';
+import { SageMakerBatchTransformStack, SageMakerTrainingStack } from '../../bin/stacks';
+import { LocalFaults } from '../../local/src/faults';
+import { LocalRuntime } from '../../local/src/runtime';
+import { parseS3Uri } from '../../local/src/s3';
 import { ENV, testApp } from '../util';
 import { BATCH_STATES as S, failureNotification, findGlmPython } from './workflows';
 

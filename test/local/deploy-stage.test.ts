@@ -4,9 +4,9 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import {
   CreateModelStage, DeployStage, JobS3Location, MlDataStore, ModelData, RealtimeEndpoint, SageMakerImage, SageMakerModel, SageMakerWorkflow,
 } from '../../lib';
-import { EndpointUpdateOutcome, LocalFaults } from '../../lib/local/faults';
-import { LocalRunResult, LocalRuntime } from '../../lib/local/runtime';
-import { parseS3Uri } from '../../lib/local/s3';
+import { EndpointUpdateOutcome, LocalFaults } from '../../local/src/faults';
+import { LocalRunResult, LocalRuntime } from '../../local/src/runtime';
+import { parseS3Uri } from '../../local/src/s3';
 import { ENV, testApp } from '../util';
 import { TINY_IMAGE, failureNotification } from './workflows';
 

@@ -11,7 +11,7 @@ import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as zlib from 'zlib';
-import { SERVED_APIS } from '../../lib/local/served-apis';
+import { SERVED_APIS } from '../../local/src/served-apis';
 
 const botocore = execFileSync('python3', ['-c', 'import botocore,os;print(os.path.dirname(botocore.__file__), botocore.__version__)'], { encoding: 'utf8' }).trim().split(' ');
 const [dir, version] = botocore;

@@ -1,6 +1,6 @@
 import { PROMOTE_STATES as S, failureNotification, promoteApp } from './workflows';
-import { EndpointUpdateOutcome, LocalFaults } from '../../lib/local/faults';
-import { LocalRunResult, LocalRuntime } from '../../lib/local/runtime';
+import { EndpointUpdateOutcome, LocalFaults } from '../../local/src/faults';
+import { LocalRunResult, LocalRuntime } from '../../local/src/runtime';
 
 /**
  * A workflow that promotes its model to an endpoint (TrainingWorkflow's `promote`), run

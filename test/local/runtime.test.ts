@@ -5,13 +5,13 @@ import { Stack } from 'aws-cdk-lib';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { ENV, testApp } from '../util';
 import { TINY_IMAGE } from './workflows';
-import { Integration, apiError, requestProblems, validateRequest } from '../../lib/local/api';
-import { LocalAssembly, findStateMachine } from '../../lib/local/assembly';
-import { main, parseCliArgs } from '../../lib/local/cli';
-import { matchesPattern, targetInput } from '../../lib/local/events';
-import { DockerRunner, ProcessRunner } from '../../lib/local/runners';
-import { LocalRuntime, servedIntegrations } from '../../lib/local/runtime';
-import { LocalS3 } from '../../lib/local/s3';
+import { Integration, apiError, requestProblems, validateRequest } from '../../local/src/api';
+import { LocalAssembly, findStateMachine } from '../../local/src/assembly';
+import { main, parseCliArgs, parseCostArgs } from '../../local/src/cli';
+import { matchesPattern, targetInput } from '../../local/src/events';
+import { DockerRunner, ProcessRunner } from '../../local/src/runners';
+import { LocalRuntime, servedIntegrations } from '../../local/src/runtime';
+import { LocalS3 } from '../../local/src/s3';
 
 /** A cloud assembly written by hand: one manifest, templates per stack. */
 function writeAssembly(stacks: Record<string, { template: any; region?: string }>): string {
@@ -202,39 +202,40 @@ describe('executions', () => {
   test('the command runs a state machine and prints each state and the status', async () => {
     const lines: string[] = [];
     const errors: string[] = [];
-    expect(await main(['local', '--app', dir, '--state-machine', 'S/Machine', '--input', '{"a":1}'], l => lines.push(l), e => errors.push(e))).toBe(0);
+    expect(await main(['run', '--app', dir, '--state-machine', 'S/Machine', '--input', '{"a":1}'], l => lines.push(l), e => errors.push(e))).toBe(0);
     expect(lines).toEqual(expect.arrayContaining(['… Notify running', expect.stringMatching(/^✓ Notify \(\d+s\)$/), '✓ Done (0s)', 'SUCCEEDED']));
     expect(lines[lines.length - 2]).toBe('SUCCEEDED');
     expect(lines[lines.length - 1]).toMatch(/^notified S-Topic-[0-9a-f]{12} \(Notify\): \{"execution":/);
     expect(errors).toEqual([]);
-    expect(await main(['local', '--app', dir, '--state-machine', 'S/Other'], l => lines.push(l), e => errors.push(e))).toBe(2);
+    expect(await main(['run', '--app', dir, '--state-machine', 'S/Other'], l => lines.push(l), e => errors.push(e))).toBe(2);
     expect(errors).toEqual(["no state machine 'S/Other' in the cloud assembly; state machines: S/Machine"]);
   });
 });
 
 describe('the command line', () => {
   test.each([
-    [['run'], /^unknown command 'run'; usage: cdk-sagemaker-ml local/],
-    [['local', '--app', '.'], /^--state-machine is required/],
-    [['local', '--state-machine', 'S'], /^--app is required/],
-    [['local', '--app', '/nonexistent/cdk.out', '--state-machine', 'S'], /^--app '\/nonexistent\/cdk.out' does not exist/],
-    [['local', '--app', '.', '--state-machine', 'S', '--runner', 'podman'], /^--runner must be process or docker, got 'podman'$/],
-    [['local', '--app', '.', '--state-machine', 'S', '--bucket', 'data'], /^--bucket takes name=folder, got 'data'$/],
-    [['local', '--app', '.', '--state-machine', 'S', '--input', '{max_iter:1}'], /^--input must be JSON \(or @file with JSON\), got '\{max_iter:1\}'/],
-    [['local', '--app', '.', '--state-machine', 'S', '--input', '@/nonexistent.json'], /^--input file '\/nonexistent.json' does not exist$/],
-    [['local', '--app', '.', '--state-machine', 'S', '--timeout-seconds', '-1'], /^--timeout-seconds must be a positive number, got '-1'$/],
-    [['local', '--app', '.', '--state-machine', 'S', '--frobnicate'], /^unknown argument '--frobnicate'/],
+    [['local'], /^unknown command 'local'; usage: cdk-sagemaker-ml-local run /],
+    [['run', '--app', '.'], /^--state-machine is required/],
+    [['run', '--state-machine', 'S'], /^--app is required/],
+    [['run', '--app', '/nonexistent/cdk.out', '--state-machine', 'S'], /^--app '\/nonexistent\/cdk.out' does not exist/],
+    [['run', '--app', '.', '--state-machine', 'S', '--runner', 'podman'], /^--runner must be process or docker, got 'podman'$/],
+    [['run', '--app', '.', '--state-machine', 'S', '--bucket', 'data'], /^--bucket takes name=folder, got 'data'$/],
+    [['run', '--app', '.', '--state-machine', 'S', '--input', '{max_iter:1}'], /^--input must be JSON \(or @file with JSON\), got '\{max_iter:1\}'/],
+    [['run', '--app', '.', '--state-machine', 'S', '--input', '@/nonexistent.json'], /^--input file '\/nonexistent.json' does not exist$/],
+    [['run', '--app', '.', '--state-machine', 'S', '--timeout-seconds', '-1'], /^--timeout-seconds must be a positive number, got '-1'$/],
+    [['run', '--app', '.', '--state-machine', 'S', '--frobnicate'], /^unknown argument '--frobnicate'/],
   ])('%j is refused', (argv, error) => {
     expect(() => parseCliArgs(argv as string[])).toThrow(error);
   });
 
-  test.each([[['--help']], [['-h']], [['help']], [['local', '--help']], [['local', '--app', '.', '-h']]])('%j prints the usage and exits 0', async argv => {
+  test.each([[['--help']], [['-h']], [['help']], [['run', '--help']], [['run', '--app', '.', '-h']], [['cost', '--help']]])('%j prints the usage and exits 0', async argv => {
     const lines: string[] = [];
     const errors: string[] = [];
     expect(await main(argv, l => lines.push(l), e => errors.push(e))).toBe(0);
     expect(errors).toEqual([]);
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toContain('usage: cdk-sagemaker-ml local --app <cdk.out> --state-machine <stack>/<construct path>');
+    expect(lines[0]).toContain('usage: cdk-sagemaker-ml-local run --app <cdk.out> --state-machine <stack>/<construct path>');
+    expect(lines[0]).toContain('usage: cdk-sagemaker-ml-local cost --app <cdk.out> [--region <region>]');
     expect(lines[0]).toMatch(/^ {2}--runner process\|docker /m);
     expect(lines[0]).toMatch(/^Exit code: 0 the execution succeeded, 1 it did not, 2 bad input\.$/m);
   });
@@ -242,13 +243,22 @@ describe('the command line', () => {
   test('no command is refused with the usage, exit 2', async () => {
     const errors: string[] = [];
     expect(await main([], () => undefined, e => errors.push(e))).toBe(2);
-    expect(errors).toEqual([expect.stringMatching(/^unknown command ''; usage: cdk-sagemaker-ml local/)]);
+    expect(errors).toEqual([expect.stringMatching(/^unknown command ''; usage: cdk-sagemaker-ml-local run .*; usage: cdk-sagemaker-ml-local cost /)]);
+  });
+
+  test.each([
+    [['cost'], /^--app is required/],
+    [['cost', '--app'], /^--app needs a value/],
+    [['cost', '--app', '/nonexistent/cdk.out'], /^--app '\/nonexistent\/cdk.out' is not a cloud assembly/],
+    [['cost', '--app', '.', '--frobnicate', 'x'], /^unknown argument '--frobnicate'/],
+  ])('cost %j is refused', (argv, error) => {
+    expect(() => parseCostArgs(argv as string[])).toThrow(error);
   });
 
   test('parses every option', () => {
-    expect(parseCliArgs(['local', '--app', '.', '--state-machine', 'S/M', '--input', '{"max_iter":"5"}', '--runner', 'docker', '--bucket', 'b=/tmp', '--python', '/usr/bin/python3', '--timeout-seconds', '30', '--verbose']))
+    expect(parseCliArgs(['run', '--app', '.', '--state-machine', 'S/M', '--input', '{"max_iter":"5"}', '--runner', 'docker', '--bucket', 'b=/tmp', '--python', '/usr/bin/python3', '--timeout-seconds', '30', '--verbose']))
       .toEqual({ app: '.', synth: false, stateMachine: 'S/M', input: { max_iter: '5' }, runner: 'docker', buckets: { b: '/tmp' }, python: '/usr/bin/python3', timeoutSeconds: 30, verbose: true });
-    expect(parseCliArgs(['local', '--synth', 'SageMakerMlTraining'])).toMatchObject({ synth: true, stateMachine: 'SageMakerMlTraining', input: {} });
+    expect(parseCliArgs(['run', '--synth', 'SageMakerMlTraining'])).toMatchObject({ synth: true, stateMachine: 'SageMakerMlTraining', input: {} });
   });
 });
 

@@ -1,9 +1,9 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { SageMakerTrainingStack } from '../../lib';
-import { LocalFaults } from '../../lib/local/faults';
-import { LocalRunResult, LocalRuntime } from '../../lib/local/runtime';
-import { parseS3Uri } from '../../lib/local/s3';
+import { SageMakerTrainingStack } from '../../bin/stacks';
+import { LocalFaults } from '../../local/src/faults';
+import { LocalRunResult, LocalRuntime } from '../../local/src/runtime';
+import { parseS3Uri } from '../../local/src/s3';
 import { ENV, testApp } from '../util';
 import { TRAINING_STATES as S, failureNotification, findGlmPython } from './workflows';
 

@@ -3,8 +3,8 @@ import { Duration, Stack } from 'aws-cdk-lib';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { ChannelDataSource, JobS3Location, MlDataStore, SageMakerImage } from '../../lib';
 import { ModelPackageGroup } from '../../lib/registry/model-package-group';
-import { ModelApprovalStatus, RegisterModelStage, RegisterModelStageProps } from '../../lib/registry/register-model-stage';
-import { TrainingStage } from '../../lib/workflow/stages/training-stage';
+import { ModelApprovalStatus, RegisterModelStage, RegisterModelStageProps } from '../../lib/stages/register-model-stage';
+import { TrainingStage } from '../../lib/stages/training-stage';
 import { definitionOf, iamPolicies, nagFindings, testStack } from '../util';
 
 const IMAGE_DIR = path.join(__dirname, '..', '..', 'containers', 'glm');

@@ -2,8 +2,8 @@ import { Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { HyperParameterTuningJobStep } from '../../lib/jobs/hyperparameter-tuning-job-step';
 import { ModelPackageGroup } from '../../lib/registry/model-package-group';
-import { SageMakerRealtimeStack } from '../../lib/stacks/hosting-stacks';
-import { SageMakerLifecycleStack } from '../../lib/stacks/lifecycle-stacks';
+import { SageMakerRealtimeStack } from '../../bin/stacks/hosting-stacks';
+import { SageMakerLifecycleStack } from '../../bin/stacks/lifecycle-stacks';
 import { ACCOUNT, TemplateIam } from '../composition/iam-evaluator';
 import { ENV, testApp } from '../util';
 

@@ -1,9 +1,7 @@
 import { Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as events from 'aws-cdk-lib/aws-events';
-import {
-  SageMakerAsyncStack, SageMakerBatchTransformStack, SageMakerRealtimeStack, SageMakerServerlessStack, SageMakerTrainingStack,
-} from '../../lib';
+import { SageMakerAsyncStack, SageMakerBatchTransformStack, SageMakerRealtimeStack, SageMakerServerlessStack, SageMakerTrainingStack } from '../../bin/stacks';
 import { definitionOf, ENV, nagFindings, snapshotOf, testApp } from '../util';
 
 // The reference app's shape: hosting stacks share the training stack's data store.

@@ -3,9 +3,9 @@ import * as path from 'path';
 import { Validations } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks, HIPAASecurityChecks, NIST80053R5Checks, PCIDSS321Checks } from 'cdk-nag';
-import { SageMakerRealtimeStack } from '../../lib/stacks/hosting-stacks';
-import { SageMakerLifecycleStack } from '../../lib/stacks/lifecycle-stacks';
-import { SageMakerTrainingStack } from '../../lib/stacks/training-stack';
+import { SageMakerRealtimeStack } from '../../bin/stacks/hosting-stacks';
+import { SageMakerLifecycleStack } from '../../bin/stacks/lifecycle-stacks';
+import { SageMakerTrainingStack } from '../../bin/stacks/training-stack';
 import { sagemakerContractViolations, sagemakerTaskCount } from '../compliance/sagemaker-contract';
 import { ENV, definitionOf, nagFindings, snapshotOf, testApp } from '../util';
 

@@ -1,6 +1,6 @@
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { SageMakerTrainingStack } from '../../lib';
+import { SageMakerTrainingStack } from '../../bin/stacks';
 import { sagemakerContractViolations } from '../compliance/sagemaker-contract';
 import { ENV, definitionOf, iamPolicies, nagFindings, snapshotOf, testApp } from '../util';
 

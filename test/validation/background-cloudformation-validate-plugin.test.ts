@@ -3,7 +3,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { appWith, findings, runScenarios } from './scenarios';
-import { BackgroundCloudFormationValidatePlugin } from '../../lib';
+import { BackgroundCloudFormationValidatePlugin } from '../../bin/validation/background-cloudformation-validate-plugin';
 
 const ROOT = path.join(__dirname, '..', '..');
 
@@ -88,7 +88,7 @@ describe('BackgroundCloudFormationValidatePlugin', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'background-validate-'));
     try {
       const entry = path.join(dir, 'app.ts');
-      const lib = path.join(__dirname, '..', '..', 'lib', 'validation', 'background-cloudformation-validate-plugin');
+      const lib = path.join(__dirname, '..', '..', 'bin', 'validation', 'background-cloudformation-validate-plugin');
       fs.writeFileSync(entry, `import { BackgroundCloudFormationValidatePlugin } from ${JSON.stringify(lib)};\nnew BackgroundCloudFormationValidatePlugin();\nconsole.log('defined');\n`);
       const exit = spawnSync(process.execPath, [path.join(ROOT, 'bin', 'ts-run.js'), entry], { encoding: 'utf8', timeout: 60_000 });
       expect({ status: exit.status, signal: exit.signal, stdout: exit.stdout, stderr: exit.stderr }).toEqual({ status: 0, signal: null, stdout: 'defined\n', stderr: '' });

@@ -9,7 +9,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { App, CfnResource, CloudFormationValidatePlugin, IPolicyValidationPlugin, Stack, Validations } from 'aws-cdk-lib';
-import { BackgroundCloudFormationValidatePlugin } from '../../lib';
+import { BackgroundCloudFormationValidatePlugin } from '../../bin/validation/background-cloudformation-validate-plugin';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const CDK_CONTEXT = require('../../cdk.json').context;

@@ -4,8 +4,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import {
-  CreateModelStage, DeployStage, DeployStageProps, JobS3Location, MlDataStore, ModelData, RealtimeEndpoint, SageMakerImage, SageMakerModel,
-  SageMakerWorkflow, TrafficRouting,
+  CreateModelStage, DeployStage, DeployStageProps, JobS3Location, MlDataStore, ModelData, RealtimeEndpoint, SageMakerImage, SageMakerModel, SageMakerWorkflow, TrafficRouting,
 } from '../../lib';
 import { definitionOf, iamPolicies, nagFindings, testStack } from '../util';
 

@@ -3,8 +3,7 @@ import { Duration, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import {
-  CreateModelStage, EvaluationStage, EvaluationStageProps, JobS3Location, MetricComparison, MlDataStore, ProcessingStage, SageMakerImage,
-  SageMakerWorkflow, TrainingStage, TransformStage, SageMakerModel, ModelData,
+  CreateModelStage, EvaluationStage, EvaluationStageProps, JobS3Location, MetricComparison, MlDataStore, ProcessingStage, SageMakerImage, SageMakerWorkflow, TrainingStage, TransformStage, SageMakerModel, ModelData,
 } from '../../lib';
 import { definitionOf, iamPolicies, nagFindings, testStack } from '../util';
 

@@ -5,8 +5,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import {
-  ChannelDataSource, IMlflowTrackingServer, JobS3Location, MetricComparison, MlDataStore, ModelData, ProcessingJobStepProps, RealtimeEndpoint,
-  SageMakerImage, SageMakerModel, TrafficRouting, TrainingWorkflow, TrainingWorkflowProps,
+  ChannelDataSource, IMlflowTrackingServer, JobS3Location, MetricComparison, MlDataStore, ModelData, ProcessingJobStepProps, RealtimeEndpoint, SageMakerImage, SageMakerModel, TrafficRouting, TrainingWorkflow, TrainingWorkflowProps,
 } from '../../lib';
 import { definitionOf, iamPolicies, nagFindings, testStack } from '../util';
 

@@ -3,7 +3,7 @@ import { Duration, Stack } from 'aws-cdk-lib';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { ChannelDataSource, JobS3Location, MlDataStore, S3AccessMode, SageMakerImage } from '../../lib';
 import { ParameterRange, ScalingType, TuningObjectiveType, TuningStrategy, WarmStartType } from '../../lib/jobs/hyperparameter-tuning-job-step';
-import { TuningStage, TuningStageProps } from '../../lib/workflow/stages/tuning-stage';
+import { TuningStage, TuningStageProps } from '../../lib/stages/tuning-stage';
 import { definitionOf, iamPolicies, nagFindings, testStack } from '../util';
 
 const IMAGE_DIR = path.join(__dirname, '..', '..', 'containers', 'glm');

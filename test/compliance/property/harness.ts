@@ -13,7 +13,7 @@ import type { CloudAssembly } from 'aws-cdk-lib/cx-api';
 import { AwsSolutionsChecks, HIPAASecurityChecks, NIST80053R5Checks, PCIDSS321Checks } from 'cdk-nag';
 import fc from 'fast-check';
 import { SageMakerImage, SageMakerModel } from '../../../lib';
-import { USUAL_RESOURCE_TYPES } from '../../../lib/private/resource-types';
+import { USUAL_RESOURCE_TYPES } from '../../../bin/validation/resource-types';
 import { ENV } from '../../util';
 import { validateAsl } from '../asl';
 import { coverage, withoutMeasuring } from '../prop-coverage';

@@ -1,0 +1,98 @@
+import { Duration } from 'aws-cdk-lib';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { Construct, IConstruct } from 'constructs';
+import { SageMakerTask } from '../jobs/sagemaker-task';
+import { validateIn, validatePattern } from '../private/validate';
+
+/**
+ * One stage of a SageMaker workflow: a piece of the state machine that owns its part of
+ * the execution state and hands typed outputs to the stages after it.
+ *
+ * The contract:
+ * - **State.** A stage writes its results only under `$.results.<stageName>`
+ *   (`resultPath`) and leaves the rest of the state as it found it, so later stages (and
+ *   any state a user puts in between) still see every earlier result.
+ * - **Outputs.** A stage exposes what it produced as objects (a `JobS3Location` for model
+ *   artifacts or a report, a JSONPath string for a name), built by the stage from its own
+ *   result path: a user never writes `$.results...` by hand.
+ * - **Failures.** Every task of the stage catches `States.ALL` into the stage's `Fail`
+ *   state (`failState`), with the error at `$.error`; the `Fail` state ends the execution
+ *   with that error and cause (the job's failure reason, the gate's metric), which the
+ *   workflow's execution-status rule then notifies. A stage that detects a failure of its
+ *   own (a gate) writes `$.error = { Error, Cause }` and goes to `failState` too.
+ * - **Time.** `maxDuration` is the longest the stage can take (jobs' maximum runtimes, spot
+ *   waits, retries, bounded wait loops); the workflow's timeout is checked against the sum.
+ */
+export abstract class WorkflowStage extends sfn.StateMachineFragment {
+  /**
+   * Whether `x` is a workflow stage.
+   */
+  public static isWorkflowStage(x: any): x is WorkflowStage {
+    return typeof x === 'object' && x !== null && STAGE_SYMBOL in x;
+  }
+
+  /** The stage name (its construct id); its results are at `$.results.<stageName>`. */
+  public readonly stageName: string;
+
+  /** Where the stage writes its results in the execution state. */
+  public readonly resultPath: string;
+
+  /**
+   * The state that ends the execution with the stage's error (`$.error.Error`,
+   * `$.error.Cause`). Every task of the stage catches into it.
+   */
+  public readonly failState: sfn.Fail;
+
+  private readonly waitBudget: Duration[] = [];
+
+  constructor(scope: Construct, id: string) {
+    super(scope, id);
+    Object.defineProperty(this, STAGE_SYMBOL, { value: true });
+    validateIn(this, () => validatePattern('id', id, /^[A-Za-z][A-Za-z0-9_]{0,63}$/,
+      'a stage name of at most 64 letters, digits and underscores, starting with a letter (it becomes the JSONPath $.results.<id>)'));
+    this.stageName = id;
+    this.resultPath = `$.results.${id}`;
+    this.failState = new sfn.Fail(this, 'Failed', {
+      stateName: `${id} failed`,
+      errorPath: '$.error.Error',
+      causePath: '$.error.Cause',
+    });
+  }
+
+  /**
+   * The longest the stage can take: the sum of its SageMaker tasks' `maxDuration` and the
+   * bounded waits it declared.
+   */
+  public get maxDuration(): Duration {
+    let seconds = this.waitBudget.reduce((total, d) => total + d.toSeconds(), 0);
+    for (const child of this.node.findAll()) {
+      if (child instanceof SageMakerTask) seconds += child.maxDuration.toSeconds();
+    }
+    return Duration.seconds(seconds);
+  }
+
+  /** Routes every error of `task` to the stage's `Fail` state, the error at `$.error`. */
+  protected catchFailures(task: sfn.TaskStateBase): void {
+    task.addCatch(this.failState, { errors: ['States.ALL'], resultPath: '$.error' });
+  }
+
+  /** Declares a bounded wait (e.g. `maxPolls x pollInterval`) for the workflow's timeout. */
+  protected addWaitBudget(duration: Duration): void {
+    this.waitBudget.push(duration);
+  }
+
+  /** The JSONPath of a field of this stage's results, e.g. `resultField('ModelName')`. */
+  protected resultField(field: string): string {
+    return `${this.resultPath}.${field}`;
+  }
+}
+
+const STAGE_SYMBOL = Symbol.for('cdk-sagemaker-ml.WorkflowStage');
+
+/** The stage a state belongs to, if any. */
+export function stageOf(state: IConstruct): WorkflowStage | undefined {
+  for (let scope: IConstruct | undefined = state.node.scope; scope; scope = scope.node.scope) {
+    if (WorkflowStage.isWorkflowStage(scope)) return scope;
+  }
+  return undefined;
+}

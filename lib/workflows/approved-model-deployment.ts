@@ -1,0 +1,233 @@
+import { Duration } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import { Construct } from 'constructs';
+import { RealtimeEndpoint } from '../hosting/realtime-endpoint';
+import { SageMakerTask, SageMakerTaskProps } from '../jobs/sagemaker-task';
+import { registerWildcardResource } from '../private/nag';
+import { validateIn, validateLength } from '../private/validate';
+import { IModelPackageGroup } from '../registry/model-package-group';
+import { SageMakerExecutionRole } from '../roles/sagemaker-execution-role';
+import { SageMakerWorkflow } from './sagemaker-workflow';
+import { DeployStage } from '../stages/deploy-stage';
+import { WorkflowObservabilityOptions } from './workflow-options';
+
+/**
+ * Properties of an ApprovedModelDeployment.
+ */
+export interface ApprovedModelDeploymentProps extends WorkflowObservabilityOptions {
+  /** The group whose versions are deployed (the execution input's `modelPackageArn` must be one of its versions). */
+  readonly modelPackageGroup: IModelPackageGroup;
+
+  /** The endpoint the approved model is deployed through, with its own variants, key, data capture and blue/green deployment. */
+  readonly endpoint: RealtimeEndpoint;
+
+  /**
+   * The execution role of the models defined from the package. It must be able to read the
+   * package's image and model data (grant them to it); it is granted what the endpoint's own
+   * models have (writing its data capture).
+   *
+   * @default - a SageMakerExecutionRole is defined
+   */
+  readonly modelRole?: iam.IRole;
+
+  /**
+   * The prefix of the models' names (`<prefix>-<uuid>`; lowercase).
+   *
+   * @default 'approved'
+   */
+  readonly modelNamePrefix?: string;
+
+  /**
+   * The variant that serves the approved model; the others keep their own models.
+   *
+   * @default - every variant serves it
+   */
+  readonly variantName?: string;
+
+  /**
+   * The request body of the smoke test: one `InvokeEndpoint` after the deployment, which
+   * must succeed (a 2xx answer from the model) for the execution to succeed.
+   */
+  readonly samplePayload: string;
+
+  /**
+   * The content type of the smoke test's request (1 to 1024 characters).
+   *
+   * @default 'text/csv'
+   */
+  readonly sampleContentType?: string;
+
+  /**
+   * How often the deployment is checked: 10 seconds to 1 hour.
+   *
+   * @default Duration.minutes(1)
+   */
+  readonly pollInterval?: Duration;
+
+  /**
+   * How many checks before the execution fails with `EndpointDeploymentTimedOut`.
+   *
+   * @default - enough checks for the endpoint's maximumExecutionTimeout and 30 minutes of fleet start, or 2 hours
+   */
+  readonly maxPolls?: number;
+}
+
+/**
+ * The deploy workflow of approval-driven deployment (start it with `DeployOnApproval`): a
+ * `SageMakerWorkflow` that defines a model from the approved version (`CreateModel` with
+ * `Containers: [{ ModelPackageName }]`, the execution input's `modelPackageArn`), deploys it
+ * through the `RealtimeEndpoint` with a `DeployStage` (its blue/green deployment and
+ * rollback alarms), then invokes the endpoint once with a sample payload (smoke test).
+ *
+ * A deployment that rolls back, fails or times out leaves the endpoint on its previous
+ * model and fails the execution (`EndpointDeploymentRolledBack`, `EndpointDeploymentFailed`,
+ * `EndpointDeploymentTimedOut`); a smoke test that fails ends it with
+ * `EndpointSmokeTestFailed` (the endpoint then serves the new model: deploy the previous
+ * version again by approving it). Every failed, timed-out or aborted execution is notified
+ * once on the failure topic.
+ *
+ * Input: `{ modelPackageArn, ... }` (what `DeployOnApproval` sends). Output:
+ * `{ modelPackageArn, modelName, endpointName, endpointConfigName }`.
+ */
+export class ApprovedModelDeployment extends Construct {
+  /** The state machine. */
+  public readonly stateMachine: sfn.StateMachine;
+  /** The topic notified of unsuccessful executions. */
+  public readonly failureTopic: sns.ITopic;
+  /** The execution role of the models it defines. */
+  public readonly modelRole: iam.IRole;
+  /** The stage that deploys the model. */
+  public readonly deployStage: DeployStage;
+
+  constructor(scope: Construct, id: string, props: ApprovedModelDeploymentProps) {
+    super(scope, id);
+    const contentType = props.sampleContentType ?? 'text/csv';
+    validateIn(this, () => {
+      validateLength('sampleContentType', contentType, 1, 1024);
+      // InvokeEndpoint takes a body of at most 25 MB; a state's input and parameters are limited to 256 KiB.
+      validateLength('samplePayload', props.samplePayload, 1, 200_000);
+    });
+    this.modelRole = props.modelRole ?? new SageMakerExecutionRole(this, 'ModelRole').role;
+
+    const createModel = new CreateModelFromPackageStep(this, 'CreateModel', {
+      modelPackageGroup: props.modelPackageGroup,
+      role: this.modelRole,
+      modelNamePrefix: props.modelNamePrefix ?? 'approved',
+      stateName: 'define model from package',
+      resultPath: '$.results.model',
+    });
+    this.deployStage = new DeployStage(this, 'Deploy', {
+      endpoint: props.endpoint,
+      modelName: '$.results.model.ModelName',
+      modelRole: this.modelRole,
+      variantName: props.variantName,
+      pollInterval: props.pollInterval,
+      maxPolls: props.maxPolls,
+      tags: { 'cdk-sagemaker-ml:model-package': sfn.JsonPath.stringAt('$.modelPackageArn') },
+    });
+
+    // The SDK integration of the SageMaker runtime (no optimized integration exists for InvokeEndpoint).
+    const smokeTest = new tasks.CallAwsService(this, 'SmokeTest', {
+      stateName: 'smoke test',
+      service: 'sagemakerruntime',
+      action: 'invokeEndpoint',
+      iamAction: 'sagemaker:InvokeEndpoint',
+      iamResources: [props.endpoint.endpointArn],
+      parameters: { EndpointName: props.endpoint.endpointName, ContentType: contentType, Body: props.samplePayload },
+      resultSelector: { 'ContentType.$': '$.ContentType' },
+      resultPath: '$.results.smokeTest',
+    });
+    // A fresh fleet may answer a first request slowly: two more tries before it counts as failed.
+    smokeTest.addRetry({ errors: ['States.ALL'], interval: Duration.seconds(10), maxAttempts: 2, backoffRate: 2 });
+    const smokeTestFailed = new sfn.Fail(this, 'SmokeTestFailed', {
+      stateName: 'smoke test failed',
+      error: 'EndpointSmokeTestFailed',
+      causePath: '$.results.smokeTestError.Cause',
+    });
+    smokeTest.addCatch(smokeTestFailed, { errors: ['States.ALL'], resultPath: '$.results.smokeTestError' });
+
+    const workflow = new SageMakerWorkflow(this, 'Workflow', {
+      description: deploymentDescription(props.modelPackageGroup, props.endpoint),
+      definition: createModel.next(this.deployStage).next(smokeTest),
+      outputs: {
+        modelPackageArn: '$.modelPackageArn',
+        modelName: '$.results.model.ModelName',
+        endpointName: props.endpoint.endpointName,
+        endpointConfigName: this.deployStage.endpointConfigName,
+      },
+      encryptionKey: props.encryptionKey,
+      failureTopic: props.failureTopic,
+      logRetention: props.logRetention,
+      logGroup: props.logGroup,
+      stateMachineName: props.stateMachineName,
+    });
+    this.stateMachine = workflow.stateMachine;
+    this.failureTopic = workflow.failureTopic;
+  }
+}
+
+/**
+ * What the deploy workflow does, within a workflow description's 200 characters: by construct
+ * path, or by ID where long paths (long stack names and construct IDs) would exceed it.
+ */
+function deploymentDescription(group: IModelPackageGroup, endpoint: RealtimeEndpoint): string {
+  const byPath = `Deploys approved versions of ${group.node.path} to ${endpoint.node.path}`;
+  if (byPath.length <= 200) return byPath;
+  const byId = `Deploys approved versions of ${group.node.id} to ${endpoint.node.id}`;
+  return byId.length <= 200 ? byId : 'Deploys approved model package versions to a real-time endpoint';
+}
+
+interface CreateModelFromPackageStepProps extends SageMakerTaskProps {
+  readonly modelPackageGroup: IModelPackageGroup;
+  readonly role: iam.IRole;
+  readonly modelNamePrefix: string;
+}
+
+/**
+ * `CreateModel` (optimized integration) from a model package version named at run time by
+ * the execution input's `modelPackageArn`. The state machine may describe the group's
+ * versions (SageMaker reads the package for the caller) and pass the model's role.
+ */
+class CreateModelFromPackageStep extends SageMakerTask {
+  private readonly role: iam.IRole;
+
+  constructor(scope: Construct, id: string, props: CreateModelFromPackageStepProps) {
+    super(scope, id, {
+      ...props,
+      resultSelector: {
+        ModelArn: sfn.JsonPath.stringAt('$.ModelArn'),
+        ModelName: sfn.JsonPath.arrayGetItem(sfn.JsonPath.stringSplit(sfn.JsonPath.stringAt('$.ModelArn'), '/'), 1),
+      },
+    }, {
+      api: 'createModel',
+      integrationPattern: sfn.IntegrationPattern.REQUEST_RESPONSE,
+      resourceType: 'model',
+      actions: ['sagemaker:CreateModel'],
+      nameField: 'ModelName',
+      namePrefix: props.modelNamePrefix,
+      namePrefixProp: 'modelNamePrefix',
+      defaultNamePrefix: 'approved',
+      lowercaseName: true,
+      retryInterval: Duration.seconds(5),
+    });
+    this.role = props.role;
+    this.addPassRole(props.role);
+    this.taskPolicies!.push(new iam.PolicyStatement({
+      actions: ['sagemaker:DescribeModelPackage'],
+      resources: [props.modelPackageGroup.modelPackageArns],
+    }));
+    registerWildcardResource(this, props.modelPackageGroup.modelPackageArns,
+      'The version to deploy is named at run time by the approval event; DescribeModelPackage is limited to the versions of that one group.');
+  }
+
+  /** @internal */
+  protected _renderRequest(): { [key: string]: any } {
+    return {
+      ExecutionRoleArn: this.role.roleArn,
+      Containers: [{ 'ModelPackageName.$': '$.modelPackageArn' }],
+    };
+  }
+}
