@@ -4,8 +4,8 @@
 import { schemaValidation } from './schema-validation';
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks, HIPAASecurityChecks, NIST80053R5Checks, PCIDSS321Checks } from 'cdk-nag';
-import { CostEstimate } from '../local/src';
 import { addReferenceStacks } from './reference-app';
+import { CostEstimate } from '../local/src';
 
 // The reference app: one deployable stack per capability, all reviewed at synth by cdk-nag's
 // AwsSolutions, HIPAA Security, NIST 800-53 rev 5 and PCI DSS 3.2.1 packs (an unacknowledged

@@ -6,7 +6,9 @@ import * as efs from 'aws-cdk-lib/aws-efs';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
 import {
-  AsyncEndpoint, ChannelDataSource, CreateModelStep, DeepLearningContainerUse, DeepLearningFramework, JobConfigFile, JobS3Location, MlDataStore, MlflowTrackingServer, ModelData, ProcessingJobStep, Processor, SageMakerImage, SageMakerModel, ServerlessEndpoint, TeamDomain, TrainingJobStep,
+  AsyncEndpoint, ChannelDataSource, CreateModelStep, DeepLearningContainerUse, DeepLearningFramework, JobConfigFile, JobS3Location,
+  MlDataStore, MlflowTrackingServer, ModelData, ProcessingJobStep, Processor, SageMakerImage, SageMakerModel, ServerlessEndpoint,
+  TeamDomain, TrainingJobStep,
 } from '../../lib';
 import { SageMakerTrainingStack } from '../../bin/stacks';
 import { testApp, testStack } from '../util';

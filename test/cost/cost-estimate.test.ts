@@ -3,13 +3,14 @@ import * as path from 'path';
 import { Duration, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
-import {
-  ChannelDataSource, JobS3Location, MlDataStore, ModelData, RealtimeEndpoint, SageMakerImage, SageMakerModel, ParameterRange, SageMakerWorkflow, TrainingJobStep, TrainingJobStepProps, TrainingWorkflow, TuningObjectiveType, TuningStage, TuningStrategy,
-} from '../../lib';
 import { SageMakerAsyncStack, SageMakerBatchTransformStack, SageMakerRealtimeStack, SageMakerServerlessStack, SageMakerTrainingStack } from '../../bin/stacks';
-import { CostBasis, CostEstimate, InstancePrice, PriceComponent, PriceList } from '../../local/src';
-import { DataQualityBaseline, DataQualityMonitor, MonitoringFrequency } from '../../lib/monitoring/data-quality-monitor';
 import { SageMakerLifecycleStack } from '../../bin/stacks/lifecycle-stacks';
+import {
+  ChannelDataSource, JobS3Location, MlDataStore, ModelData, RealtimeEndpoint, SageMakerImage, SageMakerModel, ParameterRange,
+  SageMakerWorkflow, TrainingJobStep, TrainingJobStepProps, TrainingWorkflow, TuningObjectiveType, TuningStage, TuningStrategy,
+} from '../../lib';
+import { DataQualityBaseline, DataQualityMonitor, MonitoringFrequency } from '../../lib/monitoring/data-quality-monitor';
+import { CostBasis, CostEstimate, InstancePrice, PriceComponent, PriceList } from '../../local/src';
 import { ENV, testApp } from '../util';
 
 const app = testApp();

@@ -1,6 +1,6 @@
+import { fail, isInstanceType, validateCurrency } from './checks';
 import { priceKey } from './price-key';
 import { InstancePrice, PriceComponent } from './price-types';
-import { fail, isInstanceType, validateCurrency } from './checks';
 
 // Reads SageMaker on-demand instance-hour prices from the AWS Price List Query API's
 // GetProducts answer (`aws pricing get-products --service-code AmazonSageMaker`): each item

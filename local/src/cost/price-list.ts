@@ -1,8 +1,8 @@
 import { pricesFromAwsPriceList } from './aws-price-list';
 import { BUNDLED_PRICES, BUNDLED_PRICES_CURRENCY } from './bundled-prices';
+import { fail, validateCurrency, validateInstanceType, validatePattern, validateRegion } from './checks';
 import { priceKey } from './price-key';
 import { InstancePrice, PriceComponent } from './price-types';
-import { fail, validateCurrency, validateInstanceType, validatePattern, validateRegion } from './checks';
 
 const TRACKING_SERVER_SIZES = ['Small', 'Medium', 'Large'];
 

@@ -6,7 +6,8 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import fc from 'fast-check';
 import { count, endpointInstanceType, importedModel, mostly, name, optional, property, propCoverageTest, seconds, stringMap } from './harness';
 import {
-  AsyncEndpoint, JobS3Location, MlDataStore, MlflowTrackingServer, MlflowTrackingServerSize, ModelData, RealtimeEndpoint, SageMakerModel, ServerlessEndpoint, TrafficRouting,
+  AsyncEndpoint, JobS3Location, MlDataStore, MlflowTrackingServer, MlflowTrackingServerSize, ModelData, RealtimeEndpoint, SageMakerModel,
+  ServerlessEndpoint, TrafficRouting,
 } from '../../../lib';
 import { measure } from '../prop-coverage';
 

@@ -7,7 +7,8 @@ import {
   stringMap, trainingInstanceType, transformInstanceType, Context,
 } from './harness';
 import {
-  ChannelDataSource, DeepLearningContainerUse, DeepLearningFramework, JobS3Location, Processor, ProcessingJobStep, SageMakerImage, TrainingJobStep, TransformJobStep,
+  ChannelDataSource, DeepLearningContainerUse, DeepLearningFramework, JobS3Location, Processor, ProcessingJobStep, SageMakerImage,
+  TrainingJobStep, TransformJobStep,
 } from '../../../lib';
 import { measure } from '../prop-coverage';
 

@@ -7,7 +7,8 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import fc from 'fast-check';
 import { count, endpointInstanceType, inMachine, instanceTypeFor, importedModel, mostly, name, optional, processingInstanceType, property, propCoverageTest, seconds, Context } from './harness';
 import {
-  BaselineDatasetFormat, DataQualityBaseline, DataQualityBaselineStep, DataQualityMonitor, DeployOnApproval, JobS3Location, ModelApprovalStatus, MlDataStore, ModelPackageGroup, MonitoringFrequency, RealtimeEndpoint, RegisterModelStage, TeamDomain,
+  BaselineDatasetFormat, DataQualityBaseline, DataQualityBaselineStep, DataQualityMonitor, DeployOnApproval, JobS3Location,
+  ModelApprovalStatus, MlDataStore, ModelPackageGroup, MonitoringFrequency, RealtimeEndpoint, RegisterModelStage, TeamDomain,
 } from '../../../lib';
 import { measure } from '../prop-coverage';
 

@@ -7,7 +7,9 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import fc from 'fast-check';
 import { count, endpointInstanceType, mostly, name, optional, property, propCoverageTest, seconds, stringMap } from './harness';
 import {
-  CreateModelStage, EvaluationStage, JobS3Location, MetricComparison, MlflowTrackingServer, ModelApprovalStatus, ModelData, ModelPackageGroup, ParameterRange, ProcessingStage, RealtimeEndpoint, SageMakerModel, SageMakerWorkflow, ScalingType, TrainingStage, TrainingWorkflow, TuningObjectiveType, TuningStage, TuningStrategy, WarmStartType, DeployStage,
+  CreateModelStage, EvaluationStage, JobS3Location, MetricComparison, MlflowTrackingServer, ModelApprovalStatus, ModelData,
+  ModelPackageGroup, ParameterRange, ProcessingStage, RealtimeEndpoint, SageMakerModel, SageMakerWorkflow, ScalingType, TrainingStage,
+  TrainingWorkflow, TuningObjectiveType, TuningStage, TuningStrategy, WarmStartType, DeployStage,
 } from '../../../lib';
 import { libraryInterfaces, measure } from '../prop-coverage';
 
