@@ -22,11 +22,21 @@ export interface ConstructValidationError extends Error {
   readonly detail: string;
 }
 
+// The markers aws-cdk-lib's `Errors.isConstructError` / `Errors.isValidationError` look for (global
+// symbols, so they hold across copies of aws-cdk-lib): the library's errors are recognised as
+// aws-cdk-lib's own validation errors are.
+const CONSTRUCT_ERROR = Symbol.for('@aws-cdk/core.SynthesisError');
+const VALIDATION_ERROR = Symbol.for('@aws-cdk/core.ValidationError');
+
 function scopedError(scope: IConstruct, message: string): ConstructValidationError {
-  const error = new Error(`${scope.node.path}: ${message}`) as Error & { constructPath: string; detail: string };
+  const error = new Error(`${scope.node.path}: ${message}`) as Error & { constructPath: string; detail: string; type: string; level: string };
   error.name = 'ValidationError';
   error.constructPath = scope.node.path;
   error.detail = message;
+  error.type = 'validation';
+  error.level = 'error';
+  Object.defineProperty(error, CONSTRUCT_ERROR, { value: true });
+  Object.defineProperty(error, VALIDATION_ERROR, { value: true });
   return error;
 }
 

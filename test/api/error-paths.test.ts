@@ -1,5 +1,5 @@
 import * as path from 'path';
-import { App, Duration, Size, Stack } from 'aws-cdk-lib';
+import { App, Duration, Errors, Size, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as efs from 'aws-cdk-lib/aws-efs';
@@ -39,6 +39,21 @@ test('a model in a VPC with isolated subnets only runs in them without vpcSubnet
   new SageMakerModel(stack, 'Isolated', { image: SageMakerImage.fromAsset(IMAGE_DIR), vpc: isolatedOnlyVpc(stack) });
   const models = Object.values<any>(Template.fromStack(stack).findResources('AWS::SageMaker::Model')).filter(m => m.Properties.VpcConfig);
   expect(models.map(m => m.Properties.VpcConfig.Subnets)).toEqual([['subnet-0a1b2c3d4e5f60701', 'subnet-0a1b2c3d4e5f60702']]);
+});
+
+test("the library's errors are aws-cdk-lib validation errors (Errors.isValidationError) with the construct path", () => {
+  const { stack, model } = setup();
+  let thrown: unknown;
+  try {
+    new ServerlessEndpoint(stack, 'Serverless', { model, memorySizeInMB: 1500 });
+  } catch (e) {
+    thrown = e;
+  }
+  expect(Errors.isValidationError(thrown)).toBe(true);
+  expect(Errors.isConstructError(thrown)).toBe(true);
+  expect(thrown).toMatchObject({ name: 'ValidationError', constructPath: 'Test/Serverless', type: 'validation' });
+  // A plain Error is not one.
+  expect(Errors.isValidationError(new Error('x'))).toBe(false);
 });
 
 describe('errors name the construct path', () => {
