@@ -213,6 +213,53 @@ if (WITH_TESTS) {
   console.table(tests.folders.map((f: any) => ({ folder: f.folder, seconds: round(f.seconds, 1), share: `${round(100 * f.share)}%` })));
 }
 
+// --- install (issue 26) ---------------------------------------------------------------------
+// `npm install` of the packed construct package into an app that already has aws-cdk-lib and
+// constructs, paired round by round with the same install of @aws-cdk/aws-sagemaker-alpha (the
+// newest this registry has) into a twin app; warm npm cache (--prefer-offline), as a developer has.
+const CDK_VERSION = JSON.parse(fs.readFileSync(path.join(ROOT, 'node_modules', 'aws-cdk-lib', 'package.json'), 'utf8')).version as string;
+const ALPHA = '@aws-cdk/aws-sagemaker-alpha@2.159.1-alpha.0';
+function installPaired(): { lib: number[]; alpha: number[]; tarballKb: number; unpackedKb: number } {
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-install-'));
+  try {
+    const pack = JSON.parse(spawnSync('npm', ['pack', '--json', '--pack-destination', work], { cwd: ROOT, encoding: 'utf8' }).stdout)[0];
+    const tarball = path.join(work, pack.filename);
+    const npm = (dir: string, args: string[]) => {
+      const t0 = process.hrtime.bigint();
+      const r = spawnSync('npm', [...args, '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: dir, encoding: 'utf8' });
+      if (r.status !== 0) throw new Error(`npm ${args.join(' ')} failed in ${dir}: ${r.stderr}`);
+      return Number(process.hrtime.bigint() - t0) / 1e6;
+    };
+    const apps = ['lib', 'alpha'].map(name => {
+      const dir = path.join(work, name);
+      fs.mkdirSync(dir);
+      fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: `bench-${name}`, version: '1.0.0', private: true }));
+      npm(dir, ['install', `aws-cdk-lib@${CDK_VERSION}`, 'constructs@10']);
+      return dir;
+    });
+    const base = apps.map(dir => fs.readFileSync(path.join(dir, 'package.json'), 'utf8'));
+    const lib: number[] = [];
+    const alpha: number[] = [];
+    for (let r = 0; r < Math.max(3, ROUNDS); r++) {
+      lib.push(npm(apps[0], ['install', tarball]));
+      alpha.push(npm(apps[1], ['install', ALPHA]));
+      // Back to the app without either: package.json as it was, then prune what it no longer lists.
+      apps.forEach((dir, i) => {
+        fs.writeFileSync(path.join(dir, 'package.json'), base[i]);
+        npm(dir, ['prune']);
+      });
+    }
+    return { lib, alpha, tarballKb: pack.size / 1024, unpackedKb: pack.unpackedSize / 1024 };
+  } finally {
+    fs.rmSync(work, { recursive: true, force: true });
+  }
+}
+process.stderr.write('npm install, paired with aws-sagemaker-alpha\n');
+const install = installPaired();
+const installRatio = median(install.lib.map((ms, r) => ms / install.alpha[r]));
+console.log(`\nnpm install into an app with aws-cdk-lib (median of ${install.lib.length} paired rounds): cdk-sagemaker-ml ${round(median(install.lib))} ms `
+  + `(${round(install.tarballKb)} KB packed, ${round(install.unpackedKb)} KB unpacked), ${ALPHA} ${round(median(install.alpha))} ms: ${round(installRatio, 2)}x`);
+
 // --- .ci/run ----------------------------------------------------------------------------------
 const ciFile = path.join(ROOT, '.ci', 'timings.json');
 const ci = fs.existsSync(ciFile) ? JSON.parse(fs.readFileSync(ciFile, 'utf8')) : undefined;
@@ -234,6 +281,12 @@ const searchShare = tests?.folders.find((f: any) => f.folder === path.join('test
 const localFiles = (tests?.allFiles ?? []).filter((f: any) => f.file.startsWith(path.join('test', 'local') + path.sep) || /\.local\.test\.ts$/.test(f.file));
 const localSeconds = localFiles.reduce((a: number, f: any) => a + f.seconds, 0);
 const targets = [
+  {
+    target: 'npm install of the construct package: at most 2x aws-sagemaker-alpha (paired)',
+    measured: `${round(median(install.lib))} ms against ${round(median(install.alpha))} ms: ${round(installRatio, 2)}x`,
+    met: installRatio <= 2,
+    reason: 'the construct package has no dependency of its own (peers only): what remains is npm unpacking its tarball',
+  },
   {
     target: 'npm test: at most 90 s wall, 150 CPU s (CI strength)',
     measured: tests ? `${round(tests.wallSeconds)} s wall, ${round(tests.cpuSeconds)} CPU s` : 'not run (--quick / --no-tests)',
@@ -277,7 +330,7 @@ const targets = [
     reason: '',
   },
 ];
-console.log('\ntargets (issue 15):');
+console.log('\ntargets (issues 15 and 26):');
 console.table(targets.map(t => ({ target: t.target, measured: t.measured, met: t.met === undefined ? 'n/a' : t.met ? 'yes' : 'no' })));
 for (const t of targets.filter(x => x.met === false && x.reason)) console.log(`not met: ${t.target}\n  because ${t.reason}`);
 
@@ -296,6 +349,7 @@ const results = {
   marginalPerUnit: curve,
   tests,
   ci,
+  install: { ...install, ratio: installRatio },
   targets,
 };
 fs.writeFileSync(path.join(__dirname, 'results.json'), JSON.stringify(results, null, 2) + '\n');
