@@ -18,7 +18,8 @@ const SAMPLE = path.join(IMAGE, 'sample');
 function findPython(): string | undefined {
   for (const candidate of ['/usr/bin/python3', 'python3']) {
     // Looked up, not imported: importing them costs a CPU second, and every test below imports them.
-    const probe = spawnSync(candidate, ['-c', 'import importlib.util as u, sys; sys.exit(0 if all(u.find_spec(m) for m in ("numpy", "pandas", "statsmodels")) else 1)'], { encoding: 'utf8' });
+    // gunicorn too: `serve` runs it, and without it the serving tests wait out their timeouts.
+    const probe = spawnSync(candidate, ['-c', 'import importlib.util as u, sys; sys.exit(0 if all(u.find_spec(m) for m in ("numpy", "pandas", "statsmodels", "gunicorn")) else 1)'], { encoding: 'utf8' });
     if (probe.status === 0) return candidate;
   }
   return undefined;
@@ -26,7 +27,7 @@ function findPython(): string | undefined {
 
 const python = findPython();
 if (!python && process.env.CI) {
-  throw new Error('the container contract tests need Python with numpy, pandas and statsmodels: .ci/run installs python3-statsmodels python3-pandas python3-gunicorn');
+  throw new Error('the container contract tests need Python with numpy, pandas, statsmodels and gunicorn: .ci/run installs python3-statsmodels python3-pandas python3-gunicorn');
 }
 const describeContract = python ? describe : describe.skip;
 if (!python) {
