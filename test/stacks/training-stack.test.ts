@@ -71,12 +71,19 @@ describe('SageMakerTrainingStack', () => {
     expect(JSON.stringify(definition)).not.toContain('sns:publish');
   });
 
-  test('every unsuccessful execution is notified once, by the execution status rule', () => {
+  test('every unsuccessful execution is notified once, by one of two execution status rules that never both match', () => {
     const rules = Object.values<any>(template.findResources('AWS::Events::Rule'))
       .filter(r => r.Properties.EventPattern.source[0] === 'aws.states');
-    expect(rules).toHaveLength(1);
-    expect(rules[0].Properties.EventPattern.detail.status).toEqual(['FAILED', 'TIMED_OUT', 'ABORTED']);
-    expect(rules[0].Properties.Targets[0].Arn).toEqual({ Ref: expect.stringMatching(/^TrainingWorkflowFailureTopic/) });
+    // One for events with every field the message names, one for events that lack any of them.
+    expect(rules).toHaveLength(2);
+    const fields = ['executionArn', 'error', 'cause', 'stopDate'];
+    const [complete, incomplete] = [rules.find(r => !r.Properties.EventPattern.detail.$or), rules.find(r => r.Properties.EventPattern.detail.$or)];
+    for (const f of fields) expect(complete.Properties.EventPattern.detail[f]).toEqual([{ exists: true }]);
+    expect(incomplete.Properties.EventPattern.detail.$or).toEqual(fields.map(f => ({ [f]: [{ exists: false }] })));
+    for (const rule of rules) {
+      expect(rule.Properties.EventPattern.detail.status).toEqual(['FAILED', 'TIMED_OUT', 'ABORTED']);
+      expect(rule.Properties.Targets[0].Arn).toEqual({ Ref: expect.stringMatching(/^TrainingWorkflowFailureTopic/) });
+    }
   });
 
   test('the timeout covers the jobs: preprocess 1 h, train 2 h, evaluate 1 h, their retries, registration and an hour', () => {
