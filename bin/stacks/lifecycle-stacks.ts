@@ -1,19 +1,21 @@
 import * as path from 'path';
 import { CfnOutput, Duration, Size, Stack, StackProps } from 'aws-cdk-lib';
+import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { JobConfigFile } from '../../lib/data/job-config-file';
+import { JobS3Location } from '../../lib/data/job-s3-location';
+import { MlDataStore } from '../../lib/data/ml-data-store';
 import { SageMakerImage } from '../../lib/images/sagemaker-image';
 import { ChannelDataSource } from '../../lib/jobs/channel-data-source';
 import { ParameterRange, ScalingType, TuningObjectiveType } from '../../lib/jobs/hyperparameter-tuning-job-step';
-import { RetrainingOnNewData } from '../../lib/triggers/retraining-on-new-data';
-import { RetrainingSchedule } from '../../lib/triggers/retraining-schedule';
 import { ModelPackageGroup } from '../../lib/registry/model-package-group';
 import { RegisterModelStage } from '../../lib/stages/register-model-stage';
-import { JobS3Location } from '../../lib/data/job-s3-location';
-import { MlDataStore } from '../../lib/data/ml-data-store';
-import { SageMakerWorkflow } from '../../lib/workflows/sagemaker-workflow';
 import { TuningStage } from '../../lib/stages/tuning-stage';
+import { RetrainingOnNewData } from '../../lib/triggers/retraining-on-new-data';
+import { RetrainingSchedule } from '../../lib/triggers/retraining-schedule';
+import { SageMakerWorkflow } from '../../lib/workflows/sagemaker-workflow';
 
 const EXAMPLE_IMAGE_DIRECTORY = path.join(__dirname, '..', '..', 'containers', 'glm');
 
@@ -21,6 +23,22 @@ const EXAMPLE_IMAGE_DIRECTORY = path.join(__dirname, '..', '..', 'containers', '
  * Properties of the lifecycle demonstration stack.
  */
 export interface SageMakerLifecycleStackProps extends StackProps {
+  /**
+   * The training configuration file (predictors, target, family, link): the tuning job's
+   * `config` channel, which the example image's `train` reads.
+   *
+   * @default - the example GLM's `containers/glm/sample/config.json`
+   */
+  readonly configFile?: string;
+
+  /**
+   * The training data: CSV files with the configuration's predictors, target and weights
+   * (the tuning job's `train` channel).
+   *
+   * @default - the example GLM's sample data set (`containers/glm/sample/claims.csv`), shipped as an asset
+   */
+  readonly trainingData?: JobS3Location;
+
   /**
    * Whether the weekly retraining schedule starts runs. It is disabled by default, so a
    * deploy starts nothing that costs money; turn it on with `weeklyRetraining: true`, the
@@ -39,6 +57,11 @@ export interface SageMakerLifecycleStackProps extends StackProps {
  * model (max_iter, tol) and registers the best one in a model package group, pending
  * approval; retrained weekly (disabled by default) and when a `_SUCCESS` marker lands under
  * `incoming/` in the data bucket.
+ *
+ * The tuning job's training jobs read the data the stack ships (`trainingData`, by default
+ * the sample data set) in their `train` channel and the configuration file (`configFile`)
+ * in their `config` channel: the example image's `train` needs both, so a run succeeds
+ * right after `cdk deploy`, with no data to upload first.
  */
 export class SageMakerLifecycleStack extends Stack {
   /** The data store. */
@@ -55,6 +78,12 @@ export class SageMakerLifecycleStack extends Stack {
     this.dataStore = new MlDataStore(this, 'DataStore');
     const { dataBucket, artifactsBucket } = this.dataStore;
     const image = SageMakerImage.fromAsset(EXAMPLE_IMAGE_DIRECTORY);
+    const config = new JobConfigFile(this, 'TrainingConfig', {
+      path: props.configFile ?? path.join(EXAMPLE_IMAGE_DIRECTORY, 'sample', 'config.json'),
+    });
+    const trainingData = props.trainingData ?? JobS3Location.fromAsset(new s3assets.Asset(this, 'SampleData', {
+      path: path.join(EXAMPLE_IMAGE_DIRECTORY, 'sample', 'claims.csv'),
+    }));
     this.modelPackageGroup = new ModelPackageGroup(this, 'Models', { description: 'GLM claims models, tuned and registered by the lifecycle workflow' });
 
     const tune = new TuningStage(this, 'tune', {
@@ -62,7 +91,10 @@ export class SageMakerLifecycleStack extends Stack {
         image,
         instanceType: 'ml.m5.large',
         volumeSize: Size.gibibytes(10),
-        channels: [{ channelName: 'train', source: ChannelDataSource.s3(JobS3Location.inBucket(dataBucket, 'processed/current/train')), contentType: 'text/csv' }],
+        channels: [
+          { channelName: 'train', source: ChannelDataSource.s3(trainingData), contentType: 'text/csv' },
+          { channelName: 'config', source: ChannelDataSource.s3(config.location), contentType: 'application/json' },
+        ],
         metricDefinitions: [{ name: 'train:deviance', regex: 'train_deviance=([-+0-9.eE]+)' }],
         outputLocation: JobS3Location.perExecution(artifactsBucket, 'tuned-models'),
         maxRuntime: Duration.hours(1),

@@ -1,4 +1,4 @@
-import { Duration, Fn, Names, Size, Stack } from 'aws-cdk-lib';
+import { Annotations, Duration, Fn, Names, Size, Stack, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -10,6 +10,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { modelMonitorImageUriFor } from './model-monitor-image';
 import { RealtimeEndpoint } from '../hosting/realtime-endpoint';
+import { hasOnlyInstanceStorage } from '../private/instance-types';
 
 import { selectPrivateSubnets } from '../private/subnets';
 import { fail, validateCount, validateDuration, validateInstanceType, validateInteger, validateLength, validateNumber, validatePattern, validateUnique, validateIn } from '../private/validate';
@@ -174,11 +175,21 @@ export interface DataQualityMonitorProps {
   readonly volumeSize?: Size;
 
   /**
-   * The key that encrypts the instances' storage volumes.
+   * The key that encrypts the instances' storage volumes. Not with instance types whose only
+   * storage is local NVMe (ml.m5d, ml.g5, ml.p4d, …): SageMaker rejects a volume key there.
    *
    * @default - AWS managed encryption
    */
   readonly volumeEncryptionKey?: kms.IKey;
+
+  /**
+   * The key the captured traffic is encrypted with (the endpoint's
+   * `dataCapture.encryptionKey`), when it differs from the capture bucket's key: the role is
+   * granted `kms:Decrypt` on it.
+   *
+   * @default - the endpoint's `dataCapture.encryptionKey`, if any
+   */
+  readonly captureEncryptionKey?: kms.IKey;
 
   /**
    * The key that encrypts the reports.
@@ -294,6 +305,13 @@ export class DataQualityMonitor extends Construct {
       validateIn(this, () => fail(`endpoint '${props.endpoint.node.path}' has no dataCapture, so there is no traffic to monitor: give it dataCapture (the monitor reads its destination)`));
     }
     const capture = validateIn(this, () => captureDestination!.bind(this, this.role, S3AccessMode.READ));
+    // The captured objects are encrypted with the endpoint's capture key (DataCaptureConfig.KmsKeyId),
+    // which may differ from the bucket's: reading an SSE-KMS object needs kms:Decrypt on its key
+    // (S3 user guide, "Using server-side encryption with AWS KMS keys (SSE-KMS)": "To upload or
+    // download an object encrypted with an AWS KMS key ... you need kms:GenerateDataKey and
+    // kms:Decrypt permissions on the key"; a download needs only kms:Decrypt).
+    const captureKey = props.captureEncryptionKey ?? props.endpoint.dataCapture?.encryptionKey;
+    captureKey?.grantDecrypt(this.role);
     this.node.addValidation({ validate: () => captureProblems(props.endpoint, capture.uri) });
     const output = validateIn(this, () => props.output.bind(this, this.role, S3AccessMode.WRITE));
     if (output.isExpression || capture.isExpression) {
@@ -360,6 +378,7 @@ export class DataQualityMonitor extends Construct {
 
     if (props.driftAlarms?.length) {
       this.alarmTopic = props.alarmTopic ?? this.defineTopic();
+      if (props.alarmTopic) this.allowAlarmsToUseTopicKey(props.alarmTopic);
       props.driftAlarms.forEach((a, i) => {
         const alarm = new cloudwatch.Alarm(this, `DriftAlarm${i + 1}`, {
           alarmDescription: `Baseline drift of feature '${a.featureName}' on endpoint ${props.endpoint.node.path} above ${a.threshold ?? 0.1}`,
@@ -421,15 +440,40 @@ export class DataQualityMonitor extends Construct {
 
   private defineTopic(): sns.ITopic {
     const key = new kms.Key(this, 'AlarmTopicKey', { description: 'Encrypts the data-quality alarm topic', enableKeyRotation: true });
-    // CloudWatch publishes the alarm notifications to the encrypted topic.
-    key.addToResourcePolicy(new iam.PolicyStatement({
-      actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
-      principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
-      resources: ['*'],
-      conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
-    }));
+    key.addToResourcePolicy(cloudWatchUsesTopicKey(this));
     return new sns.Topic(this, 'AlarmTopic', { masterKey: key, enforceSSL: true, displayName: 'Data-quality alarms' });
   }
+
+  /**
+   * A team's topic encrypted with its own key: CloudWatch can publish the alarms only if the key
+   * policy lets it use the key. The statement is added to a key this app defines; an imported
+   * key's policy cannot be changed here, so the synth warns, naming the statement it needs.
+   */
+  private allowAlarmsToUseTopicKey(topic: sns.ITopic): void {
+    const key = topic.masterKey;
+    if (!key) return;
+    const added = key.addToResourcePolicy(cloudWatchUsesTopicKey(this)).statementAdded;
+    if (!added) {
+      Annotations.of(this).addWarningV2('cdk-sagemaker-ml:alarmTopicKeyPolicy',
+        `alarmTopic '${topic.node.path}' is encrypted with a key whose policy this app cannot change: unless it lets cloudwatch.amazonaws.com use kms:Decrypt and kms:GenerateDataKey*, CloudWatch cannot publish the drift alarms to the topic`);
+    }
+  }
+}
+
+/**
+ * The key-policy statement CloudWatch needs to publish alarms to a topic encrypted with a
+ * customer managed key (SNS developer guide, sns-key-management.html, "Enable compatibility
+ * between event sources from AWS services and encrypted topics": the event source Amazon
+ * CloudWatch, `cloudwatch.amazonaws.com`, needs `kms:GenerateDataKey*` and `kms:Decrypt`; the
+ * `aws:SourceAccount` condition is the guide's step 3).
+ */
+function cloudWatchUsesTopicKey(scope: Construct): iam.PolicyStatement {
+  return new iam.PolicyStatement({
+    actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+    principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+    resources: ['*'],
+    conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(scope).account } },
+  });
 }
 
 function validateMonitorProps(props: DataQualityMonitorProps, frequency: MonitoringFrequency): void {
@@ -438,6 +482,12 @@ function validateMonitorProps(props: DataQualityMonitorProps, frequency: Monitor
     validatePattern('monitoringScheduleName', props.monitoringScheduleName, /^[a-zA-Z0-9](-*[a-zA-Z0-9])*$/, 'letters, digits and hyphens, starting and ending with a letter or digit');
   }
   if (props.instanceType !== undefined) validateInstanceType('instanceType', props.instanceType);
+  // ProcessingClusterConfig.VolumeKmsKeyId (SageMaker API reference): "You can't request a
+  // VolumeKmsKeyId when using an instance type with local storage": as jobs and endpoints do.
+  const instanceType = props.instanceType ?? 'ml.m5.xlarge';
+  if (props.volumeEncryptionKey && !Token.isUnresolved(instanceType) && hasOnlyInstanceStorage(instanceType)) {
+    fail(`volumeEncryptionKey must not be set for instanceType '${instanceType}': its storage is local NVMe instance storage, which SageMaker encrypts itself and for which it rejects a volume key; remove volumeEncryptionKey or use an instance type with EBS storage (e.g. 'ml.m5.xlarge')`);
+  }
   validateInteger('instanceCount', props.instanceCount, 1, 100);
   validateInteger('volumeSize (GiB)', props.volumeSize?.toGibibytes(), 1, 16384);
   const longest = frequency === MonitoringFrequency.HOURLY ? Duration.hours(1) : Duration.days(1);

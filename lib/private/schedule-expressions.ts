@@ -31,7 +31,11 @@ export function runsPerMonth(prop: string, expression: string): number {
     const minutes = value * (rate[2].startsWith('minute') ? 1 : rate[2].startsWith('hour') ? 60 : 1440);
     return Math.max(1, Math.floor(MINUTES_PER_MONTH / minutes));
   }
-  if (/^at\(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\)$/.test(expression)) return 1;
+  const at = /^at\((\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})\)$/.exec(expression);
+  if (at) {
+    validateAt(prop, expression, at.slice(1).map(Number));
+    return 1;
+  }
   const cron = /^cron\((.*)\)$/.exec(expression);
   if (!cron) fail(`${prop} must be ${allowed}, got '${expression}'`);
   const fields = cron[1].trim().split(/\s+/);
@@ -43,14 +47,45 @@ export function runsPerMonth(prop: string, expression: string): number {
     dayOfMonth === '?' ? undefined : count(prop, expression, 'day-of-month', dayOfMonth.replace(/[LW]/g, '') || '1', 1, 31),
     count(prop, expression, 'month', monthNumbers(month), 1, 12),
     // 'L' alone is the last day of the week; '<n>L' and '<n>#<k>' one day of it.
-    dayOfWeek === '?' ? undefined : count(prop, expression, 'day-of-week', dayNumbers(dayOfWeek).replace(/[L#].*$/, '') || '7', 1, 7),
+    dayOfWeek === '?' ? undefined : count(prop, expression, 'day-of-week', nthDay(prop, expression, dayNumbers(dayOfWeek)).replace(/[L#].*$/, '') || '7', 1, 7),
     count(prop, expression, 'year', year, 1970, 2199),
   ];
   if ((dayOfMonth === '?') === (dayOfWeek === '?')) {
     fail(`${prop} cron expression must have '?' in exactly one of day-of-month and day-of-week, got '${expression}'`);
   }
-  const daysPerMonth = counts[2] !== undefined ? counts[2] : Math.ceil(counts[4]! * 31 / 7);
+  // '<day>#<n>' is one day a month; other day-of-week fields at most ceil(31/7) per weekday.
+  const daysPerMonth = counts[2] !== undefined ? counts[2] : dayOfWeek.includes('#') ? 1 : Math.ceil(counts[4]! * 31 / 7);
   return Math.max(1, Math.ceil(counts[0]! * counts[1]! * daysPerMonth * counts[3]! / 12));
+}
+
+/**
+ * `at(yyyy-mm-ddThh:mm:ss)` names a real calendar date and time of day (Scheduler user guide,
+ * "Schedule types", one-time schedules: the date and time at which the schedule runs):
+ * month 1-12, a day the month has (29 February in leap years only), hours 0-23, minutes and
+ * seconds 0-59.
+ */
+function validateAt(prop: string, expression: string, [year, month, day, hour, minute, second]: number[]): void {
+  const problem = (what: string) => fail(`${prop} at expression must name a real date and time (yyyy-mm-ddThh:mm:ss, month 01-12, a day of that month, hours 00-23, minutes and seconds 00-59): ${what}, got '${expression}'`);
+  if (month < 1 || month > 12) problem(`month ${month} does not exist`);
+  const days = new Date(Date.UTC(year, month, 0)).getUTCDate();
+  if (day < 1 || day > days) problem(`${year}-${String(month).padStart(2, '0')} has days 01-${days}, not ${day}`);
+  if (hour > 23) problem(`hour ${hour} does not exist`);
+  if (minute > 59) problem(`minute ${minute} does not exist`);
+  if (second > 59) problem(`second ${second} does not exist`);
+}
+
+/**
+ * The '#' wildcard of day-of-week: '<day>#<n>', the n-th such day of the month, alone in the
+ * field ("If you use a '#' character, you can define only one expression in the day-of-week
+ * field": EventBridge user guide, eb-scheduled-rule-pattern.html). A month has at most five
+ * of any weekday, so n is 1 to 5 (the guide gives no range; Quartz, whose syntax this is,
+ * documents 1-5). Returns the field unchanged.
+ */
+function nthDay(prop: string, expression: string, field: string): string {
+  if (!field.includes('#')) return field;
+  const m = /^([1-7])#([1-5])$/.exec(field);
+  if (!m) fail(`${prop} cron day-of-week '#' must be one '<day>#<n>' with day 1-7 (SUN-SAT) and n 1-5 (a month has at most five of a weekday), got '${field}' in '${expression}'`);
+  return field;
 }
 
 const MONTHS = ['JAN', 'FEB', 'MAR', 'APR', 'MAY', 'JUN', 'JUL', 'AUG', 'SEP', 'OCT', 'NOV', 'DEC'];

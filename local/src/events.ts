@@ -7,6 +7,12 @@
 /** Whether an event matches an EventBridge event pattern (exact values, prefix, suffix, anything-but, exists, numeric). */
 export function matchesPattern(pattern: any, event: any): boolean {
   for (const [key, expected] of Object.entries<any>(pattern)) {
+    // "$or": one of the sub-patterns matches at this level (EventBridge user guide,
+    // eb-create-pattern-operators.html, "Or matching").
+    if (key === '$or') {
+      if (!Array.isArray(expected) || !expected.some(sub => matchesPattern(sub, event))) return false;
+      continue;
+    }
     const actual = event?.[key];
     if (Array.isArray(expected)) {
       if (!matchesValues(expected, actual)) return false;
@@ -24,7 +30,12 @@ function matchesValues(rules: any[], actual: any): boolean {
   const values = Array.isArray(actual) ? actual : [actual];
   return rules.some(rule => {
     if (rule === null || typeof rule !== 'object') return actual !== undefined && values.some(v => v === rule);
-    if ('exists' in rule) return rule.exists ? actual !== undefined : actual === undefined;
+    // "Exists matching works on the presence or absence of a field in the JSON of the event"
+    // (a null value is present) and "only works on leaf nodes" (an object answers neither).
+    if ('exists' in rule) {
+      if (actual !== null && typeof actual === 'object' && !Array.isArray(actual)) return false;
+      return rule.exists ? actual !== undefined : actual === undefined;
+    }
     if (actual === undefined) return false;
     if ('prefix' in rule) return values.some(v => typeof v === 'string' && v.startsWith(rule.prefix));
     if ('suffix' in rule) return values.some(v => typeof v === 'string' && v.endsWith(rule.suffix));
@@ -56,30 +67,45 @@ function jsonPath(event: any, p: string): any {
   return p.replace(/^\$\.?/, '').split('.').filter(Boolean).reduce((o, k) => o?.[k], event);
 }
 
-/** The message a target receives: Input, InputPath, InputTransformer, or the event itself. */
+/**
+ * The message a target receives: Input, InputPath, InputTransformer, or the event itself.
+ *
+ * The transformer follows EventBridge's user guide (eb-transform-target-input.html): a
+ * variable in a JSON value position becomes its JSON value (`"instance": <instance>` gives
+ * `"instance": "i-0123456789"`, an object as is); inside a quoted string it becomes its text,
+ * unescaped ("EventBridge doesn't escape values extracted by Input Path, when populating the
+ * Input Template"); a variable whose path is not in the event "isn't created and won't appear
+ * in the output", so its placeholder becomes nothing (which leaves `"error": ,` where a
+ * template expected it).
+ */
 export function targetInput(target: any, event: any): string {
   if (target.Input !== undefined) return target.Input;
   if (target.InputPath !== undefined) return JSON.stringify(jsonPath(event, target.InputPath));
   const transformer = target.InputTransformer;
   if (!transformer) return JSON.stringify(event);
   const values: Record<string, any> = {};
-  for (const [name, p] of Object.entries<string>(transformer.InputPathsMap ?? {})) values[name] = jsonPath(event, p);
+  for (const [name, p] of Object.entries<string>(transformer.InputPathsMap ?? {})) {
+    const value = jsonPath(event, p);
+    if (value !== undefined) values[name] = value;
+  }
+  const declared = new Set(Object.keys(transformer.InputPathsMap ?? {}));
   const template: string = transformer.InputTemplate;
-  // A placeholder inside a JSON string gets the value as text; elsewhere, as JSON.
   let out = '';
   let inString = false;
   for (let i = 0; i < template.length; i++) {
     const ch = template[i];
     if (ch === '"' && template[i - 1] !== '\\') inString = !inString;
     const m = ch === '<' ? /^<([A-Za-z0-9_.-]+)>/.exec(template.slice(i)) : null;
-    if (!m || !(m[1] in values || m[1].startsWith('aws.events.event'))) {
+    const reserved = m?.[1].startsWith('aws.events.event');
+    if (!m || !(declared.has(m[1]) || reserved)) {
       out += ch;
       continue;
     }
-    const value = m[1].startsWith('aws.events.event') ? event : values[m[1]];
-    if (inString) out += typeof value === 'string' ? JSON.stringify(value).slice(1, -1) : JSON.stringify(value ?? null).replace(/"/g, '\\"');
-    else out += JSON.stringify(value ?? null);
     i += m[0].length - 1;
+    if (!reserved && !(m[1] in values)) continue; // not created: nothing in the output
+    const value = reserved ? event : values[m[1]];
+    if (inString) out += typeof value === 'string' ? value : JSON.stringify(value);
+    else out += JSON.stringify(value);
   }
   return out;
 }

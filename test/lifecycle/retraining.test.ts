@@ -79,6 +79,9 @@ describe('RetrainingSchedule', () => {
     ['at(2027-01-01T00:00:00)', 1],
     ['cron(0 3 ? * L *)', 5],
     ['cron(0 3 ? * 6L *)', 5],
+    ['cron(0 3 ? * 2#5 *)', 1],
+    ['cron(0 3 ? * MON#1 *)', 1],
+    ['at(2028-02-29T23:59:59)', 1],
   ])('counts the runs per month of %s', (expression, runs) => {
     expect(runsPerMonth('schedule', expression)).toBe(runs);
   });
@@ -93,6 +96,18 @@ describe('RetrainingSchedule', () => {
     ['cron(0 25 * * ? *)', /schedule cron hours field must be .* between 0 and 23, got '25'/],
     ['cron(0 3 * * MON *)', /schedule cron expression must have '\?' in exactly one of day-of-month and day-of-week, got 'cron\(0 3 \* \* MON \*\)'/],
     ['every week', /schedule must be rate.*got 'every week'/],
+    // Impossible dates and times, and an n-th weekday a month never has.
+    ['at(2026-13-45T25:61:00)', /Test\/T: schedule at expression must name a real date and time .*: month 13 does not exist, got 'at\(2026-13-45T25:61:00\)'/],
+    ['at(2026-02-29T03:00:00)', /schedule at expression must name a real date and time .*: 2026-02 has days 01-28, not 29, got 'at\(2026-02-29T03:00:00\)'/],
+    ['at(2026-04-31T03:00:00)', /2026-04 has days 01-30, not 31/],
+    ['at(2026-00-10T03:00:00)', /month 0 does not exist/],
+    ['at(2026-06-10T24:00:00)', /hour 24 does not exist/],
+    ['at(2026-06-10T03:60:00)', /minute 60 does not exist/],
+    ['at(2026-06-10T03:00:60)', /second 60 does not exist/],
+    ['cron(0 3 ? * 2#6 *)', /Test\/T: schedule cron day-of-week '#' must be one '<day>#<n>' with day 1-7 \(SUN-SAT\) and n 1-5 .*got '2#6' in 'cron\(0 3 \? \* 2#6 \*\)'/],
+    ['cron(0 3 ? * MON#0 *)', /day-of-week '#' must be one '<day>#<n>'.*got '2#0'/],
+    ['cron(0 3 ? * 8#1 *)', /day-of-week '#' must be one '<day>#<n>'.*got '8#1'/],
+    ['cron(0 3 ? * 3#1,6#3 *)', /day-of-week '#' must be one '<day>#<n>'.*got '3#1,6#3'/],
   ])('rejects the schedule expression %s', (expression, error) => {
     const stack = testStack();
     expect(() => new RetrainingSchedule(stack, 'T', { stateMachine: machine(stack), schedule: scheduler.ScheduleExpression.expression(expression) })).toThrow(error);

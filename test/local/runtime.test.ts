@@ -5,6 +5,7 @@ import { Stack } from 'aws-cdk-lib';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { ENV, testApp } from '../util';
 import { TINY_IMAGE } from './workflows';
+import { SageMakerWorkflow } from '../../lib/workflows/sagemaker-workflow';
 import { Integration, apiError, requestProblems, validateRequest } from '../../local/src/api';
 import { LocalAssembly, findStateMachine } from '../../local/src/assembly';
 import { main, parseCliArgs, parseCostArgs } from '../../local/src/cli';
@@ -374,5 +375,78 @@ describe('S3 and EventBridge', () => {
     expect(targetInput({ InputTransformer: { InputPathsMap: { s: '$.detail.status' }, InputTemplate: '"Execution <s>"' } }, event)).toBe('"Execution FAILED"');
     expect(JSON.parse(targetInput({ InputTransformer: { InputPathsMap: { e: '$.detail' }, InputTemplate: '{"d":<e>}' } }, event))).toEqual({ d: event.detail });
     expect(targetInput({ Input: '{"fixed":1}' }, event)).toBe('{"fixed":1}');
+  });
+});
+
+describe('the failure notification, as EventBridge transforms it', () => {
+  // Step Functions' "Execution Status Change" event; a failure cause is often JSON, with quotes and newlines.
+  const ARN = 'arn:aws:states:eu-west-1:123456789012:execution:m:run-1';
+  const full = (detail: any = {}) => ({
+    'source': 'aws.states',
+    'detail-type': 'Step Functions Execution Status Change',
+    'detail': { executionArn: ARN, status: 'FAILED', error: 'States.TaskFailed', cause: '{"FailureReason": "AlgorithmError: bad \\"x\\"\nline 2"}', stopDate: 1700000000000, ...detail },
+  });
+  const without = (...fields: string[]) => {
+    const event = full();
+    for (const f of fields) delete (event.detail as any)[f];
+    return event;
+  };
+  /** The messages the template's rules send for `event` (the machine's ARN filled in). */
+  let messages: (event: any) => Array<{ rule: string; message: string }>;
+  beforeAll(() => {
+    const app = testApp();
+    const stack = new Stack(app, 'Notify', { env: ENV });
+    new SageMakerWorkflow(stack, 'Workflow', { definition: new sfn.Pass(stack, 'Nothing'), description: 'Say "hello"' });
+    const dir = app.synth().directory;
+    const local = LocalAssembly.fromDirectory(dir);
+    const machineArn = findStateMachine(local, 'Notify').arn;
+    const resolver = local.resolver('Notify');
+    const rules = Object.entries<any>(resolver.resources).filter(([, r]) => r.Type === 'AWS::Events::Rule').map(([id, r]) => [id, resolver.resolve(r.Properties)] as const);
+    messages = event => {
+      const withMachine = { ...event, detail: { ...event.detail, stateMachineArn: machineArn } };
+      return rules.filter(([, rule]) => matchesPattern(rule.EventPattern, withMachine))
+        .flatMap(([id, rule]) => rule.Targets.map((t: any) => ({ rule: id, message: targetInput(t, withMachine) })));
+    };
+  });
+
+  test('an event with every field: one message, valid JSON, the cause\'s quotes and newlines intact', () => {
+    const sent = messages(full());
+    expect(sent).toHaveLength(1);
+    expect(JSON.parse(sent[0].message)).toEqual({
+      workflow: 'Say "hello"',
+      execution: ARN,
+      status: 'FAILED',
+      error: 'States.TaskFailed',
+      cause: '{"FailureReason": "AlgorithmError: bad \\"x\\"\nline 2"}',
+      stopDate: 1700000000000,
+    });
+  });
+
+  test('null error and cause (an abort) are present: one message with nulls', () => {
+    const sent = messages(full({ status: 'ABORTED', error: null, cause: null }));
+    expect(sent).toHaveLength(1);
+    expect(JSON.parse(sent[0].message)).toMatchObject({ status: 'ABORTED', error: null, cause: null, execution: ARN });
+  });
+
+  test.each([
+    [['error']], [['cause']], [['error', 'cause']], [['stopDate']], [['executionArn', 'error', 'cause', 'stopDate']],
+  ])('an event without %p: one message, valid JSON, with the detail as it came', (fields) => {
+    const event = without(...fields);
+    const sent = messages(event);
+    expect(sent).toHaveLength(1);
+    const message = JSON.parse(sent[0].message);
+    expect(message).toEqual({ workflow: 'Say "hello"', status: 'FAILED', detail: expect.objectContaining(event.detail) });
+    for (const f of fields) expect(message.detail).not.toHaveProperty(f);
+  });
+
+  test('EventBridge\'s documented transformer: a missing variable leaves nothing, a quoted one is not escaped, $or matches one of its patterns', () => {
+    const event = without('error');
+    expect(targetInput({ InputTransformer: { InputPathsMap: { e: '$.detail.error', s: '$.detail.status' }, InputTemplate: '{"e":<e>,"s":<s>}' } }, event)).toBe('{"e":,"s":"FAILED"}');
+    expect(targetInput({ InputTransformer: { InputPathsMap: { c: '$.detail.cause' }, InputTemplate: '"cause: <c>"' } }, full({ cause: 'a "b"' }))).toBe('"cause: a "b""');
+    expect(matchesPattern({ detail: { $or: [{ error: [{ exists: false }] }, { cause: [{ exists: false }] }] } }, event)).toBe(true);
+    expect(matchesPattern({ detail: { $or: [{ error: [{ exists: false }] }, { cause: [{ exists: false }] }] } }, full())).toBe(false);
+    // Exists works on leaf nodes only: an object answers neither.
+    expect(matchesPattern({ detail: [{ exists: true }] }, event)).toBe(false);
+    expect(matchesPattern({ detail: { error: [{ exists: true }] } }, full({ error: null }))).toBe(true);
   });
 });

@@ -24,6 +24,15 @@ describe('SageMakerLifecycleStack', () => {
     t.resourceCountIs('AWS::SageMaker::ModelPackageGroup', 1);
   });
 
+  // Issue 23: the training jobs read a 'train' channel nothing wrote and had no 'config' channel.
+  test('the tuning job\'s training jobs read the shipped sample data and the configuration file, both assets', () => {
+    const tuning = definitionOf(stack, 'Workflow').States.tune.Parameters.TrainingJobDefinition;
+    expect(tuning.InputDataConfig.map((c: any) => [c.ChannelName, c.ContentType])).toEqual([['train', 'text/csv'], ['config', 'application/json']]);
+    expect(tuning.InputDataConfig[0].DataSource.S3DataSource.S3Uri).toMatch(/^s3:\/\/cdk-[a-z0-9]+-assets-.*\.csv$/);
+    expect(tuning.InputDataConfig[1].DataSource.S3DataSource.S3Uri).toMatch(/^s3:\/\/cdk-[a-z0-9]+-assets-.*\.json$/);
+    expect(JSON.stringify(tuning)).not.toContain('processed/current');
+  });
+
   test('weekly retraining is turned on by the prop or the context value, and its schedule is an output', () => {
     Template.fromStack(stack).hasOutput('RetrainingScheduleName', {});
     const enabled = new SageMakerLifecycleStack(testApp(), 'On', { env: ENV, weeklyRetraining: true });

@@ -160,15 +160,40 @@ export class ObservableStateMachine {
         'X-Ray (xray:PutTraceSegments, PutTelemetryRecords, GetSamplingRules, GetSamplingTargets) and CloudWatch Logs delivery (logs:CreateLogDelivery, …) support no resource-level permissions; Step Functions needs them for tracing and logging.');
     }
 
-    // Every execution that does not succeed, once: Step Functions' own status change event
-    // (Step Functions developer guide, eventbridge-integration.html, "Execution Status Change":
-    // detail.executionArn, stateMachineArn, status, error, cause, stopDate).
+    this.notifyFailures(stateMachine);
+    this.stateMachine = stateMachine;
+    return stateMachine;
+  }
+
+  /**
+   * Every execution that does not succeed, once: Step Functions' own status change event
+   * (Step Functions developer guide, eventbridge-integration.html, "Execution Status Change":
+   * detail.executionArn, stateMachineArn, status, error, cause, stopDate), published as JSON
+   * whatever the event carries.
+   *
+   * EventBridge's input transformer puts a variable in a JSON value position as its JSON
+   * value (a string quoted and escaped, an object as is), but a variable whose path is not in
+   * the event "isn't created and won't appear in the output" (EventBridge user guide,
+   * eb-transform-target-input.html, "Common issues with transforming input"): `"error": <error>`
+   * would leave `"error": ,`. So two rules split the events by EventBridge's exists matching,
+   * which "works on the presence or absence of a field in the JSON of the event" (a null value
+   * is present; user guide, eb-create-pattern-operators.html, "Exists matching"):
+   * - every field present (null or not): `{ workflow, execution, status, error, cause, stopDate }`;
+   * - any of them absent: `{ workflow, status, detail }`, the event's detail as it came
+   *   (status and detail always exist: the pattern matches `detail.status`).
+   * Exactly one of them matches each event, so each failure is notified once.
+   */
+  private notifyFailures(stateMachine: sfn.StateMachine): void {
+    const props = this.props;
+    const fields = ['executionArn', 'error', 'cause', 'stopDate'];
+    const base = { status: UNSUCCESSFUL_STATUSES, stateMachineArn: [stateMachine.stateMachineArn] };
+    const description = `Notifies failed, timed-out and aborted executions of: ${props.description}`;
     new events.Rule(this.scope, 'ExecutionFailedRule', {
-      description: `Notifies failed, timed-out and aborted executions of: ${props.description}`.slice(0, 512),
+      description: description.slice(0, 512),
       eventPattern: {
         source: ['aws.states'],
         detailType: ['Step Functions Execution Status Change'],
-        detail: { status: UNSUCCESSFUL_STATUSES, stateMachineArn: [stateMachine.stateMachineArn] },
+        detail: { ...base, ...Object.fromEntries(fields.map(f => [f, [{ exists: true }]])) },
       },
       targets: [new targets.SnsTopic(this.failureTopic, {
         message: events.RuleTargetInput.fromObject({
@@ -181,8 +206,21 @@ export class ObservableStateMachine {
         }),
       })],
     });
-    this.stateMachine = stateMachine;
-    return stateMachine;
+    new events.Rule(this.scope, 'ExecutionFailedRuleIncompleteEvent', {
+      description: `${description} (events without an execution ARN, error, cause or stop date)`.slice(0, 512),
+      eventPattern: {
+        source: ['aws.states'],
+        detailType: ['Step Functions Execution Status Change'],
+        detail: { ...base, $or: fields.map(f => ({ [f]: [{ exists: false }] })) },
+      },
+      targets: [new targets.SnsTopic(this.failureTopic, {
+        message: events.RuleTargetInput.fromObject({
+          workflow: props.description,
+          status: events.EventField.fromPath('$.detail.status'),
+          detail: events.EventField.fromPath('$.detail'),
+        }),
+      })],
+    });
   }
 }
 
