@@ -5,11 +5,11 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { EXAMPLE_IMAGE_DIRECTORY } from './training-stack';
+import { IMlDataStore, MlDataStore } from '../../lib/data/ml-data-store';
 import { TeamDomain } from '../../lib/domain/team-domain';
 import { SageMakerImage } from '../../lib/images/sagemaker-image';
 import { ManagedPolicyRole } from '../../lib/private/managed-policy-role';
 import { acknowledgeInCompliancePacks } from '../../lib/private/nag';
-import { IMlDataStore, MlDataStore } from '../../lib/data/ml-data-store';
 
 /**
  * Properties of a SageMakerTeamDomainStack.

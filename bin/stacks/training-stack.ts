@@ -4,17 +4,17 @@ import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { SageMakerImage } from '../../lib/images/sagemaker-image';
-import { ChannelDataSource } from '../../lib/jobs/channel-data-source';
-import { RetrainingOnNewData } from '../../lib/triggers/retraining-on-new-data';
-import { RetrainingSchedule } from '../../lib/triggers/retraining-schedule';
-import { validateIn, validateNumber } from '../../lib/private/validate';
-import { ModelPackageGroup } from '../../lib/registry/model-package-group';
 import { JobConfigFile } from '../../lib/data/job-config-file';
 import { JobS3Location } from '../../lib/data/job-s3-location';
 import { IMlDataStore, MlDataStore } from '../../lib/data/ml-data-store';
-import { IMlflowTrackingServer, MlflowTrackingServer } from '../../lib/tracking/mlflow-tracking-server';
+import { SageMakerImage } from '../../lib/images/sagemaker-image';
+import { ChannelDataSource } from '../../lib/jobs/channel-data-source';
+import { validateIn, validateNumber } from '../../lib/private/validate';
+import { ModelPackageGroup } from '../../lib/registry/model-package-group';
 import { MetricComparison } from '../../lib/stages/evaluation-stage';
+import { IMlflowTrackingServer, MlflowTrackingServer } from '../../lib/tracking/mlflow-tracking-server';
+import { RetrainingOnNewData } from '../../lib/triggers/retraining-on-new-data';
+import { RetrainingSchedule } from '../../lib/triggers/retraining-schedule';
 import { TrainingWorkflow } from '../../lib/workflows/training-workflow';
 
 /** The example GLM image shipped with the library. */

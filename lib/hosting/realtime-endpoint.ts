@@ -11,10 +11,10 @@ import {
   DEFAULT_INSTANCE_TYPE, acknowledgeNoKeyForInstanceStorage, generatedEndpointName, renderVariant, toApiShape, validateVariant, volumeKeyFor,
 } from './private/variants';
 import { ISageMakerModel } from './sagemaker-model';
+import { JobS3Location, S3AccessMode } from '../data/job-s3-location';
 import { acknowledgeInCompliancePacks, registerWildcardResource } from '../private/nag';
 import { constructNamePrefix, MAX_NAME_PREFIX_LENGTH } from '../private/names';
 import { fail, failAt, requireModelRole, validateCount, validateDuration, validateInteger, validateLength, validateNumber, validateIn, validatePattern, validateUnique } from '../private/validate';
-import { JobS3Location, S3AccessMode } from '../data/job-s3-location';
 
 /**
  * Target-tracking autoscaling of a variant on invocations per instance.
@@ -346,6 +346,8 @@ export class RealtimeEndpoint extends InferenceEndpointBase {
   private readonly dataCaptureConfig?: sagemaker.CfnEndpointConfig.DataCaptureConfigProperty;
   private readonly deploymentConfig: sagemaker.CfnEndpoint.DeploymentConfigProperty;
   private readonly excludedVariantProperties: string[];
+  /** The ARN of CloudFormation's configuration (its `Ref`: the ARN as SageMaker writes it). */
+  private readonly stackConfigArn: string;
   /**
    * The longest SageMaker lets an update run, if set.
    * @internal
@@ -389,6 +391,7 @@ export class RealtimeEndpoint extends InferenceEndpointBase {
     });
     acknowledgeNoKeyForInstanceStorage(config, instanceTypes, this.encryptionKey);
     this.endpointConfigName = config.attrEndpointConfigName;
+    this.stackConfigArn = config.ref;
 
     this._deploymentTimeout = deployment.maximumExecutionTimeout;
     this.rollbackAlarms = deployment.rollbackAlarms ?? this.defaultAlarms(deployment.maxModelLatency ?? Duration.seconds(1));
@@ -532,7 +535,9 @@ export class RealtimeEndpoint extends InferenceEndpointBase {
    */
   public _deployStatements(actions: string[], scope: IConstruct = this): iam.PolicyStatement[] {
     const configs = this._runtimeConfigArns(scope);
-    const statements = [new iam.PolicyStatement({ actions, resources: [configs, this.endpointArn] })];
+    // An update may also move the endpoint back to CloudFormation's configuration (a rollback).
+    const stackConfig = actions.includes('sagemaker:UpdateEndpoint') ? [this.stackConfigArn] : [];
+    const statements = [new iam.PolicyStatement({ actions, resources: [configs, ...stackConfig, this.endpointArn] })];
     if (!actions.some(a => /^sagemaker:(Create|Update)Endpoint$/.test(a))) return statements;
     if (this.encryptionKey) {
       statements.push(new iam.PolicyStatement({ actions: ['kms:DescribeKey'], resources: [this.encryptionKey.keyArn] }));
@@ -560,6 +565,22 @@ export class RealtimeEndpoint extends InferenceEndpointBase {
     registerWildcardResource(scope, configs,
       `Workflows name the configurations they define for endpoint ${this.node.path} '${this.runtimeConfigNamePrefix}-<uuid>' at run time; the policy is limited to that name prefix.`);
     return configs;
+  }
+
+  /**
+   * The `VpcConfig` (SageMaker API shape) of the model served by `variantName` (the first
+   * variant by default), when it is a `SageMakerModel` of this app that runs in a VPC: a
+   * model defined at run time for this endpoint takes the same network settings.
+   *
+   * @internal
+   */
+  public _modelVpcConfig(variantName?: string): { [key: string]: any } | undefined {
+    const index = variantName === undefined || Token.isUnresolved(variantName) ? 0 : Math.max(0, this.variantNames.indexOf(variantName));
+    const model = this.variants[index]?.model;
+    const resource = model?.node.tryFindChild('Resource');
+    if (!(resource instanceof sagemaker.CfnModel) || !resource.vpcConfig) return undefined;
+    const vpc = resource.vpcConfig as sagemaker.CfnModel.VpcConfigProperty;
+    return { SecurityGroupIds: vpc.securityGroupIds, Subnets: vpc.subnets };
   }
 
   /**

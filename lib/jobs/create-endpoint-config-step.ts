@@ -1,6 +1,8 @@
 import { Duration } from 'aws-cdk-lib';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { needsSdkIntegration } from './private/optimized-fields';
+import { sdkResource } from './private/sagemaker-sdk-task';
 import { SageMakerTask, SageMakerTaskProps } from './sagemaker-task';
 import { RealtimeEndpoint } from '../hosting/realtime-endpoint';
 import { perExecutionName } from '../private/names';
@@ -28,12 +30,23 @@ export interface CreateEndpointConfigStepProps extends SageMakerTaskProps {
  * `RealtimeEndpoint`'s own settings (`sagemaker:createEndpointConfig`, request/response).
  * The configuration is named `<endpoint.runtimeConfigNamePrefix>-<uuid>` for each attempt.
  *
+ * The optimized integration (`sagemaker:createEndpointConfig`) takes no `DataCaptureConfig`
+ * (lib/jobs/private/optimized-fields.ts): for an endpoint that captures data the step calls
+ * the AWS SDK integration (`aws-sdk:sagemaker:createEndpointConfig`), whose errors are
+ * `SageMaker.ResourceLimitExceededException` and `SageMaker.SageMakerException` (throttling
+ * and server faults retried by the task's service-error loop, told apart by the cause).
+ *
  * Its output is `{ EndpointConfigArn, EndpointConfigName }`.
  */
 export class CreateEndpointConfigStep extends SageMakerTask {
+  /** Whether the step calls the AWS SDK integration (its request has fields the optimized one does not take). */
+  public readonly usesSdkIntegration: boolean;
   private readonly props: CreateEndpointConfigStepProps;
 
   constructor(scope: Construct, id: string, props: CreateEndpointConfigStepProps) {
+    const sdk = needsSdkIntegration('createEndpointConfig', props.endpoint.endpointConfigRequest({
+      endpointConfigName: `${props.endpoint.runtimeConfigNamePrefix}-probe`, modelName: 'probe', variantName: props.variantName, tags: props.tags,
+    }));
     super(scope, id, {
       ...props,
       resultSelector: props.resultSelector ?? {
@@ -50,9 +63,11 @@ export class CreateEndpointConfigStep extends SageMakerTask {
       namePrefix: props.endpoint.runtimeConfigNamePrefix,
       namePrefixProp: 'endpoint.runtimeConfigNamePrefix',
       lowercaseName: true,
-      retryInterval: Duration.seconds(5),
+      retryInterval: sdk ? undefined : Duration.seconds(5),
+      sdkIntegration: sdk,
     });
     this.props = props;
+    this.usesSdkIntegration = sdk;
     // Validates the variant and the model name against the endpoint now, at synth.
     this.request();
   }
@@ -62,6 +77,12 @@ export class CreateEndpointConfigStep extends SageMakerTask {
     // The base adds the per-attempt name and the tags.
     const { EndpointConfigName: _name, Tags: _tags, ...request } = this.request();
     return request;
+  }
+
+  /** @internal */
+  protected _renderTask(topLevelQueryLanguage?: sfn.QueryLanguage): any {
+    const rendered = super._renderTask(topLevelQueryLanguage);
+    return this.usesSdkIntegration ? { ...rendered, Resource: sdkResource('createEndpointConfig') } : rendered;
   }
 
   private request(): { [key: string]: any } {

@@ -1,10 +1,12 @@
 import { Duration } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { SageMakerTask, SageMakerTaskProps } from './sagemaker-task';
 import { SageMakerImage } from '../images/sagemaker-image';
-import { validateEnvironment, validateIn } from '../private/validate';
+import { selectPrivateSubnets } from '../private/subnets';
+import { fail, validateEnvironment, validateIn } from '../private/validate';
 import { SageMakerExecutionRole } from '../roles/sagemaker-execution-role';
 import { JobS3Location, S3AccessMode } from '../data/job-s3-location';
 
@@ -49,6 +51,28 @@ export interface CreateModelStepProps extends SageMakerTaskProps {
    * @default false
    */
   readonly enableNetworkIsolation?: boolean;
+
+  /**
+   * The VPC the model's containers run in (SageMaker attaches network interfaces there).
+   *
+   * @default - no VPC; a `TrainingWorkflow` that promotes through an endpoint takes the VPC settings of
+   * the model the endpoint serves
+   */
+  readonly vpc?: ec2.IVpc;
+
+  /**
+   * The subnets of `vpc`.
+   *
+   * @default - the VPC's private subnets
+   */
+  readonly vpcSubnets?: ec2.SubnetSelection;
+
+  /**
+   * The security groups of the model's network interfaces in `vpc`.
+   *
+   * @default - with `vpc`, a security group that allows all outbound traffic
+   */
+  readonly securityGroups?: ec2.ISecurityGroup[];
 }
 
 /**
@@ -69,6 +93,7 @@ export class CreateModelStep extends SageMakerTask implements iam.IGrantable {
   private readonly props: CreateModelStepProps;
   private readonly imageUri: string;
   private readonly modelDataUri: { uri: string; isExpression: boolean };
+  private vpcConfig?: { [key: string]: any };
 
   constructor(scope: Construct, id: string, props: CreateModelStepProps) {
     super(scope, id, {
@@ -94,7 +119,19 @@ export class CreateModelStep extends SageMakerTask implements iam.IGrantable {
     this.modelNamePrefix = this.namePrefix;
     validateIn(this, () => validateEnvironment('environment', props.environment, { maxEntries: 100, maxKeyLength: 1024, maxValueLength: 1024 }));
 
-    this.role = props.role ?? new SageMakerExecutionRole(this, 'Role').role;
+    this.vpcConfig = validateIn(this, () => {
+      if (props.vpcSubnets && !props.vpc) fail('vpcSubnets requires vpc');
+      if (props.securityGroups && !props.vpc) fail('securityGroups requires vpc');
+      if (!props.vpc) return undefined;
+      const groups = props.securityGroups ?? [new ec2.SecurityGroup(this, 'SecurityGroup', {
+        vpc: props.vpc, description: 'Network interfaces of the models this step defines', allowAllOutbound: true,
+      })];
+      return {
+        SecurityGroupIds: groups.map(g => g.securityGroupId),
+        Subnets: selectPrivateSubnets(this, props.vpc, props.vpcSubnets, 'a model').subnetIds,
+      };
+    });
+    this.role = props.role ?? new SageMakerExecutionRole(this, 'Role', { vpcAccess: props.vpc !== undefined }).role;
     this.grantPrincipal = this.role;
     this.addPassRole(this.role);
     this.imageUri = validateIn(this, () => props.image.bind(this, this.role).imageUri);
@@ -112,6 +149,20 @@ export class CreateModelStep extends SageMakerTask implements iam.IGrantable {
         Environment: props.environment,
       },
       EnableNetworkIsolation: props.enableNetworkIsolation,
+      VpcConfig: this.vpcConfig,
     };
+  }
+
+  /**
+   * Runs the models in the VPC settings of another model (`{ SecurityGroupIds, Subnets }`, as
+   * rendered): a `TrainingWorkflow` that promotes through an endpoint gives its model those of the
+   * model the endpoint serves. The step's own role, if it defined one, gets VPC access.
+   * @internal
+   */
+  public _useVpcConfig(vpcConfig: { [key: string]: any }): void {
+    if (this.vpcConfig) return;
+    this.vpcConfig = vpcConfig;
+    const own = this.node.tryFindChild('Role');
+    if (own instanceof SageMakerExecutionRole) own.grantVpcAccess();
   }
 }

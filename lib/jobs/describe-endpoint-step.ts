@@ -1,6 +1,6 @@
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { retrySdkErrors, sdkResource } from './private/sagemaker-sdk-task';
+import { sdkResource } from './private/sagemaker-sdk-task';
 import { SageMakerTask, SageMakerTaskProps } from './sagemaker-task';
 import { RealtimeEndpoint } from '../hosting/realtime-endpoint';
 import { fail, validateIn } from '../private/validate';
@@ -18,10 +18,11 @@ export interface DescribeEndpointStepProps extends SageMakerTaskProps {
  * through the AWS SDK integration (`arn:aws:states:::aws-sdk:sagemaker:describeEndpoint`;
  * Step Functions has no optimized DescribeEndpoint).
  *
- * A missing endpoint, throttling and access denied all surface as
- * `SageMaker.SageMakerException`: the step retries it a few times (quickly: DescribeEndpoint
- * only reads), then a Catch tells them apart by the error's cause
- * (`DescribeEndpointStep.ENDPOINT_NOT_FOUND_CAUSE` for a missing endpoint).
+ * A missing endpoint (SageMaker's ValidationException "Could not find endpoint"), throttling
+ * and access denied all surface as `SageMaker.SageMakerException`: the task's service-error
+ * loop retries throttling and server faults (told apart by the cause) and sends the rest to
+ * the task's catch at once, where `DescribeEndpointStep.ENDPOINT_NOT_FOUND_CAUSE` tells a
+ * missing endpoint (no failure) from a refused call, as a `DeployStage` does.
  *
  * Its output is DescribeEndpoint's: `EndpointStatus`, `EndpointConfigName`, and
  * `FailureReason` when SageMaker gives one.
@@ -33,19 +34,18 @@ export class DescribeEndpointStep extends SageMakerTask {
   private readonly endpointName: string;
 
   constructor(scope: Construct, id: string, props: DescribeEndpointStepProps) {
-    // The base's retriers name the optimized integration's errors, which this one never raises.
-    super(scope, id, { ...props, retryOnServiceErrors: false }, {
+    super(scope, id, props, {
       api: 'describeEndpoint',
       integrationPattern: sfn.IntegrationPattern.REQUEST_RESPONSE,
       resourceType: 'endpoint',
       actions: [],
+      sdkIntegration: true,
     });
     validateIn(this, () => {
       if (props.tags) fail('tags cannot be set on DescribeEndpoint, which reads only');
     });
     this.endpointName = props.endpoint.endpointName;
     this.taskPolicies!.push(...props.endpoint._deployStatements(['sagemaker:DescribeEndpoint'], this));
-    retrySdkErrors(this, 3);
   }
 
   /** @internal */

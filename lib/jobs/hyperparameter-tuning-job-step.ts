@@ -244,18 +244,17 @@ export class HyperParameterTuningJobStep extends SageMakerTask implements iam.IG
       api: 'createHyperParameterTuningJob',
       integrationPattern: sfn.IntegrationPattern.RUN_JOB,
       resourceType: 'hyper-parameter-tuning-job',
-      // Step Functions developer guide, "IAM policies for Amazon SageMaker AI",
-      // CreateHyperParameterTuningJob, Run a Job (.sync)
-      // (https://docs.aws.amazon.com/step-functions/latest/dg/sagemaker-iam.html): these four
-      // actions on the tuning job, sagemaker:ListTags, iam:PassRole to SageMaker, and the
-      // managed rule StepFunctionsGetEventsForSageMakerTuningJobsRule (events:PutTargets,
-      // PutRule, DescribeRule). The Service Authorization Reference scopes all four to the
-      // hyper-parameter-tuning-job resource type.
+      // As Step Functions' template for CreateTrainingJob, Run a Job (.sync) ("IAM policies for
+      // Amazon SageMaker AI", https://docs.aws.amazon.com/step-functions/latest/dg/sagemaker-iam.html):
+      // Create, Describe and Stop on the job, sagemaker:ListTags, iam:PassRole to SageMaker, and
+      // the managed rule StepFunctionsGetEventsForSageMakerTuningJobsRule (events:PutTargets,
+      // PutRule, DescribeRule; the rule name is the one AWS's Step Functions Data Science SDK
+      // setup names). No documented source lists ListTrainingJobsForHyperParameterTuningJob for
+      // the integration (the tuning result names the best training job itself), so it is not granted.
       actions: [
         'sagemaker:CreateHyperParameterTuningJob',
         'sagemaker:DescribeHyperParameterTuningJob',
         'sagemaker:StopHyperParameterTuningJob',
-        'sagemaker:ListTrainingJobsForHyperParameterTuningJob',
       ],
       nameField: 'HyperParameterTuningJobName',
       namePrefix: props.jobNamePrefix,

@@ -2,6 +2,7 @@ import { Duration } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
+import { grantOutputKey } from './private/job-policies';
 import { SageMakerJobStep, SageMakerJobStepProps } from './sagemaker-job-step';
 import { fail, validateCount, validateIn, validateLength, validatePattern, validateUnique } from '../private/validate';
 import { JobS3Location, S3AccessMode } from '../data/job-s3-location';
@@ -185,9 +186,14 @@ export class ProcessingJobStep extends SageMakerJobStep {
         },
       });
     }
-    // SageMaker encrypts the outputs with ProcessingOutputConfig.KmsKeyId (kms:Encrypt); S3 SSE-KMS
-    // multipart uploads need GenerateDataKey and Decrypt.
-    props.outputEncryptionKey?.grant(this.role, 'kms:Encrypt', 'kms:GenerateDataKey', 'kms:Decrypt');
+    // The key the request names as ProcessingOutputConfig.KmsKeyId (see _renderRequest): the
+    // role needs kms:Encrypt on it (job-policies.ts).
+    grantOutputKey(this.role, this.outputKey);
+  }
+
+  /** The key of ProcessingOutputConfig.KmsKeyId: the given one, else the first output bucket's. */
+  private get outputKey(): kms.IKey | undefined {
+    return this.props.outputEncryptionKey ?? [...this.renderedOutputs.values()].find(o => o.key)?.key;
   }
 
   /**
@@ -206,7 +212,7 @@ export class ProcessingJobStep extends SageMakerJobStep {
   protected _renderRequest(): { [key: string]: any } {
     const props = this.props;
     const outputs = [...this.renderedOutputs.values()];
-    const key = props.outputEncryptionKey ?? outputs.find(o => o.key)?.key;
+    const key = this.outputKey;
     return {
       ...this._commonRequest(),
       AppSpecification: {

@@ -113,7 +113,8 @@ export interface SageMakerJobStepProps extends SageMakerTaskProps {
   readonly enableNetworkIsolation?: boolean;
 
   /**
-   * Whether traffic between the instances of a distributed job is encrypted.
+   * Whether traffic between the instances of a distributed job is encrypted. A training job
+   * with `true` runs through the AWS SDK integration and a poll loop (see TrainingJobStep).
    *
    * @default false
    */
@@ -144,11 +145,24 @@ export interface SageMakerJobKind {
    * @default 512
    */
   readonly maxEnvironmentValueLength?: number;
+  /**
+   * Whether the job is started through the AWS SDK integration
+   * (`arn:aws:states:::aws-sdk:sagemaker:<api>`, request/response: the subclass waits for the
+   * job itself) rather than the optimized `.sync` one: for a request with a field the optimized
+   * integration does not take (optimized-fields.ts). The state machine then needs neither the
+   * Stop action nor the `.sync` managed rule, and reads the job name back from its lowercase ARN
+   * (the name prefix must be lowercase).
+   *
+   * @default false
+   */
+  readonly sdkIntegration?: boolean;
 }
 
 /**
  * A Step Functions task state that runs a SageMaker job with the optimized `.sync`
- * integration: Step Functions starts the job and waits for it to end, with no polling.
+ * integration: Step Functions starts the job and waits for it to end, with no polling (a job
+ * whose request the optimized integration does not take starts through the AWS SDK
+ * integration instead, and its step polls: see TrainingJobStep).
  * Naming, retries, tags, IAM and rendering come from `SageMakerTask`; this class adds
  * the job's role, image, compute, network and stopping condition.
  */
@@ -169,17 +183,20 @@ export abstract class SageMakerJobStep extends SageMakerTask implements iam.IGra
   private readonly jobProps: SageMakerJobStepProps;
 
   constructor(scope: Construct, id: string, props: SageMakerJobStepProps, kind: SageMakerJobKind) {
+    const sdk = kind.sdkIntegration ?? false;
     super(scope, id, props, {
       api: kind.api,
-      integrationPattern: sfn.IntegrationPattern.RUN_JOB,
+      integrationPattern: sdk ? sfn.IntegrationPattern.REQUEST_RESPONSE : sfn.IntegrationPattern.RUN_JOB,
       resourceType: kind.resourceType,
-      actions: [`sagemaker:Create${kind.actionNoun}`, `sagemaker:Describe${kind.actionNoun}`, `sagemaker:Stop${kind.actionNoun}`],
+      // `.sync` stops the job when the execution is aborted; the SDK integration cannot.
+      actions: [`sagemaker:Create${kind.actionNoun}`, `sagemaker:Describe${kind.actionNoun}`, ...(sdk ? [] : [`sagemaker:Stop${kind.actionNoun}`])],
       nameField: `${kind.actionNoun}Name`,
       namePrefix: props.jobNamePrefix,
       namePrefixProp: 'jobNamePrefix',
       defaultNamePrefix: kind.defaultPrefix,
-      eventRule: kind.eventRule,
+      eventRule: sdk ? undefined : kind.eventRule,
       startsCompute: true,
+      sdkIntegration: sdk,
     });
     this.kind = kind;
     this.jobProps = props;

@@ -2,8 +2,10 @@ import { ArnFormat, Aws, Duration, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { SageMakerIntegration, ServiceErrorRetry } from './private/fail-fast';
 import { passRoleToSageMaker, renderTags } from './private/job-policies';
-import { retryCapacityErrors, retryTransientErrors, transientRetryBudget, CAPACITY_RETRY_INTERVAL } from './private/retries';
+import { listTagsStatement } from './private/list-tags';
+import { retryCapacityErrors, CAPACITY_RETRY_INTERVAL, SDK_RETRY_ATTEMPTS, SDK_RETRY_INTERVAL, TRANSIENT_RETRY_ATTEMPTS } from './private/retries';
 import { registerWildcardResource } from '../private/nag';
 import { constructNamePrefix, MAX_SAGEMAKER_NAME_LENGTH, perExecutionName, validateNamePrefix } from '../private/names';
 import { validateTags } from './private/tags';
@@ -21,9 +23,13 @@ export interface SageMakerTaskProps extends sfn.TaskStateBaseProps {
   readonly tags?: { [key: string]: string };
 
   /**
-   * Whether the task retries SageMaker throttling and transient service errors
-   * (5 attempts with exponential backoff and jitter). More retriers can be added with
-   * `addRetry`.
+   * Whether the task retries SageMaker throttling and transient service faults (up to 5
+   * times, the pause doubling from 15 seconds; 3 times from 2 seconds for the AWS SDK
+   * integration). Requests SageMaker refuses (validation, access denied, any other client
+   * error) are never retried: they reach the task's catch at once. Step Functions reports
+   * both under one error name, so the task catches it into a Choice that reads the Cause
+   * and loops back through a Wait (its attempt counter is kept at the task's result path).
+   * When false, that error is left to the task's own retriers and catchers.
    *
    * @default true
    */
@@ -115,11 +121,20 @@ export interface SageMakerTaskApi {
   readonly startsCompute?: boolean;
 
   /**
-   * The interval of the transient-error retrier.
+   * The first pause of the transient-error loop (each next pause doubles).
    *
-   * @default Duration.seconds(15)
+   * @default - 15 seconds; 2 seconds for the AWS SDK integration
    */
   readonly retryInterval?: Duration;
+
+  /**
+   * Whether the task calls the AWS SDK integration (`arn:aws:states:::aws-sdk:sagemaker:<api>`,
+   * generic error `SageMaker.SageMakerException`) rather than the optimized one
+   * (`SageMaker.AmazonSageMakerException`). The subclass renders the resource itself.
+   *
+   * @default false
+   */
+  readonly sdkIntegration?: boolean;
 }
 
 /**
@@ -132,9 +147,10 @@ export interface SageMakerTaskApi {
  *   throttling and transient faults with backoff, never `States.TaskFailed`;
  * - tags;
  * - the state machine's IAM statements: the API's actions on the ARNs of this task's
- *   own names only, `sagemaker:ListTags`/`AddTags` on them, `iam:PassRole` only to
+ *   own names only, `sagemaker:AddTags` on them, `sagemaker:ListTags` on `*` (as Step
+ *   Functions' own policy templates and aws-cdk-lib's tasks grant it), `iam:PassRole` only to
  *   SageMaker, the `.sync` integration's managed rule;
- * - rendering: `arn:aws:states:::sagemaker:<api>[.sync]` with `Parameters`, always as a
+ * - rendering: `arn:aws:states:::sagemaker:<api>[.sync]` (or `aws-sdk:sagemaker:<api>`) with `Parameters`, always as a
  *   JSONPath state (`QueryLanguage: JSONPath`), also among JSONata states.
  *
  * A concrete task renders only its request (`_renderRequest`).
@@ -152,6 +168,7 @@ export abstract class SageMakerTask extends sfn.TaskStateBase {
   private readonly api: SageMakerTaskApi;
   private readonly tags?: { [key: string]: string };
   private readonly retryBudget: Duration;
+  private readonly serviceErrors?: ServiceErrorRetry;
 
   constructor(scope: Construct, id: string, props: SageMakerTaskProps, api: SageMakerTaskApi) {
     super(scope, id, { ...props, queryLanguage: sfn.QueryLanguage.JSON_PATH });
@@ -191,7 +208,7 @@ export abstract class SageMakerTask extends sfn.TaskStateBase {
       this.taskPolicies!.push(new iam.PolicyStatement({
         actions: [...api.actions, ...this.taggingActions()],
         resources: [named],
-      }));
+      }), listTagsStatement(this));
     }
     if (api.eventRule) {
       this.taskPolicies!.push(new iam.PolicyStatement({
@@ -203,11 +220,47 @@ export abstract class SageMakerTask extends sfn.TaskStateBase {
     // Order matters: Step Functions uses the first retrier whose errors match.
     const capacityRetries = api.startsCompute ? props.capacityRetries ?? 10 : 0;
     retryCapacityErrors(this, capacityRetries);
-    const interval = api.retryInterval ?? Duration.seconds(15);
-    const transient = props.retryOnServiceErrors ?? true;
-    if (transient) retryTransientErrors(this, interval);
-    this.retryBudget = Duration.seconds(capacityRetries * CAPACITY_RETRY_INTERVAL.toSeconds()
-      + (transient ? transientRetryBudget(interval).toSeconds() : 0));
+    const sdk = api.sdkIntegration ?? false;
+    const attempts = sdk ? SDK_RETRY_ATTEMPTS : TRANSIENT_RETRY_ATTEMPTS;
+    if (props.retryOnServiceErrors ?? true) {
+      this.serviceErrors = new ServiceErrorRetry(this, {
+        integration: sdk ? SageMakerIntegration.AWS_SDK : SageMakerIntegration.OPTIMIZED,
+        interval: api.retryInterval ?? (sdk ? SDK_RETRY_INTERVAL : Duration.seconds(15)),
+        maxAttempts: attempts,
+        counterPath: counterPathOf(props.resultPath),
+      });
+    }
+    // Each pass through the loop enters the task again, with its capacity retries afresh.
+    const entries = this.serviceErrors ? attempts + 1 : 1;
+    this.retryBudget = Duration.seconds(entries * capacityRetries * CAPACITY_RETRY_INTERVAL.toSeconds()
+      + (this.serviceErrors?.budget.toSeconds() ?? 0));
+  }
+
+  /**
+   * Adds a catcher. The first one that takes SageMaker's generic error (`States.ALL`,
+   * `States.TaskFailed` or the error itself) gets the service-error loop in front of it:
+   * throttling and server faults are retried, anything else reaches `handler` at once.
+   */
+  public addCatch(handler: sfn.IChainable, props: sfn.CatchProps = {}): sfn.TaskStateBase {
+    const loop = this.serviceErrors;
+    if (loop && ServiceErrorRetry.covers(props.errors, loop.integration)) {
+      if (!loop.isInstalled) {
+        loop.catchInto(handler, props.resultPath);
+      } else if (loop.endsInOwnFail) {
+        failAt(this, 'add the catchers of a SageMaker task before it joins a state machine or a Parallel branch: '
+          + 'its service-error loop already ends in a Fail state of its own');
+      }
+    }
+    return super.addCatch(handler, props);
+  }
+
+  /**
+   * Without a catcher of its own, the service-error loop ends in a Fail state raising the
+   * error again (the execution, or the Parallel branch, fails as without the loop).
+   */
+  public bindToGraph(graph: sfn.StateGraph): void {
+    if (this.serviceErrors && !this.serviceErrors.isInstalled) this.serviceErrors.catchInto();
+    super.bindToGraph(graph);
   }
 
   /**
@@ -260,23 +313,33 @@ export abstract class SageMakerTask extends sfn.TaskStateBase {
   protected _renderTask(_topLevelQueryLanguage?: sfn.QueryLanguage): any {
     const api = this.api;
     const suffix = api.integrationPattern === sfn.IntegrationPattern.RUN_JOB ? '.sync' : '';
+    const service = api.sdkIntegration ? 'aws-sdk:sagemaker' : 'sagemaker';
     const request = {
       ...(api.nameField ? { [`${api.nameField}.$`]: perExecutionName(this.namePrefix, api.maxNameLength) } : {}),
       ...this._renderRequest(),
       Tags: renderTags(this.tags),
     };
     return {
-      Resource: `arn:${Aws.PARTITION}:states:::sagemaker:${api.api}${suffix}`,
+      Resource: `arn:${Aws.PARTITION}:states:::${service}:${api.api}${suffix}`,
       ...this._renderParametersOrArguments(request, sfn.QueryLanguage.JSON_PATH),
     };
   }
 
   /**
-   * Step Functions' `.sync` integrations tag the jobs they start (`MANAGED_BY_AWS`), and
-   * AWS's generated policies include `sagemaker:ListTags`; user tags need `AddTags` too.
+   * Step Functions' `.sync` integrations tag the jobs they start (`MANAGED_BY_AWS`: aws-cdk-lib's
+   * SageMakerCreateTrainingJob grants `sagemaker:AddTags` on its jobs); user tags need it too.
+   * `sagemaker:ListTags` is granted on `*` (list-tags.ts).
    */
   private taggingActions(): string[] {
     const sync = this.api.integrationPattern === sfn.IntegrationPattern.RUN_JOB;
-    return ['sagemaker:ListTags', ...(sync || this.tags ? ['sagemaker:AddTags'] : [])];
+    return sync || this.tags ? ['sagemaker:AddTags'] : [];
   }
+}
+
+/**
+ * The service-error loop's counter: at the task's own result path when it is a field (a
+ * success overwrites it, so a task entered again counts afresh), else its own field.
+ */
+function counterPathOf(resultPath: string | undefined): string | undefined {
+  return resultPath && resultPath !== '$' && resultPath.startsWith('$.') ? resultPath : undefined;
 }

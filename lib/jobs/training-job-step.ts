@@ -1,9 +1,13 @@
 import { Annotations, Duration, Token } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { ChannelDataSource } from './channel-data-source';
 import { renderHyperparameters } from './private/hyperparameters';
+import { grantOutputKey } from './private/job-policies';
+import { unsupportedOptimizedFields } from './private/optimized-fields';
+import { pollPlan, TrainingJobPoll } from './private/training-job-poll';
 import { SageMakerJobStep, SageMakerJobStepProps } from './sagemaker-job-step';
 import { fail, validateCount, validateDuration, validateIn, validateLength, validatePattern, validateStringMap, validateUnique } from '../private/validate';
 import { JobS3Location, S3AccessMode } from '../data/job-s3-location';
@@ -120,6 +124,13 @@ export interface TrainingJobStepProps extends SageMakerJobStepProps {
    * Where SageMaker syncs the checkpoints the container writes to `checkpointLocalPath`,
    * so an interrupted spot job resumes rather than restarts. Give a per-execution location.
    *
+   * Step Functions' optimized `createTrainingJob.sync` does not take `CheckpointConfig`: with
+   * checkpoints the step starts the job through the AWS SDK integration and polls
+   * DescribeTrainingJob until it ends (see the class). Its output is the same; but an aborted
+   * or timed-out execution does not stop the job (SageMaker stops it at `maxRuntime`, or
+   * `spot.maxWait`), `jobNamePrefix` must be lowercase, and a job that fails raises
+   * `TrainingJobFailed` rather than `States.TaskFailed`.
+   *
    * @default - no checkpoints
    */
   readonly checkpointLocation?: JobS3Location;
@@ -143,24 +154,57 @@ const MAX_TRAINING_RUNTIME = Duration.days(28);
  *
  * The step's output is SageMaker's `DescribeTrainingJob` response; the model is at
  * `ModelArtifacts.S3ModelArtifacts`.
+ *
+ * Step Functions refuses, when the state machine is created, an optimized integration whose
+ * request carries a field it does not support (optimized-fields.ts). A job with
+ * `checkpointLocation` or `enableInterContainerTrafficEncryption: true` therefore starts through
+ * the AWS SDK integration (`arn:aws:states:::aws-sdk:sagemaker:createTrainingJob`, which takes
+ * every field but has no `.sync`) and the step waits for it itself: Wait, DescribeTrainingJob,
+ * and a Choice on the status, checking every minute (longer for long jobs) until the job's
+ * limit (`maxRuntime`, or `spot.maxWait`) and an hour more. The step is still one state to
+ * whatever chains it (`next`, `addCatch`): a Completed job continues with the DescribeTrainingJob
+ * response (through `resultSelector`, at `resultPath`); a Failed or Stopped job raises
+ * `TrainingJobFailed` with `{ TrainingJobName, TrainingJobArn, TrainingJobStatus, SecondaryStatus,
+ * FailureReason }` as the Cause (JSON); a job still running after the last check raises
+ * `TrainingJobTimedOut`. A catch of `States.ALL` or `States.TaskFailed` takes them. Without
+ * `.sync`, Step Functions does not stop the job when the execution is aborted or times out,
+ * so the state machine gets no `sagemaker:StopTrainingJob` and no `.sync` managed rule; it
+ * needs `sagemaker:CreateTrainingJob` and `DescribeTrainingJob` on its jobs, as with `.sync`.
  */
 export class TrainingJobStep extends SageMakerJobStep {
   private readonly props: TrainingJobStepProps;
   private readonly channels: any[];
   private readonly output: { uri: string; isExpression: boolean; key?: kms.IKey };
   private readonly checkpoint?: { uri: string; isExpression: boolean };
+  /** The poll loop, when the job goes through the AWS SDK integration. */
+  private readonly poll?: TrainingJobPoll;
 
   constructor(scope: Construct, id: string, props: TrainingJobStepProps) {
-    super(scope, id, props, {
+    const sdk = needsSdkIntegration(props);
+    super(scope, id, {
+      ...props,
+      // The step as a whole still runs the job to its end.
+      integrationPattern: sdk && props.integrationPattern === sfn.IntegrationPattern.RUN_JOB ? undefined : props.integrationPattern,
+    }, {
       api: 'createTrainingJob',
       actionNoun: 'TrainingJob',
       resourceType: 'training-job',
       eventRule: 'StepFunctionsGetEventsForSageMakerTrainingJobsRule',
       defaultPrefix: 'training',
       maxRuntime: MAX_TRAINING_RUNTIME,
+      sdkIntegration: sdk,
     });
     this.props = props;
-    validateIn(this, () => validateTrainingProps(this, props));
+    validateIn(this, () => {
+      validateTrainingProps(this, props);
+      if (sdk && this.jobNamePrefix !== this.jobNamePrefix.toLowerCase()) {
+        fail(`jobNamePrefix must be lowercase for a job with checkpointLocation or enableInterContainerTrafficEncryption, got '${this.jobNamePrefix}': `
+          + 'the job starts through the AWS SDK integration and the step reads its name back from the job ARN, which SageMaker writes lowercase');
+      }
+      if (sdk && Token.isUnresolved(this.jobLimit().toSeconds())) {
+        fail('maxRuntime and spot.maxWait must be literal durations for a job with checkpointLocation or enableInterContainerTrafficEncryption (they bound the step\'s poll loop), got a token');
+      }
+    });
 
     this.channels = (props.channels ?? []).map(channel => {
       const source = validateIn(this, () => channel.source.bind(this, {
@@ -185,9 +229,9 @@ export class TrainingJobStep extends SageMakerJobStep {
 
     const output = validateIn(this, () => props.outputLocation.bind(this, this.role, S3AccessMode.WRITE));
     this.output = { uri: output.uri, isExpression: output.isExpression, key: props.outputEncryptionKey ?? output.encryptionKey };
-    // SageMaker encrypts the artifacts with OutputDataConfig.KmsKeyId: kms:Encrypt (CreateTrainingJob's
-    // KmsKeyId documentation), and S3 SSE-KMS multipart uploads need GenerateDataKey and Decrypt.
-    if (props.outputEncryptionKey) props.outputEncryptionKey.grant(this.role, 'kms:Encrypt', 'kms:GenerateDataKey', 'kms:Decrypt');
+    // The key the request names as OutputDataConfig.KmsKeyId (the given one, else the output
+    // bucket's): the role needs kms:Encrypt on it (job-policies.ts).
+    grantOutputKey(this.role, this.output.key);
 
     if (props.checkpointLocation) {
       const cp = props.checkpointLocation;
@@ -201,13 +245,77 @@ export class TrainingJobStep extends SageMakerJobStep {
       Annotations.of(this).addWarningV2('cdk-sagemaker-ml:spotWithoutCheckpoints',
         'Managed spot training without checkpointLocation: an interrupted job restarts from the beginning. Set checkpointLocation and write checkpoints to /opt/ml/checkpoints.');
     }
+
+    if (sdk) {
+      this.poll = new TrainingJobPoll(this, {
+        stateName: this.stateId,
+        resultPath: props.resultPath,
+        resultSelector: props.resultSelector,
+        outputPath: props.outputPath,
+        plan: pollPlan(this.jobLimit()),
+        retryOnServiceErrors: props.retryOnServiceErrors,
+        credentials: props.credentials,
+      });
+      super.next(this.poll.start);
+    }
   }
 
   /**
-   * The longest the job takes: `spot.maxWait` (waiting for capacity included) or `maxRuntime`.
+   * Continues with `next` after the job completed (after the poll loop, for a job started
+   * through the AWS SDK integration).
+   */
+  public next(next: sfn.IChainable): sfn.Chain {
+    if (!this.poll) return super.next(next);
+    this.poll.done.next(next);
+    return sfn.Chain.sequence(this, next);
+  }
+
+  /**
+   * Adds a catcher; for a job started through the AWS SDK integration, DescribeTrainingJob and
+   * the job's failure (`TrainingJobFailed`, `TrainingJobTimedOut`) go to it too.
+   */
+  public addCatch(handler: sfn.IChainable, props: sfn.CatchProps = {}): sfn.TaskStateBase {
+    super.addCatch(handler, props);
+    this.poll?.addCatch(handler, props);
+    return this;
+  }
+
+  /** Completes the poll loop's failure paths with the catchers added so far. */
+  public bindToGraph(graph: sfn.StateGraph): void {
+    this.poll?.install();
+    super.bindToGraph(graph);
+  }
+
+  /**
+   * The longest the job takes: `spot.maxWait` (waiting for capacity included) or `maxRuntime`;
+   * with the poll loop, its every check.
    * @internal
    */
   protected _runDuration(): Duration {
+    return this.poll ? this.poll.maxDuration : this.jobLimit();
+  }
+
+  /**
+   * For the AWS SDK integration: the create call keeps the job name and a check counter at the
+   * loop's path; the step's resultSelector, resultPath and outputPath apply after the loop. And
+   * a guard: the optimized integration gets only the fields it takes.
+   * @internal
+   */
+  protected _renderTask(topLevelQueryLanguage?: sfn.QueryLanguage): any {
+    const rendered = super._renderTask(topLevelQueryLanguage);
+    if (!this.poll) {
+      const refused = unsupportedOptimizedFields('createTrainingJob', rendered.Parameters ?? {});
+      if (refused.length) {
+        throw new Error(`${this.node.path}: the optimized createTrainingJob integration does not take ${refused.join(', ')}; `
+          + 'needsSdkIntegration (training-job-step.ts) must send such a job through the AWS SDK integration');
+      }
+      return rendered;
+    }
+    return { ...rendered, ResultSelector: this.poll.createResultSelector, ResultPath: this.poll.scratch, OutputPath: undefined };
+  }
+
+  /** `spot.maxWait` (waiting for capacity included) or `maxRuntime`. */
+  private jobLimit(): Duration {
     return this.props.spot?.maxWait ?? this.props.maxRuntime ?? Duration.days(1);
   }
 
@@ -241,9 +349,19 @@ export class TrainingJobStep extends SageMakerJobStep {
       } : undefined,
       VpcConfig: this._vpcConfig,
       EnableNetworkIsolation: props.enableNetworkIsolation,
-      EnableInterContainerTrafficEncryption: props.enableInterContainerTrafficEncryption,
+      // false is SageMaker's default: left out, so the job keeps the optimized integration.
+      EnableInterContainerTrafficEncryption: props.enableInterContainerTrafficEncryption || undefined,
     };
   }
+}
+
+/**
+ * Whether the request carries a field the optimized `createTrainingJob.sync` does not take
+ * (optimized-fields.ts): CheckpointConfig, EnableInterContainerTrafficEncryption. The rendered
+ * request is checked against it (`_renderTask`).
+ */
+function needsSdkIntegration(props: TrainingJobStepProps): boolean {
+  return props.checkpointLocation !== undefined || props.enableInterContainerTrafficEncryption === true;
 }
 
 function validateTrainingProps(_scope: Construct, props: TrainingJobStepProps): void {

@@ -3,7 +3,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
-import { grantVolumeKeyGrants } from './private/job-policies';
+import { grantOutputKey, grantVolumeKeyGrants } from './private/job-policies';
 import { SageMakerTask, SageMakerTaskProps } from './sagemaker-task';
 import { ISageMakerModel } from '../hosting/sagemaker-model';
 import { hasOnlyInstanceStorage } from '../private/instance-types';
@@ -192,9 +192,10 @@ export class TransformJobStep extends SageMakerTask {
     const output = validateIn(this, () => props.output.bind(this, props.model, S3AccessMode.WRITE));
     this.inputUri = input;
     this.outputUri = { ...output, key: props.outputEncryptionKey ?? output.encryptionKey };
-    // TransformOutput.KmsKeyId: SageMaker encrypts with the model's role (kms:Encrypt), S3 SSE-KMS
-    // multipart uploads need GenerateDataKey and Decrypt.
-    props.outputEncryptionKey?.grant(props.model, 'kms:Encrypt', 'kms:GenerateDataKey', 'kms:Decrypt');
+    // TransformOutput.KmsKeyId (the given key, else the output bucket's): SageMaker writes with
+    // the model's role ("The KMS key policy must grant permission to the IAM role that you specify
+    // in your CreateModel request"), which needs kms:Encrypt on it (job-policies.ts).
+    grantOutputKey(props.model, this.outputUri.key);
     if (props.volumeEncryptionKey) {
       // SageMaker attaches the encrypted volumes through a grant; it needs no data-key use of its own.
       props.volumeEncryptionKey.grant(props.model, 'kms:DescribeKey');

@@ -1,13 +1,15 @@
-import { Duration, Stack, Token } from 'aws-cdk-lib';
+import { Duration, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { DeployCleanup } from './private/deploy-cleanup';
+import { pollLoop } from './private/deploy-polling';
 import { WorkflowStage } from './workflow-stage';
 import { RealtimeEndpoint } from '../hosting/realtime-endpoint';
 import { CreateEndpointConfigStep } from '../jobs/create-endpoint-config-step';
 import { CreateEndpointStep } from '../jobs/create-endpoint-step';
 import { DescribeEndpointStep } from '../jobs/describe-endpoint-step';
-import { SAGEMAKER_SDK_ERROR, SageMakerSdkTask } from '../jobs/private/sagemaker-sdk-task';
+import { SageMakerTask } from '../jobs/sagemaker-task';
 import { UpdateEndpointStep } from '../jobs/update-endpoint-step';
 import { fail, validateDuration, validateIn, validateInteger } from '../private/validate';
 
@@ -20,9 +22,28 @@ export interface DeployStageProps {
 
   /**
    * The model to deploy: its name as a JSONPath into the execution state (a model stage's
-   * `modelName`) or a literal.
+   * `modelName`, or the result of `modelStep`) or a literal.
    */
   readonly modelName: string;
+
+  /**
+   * A step that defines the model (e.g. a `CreateModelStep`, writing where `modelName`
+   * points). The stage runs it only when the version is not already in service, and deletes
+   * the model it defined when the deployment fails.
+   *
+   * @default - the model is defined before the stage (and kept when the deployment fails)
+   */
+  readonly modelStep?: SageMakerTask;
+
+  /**
+   * What identifies the version deployed (e.g. `$.modelPackageArn`): a JSONPath into the
+   * execution state or a literal. Written to the configuration's `cdk-sagemaker-ml:version`
+   * tag; an endpoint already in service with a configuration of that version is not
+   * redeployed (the execution succeeds, `outcome` says `AlreadyInService`).
+   *
+   * @default - the model name (required with `modelStep`, which names the model only when it runs)
+   */
+  readonly version?: string;
 
   /**
    * The model's execution role. It is granted what the endpoint's own models have
@@ -40,32 +61,50 @@ export interface DeployStageProps {
   readonly variantName?: string;
 
   /**
-   * How often the stage checks whether the deployment has ended: 10 seconds to 1 hour.
+   * How often the stage checks whether the endpoint has settled: 10 seconds to 1 hour.
    *
    * @default Duration.minutes(1)
    */
   readonly pollInterval?: Duration;
 
   /**
-   * How many checks before the stage gives up (the deployment may still finish; the
-   * execution fails with `EndpointDeploymentTimedOut`). With the endpoint's
-   * `deployment.maximumExecutionTimeout` set, the checks must cover it.
+   * How many checks before the stage gives up on a wait (for a busy endpoint to settle, for
+   * the deployment, for a rollback). With the endpoint's `deployment.maximumExecutionTimeout`
+   * set, the checks must cover it.
    *
    * @default - enough checks for the endpoint's maximumExecutionTimeout and 30 minutes of fleet start, or 2 hours
    */
   readonly maxPolls?: number;
 
   /**
-   * Tags of the run-time configuration, besides the workflow, the execution and the configuration it replaces.
+   * Tags of the run-time configuration, besides the workflow, the execution, the version and
+   * the configuration it replaces.
    *
    * @default - none
    */
   readonly tags?: { [key: string]: string };
 
   /**
-   * Whether a successful deployment deletes the run-time configuration the previous one
-   * replaced (the previous one is kept for a rollback), and a rolled-back deployment its
-   * own unused configuration.
+   * A step run once the endpoint serves the new configuration (e.g. an `InvokeEndpoint` with
+   * a sample request). When it fails, the execution fails with `EndpointSmokeTestFailed`
+   * (after the rollback, see `rollbackOnSmokeTestFailure`).
+   *
+   * @default - no smoke test
+   */
+  readonly smokeTest?: sfn.TaskStateBase;
+
+  /**
+   * Whether a failed smoke test moves the endpoint back to the configuration it served
+   * before (an update, waited for), then deletes the new configuration and the model
+   * `modelStep` defined. A newly created endpoint has nothing to go back to and stays.
+   *
+   * @default true
+   */
+  readonly rollbackOnSmokeTestFailure?: boolean;
+
+  /**
+   * Whether a successful deployment (smoke test passed) deletes the run-time configuration
+   * the previous one replaced (the previous one is kept for a rollback).
    *
    * @default true
    */
@@ -73,35 +112,52 @@ export interface DeployStageProps {
 }
 
 /**
- * A stage that deploys a model through a `RealtimeEndpoint`: it defines a configuration
- * with the endpoint's own settings for the model, creates the endpoint if it is missing
- * or updates it with its blue/green deployment config and rollback alarms, and waits for
- * the end in a bounded Wait + DescribeEndpoint loop.
+ * A stage that deploys a model through a `RealtimeEndpoint`, safe to run again.
  *
- * It tells the endings apart: `InService` with the new configuration succeeds;
- * `InService` with another configuration fails with `EndpointDeploymentRolledBack`;
- * `Failed`, `UpdateRollbackFailed`, `OutOfService` and `Deleting` fail with
- * `EndpointDeploymentFailed` (and SageMaker's failure reason); running out of checks fails
- * with `EndpointDeploymentTimedOut`. A missing endpoint (SageMaker's "Could not find
- * endpoint") is told apart from throttling and access denied by the error's cause.
+ * It first reads the endpoint (DescribeEndpoint) and acts on its status:
+ * - missing: defines the model (`modelStep`) and a configuration with the endpoint's own
+ *   settings, and creates the endpoint;
+ * - `InService`: when its configuration was defined by a deployment of the same `version`
+ *   (the `cdk-sagemaker-ml:version` tag), nothing is done and the execution succeeds with
+ *   `outcome` `AlreadyInService`; otherwise the endpoint is updated with its blue/green
+ *   deployment config and rollback alarms;
+ * - `Creating`, `Updating`, `SystemUpdating`, `RollingBack`, `Deleting`: waits (bounded by
+ *   `maxPolls`) and reads it again; out of checks, fails with `EndpointNotReady`;
+ * - `Failed` (it serves nothing, and DeleteEndpoint is the only call SageMaker accepts on it):
+ *   deletes it, waits until it is gone, and creates it again;
+ * - `UpdateRollbackFailed` (serving a mix of configurations) or `OutOfService`: fails at once
+ *   with `EndpointNotDeployable` naming the status; that needs a person.
  *
- * Run-time configurations are named `<endpoint.runtimeConfigNamePrefix>-<uuid>` and tagged
- * with the workflow (state machine), the execution and the configuration they replace; after a successful update the
- * configuration the previous one replaced is deleted (the previous one stays, for a
- * rollback). CloudFormation's own configuration is never deleted. A later `cdk deploy`
- * that changes the endpoint's configuration moves the endpoint back to the stack's model.
+ * Then it waits for the deployment in a bounded Wait + DescribeEndpoint loop and tells the
+ * endings apart: the new configuration in service succeeds; another configuration in
+ * service fails with `EndpointDeploymentRolledBack`; `Failed` and the like fail with
+ * `EndpointDeploymentFailed` (and SageMaker's reason); running out of checks fails with
+ * `EndpointDeploymentTimedOut` (the configuration and model are kept: the update may still
+ * be running). On every other failure what the execution defined (the configuration, the
+ * model of `modelStep`) is deleted. Then the smoke test runs; if it fails, the endpoint is
+ * rolled back to the configuration it served before (`rollbackOnSmokeTestFailure`). Only
+ * after the smoke test passed is the configuration the previous one replaced deleted.
  *
- * Results at `$.results.<id>`: `current` (the endpoint before), `config` (the new
- * configuration's `EndpointConfigName`), `polls`, `endpoint` (the last DescribeEndpoint).
+ * SageMaker's refusals are not retried: throttling and service faults are, a few times,
+ * told apart by the error's cause (the AWS SDK integration names them all
+ * `SageMaker.SageMakerException`; lib/jobs/private/fail-fast.ts).
+ *
+ * Results at `$.results.<id>`: `current` (the endpoint before), `config` (the configuration
+ * deployed or already in service), `outcome` (`Deployed` or `AlreadyInService`), `endpoint`
+ * (the last DescribeEndpoint).
  */
 export class DeployStage extends WorkflowStage {
   /** The tag of a run-time configuration that names the configuration it replaced. */
   public static readonly REPLACES_TAG = 'cdk-sagemaker-ml:replaces';
+  /** The tag of a run-time configuration that names the version it serves. */
+  public static readonly VERSION_TAG = 'cdk-sagemaker-ml:version';
 
   public readonly startState: sfn.State;
   public readonly endStates: sfn.INextable[];
-  /** The name of the configuration this execution deployed, as a JSONPath into the execution state. */
+  /** The name of the configuration this execution deployed (or found in service), as a JSONPath into the execution state. */
   public readonly endpointConfigName: string;
+  /** `Deployed` or `AlreadyInService`, as a JSONPath into the execution state. */
+  public readonly outcome: string;
   /** The endpoint. */
   public readonly endpoint: RealtimeEndpoint;
 
@@ -110,43 +166,39 @@ export class DeployStage extends WorkflowStage {
     const endpoint = props.endpoint;
     this.endpoint = endpoint;
     const pollInterval = props.pollInterval ?? Duration.minutes(1);
-    const maxPolls = validateIn(this, () => {
-      validateDuration('pollInterval', props.pollInterval, Duration.seconds(10), Duration.hours(1));
-      validateInteger('maxPolls', props.maxPolls, 1, 10000);
-      if (props.variantName !== undefined && !Token.isUnresolved(props.variantName) && !endpoint.variantNames.includes(props.variantName)) {
-        fail(`variantName must be one of ${endpoint.variantNames.join(', ')}, got '${props.variantName}' (the variants of endpoint '${endpoint.node.path}')`);
-      }
-      const timeout = endpoint._deploymentTimeout;
-      const polls = props.maxPolls ?? (timeout && !Token.isUnresolved(timeout.toSeconds())
-        ? Math.ceil((timeout.toSeconds() + 1800) / pollInterval.toSeconds())
-        : Math.ceil(7200 / pollInterval.toSeconds()));
-      if (timeout && props.maxPolls !== undefined && polls * pollInterval.toSeconds() < timeout.toSeconds()) {
-        fail(`maxPolls x pollInterval (${polls} x ${pollInterval.toSeconds()}s) must cover the endpoint's deployment.maximumExecutionTimeout (${timeout.toSeconds()}s), got ${polls}`);
-      }
-      return polls;
-    });
+    const maxPolls = validateIn(this, () => validatePolls(props, pollInterval));
     validateIn(this, () => {
+      if (props.modelStep && props.version === undefined) {
+        fail('version is required with modelStep: the model is named only when modelStep runs, after the stage checked whether the version is in service');
+      }
+      if (props.modelStep && !props.modelStep.namePrefix) fail(`modelStep must name the model it defines (a create-model step), got '${props.modelStep.node.path}'`);
       if (props.modelRole) {
         endpoint._grantServingModel(props.modelRole);
       } else if (endpoint._capturesData) {
         fail(`modelRole is required: endpoint '${endpoint.node.path}' captures data, which SageMaker writes with the deployed model's role`);
       }
     });
-    this.addWaitBudget(Duration.seconds(maxPolls * pollInterval.toSeconds()));
+    const rollback = props.rollbackOnSmokeTestFailure ?? true;
+    // The settle wait, the deployment and the rollback each poll at most maxPolls times.
+    const loops = 2 + (props.smokeTest && rollback ? 1 : 0);
+    this.addWaitBudget(Duration.seconds(loops * maxPolls * pollInterval.toSeconds()));
 
     const r = (field: string) => this.resultField(field);
     const name = (what: string) => `${id} ${what}`;
-    const status = r('endpoint.EndpointStatus');
-    const fails = (stateId: string, what: string, error: string, cause: string, ...args: string[]) => {
-      const pass = new sfn.Pass(this, stateId, {
-        stateName: name(what),
-        parameters: { 'Error': error, 'Cause.$': `States.Format('${cause}'${args.map(a => `, ${a}`).join('')})` },
-        resultPath: '$.error',
-      });
-      return pass.next(this.failState);
-    };
+    const status = r('current.EndpointStatus');
+    const version = props.version ?? props.modelName;
+    const jsonPath = (value: string) => value.startsWith('$') ? sfn.JsonPath.stringAt(value) : value;
+    // Each task's service-error loop (SageMakerTask) retries throttling and server faults and
+    // brings anything else here at once, the error at $.error.
+    const onError = (task: sfn.TaskStateBase, handler: sfn.IChainable) => task.addCatch(handler, { errors: ['States.ALL'], resultPath: '$.error' });
+    const cleanup = new DeployCleanup(this, {
+      endpoint, stateName: name, field: r, next: this.failState, modelStep: props.modelStep, modelName: props.modelName,
+    });
+    this.endpointConfigName = r('config.EndpointConfigName');
+    this.outcome = r('outcome');
 
-    // 1. Find the endpoint: missing is not an error; throttling or access denied are.
+    // 1. Find the endpoint; wait while it is busy, recreate it when Failed.
+    const start = new sfn.Pass(this, 'Start', { stateName: name('start'), result: sfn.Result.fromObject({ Count: 0 }), resultPath: r('settle') });
     const find = new DescribeEndpointStep(this, 'Find', {
       endpoint,
       stateName: name('find endpoint'),
@@ -158,18 +210,27 @@ export class DeployStage extends WorkflowStage {
       result: sfn.Result.fromObject({ EndpointStatus: 'Missing', EndpointConfigName: 'none' }),
       resultPath: r('current'),
     });
-    const findFailed = new sfn.Pass(this, 'FindFailed', {
-      stateName: name('find failed'),
-      parameters: { 'Error.$': r('findError.Error'), 'Cause.$': r('findError.Cause') },
-      resultPath: '$.error',
-    }).next(this.failState);
-    const whyNotFound = new sfn.Choice(this, 'NotFound', { stateName: name('endpoint not found?') })
-      .when(sfn.Condition.stringMatches(r('findError.Cause'), DescribeEndpointStep.ENDPOINT_NOT_FOUND_CAUSE), missing)
-      .otherwise(findFailed);
-    find.addCatch(whyNotFound, { errors: [SAGEMAKER_SDK_ERROR], resultPath: r('findError') });
-    this.catchFailures(find);
+    // A missing endpoint is SageMaker's ValidationException "Could not find endpoint": no failure.
+    onError(find, new sfn.Choice(this, 'NotFound', { stateName: name('endpoint not found?') })
+      .when(sfn.Condition.stringMatches('$.error.Cause', DescribeEndpointStep.ENDPOINT_NOT_FOUND_CAUSE), missing)
+      .otherwise(this.failState));
 
-    // 2. A configuration with the endpoint's settings for the model.
+    const settleCount = new sfn.Pass(this, 'SettleCount', {
+      stateName: name('count waits'), parameters: { 'Count.$': `States.MathAdd(${r('settle.Count')}, 1)` }, resultPath: r('settle'),
+    });
+    const settle = new sfn.Choice(this, 'Settle', { stateName: name('waits left?') })
+      .when(sfn.Condition.numberGreaterThanEquals(r('settle.Count'), maxPolls), this.failure('NotReady', name('not ready'), 'EndpointNotReady',
+        `endpoint ${endpoint.endpointName} is still {} after ${maxPolls} checks every ${pollInterval.toSeconds()} seconds; nothing was deployed`, this.failState, status))
+      .otherwise(settleCount.next(new sfn.Wait(this, 'SettleWait', { stateName: name('wait for endpoint'), time: sfn.WaitTime.duration(pollInterval) })).next(find));
+    const deleteFailed = cleanup.sdkCall('DeleteFailed', name('delete failed endpoint'), 'deleteEndpoint', 'endpoint',
+      { EndpointName: endpoint.endpointName }, [new iam.PolicyStatement({ actions: ['sagemaker:DeleteEndpoint'], resources: [endpoint.endpointArn] })]);
+    onError(deleteFailed, this.failState);
+    deleteFailed.next(settle);
+    const notDeployable = this.failure('NotDeployable', name('not deployable'), 'EndpointNotDeployable',
+      `endpoint ${endpoint.endpointName} is {} with configuration {}: a deployment cannot proceed (UpdateRollbackFailed serves a mix of configurations: restore the endpoint first, see Rolling Deployments in the SageMaker developer guide); nothing was deployed`,
+      this.failState, status, r('current.EndpointConfigName'));
+
+    // 2. A configuration with the endpoint's settings for the model, tagged with the version.
     const config = new CreateEndpointConfigStep(this, 'Config', {
       endpoint,
       stateName: name('define endpoint configuration'),
@@ -179,118 +240,164 @@ export class DeployStage extends WorkflowStage {
         ...props.tags,
         'cdk-sagemaker-ml:workflow': sfn.JsonPath.stateMachineId,
         'cdk-sagemaker-ml:execution': sfn.JsonPath.executionId,
+        [DeployStage.VERSION_TAG]: jsonPath(version),
         [DeployStage.REPLACES_TAG]: sfn.JsonPath.stringAt(r('current.EndpointConfigName')),
       },
       resultPath: r('config'),
     });
-    this.catchFailures(config);
-    this.endpointConfigName = r('config.EndpointConfigName');
+    onError(config, cleanup.start);
+    if (props.modelStep) onError(props.modelStep, this.failState);
+    const defineNew = props.modelStep ? props.modelStep : config;
+    if (props.modelStep) props.modelStep.next(config);
 
-    // 3. Create or update.
+    // 3. Already in service? Only a run-time configuration of this endpoint carries the tags.
+    const ours = `${endpoint.runtimeConfigNamePrefix}-*`;
+    const readTags = cleanup.readTags('PreviousTags', name('read previous configuration'), r('current.EndpointConfigName'), r('previous'));
+    readTags.addCatch(defineNew, { errors: ['States.ALL'], resultPath: r('tagsError') });
+    const inService = new sfn.Pass(this, 'AlreadyInService', {
+      stateName: name('already in service'), result: sfn.Result.fromString('AlreadyInService'), resultPath: this.outcome,
+    });
+    const alreadyDone = new sfn.Pass(this, 'AlreadyInServiceConfig', {
+      stateName: name('nothing to deploy'), parameters: { 'EndpointConfigName.$': r('current.EndpointConfigName') }, resultPath: r('config'),
+    });
+    inService.next(alreadyDone);
+    // The configuration's tag values hold the version it was deployed for.
+    const versionArg = version.startsWith('$') ? version : `'${version.replace(/[\\'{}]/g, c => `\\${c}`)}'`;
+    const compare = new sfn.Pass(this, 'CompareVersion', {
+      stateName: name('compare version'),
+      parameters: { 'InService.$': `States.ArrayContains(${r('previous.Values')}, ${versionArg})` },
+      resultPath: r('sameVersion'),
+    });
+    readTags.next(compare).next(new sfn.Choice(this, 'SameVersion', { stateName: name('version in service?') })
+      .when(sfn.Condition.booleanEquals(r('sameVersion.InService'), true), inService)
+      .otherwise(defineNew));
+    const runtimeConfig = new sfn.Choice(this, 'HasPrevious', { stateName: name('previous configuration is a run-time one?') })
+      .when(sfn.Condition.stringMatches(r('current.EndpointConfigName'), ours), readTags)
+      .otherwise(defineNew);
+
+    const route = new sfn.Choice(this, 'Route', { stateName: name('endpoint status?') })
+      .when(sfn.Condition.stringEquals(status, 'Missing'), defineNew)
+      .when(sfn.Condition.stringEquals(status, 'InService'), runtimeConfig)
+      .when(sfn.Condition.stringEquals(status, 'Failed'), deleteFailed)
+      .when(sfn.Condition.or(...['Creating', 'Updating', 'SystemUpdating', 'RollingBack', 'Deleting'].map(s => sfn.Condition.stringEquals(status, s))), settle)
+      .otherwise(notDeployable);
+    start.next(find).next(route);
+    missing.next(route);
+
+    // 4. Create or update, then wait for the end.
     const create = new CreateEndpointStep(this, 'Create', { endpoint, stateName: name('create endpoint'), endpointConfigName: this.endpointConfigName });
     const update = new UpdateEndpointStep(this, 'Update', { endpoint, stateName: name('update endpoint'), endpointConfigName: this.endpointConfigName });
-    this.catchFailures(create);
-    this.catchFailures(update);
-    const exists = new sfn.Choice(this, 'Exists', { stateName: name('endpoint exists?') })
-      .when(sfn.Condition.stringEquals(r('current.EndpointStatus'), 'Missing'), create)
-      .otherwise(update);
+    onError(create, cleanup.start);
+    onError(update, cleanup.start);
+    config.next(new sfn.Choice(this, 'Exists', { stateName: name('endpoint exists?') })
+      .when(sfn.Condition.stringEquals(status, 'Missing'), create)
+      .otherwise(update));
 
-    // 4. A bounded Wait + DescribeEndpoint loop.
-    const startPolling = new sfn.Pass(this, 'StartPolling', { stateName: name('start polling'), result: sfn.Result.fromObject({ Count: 0 }), resultPath: r('polls') });
-    const wait = new sfn.Wait(this, 'Wait', { stateName: name('wait'), time: sfn.WaitTime.duration(pollInterval) });
-    const poll = new DescribeEndpointStep(this, 'Poll', { endpoint, stateName: name('describe endpoint'), resultPath: r('endpoint') });
-    this.catchFailures(poll);
-    const count = new sfn.Pass(this, 'Count', {
-      stateName: name('count polls'),
-      parameters: { 'Count.$': `States.MathAdd(${r('polls.Count')}, 1)` },
-      resultPath: r('polls'),
+    const deployed = new sfn.Pass(this, 'Deployed', { stateName: name('deployed'), result: sfn.Result.fromString('Deployed'), resultPath: this.outcome });
+    const passed = (props.cleanUp ?? true) ? cleanup.previous(deployed) : deployed;
+    const serving = props.smokeTest ? this.smokeTest(props.smokeTest, rollback, passed, cleanup, { pollInterval, maxPolls }) : passed;
+    const polls = pollLoop(this, {
+      endpoint,
+      id: '',
+      stateName: name,
+      field: r,
+      pollInterval,
+      maxPolls,
+      counter: r('polls'),
+      targetConfig: this.endpointConfigName,
+      onTarget: serving,
+      onOtherConfig: this.failure('RolledBack', name('rolled back'), 'EndpointDeploymentRolledBack',
+        `endpoint ${endpoint.endpointName} is in service with configuration {}, not the new {}: the update rolled back (a rollback alarm fired or the new fleet failed)`,
+        cleanup.start, r('endpoint.EndpointConfigName'), this.endpointConfigName),
+      onFailed: new sfn.Choice(this, 'FailureReason', { stateName: name('failure reason?') })
+        .when(sfn.Condition.isPresent(r('endpoint.FailureReason')), this.failure('FailedWithReason', name('failed with reason'), 'EndpointDeploymentFailed',
+          `endpoint ${endpoint.endpointName} is {} after deploying configuration {}: {}`, cleanup.start, r('endpoint.EndpointStatus'), this.endpointConfigName, r('endpoint.FailureReason')))
+        .otherwise(this.failure('FailedNoReason', name('failed without reason'), 'EndpointDeploymentFailed',
+          `endpoint ${endpoint.endpointName} is {} after deploying configuration {}`, cleanup.start, r('endpoint.EndpointStatus'), this.endpointConfigName)),
+      onTimedOut: this.failure('TimedOut', name('timed out'), 'EndpointDeploymentTimedOut',
+        `endpoint ${endpoint.endpointName} is still {} after ${maxPolls} checks every ${pollInterval.toSeconds()} seconds; configuration {} may still be deployed: look at the endpoint before running again`,
+        this.failState, r('endpoint.EndpointStatus'), this.endpointConfigName),
+      onError: this.failState,
     });
-    const timedOut = fails('TimedOut', 'timed out', 'EndpointDeploymentTimedOut',
-      `endpoint ${endpoint.endpointName} is still {} after ${maxPolls} checks every ${pollInterval.toSeconds()} seconds; configuration {} may still be deployed: look at the endpoint before running again`,
-      status, this.endpointConfigName);
-    const budget = new sfn.Choice(this, 'Budget', { stateName: name('checks left?') })
-      .when(sfn.Condition.numberGreaterThanEquals(r('polls.Count'), maxPolls), timedOut)
-      .otherwise(wait);
+    create.next(polls);
+    update.next(polls);
 
-    const failedWithReason = fails('FailedWithReason', 'failed with reason', 'EndpointDeploymentFailed',
-      `endpoint ${endpoint.endpointName} is {} after deploying configuration {}: {}`, status, this.endpointConfigName, r('endpoint.FailureReason'));
-    const failedNoReason = fails('FailedNoReason', 'failed without reason', 'EndpointDeploymentFailed',
-      `endpoint ${endpoint.endpointName} is {} after deploying configuration {}`, status, this.endpointConfigName);
-    const failed = new sfn.Choice(this, 'FailureReason', { stateName: name('failure reason?') })
-      .when(sfn.Condition.isPresent(r('endpoint.FailureReason')), failedWithReason)
-      .otherwise(failedNoReason);
-
-    const rolledBackError = fails('RolledBack', 'rolled back', 'EndpointDeploymentRolledBack',
-      `endpoint ${endpoint.endpointName} is in service with configuration {}, not the new {}: the update rolled back (a rollback alarm fired or the new fleet failed)`,
-      r('endpoint.EndpointConfigName'), this.endpointConfigName);
-
-    const deployed = new sfn.Pass(this, 'Deployed', { stateName: name('deployed') });
-    const cleanUp = props.cleanUp ?? true;
-    const rolledBack = cleanUp ? this.deleteConfig('DeleteRolledBack', name('delete unused configuration'), this.endpointConfigName, rolledBackError) : rolledBackError;
-    const succeeded = cleanUp ? this.cleanUpPrevious(name, deployed) : deployed;
-
-    const check = new sfn.Choice(this, 'Check', { stateName: name('deployed?') })
-      .when(sfn.Condition.and(
-        sfn.Condition.stringEquals(status, 'InService'),
-        sfn.Condition.stringEqualsJsonPath(r('endpoint.EndpointConfigName'), this.endpointConfigName)), succeeded)
-      .when(sfn.Condition.stringEquals(status, 'InService'), rolledBack)
-      .when(sfn.Condition.or(...['Failed', 'UpdateRollbackFailed', 'OutOfService', 'Deleting'].map(s => sfn.Condition.stringEquals(status, s))), failed)
-      .otherwise(count.next(budget));
-
-    find.next(config);
-    missing.next(config);
-    config.next(exists);
-    create.next(startPolling);
-    update.next(startPolling);
-    startPolling.next(wait).next(poll).next(check);
-
-    this.startState = find;
-    this.endStates = [deployed];
+    this.startState = start;
+    this.endStates = [deployed, alreadyDone];
   }
 
   /**
-   * After a successful update: the configuration the previous one replaced (read from the
-   * previous one's tag) is deleted, the previous one kept for a rollback. Best effort: a
-   * cleanup error is recorded at `cleanupError` and the deployment still succeeds.
+   * The smoke test after the deployment, and on its failure the rollback to the
+   * configuration the endpoint served before (then what the execution defined is deleted).
    */
-  private cleanUpPrevious(name: (what: string) => string, done: sfn.Pass): sfn.IChainable {
+  private smokeTest(test: sfn.TaskStateBase, rollback: boolean, passed: sfn.IChainable, cleanup: DeployCleanup,
+    loop: { pollInterval: Duration; maxPolls: number }): sfn.IChainable {
     const r = (field: string) => this.resultField(field);
+    const name = (what: string) => `${this.stageName} ${what}`;
     const endpoint = this.endpoint;
-    const ours = `${endpoint.runtimeConfigNamePrefix}-*`;
-    const configArn = Stack.of(this).formatArn({ service: 'sagemaker', resource: 'endpoint-config', resourceName: '{}' });
-    const tags = new SageMakerSdkTask(this, 'PreviousTags', {
-      stateName: name('read previous configuration'),
-      api: 'listTags',
-      resourceType: 'endpoint-config',
-      request: { ResourceArn: sfn.JsonPath.format(configArn, sfn.JsonPath.stringAt(r('current.EndpointConfigName'))) },
-      statements: [new iam.PolicyStatement({ actions: ['sagemaker:ListTags'], resources: [endpoint._runtimeConfigArns(this)] })],
-      resultSelector: { 'Replaces.$': `$.Tags[?(@.Key == '${DeployStage.REPLACES_TAG}')].Value` },
-      resultPath: r('previous'),
-    });
-    const cleanupFailed = new sfn.Pass(this, 'CleanupFailed', { stateName: name('cleanup failed'), resultPath: sfn.JsonPath.DISCARD }).next(done);
-    tags.addCatch(cleanupFailed, { errors: ['States.ALL'], resultPath: r('cleanupError') });
-    const old = `${r('previous.Replaces')}[0]`;
-    const deleteOld = this.deleteConfig('DeleteReplaced', name('delete replaced configuration'), old, done, r('cleanupError'));
-    tags.next(new sfn.Choice(this, 'HasReplaced', { stateName: name('older configuration?') })
-      .when(sfn.Condition.and(sfn.Condition.isPresent(old), sfn.Condition.stringMatches(old, ours)), deleteOld)
-      .otherwise(done));
-    // Only configurations this endpoint's workflows defined (never CloudFormation's) are read or deleted.
-    return new sfn.Choice(this, 'HasPrevious', { stateName: name('previous configuration is a run-time one?') })
-      .when(sfn.Condition.stringMatches(r('current.EndpointConfigName'), ours), tags)
-      .otherwise(done);
+    const previous = r('current.EndpointConfigName');
+    const cause = r('smokeTestError.Cause');
+    test.next(passed);
+    const keep = this.failure('SmokeTestFailed', name('smoke test failed'), 'EndpointSmokeTestFailed',
+      `the smoke test of endpoint ${endpoint.endpointName} on configuration {} failed, and the endpoint stays on it: {}`, this.failState, this.endpointConfigName, cause);
+    if (!rollback) {
+      test.addCatch(keep, { errors: ['States.ALL'], resultPath: r('smokeTestError') });
+      return test;
+    }
+    const rollbackFailed = (id: string, what: string, why: string, ...args: string[]) => this.failure(id, name(what), 'EndpointRollbackFailed',
+      `the smoke test of endpoint ${endpoint.endpointName} on configuration {} failed ({}), and the rollback to {} ${why}`, this.failState,
+      this.endpointConfigName, cause, previous, ...args);
+    const back = new UpdateEndpointStep(this, 'Rollback', { endpoint, stateName: name('roll back'), endpointConfigName: previous });
+    back.addCatch(rollbackFailed('RollbackRefused', 'rollback refused', 'was refused: {}', '$.error.Cause'), { errors: ['States.ALL'], resultPath: '$.error' });
+    const rolledBack = this.failure('SmokeTestRolledBack', name('smoke test failed, rolled back'), 'EndpointSmokeTestFailed',
+      `the smoke test of endpoint ${endpoint.endpointName} on configuration {} failed, and the endpoint was rolled back to configuration {}: {}`,
+      cleanup.start, this.endpointConfigName, previous, cause);
+    back.next(pollLoop(this, {
+      endpoint,
+      id: 'Rollback',
+      stateName: w => name(`rollback ${w}`),
+      field: r,
+      pollInterval: loop.pollInterval,
+      maxPolls: loop.maxPolls,
+      counter: r('rollbackPolls'),
+      targetConfig: previous,
+      onTarget: rolledBack,
+      onOtherConfig: rollbackFailed('RollbackRolledBack', 'rollback rolled back', 'rolled back itself: the endpoint serves {}', r('endpoint.EndpointConfigName')),
+      onFailed: rollbackFailed('RollbackEndedFailed', 'rollback failed', 'left the endpoint {}', r('endpoint.EndpointStatus')),
+      onTimedOut: rollbackFailed('RollbackTimedOut', 'rollback timed out', 'is still {}', r('endpoint.EndpointStatus')),
+      onError: this.failState,
+    }));
+    // A created endpoint served nothing before: it stays on the new configuration.
+    test.addCatch(new sfn.Choice(this, 'CanRollBack', { stateName: name('previous configuration to roll back to?') })
+      .when(sfn.Condition.stringEquals(r('current.EndpointStatus'), 'InService'), back)
+      .otherwise(keep), { errors: ['States.ALL'], resultPath: r('smokeTestError') });
+    return test;
   }
 
-  /** Deletes a run-time configuration (best effort) and goes on to `next`. */
-  private deleteConfig(stateId: string, stateName: string, configNamePath: string, next: sfn.IChainable, errorPath?: string): sfn.IChainable {
-    const remove = new SageMakerSdkTask(this, stateId, {
+  /** A Pass that writes `$.error` (`cause` a States.Format template of `args`), then `next`. */
+  private failure(id: string, stateName: string, error: string, cause: string, next: sfn.IChainable, ...args: string[]): sfn.IChainable {
+    return new sfn.Pass(this, id, {
       stateName,
-      api: 'deleteEndpointConfig',
-      resourceType: 'endpoint-config',
-      request: { EndpointConfigName: sfn.JsonPath.stringAt(configNamePath) },
-      statements: [new iam.PolicyStatement({ actions: ['sagemaker:DeleteEndpointConfig'], resources: [this.endpoint._runtimeConfigArns(this)] })],
-      resultPath: sfn.JsonPath.DISCARD,
-    });
-    remove.addCatch(next, { errors: ['States.ALL'], resultPath: errorPath ?? this.resultField('cleanupError') });
-    return remove.next(next);
+      parameters: { 'Error': error, 'Cause.$': `States.Format('${cause}'${args.map(a => `, ${a}`).join('')})` },
+      resultPath: '$.error',
+    }).next(next);
   }
+}
+
+/** The number of checks of each wait, validated against the endpoint's deployment timeout. */
+function validatePolls(props: DeployStageProps, pollInterval: Duration): number {
+  const endpoint = props.endpoint;
+  validateDuration('pollInterval', props.pollInterval, Duration.seconds(10), Duration.hours(1));
+  validateInteger('maxPolls', props.maxPolls, 1, 10000);
+  if (props.variantName !== undefined && !Token.isUnresolved(props.variantName) && !endpoint.variantNames.includes(props.variantName)) {
+    fail(`variantName must be one of ${endpoint.variantNames.join(', ')}, got '${props.variantName}' (the variants of endpoint '${endpoint.node.path}')`);
+  }
+  const timeout = endpoint._deploymentTimeout;
+  const polls = props.maxPolls ?? (timeout && !Token.isUnresolved(timeout.toSeconds())
+    ? Math.ceil((timeout.toSeconds() + 1800) / pollInterval.toSeconds())
+    : Math.ceil(7200 / pollInterval.toSeconds()));
+  if (timeout && props.maxPolls !== undefined && polls * pollInterval.toSeconds() < timeout.toSeconds()) {
+    fail(`maxPolls x pollInterval (${polls} x ${pollInterval.toSeconds()}s) must cover the endpoint's deployment.maximumExecutionTimeout (${timeout.toSeconds()}s), got ${polls}`);
+  }
+  return polls;
 }

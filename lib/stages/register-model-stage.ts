@@ -164,9 +164,9 @@ export class RegisterModelStage extends WorkflowStage {
       resultSelector: { 'ModelPackageArn.$': '$.ModelPackageArn' },
       resultPath: this.resultPath,
     });
-    this.task.addRetry({ errors: ['SageMaker.SageMakerException'], interval: Duration.seconds(5), maxAttempts: 3, backoffRate: 2 });
-    this.addWaitBudget(Duration.seconds(5 + 10 + 20 + 60));
-    this.catchFailures(this.task);
+    this.catchSageMakerSdkFailures(this.task, this.resultPath);
+    // The call itself.
+    this.addWaitBudget(Duration.seconds(60));
     this.modelPackageArn = this.resultField('ModelPackageArn');
     this.startState = this.task;
     this.endStates = [this.task];

@@ -67,9 +67,9 @@ export class TuningStage extends WorkflowStage {
       },
       resultPath: `${this.resultPath}.Best`,
     });
-    describe.addRetry({ errors: ['SageMaker.SageMakerException'], interval: Duration.seconds(5), maxAttempts: 3, backoffRate: 2 });
-    this.catchFailures(describe);
-    this.addWaitBudget(Duration.seconds(5 + 10 + 20 + 60));
+    this.catchSageMakerSdkFailures(describe, `${this.resultPath}.Best`);
+    // The call itself.
+    this.addWaitBudget(Duration.seconds(60));
     this.job.next(describe);
 
     this.modelArtifacts = new ResultS3Location(this.resultField('Best.ModelArtifacts.S3ModelArtifacts'), props.training.outputLocation,

@@ -1,6 +1,7 @@
 import { Duration } from 'aws-cdk-lib';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct, IConstruct } from 'constructs';
+import { SageMakerIntegration, ServiceErrorRetry } from '../jobs/private/fail-fast';
 import { SageMakerTask } from '../jobs/sagemaker-task';
 import { validateIn, validatePattern } from '../private/validate';
 
@@ -71,9 +72,26 @@ export abstract class WorkflowStage extends sfn.StateMachineFragment {
     return Duration.seconds(seconds);
   }
 
-  /** Routes every error of `task` to the stage's `Fail` state, the error at `$.error`. */
+  /**
+   * Routes every error of `task` to the stage's `Fail` state, the error at `$.error`. A
+   * `SageMakerTask` puts its service-error loop in front (throttling and server faults
+   * retried, refused requests to the `Fail` state at once).
+   */
   protected catchFailures(task: sfn.TaskStateBase): void {
     task.addCatch(this.failState, { errors: ['States.ALL'], resultPath: '$.error' });
+  }
+
+  /**
+   * `catchFailures` for a SageMaker call through the AWS SDK integration that is not a
+   * `SageMakerTask` (a `CallAwsService`): `SageMaker.SageMakerException` is retried only when
+   * its Cause is throttling or a server fault (3 times from `interval`, the attempt counter at
+   * `counterPath`, best the task's result path), anything else fails the stage at once.
+   */
+  protected catchSageMakerSdkFailures(task: sfn.TaskStateBase, counterPath: string, interval: Duration = Duration.seconds(5)): void {
+    const loop = new ServiceErrorRetry(task, { integration: SageMakerIntegration.AWS_SDK, interval, maxAttempts: 3, counterPath });
+    loop.catchInto(this.failState, '$.error');
+    this.addWaitBudget(loop.budget);
+    this.catchFailures(task);
   }
 
   /** Declares a bounded wait (e.g. `maxPolls x pollInterval`) for the workflow's timeout. */

@@ -60,9 +60,13 @@ export interface DeployOnApprovalProps {
  * group with `ModelApprovalStatus` `Approved`. The approval stays a person's act (console,
  * CLI or the launcher); the rule's role may start that one state machine only.
  *
- * SageMaker sends a state-change event for other changes of an approved version too (its
- * description, its metadata): the deploy workflow should treat a version already in
- * service as done.
+ * The event carries no previous status (SageMaker developer guide, "Model package state
+ * change": the detail is a snapshot of the version), so SageMaker's event for another change
+ * of an approved version (its description, its metadata), or the same event sent twice
+ * (which the guide warns of), matches too: the deploy workflow must treat a version already
+ * in service as done, as `ApprovedModelDeployment` does. The rule matches only versions
+ * whose `ModelPackageStatus` is `Completed` (a version still being validated is not
+ * deployable yet).
  */
 export class DeployOnApproval extends Construct {
   /** The EventBridge rule. */
@@ -77,6 +81,14 @@ export class DeployOnApproval extends Construct {
     validateIn(this, () => {
       validateInteger('retryAttempts', props.retryAttempts, 0, 185);
       const owner = group.env.account;
+      // SageMaker sends a group's events to the default bus of the group's own Region
+      // (SageMaker developer guide, "Events that Amazon SageMaker AI sends to Amazon
+      // EventBridge"); a rule in another Region never sees them.
+      if (!props.eventBus && Token.compareStrings(group.env.region, stack.region) === TokenComparison.DIFFERENT) {
+        fail(`modelPackageGroup must be in this stack's Region (${stack.region}), got '${group.modelPackageGroupName}' in ${group.env.region}: `
+          + `its approval events reach that Region's default bus, so this rule would never fire; define the rule in ${group.env.region}, `
+          + `or pass an eventBus of this Region that a rule in ${group.env.region} forwards them to`);
+      }
       if (!props.eventBus && Token.compareStrings(owner, stack.account) === TokenComparison.DIFFERENT) {
         fail(`eventBus is needed for modelPackageGroup '${group.modelPackageGroupName}' of account ${owner}: its approval events reach that account's default bus, not this one (${stack.account}); `
           + `pass a bus whose resource policy lets account ${owner} put events, and forward SageMaker's events to it from there`);
@@ -105,11 +117,13 @@ export class DeployOnApproval extends Construct {
         // developer guide, "Events that Amazon SageMaker AI sends to Amazon EventBridge",
         // https://docs.aws.amazon.com/sagemaker/latest/dg/automating-sagemaker-with-eventbridge.html):
         // source aws.sagemaker, detail.ModelPackageGroupName, detail.ModelApprovalStatus,
-        // detail.ModelPackageArn, detail.ModelPackageVersion. A name with capitals is matched
-        // in its lowercase spelling too, the one SageMaker writes in the version ARNs.
+        // detail.ModelPackageArn, detail.ModelPackageVersion, detail.ModelPackageStatus
+        // (Pending | InProgress | Completed | Failed | Deleting). A name with capitals is
+        // matched in its lowercase spelling too, the one SageMaker writes in the version ARNs.
         detail: {
           ModelPackageGroupName: groupNameSpellings(group.modelPackageGroupName),
           ModelApprovalStatus: ['Approved'],
+          ModelPackageStatus: ['Completed'],
         },
       },
     });

@@ -1,18 +1,20 @@
 import { Duration } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
+import { SageMakerWorkflow } from './sagemaker-workflow';
+import { WorkflowObservabilityOptions } from './workflow-options';
 import { RealtimeEndpoint } from '../hosting/realtime-endpoint';
 import { SageMakerTask, SageMakerTaskProps } from '../jobs/sagemaker-task';
 import { registerWildcardResource } from '../private/nag';
-import { validateIn, validateLength } from '../private/validate';
+import { selectPrivateSubnets } from '../private/subnets';
+import { fail, validateIn, validateLength } from '../private/validate';
 import { IModelPackageGroup } from '../registry/model-package-group';
 import { SageMakerExecutionRole } from '../roles/sagemaker-execution-role';
-import { SageMakerWorkflow } from './sagemaker-workflow';
 import { DeployStage } from '../stages/deploy-stage';
-import { WorkflowObservabilityOptions } from './workflow-options';
 
 /**
  * Properties of an ApprovedModelDeployment.
@@ -32,6 +34,36 @@ export interface ApprovedModelDeploymentProps extends WorkflowObservabilityOptio
    * @default - a SageMakerExecutionRole is defined
    */
   readonly modelRole?: iam.IRole;
+
+  /**
+   * The VPC the models defined from the package run in.
+   *
+   * @default - the VPC settings of the model the endpoint serves (its subnets and security
+   * groups), when it is a `SageMakerModel` of this app in a VPC; else no VPC
+   */
+  readonly vpc?: ec2.IVpc;
+
+  /**
+   * The subnets of `vpc`.
+   *
+   * @default - the VPC's private subnets
+   */
+  readonly vpcSubnets?: ec2.SubnetSelection;
+
+  /**
+   * The security groups of the models' network interfaces in `vpc`.
+   *
+   * @default - with `vpc`, a security group that allows all outbound traffic
+   */
+  readonly securityGroups?: ec2.ISecurityGroup[];
+
+  /**
+   * Whether a failed smoke test moves the endpoint back to the configuration it served
+   * before (then the new configuration and model are deleted).
+   *
+   * @default true
+   */
+  readonly rollbackOnSmokeTestFailure?: boolean;
 
   /**
    * The prefix of the models' names (`<prefix>-<uuid>`; lowercase).
@@ -82,15 +114,25 @@ export interface ApprovedModelDeploymentProps extends WorkflowObservabilityOptio
  * through the `RealtimeEndpoint` with a `DeployStage` (its blue/green deployment and
  * rollback alarms), then invokes the endpoint once with a sample payload (smoke test).
  *
+ * A version already in service (the endpoint's configuration was deployed for the same
+ * `modelPackageArn`) is not deployed again: SageMaker sends a state-change event for any
+ * change of an approved version (its description, its metadata), and may send one twice; such
+ * an execution defines nothing and succeeds with `outcome` `AlreadyInService`. A busy endpoint
+ * is waited for; a `Failed` one is deleted and created again (see `DeployStage`).
+ *
  * A deployment that rolls back, fails or times out leaves the endpoint on its previous
  * model and fails the execution (`EndpointDeploymentRolledBack`, `EndpointDeploymentFailed`,
- * `EndpointDeploymentTimedOut`); a smoke test that fails ends it with
- * `EndpointSmokeTestFailed` (the endpoint then serves the new model: deploy the previous
- * version again by approving it). Every failed, timed-out or aborted execution is notified
- * once on the failure topic.
+ * `EndpointDeploymentTimedOut`), deleting the model and configuration it defined (kept on a
+ * time-out: the update may still run). A smoke test that fails moves the endpoint back to
+ * the configuration it served before, deletes the new ones, and ends the execution with
+ * `EndpointSmokeTestFailed` (`rollbackOnSmokeTestFailure: false` leaves the endpoint on the
+ * new model). Every failed, timed-out or aborted execution is notified once on the failure topic.
+ *
+ * The models take the VPC settings of the model the endpoint serves, or `vpc`.
  *
  * Input: `{ modelPackageArn, ... }` (what `DeployOnApproval` sends). Output:
- * `{ modelPackageArn, modelName, endpointName, endpointConfigName }`.
+ * `{ modelPackageArn, modelName, endpointName, endpointConfigName, outcome }` (`modelName`
+ * absent when the version was already in service).
  */
 export class ApprovedModelDeployment extends Construct {
   /** The state machine. */
@@ -110,23 +152,16 @@ export class ApprovedModelDeployment extends Construct {
       // InvokeEndpoint takes a body of at most 25 MB; a state's input and parameters are limited to 256 KiB.
       validateLength('samplePayload', props.samplePayload, 1, 200_000);
     });
-    this.modelRole = props.modelRole ?? new SageMakerExecutionRole(this, 'ModelRole').role;
+    const vpcConfig = validateIn(this, () => modelVpcConfig(this, props));
+    this.modelRole = props.modelRole ?? new SageMakerExecutionRole(this, 'ModelRole', { vpcAccess: vpcConfig !== undefined }).role;
 
     const createModel = new CreateModelFromPackageStep(this, 'CreateModel', {
       modelPackageGroup: props.modelPackageGroup,
       role: this.modelRole,
       modelNamePrefix: props.modelNamePrefix ?? 'approved',
+      vpcConfig,
       stateName: 'define model from package',
       resultPath: '$.results.model',
-    });
-    this.deployStage = new DeployStage(this, 'Deploy', {
-      endpoint: props.endpoint,
-      modelName: '$.results.model.ModelName',
-      modelRole: this.modelRole,
-      variantName: props.variantName,
-      pollInterval: props.pollInterval,
-      maxPolls: props.maxPolls,
-      tags: { 'cdk-sagemaker-ml:model-package': sfn.JsonPath.stringAt('$.modelPackageArn') },
     });
 
     // The SDK integration of the SageMaker runtime (no optimized integration exists for InvokeEndpoint).
@@ -142,21 +177,31 @@ export class ApprovedModelDeployment extends Construct {
     });
     // A fresh fleet may answer a first request slowly: two more tries before it counts as failed.
     smokeTest.addRetry({ errors: ['States.ALL'], interval: Duration.seconds(10), maxAttempts: 2, backoffRate: 2 });
-    const smokeTestFailed = new sfn.Fail(this, 'SmokeTestFailed', {
-      stateName: 'smoke test failed',
-      error: 'EndpointSmokeTestFailed',
-      causePath: '$.results.smokeTestError.Cause',
+
+    // The stage defines the model only when the version is not in service yet, runs the smoke
+    // test, and rolls the endpoint back when it fails.
+    this.deployStage = new DeployStage(this, 'Deploy', {
+      endpoint: props.endpoint,
+      modelStep: createModel,
+      modelName: '$.results.model.ModelName',
+      version: '$.modelPackageArn',
+      modelRole: this.modelRole,
+      variantName: props.variantName,
+      pollInterval: props.pollInterval,
+      maxPolls: props.maxPolls,
+      smokeTest,
+      rollbackOnSmokeTestFailure: props.rollbackOnSmokeTestFailure,
+      tags: { 'cdk-sagemaker-ml:model-package': sfn.JsonPath.stringAt('$.modelPackageArn') },
     });
-    smokeTest.addCatch(smokeTestFailed, { errors: ['States.ALL'], resultPath: '$.results.smokeTestError' });
 
     const workflow = new SageMakerWorkflow(this, 'Workflow', {
       description: deploymentDescription(props.modelPackageGroup, props.endpoint),
-      definition: createModel.next(this.deployStage).next(smokeTest),
+      definition: this.deployStage,
       outputs: {
         modelPackageArn: '$.modelPackageArn',
-        modelName: '$.results.model.ModelName',
         endpointName: props.endpoint.endpointName,
         endpointConfigName: this.deployStage.endpointConfigName,
+        outcome: this.deployStage.outcome,
       },
       encryptionKey: props.encryptionKey,
       failureTopic: props.failureTopic,
@@ -180,10 +225,30 @@ function deploymentDescription(group: IModelPackageGroup, endpoint: RealtimeEndp
   return byId.length <= 200 ? byId : 'Deploys approved model package versions to a real-time endpoint';
 }
 
+/**
+ * The VPC settings of the models defined at run time: `vpc` if given, else those of the model
+ * the endpoint serves (so a model deployed at run time reaches what the stack's model reaches).
+ */
+function modelVpcConfig(scope: Construct, props: ApprovedModelDeploymentProps): { [key: string]: any } | undefined {
+  if (!props.vpc) {
+    if (props.vpcSubnets) fail('vpcSubnets requires vpc');
+    if (props.securityGroups) fail('securityGroups requires vpc');
+    return props.endpoint._modelVpcConfig(props.variantName);
+  }
+  const groups = props.securityGroups ?? [new ec2.SecurityGroup(scope, 'ModelSecurityGroup', {
+    vpc: props.vpc, description: 'Network interfaces of the models deployed on approval', allowAllOutbound: true,
+  })];
+  return {
+    SecurityGroupIds: groups.map(g => g.securityGroupId),
+    Subnets: selectPrivateSubnets(scope, props.vpc, props.vpcSubnets, 'a model').subnetIds,
+  };
+}
+
 interface CreateModelFromPackageStepProps extends SageMakerTaskProps {
   readonly modelPackageGroup: IModelPackageGroup;
   readonly role: iam.IRole;
   readonly modelNamePrefix: string;
+  readonly vpcConfig?: { [key: string]: any };
 }
 
 /**
@@ -193,6 +258,7 @@ interface CreateModelFromPackageStepProps extends SageMakerTaskProps {
  */
 class CreateModelFromPackageStep extends SageMakerTask {
   private readonly role: iam.IRole;
+  private readonly vpcConfig?: { [key: string]: any };
 
   constructor(scope: Construct, id: string, props: CreateModelFromPackageStepProps) {
     super(scope, id, {
@@ -214,6 +280,7 @@ class CreateModelFromPackageStep extends SageMakerTask {
       retryInterval: Duration.seconds(5),
     });
     this.role = props.role;
+    this.vpcConfig = props.vpcConfig;
     this.addPassRole(props.role);
     this.taskPolicies!.push(new iam.PolicyStatement({
       actions: ['sagemaker:DescribeModelPackage'],
@@ -228,6 +295,7 @@ class CreateModelFromPackageStep extends SageMakerTask {
     return {
       ExecutionRoleArn: this.role.roleArn,
       Containers: [{ 'ModelPackageName.$': '$.modelPackageArn' }],
+      VpcConfig: this.vpcConfig,
     };
   }
 }

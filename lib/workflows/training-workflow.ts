@@ -362,6 +362,9 @@ export class TrainingWorkflow extends Construct {
     }
 
     if (props.promote) {
+      // The promoted model runs where the endpoint's model runs (its VPC, subnets, security groups).
+      const vpcConfig = props.promote.endpoint._modelVpcConfig(props.promote.variantName);
+      if (vpcConfig) this.createModelStage.step._useVpcConfig(vpcConfig);
       this.promoteStage = new DeployStage(this, 'Promote', {
         endpoint: props.promote.endpoint,
         modelName: this.createModelStage.modelName,

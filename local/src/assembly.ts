@@ -1,6 +1,7 @@
 import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
+import { optimizedFieldProblems } from './optimized-fields';
 
 /** The stand-in account of every local run. */
 export const LOCAL_ACCOUNT = '123456789012';
@@ -399,5 +400,11 @@ export function findStateMachine(assembly: LocalAssembly, selector: string): Sta
   else throw new Error(`state machine ${found.path} has its definition in S3 (DefinitionS3Location), which the local runtime does not read`);
   const substitutions = resolver.resolve(props.DefinitionSubstitutions ?? {});
   text = text.replace(/\$\{([^}]+)\}/g, (m, name: string) => name in substitutions ? String(substitutions[name]) : m);
-  return { ...found, definition: JSON.parse(text) };
+  const definition = JSON.parse(text);
+  // Step Functions refuses such a definition when the state machine is created (CreateStateMachine).
+  const problems = optimizedFieldProblems(definition.States);
+  if (problems.length) {
+    throw new Error(`state machine ${found.path}: Invalid State Machine Definition: '${problems.join(', ')}' (Step Functions would refuse it at deploy)`);
+  }
+  return { ...found, definition };
 }

@@ -1,3 +1,5 @@
+import * as crypto from 'crypto';
+
 /** How an endpoint update ends, when a fault is injected. */
 export enum EndpointUpdateOutcome {
   /** The update rolls back: the endpoint is InService with its previous configuration. */
@@ -12,7 +14,36 @@ interface ApiFault {
   readonly api: string;
   readonly code: string;
   readonly message: string;
+  readonly status: number;
   remaining: number;
+}
+
+/**
+ * The HTTP status AWS answers an error code with: SageMaker's throttling is a 400 whose code
+ * is ThrottlingException (message "Rate exceeded"); InternalFailure 500 and
+ * ServiceUnavailable 503 (the AWS common errors, SageMaker API Reference "Common Errors").
+ */
+export function statusOfErrorCode(code: string): number {
+  if (/^InternalFailure|^InternalServerError|^InternalError/.test(code)) return 500;
+  if (/^ServiceUnavailable/.test(code)) return 503;
+  return 400;
+}
+
+/**
+ * The Cause Step Functions gives a service error, as the AWS SDK for Java formats its
+ * exception message: the optimized integrations (SDK v1, `AmazonSageMakerException`)
+ * `<message> (Service: AmazonSageMaker; Status Code: 400; Error Code: ValidationException; Request ID: <id>; Proxy: null)`,
+ * the AWS SDK integrations (SDK v2) `<message> (Service: SageMaker, Status Code: 400, Request ID: <id>)`
+ * (no error code: only the message and the status tell a refused request from throttling).
+ */
+export function serviceErrorCause(
+  service: string, optimized: boolean, code: string, message: string, status: number = statusOfErrorCode(code)): string {
+  const requestId = crypto.randomUUID();
+  if (optimized && service === 'sagemaker') {
+    return `${message} (Service: AmazonSageMaker; Status Code: ${status}; Error Code: ${code}; Request ID: ${requestId}; Proxy: null)`;
+  }
+  const name = service === 'sagemaker' ? 'SageMaker' : service === 'sagemakerruntime' ? 'SageMakerRuntime' : service === 's3' ? 'S3' : service === 'sns' ? 'Sns' : service;
+  return `${message} (Service: ${name}, Status Code: ${status}, Request ID: ${requestId})`;
 }
 
 /**
@@ -38,11 +69,24 @@ export class LocalFaults {
 
   /**
    * The next `times` calls of `api` (e.g. `CreateTrainingJob`, `DescribeEndpoint`, or
-   * `s3:GetObject`) fail with the service error `code` (e.g. `ThrottlingException`,
-   * `ResourceLimitExceeded`), before any other check.
+   * `s3:GetObject`) fail with the service error `code` (e.g. `ValidationException`,
+   * `ThrottlingException`, `ResourceLimitExceeded`), before any other check; by default
+   * always. The error reaches the state machine as Step Functions reports it: a code the
+   * API model declares under its own name, any other under the integration's generic
+   * exception (`SageMaker.AmazonSageMakerException`, `SageMaker.SageMakerException`) with
+   * the Cause in the AWS SDK for Java's format (`serviceErrorCause`).
+   *
+   * @param message the error message (default: "Rate exceeded" for ThrottlingException, as SageMaker answers)
+   * @param status the HTTP status (default: 500 or 503 for InternalFailure and ServiceUnavailable, else 400)
    */
-  public apiError(api: string, code: string, times: number = Number.POSITIVE_INFINITY, message?: string): this {
-    this.apiFaults.push({ api: api.includes(':') ? api : `sagemaker:${api}`, code, message: message ?? `injected ${code}`, remaining: times });
+  public apiError(api: string, code: string, times: number = Number.POSITIVE_INFINITY, message?: string, status?: number): this {
+    this.apiFaults.push({
+      api: api.includes(':') ? api : `sagemaker:${api}`,
+      code,
+      message: message ?? (code === 'ThrottlingException' ? 'Rate exceeded' : `injected ${code}`),
+      status: status ?? statusOfErrorCode(code),
+      remaining: times,
+    });
     return this;
   }
 
@@ -70,11 +114,11 @@ export class LocalFaults {
   }
 
   /** @internal consumes one injected API error of `service:Api`, if any */
-  public takeApiError(service: string, api: string): { code: string; message: string } | undefined {
+  public takeApiError(service: string, api: string): { code: string; message: string; status: number } | undefined {
     const fault = this.apiFaults.find(f => f.api.toLowerCase() === `${service}:${api}`.toLowerCase() && f.remaining > 0);
     if (!fault) return undefined;
     fault.remaining--;
-    return { code: fault.code, message: fault.message };
+    return { code: fault.code, message: fault.message, status: fault.status };
   }
 
   /** @internal whether an output file is to be left out */

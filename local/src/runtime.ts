@@ -7,7 +7,7 @@ import { ApiError, Integration, apiError, apiName, validateRequest } from './api
 import { LOCAL_ACCOUNT, LocalAssembly, StateMachineResource, findStateMachine, stateMachinePaths } from './assembly';
 import { doneLine, failedLine, retriedLine, startedLine } from './display';
 import { matchesPattern, targetInput } from './events';
-import { LocalFaults } from './faults';
+import { LocalFaults, serviceErrorCause } from './faults';
 import { DockerRunner, IJobRunner, ProcessRunner } from './runners';
 import { LocalS3 } from './s3';
 import { LocalSageMaker } from './sagemaker';
@@ -472,9 +472,21 @@ export class LocalRuntime {
   }
 
   private async call(call: Call, params: any, stateName: string, executionName: string, notifications: PublishedMessage[]): Promise<any> {
+    try {
+      return await this.serve(call, params, stateName, executionName, notifications);
+    } catch (e) {
+      // Step Functions reports the error with the AWS SDK for Java's message as the Cause.
+      if (!(e instanceof ApiError)) throw e;
+      const message = e.message.replace(/ \(Service: [^()]*\)$/, '');
+      const optimized = call.integration === Integration.OPTIMIZED;
+      throw new ApiError(e.name, e.code, serviceErrorCause(call.service, optimized, e.code, message, (e as any).status));
+    }
+  }
+
+  private async serve(call: Call, params: any, stateName: string, executionName: string, notifications: PublishedMessage[]): Promise<any> {
     const { service, api, integration } = call;
     const injected = this.faults.takeApiError(service, api);
-    if (injected) throw apiError(service, api, injected.code, injected.message, integration);
+    if (injected) throw Object.assign(apiError(service, api, injected.code, injected.message, integration), { status: injected.status });
     const request = service === 'sns' && integration === Integration.OPTIMIZED && typeof params.Message !== 'string'
       ? { ...params, Message: JSON.stringify(params.Message) } : params;
     validateRequest(service, api, request, integration);

@@ -116,9 +116,16 @@ export class LocalSageMaker {
       case 'CreateEndpoint': return this.createEndpoint(request, integration);
       case 'UpdateEndpoint': return this.updateEndpoint(request, integration);
       case 'DescribeEndpoint': return this.describeEndpoint(request, integration);
-      case 'DeleteEndpoint':
-        if (!this.endpoints.delete(request.EndpointName)) throw this.error(api, 'ValidationException', `Could not find endpoint "${this.arn('endpoint', request.EndpointName)}".`, integration);
+      case 'DeleteEndpoint': {
+        // The endpoint is Deleting until a later DescribeEndpoint finds it gone.
+        const endpoint = this.endpoints.get(request.EndpointName);
+        if (!endpoint) throw this.error(api, 'ValidationException', `Could not find endpoint "${this.arn('endpoint', request.EndpointName)}".`, integration);
+        if (['Creating', 'Updating', 'SystemUpdating', 'RollingBack'].includes(endpoint.status)) {
+          throw this.error(api, 'ValidationException', `Cannot delete in-progress endpoint "${endpoint.arn}".`, integration);
+        }
+        Object.assign(endpoint, { status: 'Deleting', ticks: 0, pendingConfig: undefined, failureReason: undefined, modified: Date.now() });
         return {};
+      }
       case 'ListTags': return this.listTags(request, integration);
       case 'CreateModelPackage': return this.createModelPackage(request, integration);
       case 'DescribeModelPackage': return this.modelPackage(api, request.ModelPackageName, integration);
@@ -190,12 +197,15 @@ export class LocalSageMaker {
   private updateModelPackage(request: any, integration: Integration): any {
     const api = 'UpdateModelPackage';
     const pkg = this.modelPackage(api, request.ModelPackageArn, integration);
-    const before = pkg.ModelApprovalStatus;
     for (const key of ['ModelApprovalStatus', 'ApprovalDescription', 'CustomerMetadataProperties', 'InferenceSpecification', 'SourceUri', 'ModelCard', 'ModelLifeCycle', 'ClientToken']) {
       if (request[key] !== undefined) pkg[key] = request[key];
     }
     pkg.LastModifiedTime = Date.now();
-    if (pkg.ModelApprovalStatus !== before) this.onModelPackageStateChange?.(pkg);
+    // SageMaker sends "SageMaker Model Package State Change" for any change of the version
+    // (its description, its metadata), not only of its approval status; the event carries no
+    // previous status (SageMaker developer guide, "Events that Amazon SageMaker AI sends to
+    // Amazon EventBridge").
+    this.onModelPackageStateChange?.(pkg);
     return { ModelPackageArn: pkg.ModelPackageArn };
   }
 
@@ -536,16 +546,21 @@ export class LocalSageMaker {
       Environment: definition.Environment,
     }, integration, false, api);
     const job = this.jobs.get(`training-job/${trainingName}`);
+    // DescribeTrainingJob of a tuning job's training job names the tuning job.
+    job.TuningJobArn = this.arn('hyper-parameter-tuning-job', name);
     const objective = request.HyperParameterTuningJobConfig.HyperParameterTuningJobObjective;
     const metric = job.FinalMetricDataList.find((m: any) => m.MetricName === objective?.MetricName);
-    const completed = job.TrainingJobStatus === 'Completed';
+    // A training job that never reports the objective metric cannot be ranked: it is no best job.
+    const completed = job.TrainingJobStatus === 'Completed' && metric !== undefined;
+    const failure = job.TrainingJobStatus !== 'Completed' ? job.FailureReason
+      : `the training job reported no value of the objective metric '${objective?.MetricName}' (its MetricDefinitions regex matched no log line)`;
     const describe = {
       HyperParameterTuningJobName: name,
       HyperParameterTuningJobArn: this.arn('hyper-parameter-tuning-job', name),
       HyperParameterTuningJobConfig: request.HyperParameterTuningJobConfig,
       TrainingJobDefinition: definition,
       HyperParameterTuningJobStatus: completed ? 'Completed' : 'Failed',
-      ...(completed ? {} : { FailureReason: `All training jobs failed: ${job.FailureReason}` }),
+      ...(completed ? {} : { FailureReason: `All training jobs failed: ${failure}` }),
       TrainingJobStatusCounters: { Completed: completed ? 1 : 0, InProgress: 0, RetryableError: 0, NonRetryableError: completed ? 0 : 1, Stopped: 0 },
       ...(completed ? {
         BestTrainingJob: {
@@ -710,6 +725,14 @@ export class LocalSageMaker {
     const endpoint = this.endpoints.get(request.EndpointName);
     if (!endpoint) throw this.error('DescribeEndpoint', 'ValidationException', `Could not find endpoint "${this.arn('endpoint', request.EndpointName)}".`, integration);
     const until = this.props.describesUntilSettled ?? 1;
+    if (endpoint.status === 'Deleting' && endpoint.ticks++ >= until) {
+      this.endpoints.delete(endpoint.name);
+      throw this.error('DescribeEndpoint', 'ValidationException', `Could not find endpoint "${endpoint.arn}".`, integration);
+    }
+    // An endpoint set busy from outside (an update or maintenance of its own) settles InService.
+    if ((endpoint.status === 'SystemUpdating' || endpoint.status === 'RollingBack') && endpoint.ticks++ >= until) {
+      endpoint.status = 'InService';
+    }
     if ((endpoint.status === 'Creating' || endpoint.status === 'Updating') && endpoint.outcome !== EndpointUpdateOutcome.STUCK) {
       if (endpoint.ticks++ >= until) {
         endpoint.modified = Date.now();

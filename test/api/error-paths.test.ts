@@ -146,6 +146,21 @@ describe('errors name the construct path', () => {
     })).toThrow(/^Test\/Process: a file asset can only be a job input/);
   });
 
+  test('CreateModelStep: vpcSubnets and securityGroups need vpc; with vpc the model runs in its private subnets', () => {
+    const { stack, store } = setup();
+    const image = SageMakerImage.fromAsset(IMAGE_DIR);
+    const modelData = JobS3Location.inBucket(store.artifactsBucket, 'models');
+    const vpc = isolatedOnlyVpc(stack);
+    expect(() => new CreateModelStep(stack, 'NoVpc', { image, modelData, vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED } }))
+      .toThrow(/^Test\/NoVpc: vpcSubnets requires vpc$/);
+    expect(() => new CreateModelStep(stack, 'NoVpc2', { image, modelData, securityGroups: [] }))
+      .toThrow(/^Test\/NoVpc2: securityGroups requires vpc$/);
+    const step = new CreateModelStep(stack, 'InVpc', { image, modelData, vpc });
+    const rendered = (step as any)._renderRequest();
+    expect(rendered.VpcConfig.Subnets).toEqual(['subnet-0a1b2c3d4e5f60701', 'subnet-0a1b2c3d4e5f60702']);
+    expect(rendered.VpcConfig.SecurityGroupIds).toHaveLength(1);
+  });
+
   test('a Deep Learning Container in a Region without its registry', () => {
     const stack = new Stack(new App(), 'Far', { env: { account: '123456789012', region: 'us-isob-east-1' } });
     const store = new MlDataStore(stack, 'Store');

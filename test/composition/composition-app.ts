@@ -14,7 +14,12 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import {
-  ApprovedModelDeployment, DataQualityBaseline, DataQualityMonitor, DeployOnApproval, MonitoringFrequency, AsyncEndpoint, ChannelDataSource, DeepLearningContainerUse, DeepLearningFramework, InferenceEndpoint, JobConfigFile, JobS3Location, MetricComparison, MlDataStore, MlflowTrackingServer, MlflowTrackingServerSize, ModelData, Processor, RealtimeEndpoint, SageMakerExecutionRole, SageMakerImage, SageMakerModel, ServerlessEndpoint, TeamDomain, TrainingWorkflow, TransformJobStep, FileSystemAccessMode, IMlDataStore, TrafficRouting, SageMakerWorkflow, ProcessingStage, TuningStage, EvaluationStage, RegisterModelStage, ModelPackageGroup, RetrainingSchedule, ParameterRange, TuningObjectiveType, ScalingType,
+  ApprovedModelDeployment, DataQualityBaseline, DataQualityMonitor, DeployOnApproval, MonitoringFrequency, AsyncEndpoint,
+  ChannelDataSource, DeepLearningContainerUse, DeepLearningFramework, InferenceEndpoint, JobConfigFile, JobS3Location, MetricComparison,
+  MlDataStore, MlflowTrackingServer, MlflowTrackingServerSize, ModelData, Processor, RealtimeEndpoint, SageMakerExecutionRole,
+  SageMakerImage, SageMakerModel, ServerlessEndpoint, TeamDomain, TrainingWorkflow, TransformJobStep, FileSystemAccessMode, IMlDataStore,
+  TrafficRouting, SageMakerWorkflow, ProcessingStage, TuningStage, EvaluationStage, RegisterModelStage, ModelPackageGroup,
+  RetrainingSchedule, ParameterRange, TuningObjectiveType, ScalingType,
 } from '../../lib';
 
 /**

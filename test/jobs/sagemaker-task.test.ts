@@ -51,7 +51,8 @@ describe('SageMakerTask', () => {
     });
     // 'hpo-glm' + '-' + 8 + 12 hexadecimal digits = 28 characters.
     expect('hpo-glm'.length + 1 + 8 + 12).toBeLessThanOrEqual(32);
-    expect(task.maxDuration.toSeconds()).toBe(3 * 3600 + 600 + 465);
+    // 3 h + 10 capacity retries in each of 6 entries (the service-error loop's) + its waits.
+    expect(task.maxDuration.toSeconds()).toBe(3 * 3600 + 6 * 600 + 465);
     const json = JSON.stringify(iamPolicies(stack));
     expect(json).toContain('hyper-parameter-tuning-job/hpo-glm-*');
   });

@@ -47,19 +47,16 @@ describe('TrainingJobStep', () => {
       'StoppingCondition': { MaxRuntimeInSeconds: 86400 },
     });
     expect(state.QueryLanguage).toBe('JSONPath');
-    // Capacity first (every 60 s, as AWS's example does), then throttling and transient faults.
+    // Capacity only (every 60 s, as AWS's example does). SageMaker's generic error (a refused
+    // request as well as throttling) is not retried by name: the service-error loop
+    // (fail-fast.ts) catches it and retries only a throttling or server-fault Cause.
     expect(state.Retry).toEqual([{
       ErrorEquals: ['SageMaker.ResourceLimitExceededException'],
       IntervalSeconds: 60,
       MaxAttempts: 10,
       BackoffRate: 1,
-    }, {
-      ErrorEquals: ['SageMaker.AmazonSageMakerException', 'SageMaker.ThrottlingException', 'SageMaker.InternalFailure', 'SageMaker.ServiceUnavailable'],
-      IntervalSeconds: 15,
-      MaxAttempts: 5,
-      BackoffRate: 2,
-      JitterStrategy: 'FULL',
     }]);
+    expect(state.Catch[0]).toEqual({ ErrorEquals: ['SageMaker.AmazonSageMakerException'], ResultPath: expect.stringMatching(/^\$\.serviceErrorRetries\.t[0-9a-f]{8}\.error$/), Next: 'Train: transient?' });
     expect(JSON.stringify(state.Retry)).not.toContain('States.TaskFailed');
   });
 
@@ -125,11 +122,13 @@ describe('TrainingJobStep', () => {
       .find(p => JSON.stringify(p).includes('sagemaker:CreateTrainingJob'));
     expect(policy.Properties.PolicyDocument.Statement).toEqual(expect.arrayContaining([
       {
-        // .sync integrations tag the jobs they start (MANAGED_BY_AWS): AddTags and ListTags on the prefix only.
-        Action: ['sagemaker:AddTags', 'sagemaker:CreateTrainingJob', 'sagemaker:DescribeTrainingJob', 'sagemaker:ListTags', 'sagemaker:StopTrainingJob'],
+        // .sync integrations tag the jobs they start (MANAGED_BY_AWS): AddTags on the prefix only.
+        Action: ['sagemaker:AddTags', 'sagemaker:CreateTrainingJob', 'sagemaker:DescribeTrainingJob', 'sagemaker:StopTrainingJob'],
         Effect: 'Allow',
         Resource: 'arn:aws:sagemaker:us-east-1:123456789012:training-job/glm-*',
       },
+      // ListTags on '*', as Step Functions' policy template and aws-cdk-lib's task grant it.
+      { Action: 'sagemaker:ListTags', Effect: 'Allow', Resource: '*' },
       {
         Action: ['events:DescribeRule', 'events:PutRule', 'events:PutTargets'],
         Effect: 'Allow',
@@ -142,7 +141,7 @@ describe('TrainingJobStep', () => {
         Condition: { StringEquals: { 'iam:PassedToService': 'sagemaker.amazonaws.com' } },
       },
     ]));
-    expect(policy.Properties.PolicyDocument.Statement).toHaveLength(3);
+    expect(policy.Properties.PolicyDocument.Statement).toHaveLength(4);
     // What is left is the bare test state machine's own (the workflow adds logging, tracing
     // and a managed-policy role); the step's wildcard on its name prefix is acknowledged.
     expect(nagFindings(stack).sort()).toEqual([
@@ -284,8 +283,9 @@ describe('TrainingJobStep', () => {
   test('maxDuration covers spot waiting and every retry', () => {
     const { stack, base } = setup();
     const step = new TrainingJobStep(stack, 'Train', { ...base, maxRuntime: Duration.hours(2), spot: { maxWait: Duration.hours(5) }, capacityRetries: 2 });
-    // 5 h spot wait + 2 x 60 s capacity + 15 x (1 + 2 + 4 + 8 + 16) s transient.
-    expect(step.maxDuration.toSeconds()).toBe(5 * 3600 + 120 + 465);
+    // 5 h spot wait + 2 x 60 s capacity in each of 6 entries (the first and 5 transient
+    // retries) + 15 x (1 + 2 + 4 + 8 + 16) s transient.
+    expect(step.maxDuration.toSeconds()).toBe(5 * 3600 + 6 * 120 + 465);
   });
 
   test('runs in isolated subnets when the VPC has no private subnets with egress', () => {

@@ -63,7 +63,8 @@ describe('TransformJobStep', () => {
       'Environment': { MODEL_SERVER_WORKERS: '4' },
       'Tags': [{ Key: 'team', Value: 'pricing' }],
     });
-    expect(state.Retry.map((r: any) => r.ErrorEquals[0])).toEqual(['SageMaker.ResourceLimitExceededException', 'SageMaker.AmazonSageMakerException']);
+    expect(state.Retry.map((r: any) => r.ErrorEquals[0])).toEqual(['SageMaker.ResourceLimitExceededException']);
+    expect(state.Catch.map((c: any) => c.ErrorEquals[0])).toEqual(['SageMaker.AmazonSageMakerException']);
     // CreateTransformJob has no stopping condition: the task's own timeout bounds the job (1 day by default).
     expect(state.TimeoutSeconds).toBe(86400);
     expect(state.QueryLanguage).toBe('JSONPath');
@@ -76,7 +77,10 @@ describe('TransformJobStep', () => {
     const json = JSON.stringify(iamPolicies(stack));
     expect(json).toContain('/batch/input/*');
     expect(json).toContain('/batch/output/*');
-    expect(json).toMatch(/"Action":\["sagemaker:AddTags","sagemaker:CreateTransformJob","sagemaker:DescribeTransformJob","sagemaker:ListTags","sagemaker:StopTransformJob"\],"Effect":"Allow","Resource":"arn:aws:sagemaker:us-east-1:123456789012:transform-job\/transform-[0-9a-f]{8}-\*"/);
+    expect(json).toMatch(/"Action":\["sagemaker:AddTags","sagemaker:CreateTransformJob","sagemaker:DescribeTransformJob","sagemaker:StopTransformJob"\],"Effect":"Allow","Resource":"arn:aws:sagemaker:us-east-1:123456789012:transform-job\/transform-[0-9a-f]{8}-\*"/);
+    expect(json).toContain('{"Action":"sagemaker:ListTags","Effect":"Allow","Resource":"*"}');
+    // TransformOutput.KmsKeyId is the output bucket's key: the model's role may encrypt with it.
+    expect(json).toContain('{"Action":["kms:Decrypt","kms:Encrypt","kms:GenerateDataKey"],"Effect":"Allow","Resource":{"Fn::GetAtt":["StoreKey7A3C02BD","Arn"]}}');
     expect(json).toContain('rule/StepFunctionsGetEventsForSageMakerTransformJobsRule');
     expect(json).not.toContain('iam:PassRole');
   });

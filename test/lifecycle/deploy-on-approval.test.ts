@@ -3,8 +3,8 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
-import { DeployOnApproval } from '../../lib/triggers/deploy-on-approval';
 import { ModelPackageGroup } from '../../lib/registry/model-package-group';
+import { DeployOnApproval } from '../../lib/triggers/deploy-on-approval';
 import { iamPolicies, nagFindings, testStack } from '../util';
 
 function deployWorkflow(stack: Stack): sfn.StateMachine {
@@ -24,7 +24,8 @@ describe('DeployOnApproval', () => {
       EventPattern: {
         'source': ['aws.sagemaker'],
         'detail-type': ['SageMaker Model Package State Change'],
-        'detail': { ModelPackageGroupName: ['churn'], ModelApprovalStatus: ['Approved'] },
+        // Only versions SageMaker has finished validating: the event carries no previous status to narrow on.
+        'detail': { ModelPackageGroupName: ['churn'], ModelApprovalStatus: ['Approved'], ModelPackageStatus: ['Completed'] },
       },
       Targets: [{
         Arn: { Ref: Match.stringLikeRegexp('^Deploy') },
@@ -77,6 +78,17 @@ describe('DeployOnApproval', () => {
     new DeployOnApproval(stack, 'OnApproval', { modelPackageGroup: group, deployWorkflow: deployWorkflow(stack), eventBus: bus });
     expect(() => Template.fromStack(stack))
       .toThrow(/Test\/OnApproval.*eventBus 'Test\/Bus' has no resource policy letting account 111122223333 \(the owner of modelPackageGroup 'churn'\) put events, so no approval would arrive/);
+  });
+
+  test('refuses a group of another Region, whose approval events never reach this Region\'s bus', () => {
+    const stack = testStack();
+    const group = ModelPackageGroup.fromModelPackageGroupArn(stack, 'Group', 'arn:aws:sagemaker:eu-west-1:123456789012:model-package-group/churn');
+    const workflow = deployWorkflow(stack);
+    expect(() => new DeployOnApproval(stack, 'OnApproval', { modelPackageGroup: group, deployWorkflow: workflow }))
+      .toThrow(/Test\/OnApproval: modelPackageGroup must be in this stack's Region \(us-east-1\), got 'churn' in eu-west-1: its approval events reach that Region's default bus, so this rule would never fire/);
+    // A group of this Region, imported by ARN, is accepted.
+    const local = ModelPackageGroup.fromModelPackageGroupArn(stack, 'Local', 'arn:aws:sagemaker:us-east-1:123456789012:model-package-group/churn');
+    expect(() => new DeployOnApproval(stack, 'Here', { modelPackageGroup: local, deployWorkflow: workflow })).not.toThrow();
   });
 
   test('rejects retryAttempts out of range', () => {

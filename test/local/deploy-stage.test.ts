@@ -22,13 +22,15 @@ const ENDPOINT = 'local-deploy';
 const PREFIX = 'local-rt';
 
 const STATES = {
-  find: ['model', 'deploy find endpoint'],
-  missing: ['deploy endpoint not found?', 'deploy endpoint missing'],
+  find: ['model', 'deploy start', 'deploy find endpoint'],
+  /** DescribeEndpoint's ValidationException, not retried: its cause says the endpoint does not exist. */
+  missing: ['deploy find endpoint: transient?', 'deploy endpoint not found?', 'deploy endpoint missing', 'deploy endpoint status?'],
+  inService: ['deploy endpoint status?', 'deploy previous configuration is a run-time one?', 'deploy read previous configuration', 'deploy compare version', 'deploy version in service?'],
   create: ['deploy define endpoint configuration', 'deploy endpoint exists?', 'deploy create endpoint', 'deploy start polling'],
   update: ['deploy define endpoint configuration', 'deploy endpoint exists?', 'deploy update endpoint', 'deploy start polling'],
   poll: ['deploy wait', 'deploy describe endpoint', 'deploy deployed?'],
   more: ['deploy count polls', 'deploy checks left?'],
-  firstDone: ['deploy previous configuration is a run-time one?', 'deploy deployed', 'Output'],
+  done: ['deploy older configuration?', 'deploy deployed', 'Output'],
 };
 
 function deployApp() {
@@ -49,7 +51,7 @@ function deployApp() {
   const deploy = new DeployStage(stack, 'deploy', { endpoint, modelName: model.modelName, modelRole: model.step.role, pollInterval: Duration.seconds(10), maxPolls: 4 });
   new SageMakerWorkflow(stack, 'Workflow', {
     definition: model.next(deploy),
-    outputs: { modelName: model.modelName, endpointConfigName: deploy.endpointConfigName },
+    outputs: { modelName: model.modelName, endpointConfigName: deploy.endpointConfigName, outcome: deploy.outcome },
   });
   return { app, stack };
 }
@@ -96,8 +98,9 @@ describe('local run of CreateModelStage + DeployStage through a RealtimeEndpoint
     const { runs: [first], firstConfig: config } = shared;
     expect(first.status).toBe('SUCCEEDED');
     expect(first.states).toEqual([...STATES.find, ...STATES.missing, ...STATES.create,
-      ...STATES.poll, ...STATES.more, ...STATES.poll, ...STATES.firstDone]);
+      ...STATES.poll, ...STATES.more, ...STATES.poll, ...STATES.done]);
     expect(first.output.endpointConfigName).toMatch(new RegExp(`^${PREFIX}-[0-9a-f-]{36}$`));
+    expect(first.output.outcome).toBe('Deployed');
     expect(config.KmsKeyId).toBeDefined();
     expect(config.KmsKeyId).toEqual(stackConfig.KmsKeyId);
     expect(config.DataCaptureConfig).toEqual(stackConfig.DataCaptureConfig);
@@ -105,6 +108,7 @@ describe('local run of CreateModelStage + DeployStage through a RealtimeEndpoint
     expect(config.ProductionVariants).toEqual([expect.objectContaining({ ModelName: first.output.modelName, InstanceType: 'ml.c5.xlarge', InitialInstanceCount: 2 })]);
     expect(config.Tags).toEqual(expect.arrayContaining([
       { Key: 'cdk-sagemaker-ml:execution', Value: first.executionArn },
+      { Key: DeployStage.VERSION_TAG, Value: first.output.modelName },
       { Key: DeployStage.REPLACES_TAG, Value: 'none' },
     ]));
     expect(first.notifications).toEqual([]);
@@ -114,24 +118,44 @@ describe('local run of CreateModelStage + DeployStage through a RealtimeEndpoint
     const { rt, runs: [first, second, third] } = shared;
     for (const run of [second, third]) {
       expect(run.status).toBe('SUCCEEDED');
-      expect(run.states.slice(0, 2 + STATES.update.length)).toEqual([...STATES.find, ...STATES.update]);
+      expect(run.states.slice(0, 8 + STATES.update.length)).toEqual([...STATES.find, ...STATES.inService, ...STATES.update]);
+      expect(run.states.slice(-4)).toEqual(run === third
+        ? ['deploy older configuration?', 'deploy delete replaced configuration', 'deploy deployed', 'Output']
+        : ['deploy deployed?', 'deploy older configuration?', 'deploy deployed', 'Output']);
     }
     expect(rt.sagemaker.endpointConfigs.get(second.output.endpointConfigName)!.Tags)
       .toContainEqual({ Key: DeployStage.REPLACES_TAG, Value: first.output.endpointConfigName });
-    expect(third.states).toContain('deploy delete replaced configuration');
     expect([...rt.sagemaker.endpointConfigs.keys()].sort()).toEqual([second.output.endpointConfigName, third.output.endpointConfigName].sort());
     expect(rt.sagemaker.endpoints.get(ENDPOINT)).toMatchObject({ status: 'InService', configName: third.output.endpointConfigName });
   });
 
-  test('a throttled find of an existing endpoint is retried, and the endpoint updated', async () => {
+  test('a throttled find of an existing endpoint is retried (by its cause), and the endpoint updated', async () => {
     const faults = new LocalFaults();
     const rt = runtime(faults);
     await rt.run(input());
     faults.apiError('DescribeEndpoint', 'ThrottlingException', 1);
     const result = await rt.run(input());
     expect(result.status).toBe('SUCCEEDED');
-    expect(result.retries).toEqual([{ state: 'deploy find endpoint', error: 'SageMaker.SageMakerException' }]);
-    expect(result.states.slice(0, 2 + STATES.update.length)).toEqual([...STATES.find, ...STATES.update]);
+    expect(result.states.slice(0, 7)).toEqual([...STATES.find, 'deploy find endpoint: transient?', 'deploy find endpoint: retry 1', 'deploy find endpoint: backoff', 'deploy find endpoint']);
+    expect(result.states).toContain('deploy update endpoint');
+  });
+
+  test('an update SageMaker refuses (ValidationException) fails at once, and what the execution defined is deleted', async () => {
+    const faults = new LocalFaults();
+    const rt = runtime(faults);
+    const first = await rt.run(input());
+    const models = rt.sagemaker.models.size;
+    faults.apiError('UpdateEndpoint', 'ValidationException', 1, 'One or more of the alarms do not exist');
+    const second = await rt.run(input());
+    expect(second.status).toBe('FAILED');
+    expect(second.error).toBe('SageMaker.SageMakerException');
+    expect(second.cause).toMatch(/alarms do not exist.*Status Code: 400/);
+    // Not retried: one call, then the cleanup.
+    expect(second.states.filter(s => s === 'deploy update endpoint')).toHaveLength(1);
+    expect(second.states.slice(-4)).toEqual(['deploy update endpoint: transient?', 'deploy configuration defined?', 'deploy delete unused configuration', 'deploy failed']);
+    expect([...rt.sagemaker.endpointConfigs.keys()]).toEqual([first.output.endpointConfigName]);
+    // The model stage ran before the deploy stage: it is not the stage's to delete.
+    expect(rt.sagemaker.models.size).toBe(models + 1);
   });
 
   test('an update that rolls back fails as a rollback, deletes its unused configuration and is notified', async () => {
@@ -142,9 +166,56 @@ describe('local run of CreateModelStage + DeployStage through a RealtimeEndpoint
     const second = await rt.run(input());
     expect(second.status).toBe('FAILED');
     expect(second.error).toBe('EndpointDeploymentRolledBack');
-    expect(second.states.slice(-2)).toEqual(['deploy rolled back', 'deploy failed']);
-    expect(second.states).toContain('deploy delete unused configuration');
+    expect(second.states.slice(-4)).toEqual(['deploy rolled back', 'deploy configuration defined?', 'deploy delete unused configuration', 'deploy failed']);
     expect([...rt.sagemaker.endpointConfigs.keys()]).toEqual([first.output.endpointConfigName]);
     expect(failureNotification(second)).toMatchObject({ status: 'FAILED', error: 'EndpointDeploymentRolledBack', cause: expect.stringContaining(`in service with configuration ${first.output.endpointConfigName}`) });
+  });
+
+  test('a Failed endpoint is deleted, waited for until gone, and created again', async () => {
+    const faults = new LocalFaults();
+    const rt = runtime(faults);
+    await rt.run(input());
+    Object.assign(rt.sagemaker.endpoints.get(ENDPOINT)!, { status: 'Failed', failureReason: 'health check failed' });
+    const result = await rt.run(input());
+    expect(result.status).toBe('SUCCEEDED');
+    expect(result.states.slice(0, 12)).toEqual([...STATES.find, 'deploy endpoint status?', 'deploy delete failed endpoint', 'deploy waits left?', 'deploy count waits',
+      'deploy wait for endpoint', 'deploy find endpoint', 'deploy endpoint status?', 'deploy waits left?', 'deploy count waits']);
+    expect(result.states).toEqual(expect.arrayContaining(['deploy endpoint missing', 'deploy create endpoint']));
+    expect(result.states).not.toContain('deploy update endpoint');
+    expect(rt.sagemaker.endpoints.get(ENDPOINT)).toMatchObject({ status: 'InService', configName: result.output.endpointConfigName });
+  });
+
+  test('an Updating endpoint is waited for, then updated', async () => {
+    const rt = runtime();
+    await rt.run(input());
+    Object.assign(rt.sagemaker.endpoints.get(ENDPOINT)!, { status: 'Updating', ticks: 0, outcome: undefined });
+    const result = await rt.run(input());
+    expect(result.status).toBe('SUCCEEDED');
+    expect(result.states.slice(0, 9)).toEqual([...STATES.find, 'deploy endpoint status?', 'deploy waits left?', 'deploy count waits', 'deploy wait for endpoint', 'deploy find endpoint', 'deploy endpoint status?']);
+    expect(result.states).toContain('deploy update endpoint');
+    expect(rt.sagemaker.endpoints.get(ENDPOINT)).toMatchObject({ status: 'InService', configName: result.output.endpointConfigName });
+  });
+
+  test('an endpoint in UpdateRollbackFailed fails at once, naming the status, and nothing is defined', async () => {
+    const rt = runtime();
+    const first = await rt.run(input());
+    Object.assign(rt.sagemaker.endpoints.get(ENDPOINT)!, { status: 'UpdateRollbackFailed' });
+    const result = await rt.run(input());
+    expect(result.status).toBe('FAILED');
+    expect(result.error).toBe('EndpointNotDeployable');
+    expect(result.cause).toContain(`endpoint ${ENDPOINT} is UpdateRollbackFailed with configuration ${first.output.endpointConfigName}`);
+    expect(result.states.slice(-3)).toEqual(['deploy endpoint status?', 'deploy not deployable', 'deploy failed']);
+    expect([...rt.sagemaker.endpointConfigs.keys()]).toEqual([first.output.endpointConfigName]);
+  });
+
+  test('an endpoint that stays busy fails after maxPolls checks with EndpointNotReady', async () => {
+    const rt = runtime();
+    await rt.run(input());
+    Object.assign(rt.sagemaker.endpoints.get(ENDPOINT)!, { status: 'Updating', outcome: EndpointUpdateOutcome.STUCK });
+    const result = await rt.run(input());
+    expect(result.status).toBe('FAILED');
+    expect(result.error).toBe('EndpointNotReady');
+    expect(result.states.filter(s => s === 'deploy find endpoint')).toHaveLength(5);
+    expect(result.states).not.toContain('deploy define endpoint configuration');
   });
 });

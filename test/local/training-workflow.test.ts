@@ -99,6 +99,18 @@ describeRuns('local run of the reference training workflow', () => {
     expect(result.notifications).toHaveLength(1);
   });
 
+  test('a request SageMaker refuses (ValidationException) is not retried: one request, the notification carries the Cause', async () => {
+    const faults = new LocalFaults().apiError('CreateTrainingJob', 'ValidationException', 1, "1 validation error detected: Value 'ml.m5.huge' at 'resourceConfig.instanceType' failed to satisfy constraint");
+    const result = await runtime(faults).run({});
+    expect(result.status).toBe('FAILED');
+    expect(result.states).toEqual([...S.start, 'Preprocess', 'Train', 'Train: transient?', ...S.failed('Train')]);
+    expect(failureNotification(result)).toMatchObject({
+      status: 'FAILED',
+      error: 'SageMaker.AmazonSageMakerException',
+      cause: expect.stringMatching(/^1 validation error detected: .*\(Service: AmazonSageMaker; Status Code: 400; Error Code: ValidationException; /),
+    });
+  });
+
   test('a persistent API error ends in the failure notification', async () => {
     const faults = new LocalFaults().apiError('CreateTrainingJob', 'ResourceLimitExceeded', Infinity, 'The account-level service limit ml.m5.large for training job usage is 0 Instances');
     const result = await runtime(faults).run({});

@@ -23,13 +23,21 @@ export const TRAINING_STATES = {
 
 export const BATCH_STATES = {
   happy: ['Transform', 'Succeeded'],
+  /** Two throttled CreateTransformJob calls, each retried through the service-error loop (lib/jobs/private/fail-fast.ts). */
+  throttledTwice: [
+    'Transform', 'Transform: transient?', 'Transform: retry 1', 'Transform: backoff',
+    'Transform', 'Transform: transient?', 'Transform: retry again', 'Transform: backoff',
+    'Transform', 'Succeeded',
+  ],
   failure: ['Transform', 'Failed'],
 };
 
 const PROMOTE = {
-  find: ['Promote find endpoint'],
-  /** DescribeEndpoint failed, and its cause says the endpoint does not exist. */
-  missing: ['Promote endpoint not found?', 'Promote endpoint missing'],
+  find: ['Promote start', 'Promote find endpoint'],
+  /** DescribeEndpoint failed (not retried: no throttling), and its cause says the endpoint does not exist. */
+  missing: ['Promote find endpoint: transient?', 'Promote endpoint not found?', 'Promote endpoint missing', 'Promote endpoint status?'],
+  /** In service: the current configuration's tags say which version it serves (another one here). */
+  inService: ['Promote endpoint status?', 'Promote previous configuration is a run-time one?', 'Promote read previous configuration', 'Promote compare version', 'Promote version in service?'],
   create: ['Promote define endpoint configuration', 'Promote endpoint exists?', 'Promote create endpoint', 'Promote start polling'],
   update: ['Promote define endpoint configuration', 'Promote endpoint exists?', 'Promote update endpoint', 'Promote start polling'],
   poll: ['Promote wait', 'Promote describe endpoint', 'Promote deployed?'],
@@ -46,23 +54,24 @@ export const PROMOTE_STATES = {
   gated: ['InputDefaults', 'MergeInput', 'Train', 'Evaluate', 'Evaluate read report', 'Evaluate gate'],
   gatePassed: ['Evaluate gate passed', 'CreateModel', 'Output', 'Succeeded'],
   createPath: [...PROMOTE.find, ...PROMOTE.missing, ...PROMOTE.create],
-  updatePath: [...PROMOTE.find, ...PROMOTE.update],
+  updatePath: [...PROMOTE.find, ...PROMOTE.inService, ...PROMOTE.update],
   poll: PROMOTE.poll,
   /** A check that found the endpoint still Creating or Updating, counted against maxPolls. */
   pollAgain: [...PROMOTE.poll, ...PROMOTE.more],
   /** Two checks: the first sees Creating/Updating, the second InService (or Failed). */
   twoPolls: [...PROMOTE.poll, ...PROMOTE.more, ...PROMOTE.poll],
   /** A first deployment: no previous configuration to clean up. */
-  created: ['Promote previous configuration is a run-time one?', 'Promote deployed', 'Output', 'Succeeded'],
-  /** An update: the previous (template) configuration is read and kept. */
-  updated: ['Promote previous configuration is a run-time one?', 'Promote read previous configuration', 'Promote older configuration?', 'Promote deployed', 'Output', 'Succeeded'],
+  created: ['Promote older configuration?', 'Promote deployed', 'Output', 'Succeeded'],
+  /** An update: the previous configuration (read before the update) is kept, and it replaced none. */
+  updated: ['Promote older configuration?', 'Promote deployed', 'Output', 'Succeeded'],
   timedOut: ['Promote timed out', 'Promote failed'],
   gateFailed: ['Evaluate gate rejected', 'Evaluate failed'],
   trainFailed: ['Train failed'],
   evaluateFailed: ['Evaluate failed'],
   /** The new configuration, never in service, is deleted before the failure. */
-  rolledBack: ['Promote delete unused configuration', 'Promote rolled back', 'Promote failed'],
-  endpointFailed: ['Promote failure reason?', 'Promote failed with reason', 'Promote failed'],
+  rolledBack: ['Promote rolled back', 'Promote configuration defined?', 'Promote delete unused configuration', 'Promote failed'],
+  /** So is the configuration of an endpoint that failed (DeployStage). */
+  endpointFailed: ['Promote failure reason?', 'Promote failed with reason', 'Promote configuration defined?', 'Promote delete unused configuration', 'Promote failed'],
 };
 
 /** The failure notification the workflow's execution-status rule sends, parsed (there is one per failed run). */

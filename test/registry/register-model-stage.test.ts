@@ -59,7 +59,11 @@ describe('RegisterModelStage', () => {
     });
     expect(state.ResultSelector).toEqual({ 'ModelPackageArn.$': '$.ModelPackageArn' });
     expect(state.ResultPath).toBe('$.results.register');
-    expect(state.Catch[0].Next).toBe('register failed');
+    // SageMaker's generic SDK error is classified by its cause first (throttling retried, a refused request fails at once).
+    expect(state.Catch).toEqual([
+      { ErrorEquals: ['SageMaker.SageMakerException'], ResultPath: '$.error', Next: 'register: transient?' },
+      { ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'register failed' },
+    ]);
     expect(register.modelPackageArn).toBe('$.results.register.ModelPackageArn');
 
     // The state machine may create versions in this group only (the Service Authorization

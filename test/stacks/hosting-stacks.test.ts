@@ -112,7 +112,11 @@ describe('the batch stack', () => {
     expect(transform.Parameters.TransformInput).toEqual(expect.objectContaining({ ContentType: 'text/csv', SplitType: 'Line' }));
     expect(transform.Parameters.TransformOutput['S3OutputPath.$']).toMatch(/\/batch\/output\/\{\}\/', \$\$\.Execution\.Name\)$/);
     // A failed transform ends the execution in Fail with its error and cause; the execution-status rule notifies.
-    expect(transform.Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'Failed' }]);
+    // SageMaker's generic error goes to a Choice on its cause first (throttling retried, a refused request fails at once).
+    expect(transform.Catch).toEqual([
+      { ErrorEquals: ['SageMaker.AmazonSageMakerException'], ResultPath: '$.error', Next: 'Transform: transient?' },
+      { ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'Failed' },
+    ]);
     templates.batch.hasResourceProperties('AWS::Events::Rule', {
       EventPattern: Match.objectLike({ 'source': ['aws.states'], 'detail-type': ['Step Functions Execution Status Change'] }),
     });

@@ -52,20 +52,33 @@ describe('SageMakerTrainingStack', () => {
     expect(definition.States.CreateModel.Parameters['ModelName.$']).toMatch(/^States\.Format\('createmodel-[0-9a-f]{8}-\{\}', States\.UUID\(\)\)$/);
   });
 
-  test('every task retries transient errors and catches into its stage Fail state', () => {
+  test('every task fails fast on refused requests, retries transient errors by their cause, and catches into its stage Fail state', () => {
     for (const [id, state] of tasks) {
-      expect({ id, retries: state.Retry?.length > 0 }).toEqual({ id, retries: true });
       const stage = id.split(' ')[0];
-      expect({ id, catch: state.Catch }).toEqual({ id, catch: [expect.objectContaining({ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: `${stage} failed` })] });
+      // SageMaker's generic error (validation, access, throttling alike): the optimized integrations'
+      // and the AWS SDK integration's names.
+      const generic = /:states:::sagemaker:/.test(state.Resource) ? 'SageMaker.AmazonSageMakerException'
+        : /:states:::aws-sdk:sagemaker:/.test(state.Resource) ? 'SageMaker.SageMakerException' : undefined;
+      if (generic) {
+        // It goes to a Choice on its Cause first.
+        expect({ id, catch: state.Catch }).toEqual({
+          id,
+          catch: [
+            { ErrorEquals: [generic], ResultPath: '$.error', Next: `${id}: transient?` },
+            expect.objectContaining({ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: `${stage} failed` }),
+          ],
+        });
+        expect(definition.States[`${id}: transient?`].Type).toBe('Choice');
+        expect(JSON.stringify(state.Retry ?? [])).not.toContain(generic);
+      } else {
+        expect({ id, retries: state.Retry?.length > 0 }).toEqual({ id, retries: true });
+        expect({ id, catch: state.Catch.slice(-1) }).toEqual({ id, catch: [expect.objectContaining({ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: `${stage} failed` })] });
+      }
       expect(definition.States[`${stage} failed`]).toEqual({ Type: 'Fail', ErrorPath: '$.error.Error', CausePath: '$.error.Cause' });
     }
     for (const [, state] of jobs) {
-      expect(state.Retry[0]).toEqual({ ErrorEquals: ['SageMaker.ResourceLimitExceededException'], IntervalSeconds: 60, MaxAttempts: 10, BackoffRate: 1 });
-      expect(state.Retry[1]).toEqual(expect.objectContaining({
-        ErrorEquals: expect.arrayContaining(['SageMaker.AmazonSageMakerException']),
-        BackoffRate: 2,
-        JitterStrategy: 'FULL',
-      }));
+      // Capacity errors keep their retrier; nothing else is retried by name.
+      expect(state.Retry).toEqual([{ ErrorEquals: ['SageMaker.ResourceLimitExceededException'], IntervalSeconds: 60, MaxAttempts: 10, BackoffRate: 1 }]);
       expect(JSON.stringify(state.Retry)).not.toContain('States.TaskFailed');
     }
     expect(JSON.stringify(definition)).not.toContain('sns:publish');
@@ -87,7 +100,9 @@ describe('SageMakerTrainingStack', () => {
   });
 
   test('the timeout covers the jobs: preprocess 1 h, train 2 h, evaluate 1 h, their retries, registration and an hour', () => {
-    expect(definition.TimeoutSeconds).toBe(4 * 3600 + 3 * (600 + 465) + 60 + 155 + (5 + 10 + 20 + 60) + 3600);
+    // Each job: 10 capacity retries of 60 s on each of its 6 entries (the first and 5 transient-error
+    // re-entries, which restart the retrier) and the transient backoff (15 + 30 + 60 + 120 + 240 s).
+    expect(definition.TimeoutSeconds).toBe(4 * 3600 + 3 * (6 * 600 + 465) + 60 + 155 + (5 + 10 + 20 + 60) + 3600);
   });
 
   test('training reads the per-execution preprocessed data and the config channel, writes under models/', () => {

@@ -59,7 +59,7 @@ interface World {
   readonly current?: { EndpointStatus: string; EndpointConfigName: string };
   /** The statuses DescribeEndpoint answers while polling, the last one repeated. */
   readonly polls: Array<{ EndpointStatus: string; EndpointConfigName?: string; FailureReason?: string }>;
-  /** The tags of the previous configuration. */
+  /** The tags of the previous configuration (a run-time one always has at least the replaces tag). */
   readonly previousTags?: Array<{ Key: string; Value: string }>;
   /** An error every DescribeEndpoint of the find step raises instead. */
   readonly findError?: string;
@@ -69,8 +69,10 @@ async function run(world: World, maxPolls?: number) {
   const { definition } = machine(maxPolls);
   const calls: Array<[string, any]> = [];
   let poll = 0;
+  let finds = 0;
   const handlers: Record<string, (input: any) => any> = {
     'Deploy find endpoint': () => {
+      finds++;
       if (world.findError) throw sageMakerError(world.findError);
       if (!world.current) throw sageMakerError('Could not find endpoint "pricing".');
       return world.current;
@@ -85,9 +87,10 @@ async function run(world: World, maxPolls?: number) {
       const answer = world.polls[Math.min(poll++, world.polls.length - 1)];
       return { EndpointName: 'pricing', EndpointConfigName: NEW, ...answer };
     },
-    'Deploy read previous configuration': (input) => { calls.push(['listTags', input]); return { Tags: world.previousTags ?? [] }; },
+    'Deploy read previous configuration': (input) => { calls.push(['listTags', input]); return { Tags: world.previousTags ?? [{ Key: 'cdk-sagemaker-ml:replaces', Value: 'none' }] }; },
     'Deploy delete replaced configuration': (input) => { calls.push(['deleteEndpointConfig', input]); return {}; },
     'Deploy delete unused configuration': (input) => { calls.push(['deleteEndpointConfig', input]); return {}; },
+    'Deploy delete failed endpoint': (input) => { calls.push(['deleteEndpoint', input]); return {}; },
   };
   const sm = new StateMachine(definition, { validationOptions: { checkArn: false } });
   const execution = sm.run({ results: { model: { ModelName: 'candidate-model' } } }, {
@@ -97,14 +100,15 @@ async function run(world: World, maxPolls?: number) {
     } as any,
     overrides: {
       taskResourceLocalHandlers: handlers,
-      waitTimeOverrides: { 'Deploy wait': 0 },
-      retryIntervalOverrides: { 'Deploy find endpoint': 0, 'Deploy describe endpoint': 0 },
+      // Every Wait (the polls, the settle wait, the service-error loops' backoffs) and Retry at once.
+      waitTimeOverrides: Object.fromEntries(Object.entries<any>(definition.States).filter(([, st]) => st.Type === 'Wait').map(([n]) => [n, 0])),
+      retryIntervalOverrides: Object.fromEntries(Object.entries<any>(definition.States).filter(([, st]) => st.Retry).map(([n]) => [n, 0])),
     },
   });
   try {
-    return { output: await execution.result as any, calls, polls: poll };
+    return { output: await execution.result as any, calls, polls: poll, finds };
   } catch (e: any) {
-    return { error: { Error: e.cause?.name ?? e.name, Cause: e.cause?.cause ?? e.cause?.message ?? e.message }, calls, polls: poll };
+    return { error: { Error: e.cause?.name ?? e.name, Cause: e.cause?.cause ?? e.cause?.message ?? e.message }, calls, polls: poll, finds };
   }
 }
 
@@ -119,6 +123,7 @@ describe('DeployStage, run locally', () => {
     expect(config.Tags).toEqual([
       { Key: 'cdk-sagemaker-ml:workflow', Value: 'arn:aws:states:us-east-1:123456789012:stateMachine:Machine' },
       { Key: 'cdk-sagemaker-ml:execution', Value: 'arn:aws:states:us-east-1:123456789012:execution:Machine:run-1' },
+      { Key: 'cdk-sagemaker-ml:version', Value: 'candidate-model' },
       { Key: 'cdk-sagemaker-ml:replaces', Value: 'none' },
     ]);
     expect(result.calls[1][1]).toEqual(expect.objectContaining({ EndpointName: 'pricing', EndpointConfigName: NEW }));
@@ -133,10 +138,22 @@ describe('DeployStage, run locally', () => {
       previousTags: [{ Key: 'cdk-sagemaker-ml:execution', Value: 'arn:x' }, { Key: 'cdk-sagemaker-ml:replaces', Value: 'pricing-rt-older' }],
     });
     expect(result.error).toBeUndefined();
-    expect(result.calls.map(c => c[0])).toEqual(['createEndpointConfig', 'updateEndpoint', 'listTags', 'deleteEndpointConfig']);
-    expect(result.calls[1][1]).toEqual(expect.objectContaining({ RetainAllVariantProperties: true, EndpointConfigName: NEW }));
-    expect(result.calls[2][1]).toEqual({ ResourceArn: 'arn:aws:sagemaker:us-east-1:123456789012:endpoint-config/pricing-rt-previous' });
+    // The previous configuration's tags are read first (is this version already in service?).
+    expect(result.calls.map(c => c[0])).toEqual(['listTags', 'createEndpointConfig', 'updateEndpoint', 'deleteEndpointConfig']);
+    expect(result.calls[0][1]).toEqual({ ResourceArn: 'arn:aws:sagemaker:us-east-1:123456789012:endpoint-config/pricing-rt-previous' });
+    expect(result.calls[2][1]).toEqual(expect.objectContaining({ RetainAllVariantProperties: true, EndpointConfigName: NEW }));
     expect(result.calls[3][1]).toEqual({ EndpointConfigName: 'pricing-rt-older' });
+  });
+
+  test('an endpoint in service with a configuration of the same version is left alone', async () => {
+    const result = await run({
+      current: { EndpointStatus: 'InService', EndpointConfigName: 'pricing-rt-previous' },
+      polls: [],
+      previousTags: [{ Key: 'cdk-sagemaker-ml:version', Value: 'candidate-model' }, { Key: 'cdk-sagemaker-ml:replaces', Value: 'pricing-rt-older' }],
+    });
+    expect(result.error).toBeUndefined();
+    expect(result.calls.map(c => c[0])).toEqual(['listTags']);
+    expect(result.output.results.Deploy).toMatchObject({ outcome: 'AlreadyInService', config: { EndpointConfigName: 'pricing-rt-previous' } });
   });
 
   test('keeps CloudFormation\'s configuration and configurations of other prefixes', async () => {
@@ -148,7 +165,7 @@ describe('DeployStage, run locally', () => {
       previousTags: [{ Key: 'cdk-sagemaker-ml:replaces', Value: 'EndpointConfig-AbC123' }],
     });
     expect(foreign.error).toBeUndefined();
-    expect(foreign.calls.map(c => c[0])).toEqual(['createEndpointConfig', 'updateEndpoint', 'listTags']);
+    expect(foreign.calls.map(c => c[0])).toEqual(['listTags', 'createEndpointConfig', 'updateEndpoint']);
   });
 
   test('a rollback fails the execution as a rollback and deletes the unused configuration', async () => {
@@ -171,9 +188,14 @@ describe('DeployStage, run locally', () => {
     expect(result.polls).toBe(3);
   });
 
-  test('throttling or access denied is not taken for a missing endpoint', async () => {
-    const result = await run({ findError: 'Rate exceeded', polls: [] });
-    expect(result.error).toEqual({ Error: 'SageMaker.SageMakerException', Cause: 'Rate exceeded' });
-    expect(result.calls).toEqual([]);
+  test('throttling is retried a bounded number of times; neither it nor access denied is taken for a missing endpoint', async () => {
+    const throttled = await run({ findError: 'Rate exceeded (Service: SageMaker, Status Code: 400, Request ID: 1)', polls: [] });
+    expect(throttled.error).toEqual({ Error: 'SageMaker.SageMakerException', Cause: 'Rate exceeded (Service: SageMaker, Status Code: 400, Request ID: 1)' });
+    expect(throttled.calls).toEqual([]);
+    expect(throttled.finds).toBe(4);
+    const denied = await run({ findError: 'User is not authorized to perform: sagemaker:DescribeEndpoint (Service: SageMaker, Status Code: 400, Request ID: 2)', polls: [] });
+    expect(denied.error).toEqual({ Error: 'SageMaker.SageMakerException', Cause: expect.stringContaining('is not authorized') });
+    // A client error is not retried.
+    expect(denied.finds).toBe(1);
   });
 });

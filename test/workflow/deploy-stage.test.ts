@@ -3,8 +3,10 @@ import { Duration, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import {
-  CreateModelStage, DeployStage, DeployStageProps, JobS3Location, MlDataStore, ModelData, RealtimeEndpoint, SageMakerImage, SageMakerModel, SageMakerWorkflow, TrafficRouting,
+  CreateModelStage, DeployStage, DeployStageProps, JobS3Location, MlDataStore, ModelData, RealtimeEndpoint, SageMakerImage, SageMakerModel,
+  SageMakerWorkflow, TrafficRouting,
 } from '../../lib';
 import { definitionOf, iamPolicies, nagFindings, testStack } from '../util';
 
@@ -47,33 +49,76 @@ function machineStatements(stack: Stack): any[] {
 }
 
 describe('DeployStage', () => {
-  test('finds the endpoint through the SDK integration and tells a missing endpoint from other errors by the cause', () => {
+  test('finds the endpoint through the SDK integration, retries only throttling and 5xx, and tells a missing endpoint from other errors by the cause', () => {
     const { states, definition } = deploy(fixture());
-    expect(definition.StartAt).toBe('Deploy find endpoint');
+    expect(definition.StartAt).toBe('Deploy start');
+    expect(states['Deploy start']).toEqual(expect.objectContaining({ Result: { Count: 0 }, ResultPath: '$.results.Deploy.settle', Next: 'Deploy find endpoint' }));
     const find = states['Deploy find endpoint'];
     expect(find.Resource).toBe('arn:${AWS::Partition}:states:::aws-sdk:sagemaker:describeEndpoint');
     expect(find.Parameters).toEqual({ EndpointName: 'pricing' });
     expect(find.ResultPath).toBe('$.results.Deploy.current');
-    expect(find.Retry).toEqual([expect.objectContaining({ ErrorEquals: ['SageMaker.SageMakerException'], MaxAttempts: 3 })]);
+    // No Retry names SageMaker.SageMakerException: a ValidationException must not be retried.
+    expect(JSON.stringify(find.Retry ?? [])).not.toContain('SageMaker.SageMakerException');
     expect(find.Catch).toEqual([
-      { ErrorEquals: ['SageMaker.SageMakerException'], ResultPath: '$.results.Deploy.findError', Next: 'Deploy endpoint not found?' },
-      { ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'Deploy failed' },
+      { ErrorEquals: ['SageMaker.SageMakerException'], ResultPath: '$.error', Next: 'Deploy find endpoint: transient?' },
+      { ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'Deploy endpoint not found?' },
     ]);
+    const transient = states['Deploy find endpoint: transient?'];
+    expect(JSON.stringify(transient.Choices)).toContain('*Rate exceeded*');
+    expect(JSON.stringify(transient.Choices)).toContain('*Status Code: 5*');
+    expect(transient.Default).toBe('Deploy endpoint not found?');
     const notFound = states['Deploy endpoint not found?'];
-    expect(notFound.Choices).toEqual([{ Variable: '$.results.Deploy.findError.Cause', StringMatches: '*Could not find endpoint*', Next: 'Deploy endpoint missing' }]);
-    // Throttling, access denied: the execution fails with SageMaker's own error and cause.
-    expect(notFound.Default).toBe('Deploy find failed');
-    expect(states['Deploy find failed'].Parameters).toEqual({ 'Error.$': '$.results.Deploy.findError.Error', 'Cause.$': '$.results.Deploy.findError.Cause' });
-    expect(states['Deploy find failed'].Next).toBe('Deploy failed');
+    expect(notFound.Choices).toEqual([{ Variable: '$.error.Cause', StringMatches: '*Could not find endpoint*', Next: 'Deploy endpoint missing' }]);
+    // Access denied, validation: the execution fails with SageMaker's own error and cause.
+    expect(notFound.Default).toBe('Deploy failed');
     expect(states['Deploy failed']).toEqual({ Type: 'Fail', ErrorPath: '$.error.Error', CausePath: '$.error.Cause' });
   });
 
-  test('defines a run-time configuration with the endpoint\'s variants, key and data capture, tagged with the execution', () => {
+  test('acts on every endpoint status: waits while busy, recreates a Failed endpoint, refuses UpdateRollbackFailed and OutOfService at once', () => {
+    const { states } = deploy(fixture(), { pollInterval: Duration.seconds(30) });
+    const route = states['Deploy endpoint status?'];
+    const names = (c: any): string[] => [c.StringEquals, ...(c.Or ?? []).map((o: any) => o.StringEquals)];
+    const next = (status: string) => route.Choices.find((c: any) => names(c).includes(status))?.Next ?? route.Default;
+    expect(next('Missing')).toBe('Deploy define endpoint configuration');
+    expect(next('InService')).toBe('Deploy previous configuration is a run-time one?');
+    expect(next('Failed')).toBe('Deploy delete failed endpoint');
+    for (const busy of ['Creating', 'Updating', 'SystemUpdating', 'RollingBack', 'Deleting']) expect(next(busy)).toBe('Deploy waits left?');
+    for (const stuck of ['UpdateRollbackFailed', 'OutOfService']) expect(next(stuck)).toBe('Deploy not deployable');
+    const remove = states['Deploy delete failed endpoint'];
+    expect(remove.Resource).toBe('arn:${AWS::Partition}:states:::aws-sdk:sagemaker:deleteEndpoint');
+    expect(remove.Parameters).toEqual({ EndpointName: 'pricing' });
+    expect(remove.Next).toBe('Deploy waits left?');
+    // 2 hours of deployment timeout + 30 minutes, every 30 seconds.
+    expect(states['Deploy waits left?'].Choices).toEqual([{ Variable: '$.results.Deploy.settle.Count', NumericGreaterThanEquals: 300, Next: 'Deploy not ready' }]);
+    expect(states['Deploy wait for endpoint']).toEqual({ Type: 'Wait', Seconds: 30, Next: 'Deploy find endpoint' });
+    expect(states['Deploy not ready'].Parameters.Error).toBe('EndpointNotReady');
+    expect(states['Deploy not deployable'].Parameters.Error).toBe('EndpointNotDeployable');
+    expect(states['Deploy not deployable'].Next).toBe('Deploy failed');
+  });
+
+  test('an endpoint in service with a configuration of the same version is not deployed again', () => {
+    const { states } = deploy(fixture(), { version: '$.modelPackageArn' });
+    expect(states['Deploy previous configuration is a run-time one?'].Choices).toEqual([
+      { Variable: '$.results.Deploy.current.EndpointConfigName', StringMatches: 'pricing-rt-*', Next: 'Deploy read previous configuration' },
+    ]);
+    const tags = states['Deploy read previous configuration'];
+    expect(tags.Resource).toBe('arn:${AWS::Partition}:states:::aws-sdk:sagemaker:listTags');
+    expect(tags.ResultSelector).toEqual({ 'Values.$': '$.Tags[*].Value', 'Replaces.$': "$.Tags[?(@.Key == 'cdk-sagemaker-ml:replaces')].Value" });
+    expect(tags.Next).toBe('Deploy compare version');
+    expect(states['Deploy compare version'].Parameters).toEqual({ 'InService.$': 'States.ArrayContains($.results.Deploy.previous.Values, $.modelPackageArn)' });
+    expect(states['Deploy version in service?'].Choices).toEqual([{ Variable: '$.results.Deploy.sameVersion.InService', BooleanEquals: true, Next: 'Deploy already in service' }]);
+    expect(states['Deploy version in service?'].Default).toBe('Deploy define endpoint configuration');
+    expect(states['Deploy already in service']).toEqual(expect.objectContaining({ Result: 'AlreadyInService', ResultPath: '$.results.Deploy.outcome' }));
+    expect(states['Deploy nothing to deploy']).toEqual(expect.objectContaining({ Parameters: { 'EndpointConfigName.$': '$.results.Deploy.current.EndpointConfigName' }, End: true }));
+  });
+
+  test('defines a run-time configuration with the endpoint\'s variants, key and data capture, tagged with the execution and version, through the SDK integration', () => {
     const f = fixture();
     const { states } = deploy(f);
     const config = states['Deploy define endpoint configuration'];
     const cfn = Object.values<any>(Template.fromStack(f.stack).findResources('AWS::SageMaker::EndpointConfig'))[0].Properties;
-    expect(config.Resource).toBe('arn:${AWS::Partition}:states:::sagemaker:createEndpointConfig');
+    // DataCaptureConfig is not a field of the optimized createEndpointConfig.
+    expect(config.Resource).toBe('arn:${AWS::Partition}:states:::aws-sdk:sagemaker:createEndpointConfig');
     const { ProductionVariants: variants, KmsKeyId, DataCaptureConfig, Tags } = config.Parameters;
     expect(config.Parameters['EndpointConfigName.$']).toBe("States.Format('pricing-rt-{}', States.UUID())");
     expect(variants).toEqual([{ 'VariantName': 'AllTraffic', 'ModelName.$': MODEL_NAME, 'InstanceType': 'ml.c5.xlarge', 'InitialInstanceCount': 2, 'InitialVariantWeight': 1 }]);
@@ -83,18 +128,26 @@ describe('DeployStage', () => {
     expect(Tags).toEqual([
       { 'Key': 'cdk-sagemaker-ml:workflow', 'Value.$': '$$.StateMachine.Id' },
       { 'Key': 'cdk-sagemaker-ml:execution', 'Value.$': '$$.Execution.Id' },
+      { 'Key': 'cdk-sagemaker-ml:version', 'Value.$': MODEL_NAME },
       { 'Key': 'cdk-sagemaker-ml:replaces', 'Value.$': '$.results.Deploy.current.EndpointConfigName' },
     ]);
     expect(config.ResultPath).toBe('$.results.Deploy.config');
+    expect(config.Catch[config.Catch.length - 1]).toEqual({ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'Deploy configuration defined?' });
   });
 
-  test('creates a missing endpoint, updates an existing one with the endpoint\'s deployment config and retained counts', () => {
+  test('without data capture the configuration goes through the optimized integration', () => {
+    const { states } = deploy(fixture(false), { modelRole: undefined });
+    expect(states['Deploy define endpoint configuration'].Resource).toBe('arn:${AWS::Partition}:states:::sagemaker:createEndpointConfig');
+  });
+
+  test('creates a missing endpoint, updates an existing one with the endpoint\'s deployment config and retained counts, through the SDK integration', () => {
     const f = fixture();
     const { states } = deploy(f);
     const cfn = Object.values<any>(Template.fromStack(f.stack).findResources('AWS::SageMaker::Endpoint'))[0].Properties;
     expect(states['Deploy endpoint exists?'].Choices).toEqual([{ Variable: '$.results.Deploy.current.EndpointStatus', StringEquals: 'Missing', Next: 'Deploy create endpoint' }]);
     const update = states['Deploy update endpoint'];
-    expect(update.Resource).toBe('arn:${AWS::Partition}:states:::sagemaker:updateEndpoint');
+    // DeploymentConfig and the retained variant properties are not fields of the optimized updateEndpoint.
+    expect(update.Resource).toBe('arn:${AWS::Partition}:states:::aws-sdk:sagemaker:updateEndpoint');
     expect(update.Parameters).toEqual({
       'EndpointName': 'pricing',
       'EndpointConfigName.$': '$.results.Deploy.config.EndpointConfigName',
@@ -110,13 +163,17 @@ describe('DeployStage', () => {
     });
     const alarms = cfn.DeploymentConfig.AutoRollbackConfiguration.Alarms;
     expect(update.Parameters.DeploymentConfig.AutoRollbackConfiguration.Alarms).toHaveLength(alarms.length);
-    // A new fleet refused for instance quota is tried again every minute.
-    expect(update.Retry[0]).toEqual(expect.objectContaining({ ErrorEquals: ['SageMaker.ResourceLimitExceededException'], IntervalSeconds: 60, BackoffRate: 1 }));
+    // A new fleet refused for instance quota is tried again every minute; nothing else is retried by name.
+    expect(update.Retry).toEqual([expect.objectContaining({ ErrorEquals: ['SageMaker.ResourceLimitExceededException'], IntervalSeconds: 60, BackoffRate: 1 })]);
+    expect(update.Catch.map((c: any) => c.ErrorEquals)).toEqual([['SageMaker.SageMakerException'], ['States.ALL']]);
+    expect(update.Catch[1].Next).toBe('Deploy configuration defined?');
     expect(update.Next).toBe('Deploy start polling');
-    expect(states['Deploy create endpoint'].Parameters).toEqual(expect.objectContaining({ 'EndpointName': 'pricing', 'EndpointConfigName.$': '$.results.Deploy.config.EndpointConfigName' }));
+    const create = states['Deploy create endpoint'];
+    expect(create.Resource).toBe('arn:${AWS::Partition}:states:::aws-sdk:sagemaker:createEndpoint');
+    expect(create.Parameters).toEqual(expect.objectContaining({ 'EndpointName': 'pricing', 'EndpointConfigName.$': '$.results.Deploy.config.EndpointConfigName' }));
   });
 
-  test('waits in a bounded loop and tells success, rollback, failure and time-out apart', () => {
+  test('waits in a bounded loop and tells success, rollback, failure and time-out apart; failures delete what the execution defined', () => {
     const { states, stage } = deploy(fixture(), { pollInterval: Duration.seconds(30) });
     expect(states['Deploy start polling']).toEqual(expect.objectContaining({ Result: { Count: 0 }, ResultPath: '$.results.Deploy.polls', Next: 'Deploy wait' }));
     expect(states['Deploy wait']).toEqual({ Type: 'Wait', Seconds: 30, Next: 'Deploy describe endpoint' });
@@ -126,37 +183,28 @@ describe('DeployStage', () => {
         { Variable: '$.results.Deploy.endpoint.EndpointStatus', StringEquals: 'InService' },
         { Variable: '$.results.Deploy.endpoint.EndpointConfigName', StringEqualsPath: '$.results.Deploy.config.EndpointConfigName' },
       ],
-      Next: 'Deploy previous configuration is a run-time one?',
+      Next: 'Deploy older configuration?',
     });
-    expect(check.Choices[1]).toEqual({ Variable: '$.results.Deploy.endpoint.EndpointStatus', StringEquals: 'InService', Next: 'Deploy delete unused configuration' });
+    expect(check.Choices[1]).toEqual({ Variable: '$.results.Deploy.endpoint.EndpointStatus', StringEquals: 'InService', Next: 'Deploy rolled back' });
     expect(check.Choices[2].Or.map((c: any) => c.StringEquals)).toEqual(['Failed', 'UpdateRollbackFailed', 'OutOfService', 'Deleting']);
     expect(check.Default).toBe('Deploy count polls');
-    expect(states['Deploy count polls'].Parameters).toEqual({ 'Count.$': 'States.MathAdd($.results.Deploy.polls.Count, 1)' });
-    // 2 hours of deployment timeout + 30 minutes, every 30 seconds.
     expect(states['Deploy checks left?'].Choices).toEqual([{ Variable: '$.results.Deploy.polls.Count', NumericGreaterThanEquals: 300, Next: 'Deploy timed out' }]);
-    expect(states['Deploy checks left?'].Default).toBe('Deploy wait');
-    expect(states['Deploy timed out'].Parameters.Error).toBe('EndpointDeploymentTimedOut');
     expect(states['Deploy rolled back'].Parameters).toEqual({
       'Error': 'EndpointDeploymentRolledBack',
       'Cause.$': "States.Format('endpoint pricing is in service with configuration {}, not the new {}: the update rolled back (a rollback alarm fired or the new fleet failed)', $.results.Deploy.endpoint.EndpointConfigName, $.results.Deploy.config.EndpointConfigName)",
     });
-    expect(states['Deploy failure reason?'].Choices).toEqual([{ Variable: '$.results.Deploy.endpoint.FailureReason', IsPresent: true, Next: 'Deploy failed with reason' }]);
-    expect(states['Deploy failed with reason'].Parameters['Cause.$']).toContain('$.results.Deploy.endpoint.FailureReason');
-    for (const s of ['Deploy timed out', 'Deploy rolled back', 'Deploy failed with reason', 'Deploy failed without reason']) {
-      expect({ s, next: states[s].Next }).toEqual({ s, next: 'Deploy failed' });
+    for (const s of ['Deploy rolled back', 'Deploy failed with reason', 'Deploy failed without reason']) {
+      expect({ s, next: states[s].Next }).toEqual({ s, next: 'Deploy configuration defined?' });
     }
-    expect(stage.maxDuration.toSeconds()).toBeGreaterThanOrEqual(300 * 30);
+    // A timed-out update may still run: its configuration is kept.
+    expect(states['Deploy timed out'].Next).toBe('Deploy failed');
+    expect(states['Deploy configuration defined?'].Choices).toEqual([{ Variable: '$.results.Deploy.config.EndpointConfigName', IsPresent: true, Next: 'Deploy delete unused configuration' }]);
+    expect(states['Deploy delete unused configuration'].Next).toBe('Deploy failed');
+    expect(stage.maxDuration.toSeconds()).toBeGreaterThanOrEqual(2 * 300 * 30);
   });
 
   test('after success deletes the configuration the previous one replaced, only among the endpoint\'s run-time configurations', () => {
     const { states } = deploy(fixture());
-    expect(states['Deploy previous configuration is a run-time one?'].Choices).toEqual([
-      { Variable: '$.results.Deploy.current.EndpointConfigName', StringMatches: 'pricing-rt-*', Next: 'Deploy read previous configuration' },
-    ]);
-    const tags = states['Deploy read previous configuration'];
-    expect(tags.Resource).toBe('arn:${AWS::Partition}:states:::aws-sdk:sagemaker:listTags');
-    expect(tags.Parameters['ResourceArn.$']).toBe("States.Format('arn:aws:sagemaker:us-east-1:123456789012:endpoint-config/{}', $.results.Deploy.current.EndpointConfigName)");
-    expect(tags.ResultSelector).toEqual({ 'Replaces.$': "$.Tags[?(@.Key == 'cdk-sagemaker-ml:replaces')].Value" });
     expect(states['Deploy older configuration?'].Choices).toEqual([{
       And: [
         { Variable: '$.results.Deploy.previous.Replaces[0]', IsPresent: true },
@@ -168,15 +216,54 @@ describe('DeployStage', () => {
     expect(remove.Resource).toBe('arn:${AWS::Partition}:states:::aws-sdk:sagemaker:deleteEndpointConfig');
     expect(remove.Parameters).toEqual({ 'EndpointConfigName.$': '$.results.Deploy.previous.Replaces[0]' });
     // Best effort: a failed cleanup does not fail a deployment that succeeded.
-    expect(remove.Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.results.Deploy.cleanupError', Next: 'Deploy deployed' }]);
-    expect(states['Deploy delete unused configuration'].Next).toBe('Deploy rolled back');
-    expect(states['Deploy deployed'].End).toBe(true);
+    expect(remove.Catch[remove.Catch.length - 1]).toEqual({ ErrorEquals: ['States.ALL'], ResultPath: '$.results.Deploy.cleanupError', Next: 'Deploy deployed' });
+    expect(states['Deploy deployed']).toEqual(expect.objectContaining({ Result: 'Deployed', ResultPath: '$.results.Deploy.outcome', End: true }));
   });
 
-  test('without cleanup the stage deletes nothing', () => {
+  test('without cleanup the stage deletes no replaced configuration', () => {
     const { states } = deploy(fixture(), { cleanUp: false });
-    expect(JSON.stringify(states)).not.toContain('deleteEndpointConfig');
-    expect(states['Deploy deployed?'].Choices[1].Next).toBe('Deploy rolled back');
+    expect(states['Deploy delete replaced configuration']).toBeUndefined();
+    expect(states['Deploy deployed?'].Choices[0].Next).toBe('Deploy deployed');
+  });
+
+  test('with a smoke test, the replaced configuration is deleted only after it passed, and a failure rolls the endpoint back', () => {
+    const f = fixture();
+    const test = new tasks.CallAwsService(f.stack, 'SmokeTest', {
+      stateName: 'smoke test',
+      service: 'sagemakerruntime',
+      action: 'invokeEndpoint',
+      iamAction: 'sagemaker:InvokeEndpoint',
+      iamResources: ['*'],
+      parameters: { EndpointName: 'pricing', Body: '1' },
+    });
+    const { states } = deploy(f, { smokeTest: test });
+    expect(states['Deploy deployed?'].Choices[0].Next).toBe('smoke test');
+    expect(states['smoke test'].Next).toBe('Deploy older configuration?');
+    expect(states['smoke test'].Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.results.Deploy.smokeTestError', Next: 'Deploy previous configuration to roll back to?' }]);
+    expect(states['Deploy previous configuration to roll back to?'].Choices).toEqual([{ Variable: '$.results.Deploy.current.EndpointStatus', StringEquals: 'InService', Next: 'Deploy roll back' }]);
+    const back = states['Deploy roll back'];
+    expect(back.Resource).toBe('arn:${AWS::Partition}:states:::aws-sdk:sagemaker:updateEndpoint');
+    expect(back.Parameters['EndpointConfigName.$']).toBe('$.results.Deploy.current.EndpointConfigName');
+    expect(states['Deploy rollback deployed?'].Choices[0].Next).toBe('Deploy smoke test failed, rolled back');
+    expect(states['Deploy smoke test failed, rolled back'].Parameters.Error).toBe('EndpointSmokeTestFailed');
+    expect(states['Deploy smoke test failed, rolled back'].Next).toBe('Deploy configuration defined?');
+    expect(states['Deploy rollback timed out'].Parameters.Error).toBe('EndpointRollbackFailed');
+  });
+
+  test('rollbackOnSmokeTestFailure false fails at once, leaving the endpoint on the new configuration', () => {
+    const f = fixture();
+    const test = new tasks.CallAwsService(f.stack, 'SmokeTest', {
+      stateName: 'smoke test',
+      service: 'sagemakerruntime',
+      action: 'invokeEndpoint',
+      iamAction: 'sagemaker:InvokeEndpoint',
+      iamResources: ['*'],
+      parameters: { EndpointName: 'pricing', Body: '1' },
+    });
+    const { states } = deploy(f, { smokeTest: test, rollbackOnSmokeTestFailure: false });
+    expect(states['Deploy roll back']).toBeUndefined();
+    expect(states['smoke test'].Catch[0].Next).toBe('Deploy smoke test failed');
+    expect(states['Deploy smoke test failed'].Next).toBe('Deploy failed');
   });
 
   test('the state machine may do what the deployment needs, scoped to this endpoint and its run-time configurations', () => {
@@ -188,13 +275,15 @@ describe('DeployStage', () => {
     const allows = (action: string) => statements.filter((s: any) => [s.Action].flat().includes(action)).flatMap((s: any) => [s.Resource].flat());
     expect(allows('sagemaker:DescribeEndpoint')).toEqual(expect.arrayContaining([endpointArn]));
     expect(allows('sagemaker:CreateEndpointConfig')).toEqual([configs]);
-    expect(allows('sagemaker:UpdateEndpoint')).toEqual(expect.arrayContaining([endpointArn, configs]));
+    expect(allows('sagemaker:UpdateEndpoint')).toEqual(expect.arrayContaining([endpointArn, configs, expect.objectContaining({ Ref: expect.stringMatching(/^EndpointConfig/) })]));
+    expect(allows('sagemaker:DeleteEndpoint')).toEqual([endpointArn]);
     expect(allows('sagemaker:CreateEndpoint')).toEqual(expect.arrayContaining([endpointArn, configs]));
     expect(allows('sagemaker:DeleteEndpointConfig')).toEqual([configs]);
     expect(allows('sagemaker:AddTags')).toEqual([configs]);
     expect(allows('kms:CreateGrant')).toEqual([expect.objectContaining({ 'Fn::GetAtt': [expect.stringMatching(/^EndpointKey/), 'Arn'] })]);
     expect(allows('cloudwatch:DescribeAlarms').length).toBeGreaterThan(0);
-    expect(statements.filter((s: any) => [s.Action].flat().some((a: string) => a.startsWith('sagemaker:')) && [s.Resource].flat().includes('*'))).toEqual([]);
+    // ListTags on every resource is what Step Functions' own templates grant (sagemaker-iam.html); nothing else of SageMaker is.
+    expect(statements.filter((s: any) => [s.Action].flat().some((a: string) => a.startsWith('sagemaker:') && a !== 'sagemaker:ListTags') && [s.Resource].flat().includes('*'))).toEqual([]);
     expect(statements.find((s: any) => [s.Action].flat().includes('kms:CreateGrant')).Condition).toEqual({ Bool: { 'kms:GrantIsForAWSResource': 'true' } });
     // The deployed model may write the endpoint's data capture.
     expect(JSON.stringify(f.stack.resolve(Object.values<any>(iamPolicies(f.stack)).filter(p => JSON.stringify(p.Properties.Roles ?? []).includes('CandidateRole'))))).toContain('/capture/*');

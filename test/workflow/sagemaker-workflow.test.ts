@@ -3,7 +3,8 @@ import { Duration, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import {
-  CreateModelStage, EvaluationStage, EvaluationStageProps, JobS3Location, MetricComparison, MlDataStore, ProcessingStage, SageMakerImage, SageMakerWorkflow, TrainingStage, TransformStage, SageMakerModel, ModelData,
+  CreateModelStage, EvaluationStage, EvaluationStageProps, JobS3Location, MetricComparison, MlDataStore, ProcessingStage, SageMakerImage,
+  SageMakerWorkflow, TrainingStage, TransformStage, SageMakerModel, ModelData,
 } from '../../lib';
 import { definitionOf, iamPolicies, nagFindings, testStack } from '../util';
 
@@ -76,9 +77,12 @@ describe('SageMakerWorkflow', () => {
       expect(d.States[`${stage} failed`]).toEqual({ Type: 'Fail', ErrorPath: '$.error.Error', CausePath: '$.error.Cause' });
     }
     // Timeout: 2 h + 1 h + 1 h of jobs, their retries, the model's, and an hour.
-    expect(workflow.maxDuration.toSeconds()).toBe(4 * 3600 + 3 * (600 + 465) + 60 + 155);
+    expect(workflow.maxDuration.toSeconds()).toBe(4 * 3600 + 3 * (6 * 600 + 465) + 60 + 155);
     expect(d.TimeoutSeconds).toBe(workflow.maxDuration.toSeconds() + 3600);
-    expect(Object.keys(Template.fromStack(stack).findResources('AWS::Events::Rule'))).toHaveLength(1);
+    // The two complementary failure-notification rules (events with every field, events lacking one).
+    expect(Object.keys(Template.fromStack(stack).findResources('AWS::Events::Rule'))).toEqual([
+      expect.stringMatching(/^WorkflowExecutionFailedRule[0-9A-F]{8}$/), expect.stringMatching(/^WorkflowExecutionFailedRuleIncompleteEvent/),
+    ]);
     expect(nagFindings(stack)).toEqual([]);
   });
 
@@ -104,13 +108,13 @@ describe('SageMakerWorkflow', () => {
       maxRuntime: Duration.hours(3),
     });
     const workflow = new SageMakerWorkflow(stack, 'Workflow', { definition: transform });
-    expect(workflow.maxDuration.toSeconds()).toBe(3 * 3600 + 600 + 465);
+    expect(workflow.maxDuration.toSeconds()).toBe(3 * 3600 + 6 * 600 + 465);
     expect(definitionOf(stack, 'WorkflowStateMachine').States.Batch.TimeoutSeconds).toBe(3 * 3600);
   });
 
   test.each<[string, (s: ReturnType<typeof setup>) => void, RegExp]>([
     ['a timeout shorter than the jobs', ({ stack, train }) => new SageMakerWorkflow(stack, 'Workflow', { definition: train, timeout: Duration.hours(1) }),
-      /^Test\/Workflow: timeout must be at least 2 hours .*\(Train 2 hours 17 minutes\), got 1 hour$/],
+      /^Test\/Workflow: timeout must be at least 3 hours .*\(Train 3 hours 7 minutes\), got 1 hour$/],
     ['a non-string input default', ({ stack, train }) => new SageMakerWorkflow(stack, 'Workflow', { definition: train, executionInputDefaults: { n: 1 as unknown as string } }),
       /^Test\/Workflow: executionInputDefaults\['n'\] must be a string/],
     ['an input default key that is no identifier', ({ stack, train }) => new SageMakerWorkflow(stack, 'Workflow', { definition: train, executionInputDefaults: { 'a.b': '1' } }),

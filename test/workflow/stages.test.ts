@@ -37,7 +37,13 @@ describe('TrainingStage', () => {
     expect(d.StartAt).toBe('Fit');
     expect(d.States.Fit.ResultPath).toBe('$.results.Fit');
     expect(d.States.Fit.ResultSelector).toEqual({ 'TrainingJobName.$': '$.TrainingJobName', 'TrainingJobArn.$': '$.TrainingJobArn', 'ModelArtifacts.$': '$.ModelArtifacts' });
-    expect(d.States.Fit.Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'Fit failed' }]);
+    // SageMaker's generic error first goes to the service-error loop (throttling retried, a
+    // refused request on to 'Fit failed' at once), then everything to the stage's Fail state.
+    expect(d.States.Fit.Catch).toEqual([
+      { ErrorEquals: ['SageMaker.AmazonSageMakerException'], ResultPath: '$.error', Next: 'Fit: transient?' },
+      { ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'Fit failed' },
+    ]);
+    expect(d.States['Fit: transient?'].Default).toBe('Fit failed');
     expect(train.resultPath).toBe('$.results.Fit');
     expect(train.modelDataUrl).toBe('$.results.Fit.ModelArtifacts.S3ModelArtifacts');
     expect(train.trainingJobName).toBe('$.results.Fit.TrainingJobName');
@@ -92,7 +98,7 @@ describe('WorkflowStage', () => {
     const cooldown = new Cooldown(stack, 'Cooldown', Duration.hours(6));
     const workflow = new SageMakerWorkflow(stack, 'Workflow', { definition: train.next(cooldown) });
     expect(cooldown.maxDuration.toSeconds()).toBe(6 * 3600);
-    expect(workflow.maxDuration.toSeconds()).toBe(3600 + 600 + 465 + 6 * 3600);
+    expect(workflow.maxDuration.toSeconds()).toBe(3600 + 6 * 600 + 465 + 6 * 3600);
     const other = testStack();
     expect(() => new SageMakerWorkflow(other, 'W', { definition: new Cooldown(other, 'C', Duration.hours(6)), timeout: Duration.hours(5) }))
       .toThrow(/^Test\/W: timeout must be at least 6 hours .*\(C 6 hours\), got 5 hours$/);

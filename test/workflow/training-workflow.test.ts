@@ -1,11 +1,13 @@
 import * as path from 'path';
 import { Duration, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import {
-  ChannelDataSource, IMlflowTrackingServer, JobS3Location, MetricComparison, MlDataStore, ModelData, ProcessingJobStepProps, RealtimeEndpoint, SageMakerImage, SageMakerModel, TrafficRouting, TrainingWorkflow, TrainingWorkflowProps,
+  ChannelDataSource, IMlflowTrackingServer, JobS3Location, MetricComparison, MlDataStore, ModelData, ProcessingJobStepProps,
+  RealtimeEndpoint, SageMakerImage, SageMakerModel, TrafficRouting, TrainingWorkflow, TrainingWorkflowProps,
 } from '../../lib';
 import { definitionOf, iamPolicies, nagFindings, testStack } from '../util';
 
@@ -68,7 +70,7 @@ describe('TrainingWorkflow', () => {
     });
     // The timeout covers the jobs: training 1 day + 10 capacity retries + transient retries,
     // the model's retries, and an hour.
-    expect(definition.TimeoutSeconds).toBe(86400 + 600 + 465 + 60 + 155 + 3600);
+    expect(definition.TimeoutSeconds).toBe(86400 + 6 * 600 + 465 + 60 + 155 + 3600);
   });
 
   test('the two workflows in one stack get distinct job name prefixes', () => {
@@ -104,7 +106,10 @@ describe('TrainingWorkflow', () => {
     const { stack, props } = setup();
     new TrainingWorkflow(stack, 'Workflow', props);
     const definition = definitionOf(stack);
-    expect(definition.States.Train.Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'Train failed' }]);
+    expect(definition.States.Train.Catch).toEqual([
+      { ErrorEquals: ['SageMaker.AmazonSageMakerException'], ResultPath: '$.error', Next: 'Train: transient?' },
+      { ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'Train failed' },
+    ]);
     expect(definition.States['Train failed']).toEqual({ Type: 'Fail', ErrorPath: '$.error.Error', CausePath: '$.error.Cause' });
     expect(JSON.stringify(definition)).not.toContain('sns:publish');
   });
@@ -114,22 +119,30 @@ describe('TrainingWorkflow', () => {
     new TrainingWorkflow(stack, 'Workflow', props);
     const t = Template.fromStack(stack);
     const rules = t.findResources('AWS::Events::Rule');
-    expect(Object.keys(rules)).toHaveLength(1);
-    const rule = Object.values<any>(rules)[0].Properties;
-    expect(rule.EventPattern).toEqual({
+    // Two rules whose patterns never both match: events with every field the message names, and events lacking one.
+    expect(Object.keys(rules)).toHaveLength(2);
+    const fields = ['executionArn', 'error', 'cause', 'stopDate'];
+    const base = { status: ['FAILED', 'TIMED_OUT', 'ABORTED'], stateMachineArn: [{ Ref: expect.stringMatching(/^WorkflowStateMachine/) }] };
+    const [complete, incomplete] = [Object.values<any>(rules).find(r => !r.Properties.EventPattern.detail.$or).Properties,
+      Object.values<any>(rules).find(r => r.Properties.EventPattern.detail.$or).Properties];
+    expect(complete.EventPattern).toEqual({
       'source': ['aws.states'],
       'detail-type': ['Step Functions Execution Status Change'],
-      'detail': { status: ['FAILED', 'TIMED_OUT', 'ABORTED'], stateMachineArn: [{ Ref: expect.stringMatching(/^WorkflowStateMachine/) }] },
+      'detail': { ...base, ...Object.fromEntries(fields.map(f => [f, [{ exists: true }]])) },
     });
-    expect(rule.Targets).toHaveLength(1);
-    expect(rule.Targets[0].Arn).toEqual({ Ref: expect.stringMatching(/^WorkflowFailureTopic/) });
-    expect(rule.Targets[0].InputTransformer.InputPathsMap).toEqual({
+    expect(incomplete.EventPattern.detail).toEqual({ ...base, $or: fields.map(f => ({ [f]: [{ exists: false }] })) });
+    for (const rule of [complete, incomplete]) {
+      expect(rule.Targets).toHaveLength(1);
+      expect(rule.Targets[0].Arn).toEqual({ Ref: expect.stringMatching(/^WorkflowFailureTopic/) });
+    }
+    expect(complete.Targets[0].InputTransformer.InputPathsMap).toEqual({
       'detail-executionArn': '$.detail.executionArn',
       'detail-status': '$.detail.status',
       'detail-error': '$.detail.error',
       'detail-cause': '$.detail.cause',
       'detail-stopDate': '$.detail.stopDate',
     });
+    expect(incomplete.Targets[0].InputTransformer.InputPathsMap).toEqual({ 'detail': '$.detail', 'detail-status': '$.detail.status' });
     // EventBridge may publish to the topic, and use its key.
     t.hasResourceProperties('AWS::SNS::TopicPolicy', {
       PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Action: 'sns:Publish', Principal: { Service: 'events.amazonaws.com' } })]) },
@@ -224,15 +237,43 @@ describe('TrainingWorkflow', () => {
     expect(nagFindings(stack)).toEqual([]);
   });
 
+  test("a promoted model runs in the VPC of the endpoint's model (issue 23), and its role may attach network interfaces", () => {
+    const { stack, store, props } = setup();
+    const vpc = ec2.Vpc.fromVpcAttributes(stack, 'Vpc', {
+      vpcId: 'vpc-0a1b2c3d4e5f60700', availabilityZones: ['us-east-1a', 'us-east-1b'], privateSubnetIds: ['subnet-0a1b2c3d4e5f60701', 'subnet-0a1b2c3d4e5f60702'],
+    });
+    const model = new SageMakerModel(stack, 'VpcModel', {
+      image: SageMakerImage.fromAsset(IMAGE_DIR), modelData: ModelData.fromBucket(store.artifactsBucket, 'models/first/model.tar.gz'), vpc,
+    });
+    const endpoint = new RealtimeEndpoint(stack, 'Endpoint', { variants: [{ model }] });
+    new TrainingWorkflow(stack, 'Workflow', { ...props, promote: { endpoint } });
+    const d = definitionOf(stack);
+    const served = Template.fromStack(stack).findResources('AWS::SageMaker::Model');
+    const vpcConfig = Object.values<any>(served)[0].Properties.VpcConfig;
+    expect(vpcConfig.Subnets).toEqual(['subnet-0a1b2c3d4e5f60701', 'subnet-0a1b2c3d4e5f60702']);
+    // The same security group (its id, rendered into the definition string) and subnets.
+    expect(vpcConfig.SecurityGroupIds).toEqual([{ 'Fn::GetAtt': [expect.stringMatching(/^VpcModelSecurityGroup/), 'GroupId'] }]);
+    expect(d.States.CreateModel.Parameters.VpcConfig).toEqual({
+      SecurityGroupIds: [`\${${vpcConfig.SecurityGroupIds[0]['Fn::GetAtt'][0]}.GroupId}`], Subnets: vpcConfig.Subnets,
+    });
+    const modelRole = Object.entries<any>(iamPolicies(stack)).filter(([id]) => id.startsWith('WorkflowCreateModelStepRole')).map(([, p]) => JSON.stringify(p));
+    expect(modelRole.join()).toContain('ec2:CreateNetworkInterface');
+    // Without a VPC on the endpoint's model, the promoted model has none either.
+    const other = setup();
+    new TrainingWorkflow(other.stack, 'Workflow', { ...other.props, promote: { endpoint: stagingEndpoint(other.stack) } });
+    expect(definitionOf(other.stack).States.CreateModel.Parameters.VpcConfig).toBeUndefined();
+  });
+
   test('promotes the model through the endpoint: its key, data capture, deployment config and retained counts', () => {
     const { stack, store, props } = setup();
     const role = new iam.Role(stack, 'MachineRole', { assumedBy: new iam.ServicePrincipal('states.amazonaws.com') });
     const endpoint = stagingEndpoint(stack, store);
     new TrainingWorkflow(stack, 'Workflow', { ...props, stateMachineRole: role, promote: { endpoint, pollInterval: Duration.seconds(30) } });
     const d = definitionOf(stack);
-    expect(d.States.CreateModel.Next).toBe('Promote find endpoint');
+    expect(d.States.CreateModel.Next).toBe('Promote start');
     const config = d.States['Promote define endpoint configuration'];
-    expect(config.Resource).toBe('arn:${AWS::Partition}:states:::sagemaker:createEndpointConfig');
+    // DataCaptureConfig is not a field of the optimized createEndpointConfig: the AWS SDK integration takes it.
+    expect(config.Resource).toBe('arn:${AWS::Partition}:states:::aws-sdk:sagemaker:createEndpointConfig');
     expect(config.Parameters['EndpointConfigName.$']).toBe("States.Format('pricing-rt-{}', States.UUID())");
     expect(config.Parameters.ProductionVariants).toEqual([{
       'VariantName': 'AllTraffic', 'ModelName.$': '$.results.CreateModel.ModelName', 'InstanceType': 'ml.c5.xlarge', 'InitialInstanceCount': 2, 'InitialVariantWeight': 1,
@@ -260,7 +301,7 @@ describe('TrainingWorkflow', () => {
     // The model's role may write the endpoint's data capture (SageMaker writes it with the deployed model's role).
     const json = JSON.stringify(iamPolicies(stack));
     expect(json).toContain('MachineRole');
-    expect(json).toContain('"Action":["sagemaker:AddTags","sagemaker:CreateEndpointConfig","sagemaker:DeleteEndpointConfig","sagemaker:ListTags"],"Effect":"Allow","Resource":"arn:aws:sagemaker:us-east-1:123456789012:endpoint-config/pricing-rt-*"');
+    expect(json).toContain('"Action":["sagemaker:AddTags","sagemaker:CreateEndpointConfig","sagemaker:DeleteEndpointConfig"],"Effect":"Allow","Resource":"arn:aws:sagemaker:us-east-1:123456789012:endpoint-config/pricing-rt-*"');
     const modelRole = Object.entries<any>(iamPolicies(stack)).find(([id]) => id.startsWith('WorkflowCreateModelStepRoleGrantsPolicy'))![1];
     expect(JSON.stringify(modelRole.Properties.PolicyDocument)).toContain('/capture/*');
     // The team's role gets the workflow's grants in a managed policy attached to it, not an inline

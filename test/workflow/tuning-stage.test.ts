@@ -77,8 +77,17 @@ describe('TuningStage', () => {
     expect(describe.Resource).toBe('arn:${AWS::Partition}:states:::aws-sdk:sagemaker:describeTrainingJob');
     expect(describe.Parameters).toEqual({ 'TrainingJobName.$': '$.results.tune.Tuning.BestTrainingJob.TrainingJobName' });
     expect(describe.ResultPath).toBe('$.results.tune.Best');
-    expect(tune.Catch[0]).toEqual({ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'tune failed' });
-    expect(describe.Catch[0].Next).toBe('tune failed');
+    expect(tune.Catch).toEqual([
+      { ErrorEquals: ['SageMaker.AmazonSageMakerException'], ResultPath: '$.error', Next: 'tune: transient?' },
+      { ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'tune failed' },
+    ]);
+    // The describe call (AWS SDK integration): only throttling or a server fault is retried.
+    expect(describe.Retry).toBeUndefined();
+    expect(describe.Catch).toEqual([
+      { ErrorEquals: ['SageMaker.SageMakerException'], ResultPath: '$.error', Next: 'tune: read the best training job: transient?' },
+      { ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'tune failed' },
+    ]);
+    expect(definition.States['tune: read the best training job: transient?'].Default).toBe('tune failed');
 
     // Typed like a training stage's outputs.
     expect(stage.trainingJobName).toBe('$.results.tune.Best.TrainingJobName');
@@ -96,14 +105,16 @@ describe('TuningStage', () => {
     const prefix = stage.job.namePrefix;
     expect(text).toContain(`:hyper-parameter-tuning-job/${prefix}-*`);
     expect(text).toContain(`:training-job/${prefix}-*`);
-    // As the Step Functions developer guide lists them for createHyperParameterTuningJob.sync
-    // ("IAM policies for Amazon SageMaker AI"): the four tuning-job actions and ListTags on
-    // the job, the managed rule's three events actions.
+    // As Step Functions' template for a .sync job ("IAM policies for Amazon SageMaker AI"):
+    // create, describe and stop on the job (AddTags for the MANAGED_BY_AWS tag), ListTags on
+    // '*', the managed rule's three events actions. No documented source needs
+    // ListTrainingJobsForHyperParameterTuningJob: not granted.
     const tuning = statements.find(st => JSON.stringify(st.Resource).includes(':hyper-parameter-tuning-job/'));
-    expect(tuning.Action).toEqual(expect.arrayContaining([
-      'sagemaker:CreateHyperParameterTuningJob', 'sagemaker:DescribeHyperParameterTuningJob', 'sagemaker:StopHyperParameterTuningJob',
-      'sagemaker:ListTrainingJobsForHyperParameterTuningJob', 'sagemaker:ListTags',
-    ]));
+    expect([...tuning.Action].sort()).toEqual([
+      'sagemaker:AddTags', 'sagemaker:CreateHyperParameterTuningJob', 'sagemaker:DescribeHyperParameterTuningJob', 'sagemaker:StopHyperParameterTuningJob',
+    ]);
+    expect(text).not.toContain('ListTrainingJobsForHyperParameterTuningJob');
+    expect(statements).toContainEqual({ Action: 'sagemaker:ListTags', Effect: 'Allow', Resource: '*' });
     const rule = statements.find(st => JSON.stringify(st.Resource).includes('rule/StepFunctionsGetEventsForSageMakerTuningJobsRule'));
     expect([...rule.Action].sort()).toEqual(['events:DescribeRule', 'events:PutRule', 'events:PutTargets']);
     expect(text).not.toContain('StepFunctionsGetEventsForSageMakerTrainingJobsRule');

@@ -2,9 +2,9 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { Token } from 'aws-cdk-lib';
 import * as cxapi from 'aws-cdk-lib/cx-api';
+import { validateRegion } from './checks';
 import { PriceList } from './price-list';
 import { InstancePrice, PriceComponent } from './price-types';
-import { validateRegion } from './checks';
 import { monthlyRuns } from './schedules';
 
 /** SageMaker's instance quota or capacity error: a create call it refused started no billed job. */
@@ -384,11 +384,39 @@ function statesOf(definition: any, repeatedBy?: string): Array<{ name: string; s
  * (`ResourceLimitExceeded`) adds nothing: SageMaker refused the create call, so no job
  * started and no instance was billed, however many times it is tried.
  */
-function attemptsOf(state: any): number {
+function attemptsOf(state: any, name: string, states: Array<{ name: string; state: any }>): number {
   return 1 + (state.Retry ?? [])
     .filter((retry: any) => !(retry.ErrorEquals ?? []).every((e: string) => SAGEMAKER_CAPACITY_ERRORS.includes(e)))
     // Step Functions' default MaxAttempts is 3.
-    .reduce((sum: number, retry: any) => sum + (typeof retry.MaxAttempts === 'number' ? retry.MaxAttempts : 3), 0);
+    .reduce((sum: number, retry: any) => sum + (typeof retry.MaxAttempts === 'number' ? retry.MaxAttempts : 3), 0)
+    + loopAttempts(state, name, states);
+}
+
+/**
+ * Retries through a catch: a Catch whose Choice leads (through Pass and Wait states only)
+ * back to the task, bounded by the Choice's `NumericLessThan` on its attempt counter (the
+ * construct library's service-error loop, lib/jobs/private/fail-fast.ts).
+ */
+function loopAttempts(state: any, name: string, states: Array<{ name: string; state: any }>): number {
+  const byName = new Map(states.map(s => [s.name, s.state]));
+  let total = 0;
+  for (const c of state.Catch ?? []) {
+    const choice = byName.get(c.Next);
+    if (choice?.Type !== 'Choice') continue;
+    const bounds = (choice.Choices ?? []).filter((rule: any) => typeof rule.NumericLessThan === 'number' && leadsBack(rule.Next));
+    if (bounds.length > 0) total += Math.max(...bounds.map((rule: any) => rule.NumericLessThan));
+  }
+  return total;
+
+  function leadsBack(from: string): boolean {
+    const seen = new Set<string>();
+    for (let at: string | undefined = from; at && !seen.has(at); at = byName.get(at)?.Next) {
+      if (at === name) return true;
+      seen.add(at);
+      if (!['Pass', 'Wait'].includes(byName.get(at)?.Type)) return false;
+    }
+    return false;
+  }
 }
 
 /**
@@ -596,7 +624,7 @@ function linesOf(stackName: string, template: any, assemblyEndpoints: Set<string
             maxHoursPerRun: typeof tuningSeconds === 'number' ? tuningSeconds / 3600 : undefined,
             jobsPerRun: typeof maxJobs === 'number' ? maxJobs : undefined,
             repeatedBy,
-            maxAttempts: attemptsOf(st),
+            maxAttempts: attemptsOf(st, name, states),
           });
           continue;
         }
@@ -615,7 +643,7 @@ function linesOf(stackName: string, template: any, assemblyEndpoints: Set<string
           maxInstances: count,
           maxHoursPerRun: typeof seconds === 'number' ? seconds / 3600 : undefined,
           repeatedBy,
-          maxAttempts: attemptsOf(st),
+          maxAttempts: attemptsOf(st, name, states),
         });
       }
     }

@@ -1,5 +1,6 @@
 /* eslint-disable @stylistic/max-len */ // generator tables read best one prop per line
 import { Duration } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as sns from 'aws-cdk-lib/aws-sns';
@@ -18,8 +19,13 @@ const queue = (c: Context, kind: string | undefined) => kind === undefined ? und
 
 describe('bad-input search', () => {
   test('ApprovedModelDeployment', () => {
-    property(['encryptionKey', 'logRetention', 'sampleContentType', 'samplePayload', 'modelNamePrefix', 'variantName', 'pollInterval', 'maxPolls', 'stateMachineName', 'maxPolls x pollInterval'], fc.record({
+    property(['encryptionKey', 'logRetention', 'sampleContentType', 'samplePayload', 'modelNamePrefix', 'variantName', 'pollInterval', 'maxPolls', 'stateMachineName', 'maxPolls x pollInterval',
+      'vpcSubnets', 'securityGroups'], fc.record({
       modelRole: optional(fc.constant(true)),
+      // The models' VPC: alone (the construct's own group, private subnets), with subnets or groups of
+      // the team's; or a public selection the VPC lacks, subnets or groups without a VPC (refused).
+      network: optional(mostly(fc.constantFrom('vpc', 'private', 'isolated', 'own-groups'), fc.constantFrom('public', 'subnets-only', 'groups-only'))),
+      rollback: optional(fc.boolean()),
       modelNamePrefix: optional(name),
       variantName: optional(fc.constantFrom('AllTraffic', 'other')),
       payload: mostly(fc.constant('1.0,2.0,3.0'), fc.string({ maxLength: 5 })),
@@ -40,6 +46,11 @@ describe('bad-input search', () => {
         samplePayload: v.payload,
         modelRole: v.modelRole ? c.role : undefined,
         modelNamePrefix: v.modelNamePrefix,
+        vpc: v.network && !v.network.endsWith('-only') ? c.vpc : undefined,
+        vpcSubnets: v.network === 'private' || v.network === 'subnets-only' ? { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS }
+          : v.network === 'isolated' ? { subnetGroupName: 'Isolated' } : v.network === 'public' ? { subnetType: ec2.SubnetType.PUBLIC } : undefined,
+        securityGroups: v.network === 'own-groups' || v.network === 'groups-only' ? [c.securityGroup] : undefined,
+        rollbackOnSmokeTestFailure: v.rollback,
         variantName: v.variantName,
         sampleContentType: v.contentType,
         pollInterval: v.poll === undefined ? undefined : Duration.seconds(v.poll),

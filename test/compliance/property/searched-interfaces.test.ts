@@ -23,16 +23,8 @@ const NOT_SEARCHED: Record<string, string> = {
   UpdateEndpointStepProps: 'a step of DeployStage, whose props are measured (DeployStageProps)',
   DescribeEndpointStepProps: 'a step of DeployStage, whose props are measured (DeployStageProps)',
   SageMakerExecutionRoleProps: 'defined by every job, model and monitor that is given no role: searched through them',
-  BackgroundCloudFormationValidateOptions: 'a validation plugin, not a construct: timeoutSeconds (bad values included) and the fallback in test/validation; the rest is aws-cdk-lib\'s CloudFormationValidatePluginProps',
-  CostEstimateOptions: 'prices and region of a cost estimate read from an assembly: test/cost',
   EndpointConfigRequestOptions: 'what DeployStage passes to RealtimeEndpoint.endpointConfigRequest: searched through DeployStageProps (variantName, tags)',
   S3ChannelOptions: 'enums of ChannelDataSource.s3 rendered as they are: test/jobs/training-job-step.test.ts',
-  SageMakerTrainingStackProps: 'a deployable stack of the reference app: test/stacks and test/compliance/reference-app.test.ts',
-  SageMakerHostingStackProps: 'a deployable stack of the reference app: test/stacks and test/compliance/reference-app.test.ts',
-  SageMakerRealtimeStackProps: 'a deployable stack of the reference app: test/stacks and test/compliance/reference-app.test.ts',
-  SageMakerBatchTransformStackProps: 'a deployable stack of the reference app: test/stacks and test/compliance/reference-app.test.ts',
-  SageMakerLifecycleStackProps: 'a deployable stack of the reference app: test/stacks and test/compliance/reference-app.test.ts',
-  SageMakerTeamDomainStackProps: 'a deployable stack of the reference app: test/stacks and test/compliance/reference-app.test.ts',
 };
 
 test('every props interface with optional props is searched, or listed with why not', () => {
