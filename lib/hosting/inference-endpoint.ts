@@ -1,8 +1,9 @@
-import { Duration, IResource, Resource, Stack, Token } from 'aws-cdk-lib';
+import { Duration, IResource, Resource } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import { Construct } from 'constructs';
+import { endpointArnOf } from './private/endpoint-arn';
 
 /**
  * A SageMaker endpoint in any hosting mode. It is an aws-cdk-lib `aws_sagemaker.IEndpoint`, so
@@ -170,8 +171,3 @@ export class InferenceEndpoint {
   private constructor() {}
 }
 
-/** SageMaker lowercases names in ARNs. */
-export function endpointArnOf(scope: Construct, endpointName: string): string {
-  const name = Token.isUnresolved(endpointName) ? endpointName : endpointName.toLowerCase();
-  return Stack.of(scope).formatArn({ service: 'sagemaker', resource: 'endpoint', resourceName: name });
-}

@@ -5,7 +5,8 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import { Construct, IConstruct } from 'constructs';
-import { InferenceEndpointBase, endpointArnOf } from './inference-endpoint';
+import { InferenceEndpointBase } from './inference-endpoint';
+import { endpointArnOf } from './private/endpoint-arn';
 import { variantScalableTarget } from './private/scaling';
 import {
   DEFAULT_INSTANCE_TYPE, acknowledgeNoKeyForInstanceStorage, generatedEndpointName, renderVariant, toApiShape, validateVariant, volumeKeyFor,

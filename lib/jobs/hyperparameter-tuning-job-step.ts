@@ -7,7 +7,7 @@ import { TrainingJobStep, TrainingJobStepProps } from './training-job-step';
 import { fail, validateCount, validateDuration, validateIn, validateInteger, validateLength, validatePattern, validateUnique } from '../private/validate';
 
 /** Hyperparameter tuning job names: at most 32 characters (CreateHyperParameterTuningJob). */
-export const MAX_TUNING_JOB_NAME_LENGTH = 32;
+const MAX_TUNING_JOB_NAME_LENGTH = 32;
 
 /**
  * Whether the objective metric is maximized or minimized.
@@ -233,6 +233,9 @@ class TrainingDefinition extends TrainingJobStep {
  * `BestTrainingJob` names the best training job (not its artifacts).
  */
 export class HyperParameterTuningJobStep extends SageMakerTask implements iam.IGrantable {
+  /** The longest name SageMaker takes for a hyperparameter tuning job (CreateHyperParameterTuningJob). */
+  public static readonly MAX_NAME_LENGTH = MAX_TUNING_JOB_NAME_LENGTH;
+
   /** The role of the training jobs. */
   public readonly role: iam.IRole;
   public readonly grantPrincipal: iam.IPrincipal;

@@ -8,7 +8,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import { modelMonitorImageUriFor } from './model-monitor-image';
+import { modelMonitorImageUriFor } from './private/model-monitor-registries';
 import { RealtimeEndpoint } from '../hosting/realtime-endpoint';
 import { hasOnlyInstanceStorage } from '../private/instance-types';
 
@@ -36,7 +36,7 @@ import { JobS3Location, S3AccessMode } from '../data/job-s3-location';
  * `feature_baseline_drift_<feature>`, `feature_non_null_<feature>` and
  * `feature_data_<feature>` (numerical features).
  */
-export const DATA_QUALITY_METRICS_NAMESPACE = 'aws/sagemaker/Endpoints/data-metrics';
+const DATA_QUALITY_METRICS_NAMESPACE = 'aws/sagemaker/Endpoints/data-metrics';
 
 /**
  * How often the captured traffic is analyzed.
@@ -263,6 +263,9 @@ export interface DataQualityMonitorProps {
  * alarms on the drift of chosen features, notified through SNS.
  */
 export class DataQualityMonitor extends Construct {
+  /** The CloudWatch namespace of the monitoring jobs' per-feature metrics (`emit_metrics`). */
+  public static readonly METRICS_NAMESPACE = DATA_QUALITY_METRICS_NAMESPACE;
+
   /** The monitoring schedule's name. */
   public readonly monitoringScheduleName: string;
   /** The monitoring schedule's ARN. */

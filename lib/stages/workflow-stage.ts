@@ -32,6 +32,18 @@ export abstract class WorkflowStage extends sfn.StateMachineFragment {
     return typeof x === 'object' && x !== null && STAGE_SYMBOL in x;
   }
 
+  /**
+   * The stage a state (or any construct) belongs to: its nearest enclosing stage.
+   *
+   * @returns the stage, or undefined when the construct is in none
+   */
+  public static of(construct: IConstruct): WorkflowStage | undefined {
+    for (let scope: IConstruct | undefined = construct.node.scope; scope; scope = scope.node.scope) {
+      if (WorkflowStage.isWorkflowStage(scope)) return scope;
+    }
+    return undefined;
+  }
+
   /** The stage name (its construct id); its results are at `$.results.<stageName>`. */
   public readonly stageName: string;
 
@@ -107,10 +119,3 @@ export abstract class WorkflowStage extends sfn.StateMachineFragment {
 
 const STAGE_SYMBOL = Symbol.for('cdk-sagemaker-ml.WorkflowStage');
 
-/** The stage a state belongs to, if any. */
-export function stageOf(state: IConstruct): WorkflowStage | undefined {
-  for (let scope: IConstruct | undefined = state.node.scope; scope; scope = scope.node.scope) {
-    if (WorkflowStage.isWorkflowStage(scope)) return scope;
-  }
-  return undefined;
-}

@@ -4,7 +4,8 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { JobS3Location, MlDataStore, ModelData, RealtimeEndpoint, SageMakerImage, SageMakerModel } from '../../lib';
 import { DataQualityBaseline, DataQualityMonitor, DataQualityMonitorProps, MonitoringFrequency } from '../../lib/monitoring/data-quality-monitor';
-import { MODEL_MONITOR_REGISTRY_ACCOUNTS, ModelMonitorImage, modelMonitorImageUri } from '../../lib/monitoring/model-monitor-image';
+import { ModelMonitorImage } from '../../lib/monitoring/model-monitor-image';
+import { MODEL_MONITOR_REGISTRY_ACCOUNTS, modelMonitorImageUri } from '../../lib/monitoring/private/model-monitor-registries';
 import { iamPolicies, nagFindings, testStack } from '../util';
 
 const IMAGE_DIR = path.join(__dirname, '..', '..', 'containers', 'glm');

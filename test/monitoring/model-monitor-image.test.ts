@@ -1,6 +1,7 @@
 import { CfnOutput } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { MODEL_MONITOR_REGISTRY_ACCOUNTS, MODEL_MONITOR_REGISTRY_SOURCE, ModelMonitorImage, modelMonitorImageUri } from '../../lib/monitoring/model-monitor-image';
+import { ModelMonitorImage } from '../../lib/monitoring/model-monitor-image';
+import { MODEL_MONITOR_REGISTRY_ACCOUNTS, MODEL_MONITOR_REGISTRY_SOURCE, modelMonitorImageUri } from '../../lib/monitoring/private/model-monitor-registries';
 import { testStack } from '../util';
 
 /**

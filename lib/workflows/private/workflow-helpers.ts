@@ -3,7 +3,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { SageMakerTask } from '../../jobs/sagemaker-task';
 import { fail, validateLength, validatePattern } from '../../private/validate';
-import { stageOf, WorkflowStage } from '../../stages/workflow-stage';
+import { WorkflowStage } from '../../stages/workflow-stage';
 
 /** Validates defaults for the execution input: string values only. */
 export function validateExecutionInputDefaults(defaults: { [key: string]: string } | undefined): void {
@@ -35,7 +35,7 @@ export function durationBudget(start: sfn.State): { total: Duration; parts: stri
   const parts: string[] = [];
   let seconds = 0;
   for (const state of sfn.State.findReachableStates(start, { includeErrorHandlers: true })) {
-    const stage = stageOf(state);
+    const stage = WorkflowStage.of(state);
     if (stage) {
       if (stages.has(stage)) continue;
       stages.add(stage);
