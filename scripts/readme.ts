@@ -19,17 +19,28 @@ function id(name: string): string {
   return name.replace(/[^A-Za-z0-9]/g, '_');
 }
 
-/** A flowchart of a state machine: Next, choices, defaults and catches. */
+/** The states of a task's fail-fast retry loop (lib/jobs/private/fail-fast.ts): drawn as a note on the task. */
+const RETRY_LOOP = /^(.*): (transient\?|retry 1|retry again|backoff|error output)$/;
+
+/**
+ * A flowchart of a state machine: Next, choices, defaults and catches. A task's retry loop on
+ * throttling (its `<task>: transient?` Choice and the Pass and Wait states behind it) is folded into
+ * the task's label, so the diagram shows the workflow rather than the same five states per task.
+ */
 export function workflowDiagram(definition: any): string {
   const lines = ['flowchart TD', `  Start((start)) --> ${id(definition.StartAt)}`];
+  const loops = new Set(Object.keys(definition.States).filter(n => RETRY_LOOP.test(n)).map(n => RETRY_LOOP.exec(n)![1]));
   for (const [name, state] of Object.entries<any>(definition.States)) {
+    if (RETRY_LOOP.test(name) && loops.has(RETRY_LOOP.exec(name)![1])) continue;
     const shape = state.Type === 'Choice' ? `{${name}}` : state.Type === 'Succeed' || state.Type === 'Fail' ? `([${name}])` : `[${name}]`;
-    const detail = state.Type === 'Task' ? String(state.Resource).replace(/^.*:states:::/, '') : state.Type;
+    const task = state.Type === 'Task' ? String(state.Resource).replace(/^.*:states:::/, '') : state.Type;
+    const detail = loops.has(name) ? `${task}, retries throttling` : task;
     lines.push(`  ${id(name)}${shape.replace(name, `"${name}<br/><small>${detail}</small>"`)}`);
     if (state.Next) lines.push(`  ${id(name)} --> ${id(state.Next)}`);
     for (const choice of state.Choices ?? []) lines.push(`  ${id(name)} -->|pass| ${id(choice.Next)}`);
     if (state.Default) lines.push(`  ${id(name)} -->|otherwise| ${id(state.Default)}`);
-    for (const c of state.Catch ?? []) lines.push(`  ${id(name)} -.->|error| ${id(c.Next)}`);
+    const catches = new Set<string>((state.Catch ?? []).map((c: any) => c.Next).filter((n: string) => !(RETRY_LOOP.test(n) && loops.has(name))));
+    for (const next of catches) lines.push(`  ${id(name)} -.->|error| ${id(next)}`);
   }
   return lines.join('\n');
 }
