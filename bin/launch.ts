@@ -207,7 +207,8 @@ export function jobOf(resource: string | undefined, parameters: string | undefin
     createTransformJob: 'TransformJobName',
     createHyperParameterTuningJob: 'HyperParameterTuningJobName',
   };
-  const api = /^sagemaker:(create\w+Job)(\.sync)?$/.exec(resource ?? '')?.[1];
+  // The optimized integration (`sagemaker:createTrainingJob.sync`) or the AWS SDK one a checkpointed training job starts with.
+  const api = /^(?:aws-sdk:)?sagemaker:(create\w+Job)(\.sync)?$/.exec(resource ?? '')?.[1];
   if (!api || !kinds[api] || !parameters) return undefined;
   try {
     const name = JSON.parse(parameters)[kinds[api]];

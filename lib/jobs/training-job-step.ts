@@ -8,8 +8,9 @@ import { renderHyperparameters } from './private/hyperparameters';
 import { grantOutputKey } from './private/job-policies';
 import { unsupportedOptimizedFields } from './private/optimized-fields';
 import { pollPlan, TrainingJobPoll } from './private/training-job-poll';
+import { MAX_TRAINING_RUNTIME, validateTrainingProps } from './private/training-validation';
 import { SageMakerJobStep, SageMakerJobStepProps } from './sagemaker-job-step';
-import { fail, validateCount, validateDuration, validateIn, validateLength, validatePattern, validateStringMap, validateUnique } from '../private/validate';
+import { fail, failAt, validateIn } from '../private/validate';
 import { JobS3Location, S3AccessMode } from '../data/job-s3-location';
 
 /**
@@ -128,8 +129,9 @@ export interface TrainingJobStepProps extends SageMakerJobStepProps {
    * checkpoints the step starts the job through the AWS SDK integration and polls
    * DescribeTrainingJob until it ends (see the class). Its output is the same; but an aborted
    * or timed-out execution does not stop the job (SageMaker stops it at `maxRuntime`, or
-   * `spot.maxWait`), `jobNamePrefix` must be lowercase, and a job that fails raises
-   * `TrainingJobFailed` rather than `States.TaskFailed`.
+   * `spot.maxWait`), `jobNamePrefix` must be lowercase, `timeout` bounds the create call only
+   * (the loop is bounded by the job's own limit), `addRetry` applies to the create call only,
+   * and a job that fails raises `TrainingJobFailed` rather than `States.TaskFailed`.
    *
    * @default - no checkpoints
    */
@@ -143,8 +145,6 @@ export interface TrainingJobStepProps extends SageMakerJobStepProps {
   readonly checkpointLocalPath?: string;
 }
 
-/** SageMaker lets a training job run for at most 28 days. */
-const MAX_TRAINING_RUNTIME = Duration.days(28);
 
 /**
  * A Step Functions step that runs a SageMaker training job (`createTrainingJob.sync`).
@@ -178,6 +178,8 @@ export class TrainingJobStep extends SageMakerJobStep {
   private readonly checkpoint?: { uri: string; isExpression: boolean };
   /** The poll loop, when the job goes through the AWS SDK integration. */
   private readonly poll?: TrainingJobPoll;
+  /** Set while a catch is the create call's alone (its service-error loop's). */
+  private ownCatch = false;
 
   constructor(scope: Construct, id: string, props: TrainingJobStepProps) {
     const sdk = needsSdkIntegration(props);
@@ -275,7 +277,15 @@ export class TrainingJobStep extends SageMakerJobStep {
    * the job's failure (`TrainingJobFailed`, `TrainingJobTimedOut`) go to it too.
    */
   public addCatch(handler: sfn.IChainable, props: sfn.CatchProps = {}): sfn.TaskStateBase {
-    super.addCatch(handler, props);
+    // The create call's own service-error loop adds its catch through this method too: that
+    // one is the create call's only.
+    if (this.ownCatch) return super.addCatch(handler, props);
+    this.ownCatch = true;
+    try {
+      super.addCatch(handler, props);
+    } finally {
+      this.ownCatch = false;
+    }
     this.poll?.addCatch(handler, props);
     return this;
   }
@@ -283,7 +293,12 @@ export class TrainingJobStep extends SageMakerJobStep {
   /** Completes the poll loop's failure paths with the catchers added so far. */
   public bindToGraph(graph: sfn.StateGraph): void {
     this.poll?.install();
-    super.bindToGraph(graph);
+    this.ownCatch = true;
+    try {
+      super.bindToGraph(graph);
+    } finally {
+      this.ownCatch = false;
+    }
   }
 
   /**
@@ -306,7 +321,7 @@ export class TrainingJobStep extends SageMakerJobStep {
     if (!this.poll) {
       const refused = unsupportedOptimizedFields('createTrainingJob', rendered.Parameters ?? {});
       if (refused.length) {
-        throw new Error(`${this.node.path}: the optimized createTrainingJob integration does not take ${refused.join(', ')}; `
+        failAt(this, `the optimized createTrainingJob integration does not take ${refused.join(', ')} (Step Functions would refuse the state machine); `
           + 'needsSdkIntegration (training-job-step.ts) must send such a job through the AWS SDK integration');
       }
       return rendered;
@@ -362,51 +377,4 @@ export class TrainingJobStep extends SageMakerJobStep {
  */
 function needsSdkIntegration(props: TrainingJobStepProps): boolean {
   return props.checkpointLocation !== undefined || props.enableInterContainerTrafficEncryption === true;
-}
-
-function validateTrainingProps(_scope: Construct, props: TrainingJobStepProps): void {
-  const channels = props.channels ?? [];
-  validateCount('channels', channels.length, 20);
-  for (const channel of channels) {
-    validateLength('channels[].channelName', channel.channelName, 1, 64);
-    validatePattern('channels[].channelName', channel.channelName, /^[A-Za-z0-9.\-_]+$/, "letters, digits and the characters . - _ (SageMaker's channel name pattern)");
-    validateLength(`channels['${channel.channelName}'].contentType`, channel.contentType, 0, 256);
-  }
-  validateUnique('channels[].channelName', channels.map(c => c.channelName));
-
-  validateStringMap('hyperparameters', props.hyperparameters, {
-    maxEntries: 100,
-    keyPattern: /^.+$/,
-    keyAllowed: 'a non-empty string',
-    maxKeyLength: 256,
-    maxValueLength: 2500,
-  });
-
-  const metrics = props.metricDefinitions ?? [];
-  validateCount('metricDefinitions', metrics.length, 40);
-  for (const metric of metrics) {
-    validateLength('metricDefinitions[].name', metric.name, 1, 255);
-    validateLength(`metricDefinitions['${metric.name}'].regex`, metric.regex, 1, 500);
-    if (!Token.isUnresolved(metric.regex)) {
-      try {
-        new RegExp(metric.regex);
-      } catch (e) {
-        fail(`metricDefinitions['${metric.name}'].regex must be a valid regular expression, got '${metric.regex}': ${(e as Error).message}`);
-      }
-    }
-  }
-  validateUnique('metricDefinitions[].name', metrics.map(m => m.name));
-
-  validatePattern('checkpointLocalPath', props.checkpointLocalPath, /^\/.{0,4095}$/, "an absolute path such as '/opt/ml/checkpoints'");
-  if (props.checkpointLocalPath && !props.checkpointLocation) {
-    fail('checkpointLocalPath requires checkpointLocation');
-  }
-  if (props.spot) {
-    validateDuration('spot.maxWait', props.spot.maxWait, Duration.seconds(1), MAX_TRAINING_RUNTIME);
-    const maxRuntime = props.maxRuntime ?? Duration.days(1);
-    if (!Token.isUnresolved(props.spot.maxWait.toSeconds()) && !Token.isUnresolved(maxRuntime.toSeconds())
-        && props.spot.maxWait.toSeconds() < maxRuntime.toSeconds()) {
-      fail(`spot.maxWait must be at least maxRuntime (${maxRuntime.toHumanString()}), got ${props.spot.maxWait.toHumanString()}`);
-    }
-  }
 }

@@ -11,7 +11,9 @@ import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import {
   ChannelDataSource, FileSystemAccessMode, JobS3Location, MlDataStore, SageMakerImage, TrainingJobStep, TrainingJobStepProps,
 } from '../../lib';
-import { iamPolicies, nagFindings, renderState, testStack } from '../util';
+import { MAX_POLLS, pollPlan } from '../../lib/jobs/private/training-job-poll';
+import { optimizedFieldProblems } from '../../local/src/optimized-fields';
+import { definitionOf, iamPolicies, nagFindings, renderState, testStack } from '../util';
 
 const IMAGE_DIR = path.join(__dirname, '..', '..', 'containers', 'glm');
 
@@ -336,5 +338,216 @@ describe('TrainingJobStep', () => {
     const definition = JSON.stringify(Template.fromStack(stack).findResources('AWS::StepFunctions::StateMachine'));
     expect(definition).toContain('\\"InstanceType\\":\\"",{"Ref":"Type"}');
     expect(definition).toContain('\\"InstanceCount\\":",{"Ref":"Count"}');
+  });
+
+  describe('deploy-safe integration (issue 23)', () => {
+    /** The local runtime's field check of rendered states (the partition as the runtime resolves it). */
+    function fieldProblems(states: any): string[] {
+      return optimizedFieldProblems(JSON.parse(JSON.stringify(states).split('${AWS::Partition}').join('aws')));
+    }
+
+    /** The states of a state machine holding only `state`. */
+    function machineStates(stack: Stack, state: sfn.IChainable): any {
+      new sfn.StateMachine(stack, 'Machine', { definitionBody: sfn.DefinitionBody.fromChainable(state) });
+      return definitionOf(stack).States;
+    }
+
+    test('spot without checkpoints stays on the optimized createTrainingJob.sync, with EnableManagedSpotTraining, and passes the field check', () => {
+      const { stack, base } = setup();
+      const states = machineStates(stack, new TrainingJobStep(stack, 'Train', { ...base, maxRuntime: Duration.hours(2), spot: { maxWait: Duration.hours(4) } }));
+      expect(states.Train.Resource).toBe('arn:${AWS::Partition}:states:::sagemaker:createTrainingJob.sync');
+      expect(states.Train.Parameters.EnableManagedSpotTraining).toBe(true);
+      expect(states.Train.Parameters.StoppingCondition).toEqual({ MaxRuntimeInSeconds: 7200, MaxWaitTimeInSeconds: 14400 });
+      expect(states.Train.Parameters.CheckpointConfig).toBeUndefined();
+      expect(states.Train.End).toBe(true);
+      expect(Object.keys(states).filter(n => /wait|describe job/.test(n))).toEqual([]);
+      expect(fieldProblems(states)).toEqual([]);
+    });
+
+    test('enableInterContainerTrafficEncryption false is SageMaker\'s default: left out, the job stays optimized', () => {
+      const { stack, base } = setup();
+      const state = renderState(stack, new TrainingJobStep(stack, 'Train', { ...base, enableInterContainerTrafficEncryption: false }));
+      expect(state.Resource).toBe('arn:${AWS::Partition}:states:::sagemaker:createTrainingJob.sync');
+      expect(state.Parameters).not.toHaveProperty('EnableInterContainerTrafficEncryption');
+    });
+
+    test('spot with checkpoints: the AWS SDK createTrainingJob, then a bounded Wait / DescribeTrainingJob / Choice loop', () => {
+      const { stack, store, base } = setup();
+      const step = new TrainingJobStep(stack, 'Train', {
+        ...base,
+        maxRuntime: Duration.hours(1),
+        spot: { maxWait: Duration.hours(2) },
+        checkpointLocation: JobS3Location.perExecution(store.artifactsBucket, 'checkpoints'),
+        resultPath: '$.results.Train',
+        resultSelector: { 'TrainingJobName.$': '$.TrainingJobName', 'ModelArtifacts.$': '$.ModelArtifacts' },
+      });
+      const after = new sfn.Pass(stack, 'After');
+      const states = machineStates(stack, step.next(after));
+      const create = states.Train;
+      expect(create.Resource).toBe('arn:${AWS::Partition}:states:::aws-sdk:sagemaker:createTrainingJob');
+      expect(create.Parameters).toMatchObject({
+        EnableManagedSpotTraining: true,
+        CheckpointConfig: { 'S3Uri.$': expect.stringMatching(/^States\.Format\('s3:\/\/\$\{StoreArtifactsBucket[0-9A-F]+\}\/checkpoints\/\{\}\/', \$\$\.Execution\.Name\)$/) },
+        StoppingCondition: { MaxRuntimeInSeconds: 3600, MaxWaitTimeInSeconds: 7200 },
+      });
+      // The job name, read back from the (lowercase) ARN, and the check counter at the result path.
+      expect(create.ResultSelector).toEqual({ 'TrainingJobName.$': "States.ArrayGetItem(States.StringSplit($.TrainingJobArn, '/'), 1)", 'Checks': { Count: 0 } });
+      expect(create.ResultPath).toBe('$.results.Train');
+      expect(create.Next).toBe('Train: wait');
+      // The SDK integration's generic error goes through the fail-fast loop (3 retries from 2 s).
+      expect(create.Catch[0]).toMatchObject({ ErrorEquals: ['SageMaker.SageMakerException'], Next: 'Train: transient?' });
+      expect(create.Retry).toEqual([{ ErrorEquals: ['SageMaker.ResourceLimitExceededException'], IntervalSeconds: 60, MaxAttempts: 10, BackoffRate: 1 }]);
+      // 2 h spot wait + 1 h: 180 checks a minute apart.
+      expect(states['Train: wait']).toEqual({ Type: 'Wait', Seconds: 60, Next: 'Train: describe job' });
+      expect(states['Train: describe job']).toMatchObject({
+        Type: 'Task',
+        Resource: 'arn:${AWS::Partition}:states:::aws-sdk:sagemaker:describeTrainingJob',
+        Parameters: { 'TrainingJobName.$': '$.results.Train.TrainingJobName' },
+        ResultPath: '$.results.Train.Job',
+        Next: 'Train: job ended?',
+      });
+      expect(states['Train: describe job'].Catch[0]).toMatchObject({ ErrorEquals: ['SageMaker.SageMakerException'], Next: 'Train: describe job: transient?' });
+      const status = '$.results.Train.Job.TrainingJobStatus';
+      expect(states['Train: job ended?']).toEqual({
+        Type: 'Choice',
+        Choices: [
+          { Variable: status, StringEquals: 'Completed', Next: 'Train: completed' },
+          { Or: [{ Variable: status, StringEquals: 'InProgress' }, { Variable: status, StringEquals: 'Stopping' }], Next: 'Train: count checks' },
+          { Variable: '$.results.Train.Job.FailureReason', IsPresent: true, Next: 'Train: failed with reason' },
+        ],
+        Default: 'Train: failed without reason',
+      });
+      // Completed: the .sync task's output (the DescribeTrainingJob response through the
+      // step's resultSelector, at its resultPath), then what follows the step.
+      expect(states['Train: completed']).toEqual({
+        Type: 'Pass',
+        InputPath: '$.results.Train.Job',
+        Parameters: { 'TrainingJobName.$': '$.TrainingJobName', 'ModelArtifacts.$': '$.ModelArtifacts' },
+        ResultPath: '$.results.Train',
+        Next: 'After',
+      });
+      expect(states['Train: count checks']).toEqual({
+        Type: 'Pass', Parameters: { 'Count.$': 'States.MathAdd($.results.Train.Checks.Count, 1)' }, ResultPath: '$.results.Train.Checks', Next: 'Train: checks left?',
+      });
+      expect(states['Train: checks left?']).toEqual({
+        Type: 'Choice', Choices: [{ Variable: '$.results.Train.Checks.Count', NumericGreaterThanEquals: 180, Next: 'Train: job timed out' }], Default: 'Train: wait',
+      });
+      // Failed or Stopped: TrainingJobFailed, the job's name, status and reason as a JSON Cause;
+      // no catch on the step: a Fail state raises it.
+      expect(states['Train: failed with reason'].Parameters).toEqual({
+        'TrainingJobName.$': '$.results.Train.Job.TrainingJobName',
+        'TrainingJobArn.$': '$.results.Train.Job.TrainingJobArn',
+        'TrainingJobStatus.$': status,
+        'SecondaryStatus.$': '$.results.Train.Job.SecondaryStatus',
+        'FailureReason.$': '$.results.Train.Job.FailureReason',
+      });
+      expect(states['Train: failed without reason'].Parameters).not.toHaveProperty('FailureReason.$');
+      expect(states['Train: job failed']).toEqual({
+        Type: 'Pass',
+        Parameters: { 'Error': 'TrainingJobFailed', 'Cause.$': 'States.JsonToString($.results.Train.Outcome)' },
+        ResultPath: '$.results.Train.Error',
+        Next: 'Train: job failed (end)',
+      });
+      expect(states['Train: job failed (end)']).toEqual({ Type: 'Fail', ErrorPath: '$.results.Train.Error.Error', CausePath: '$.results.Train.Error.Cause' });
+      expect(states['Train: job timed out'].Parameters).toEqual({
+        'Error': 'TrainingJobTimedOut',
+        'Cause.$': "States.Format('Training job {} is still {} after 180 checks 60 seconds apart', $.results.Train.Job.TrainingJobName, $.results.Train.Job.TrainingJobStatus)",
+      });
+      // Step Functions would accept it: nothing goes through an optimized integration it refuses.
+      expect(fieldProblems(states)).toEqual([]);
+    });
+
+    test('a catch on the step takes DescribeTrainingJob\'s errors and the job\'s failure and timeout too', () => {
+      const { stack, store, base } = setup();
+      const step = new TrainingJobStep(stack, 'Train', { ...base, checkpointLocation: JobS3Location.perExecution(store.artifactsBucket, 'checkpoints') });
+      const handler = new sfn.Fail(stack, 'Handler', { errorPath: '$.error.Error', causePath: '$.error.Cause' });
+      step.addCatch(handler, { errors: ['States.ALL'], resultPath: '$.error' });
+      const states = machineStates(stack, step);
+      expect(states.Train.Catch.map((c: any) => c.Next)).toEqual(['Train: transient?', 'Handler']);
+      expect(states['Train: describe job'].Catch.map((c: any) => c.Next)).toEqual(['Train: describe job: transient?', 'Handler']);
+      expect(states['Train: job failed']).toMatchObject({ ResultPath: '$.error', Next: 'Handler' });
+      expect(states['Train: job timed out']).toMatchObject({ ResultPath: '$.error', Next: 'Handler' });
+      expect(Object.keys(states)).not.toContain('Train: job failed (end)');
+      // resultPath unset ($): the loop works at a field of its own, and the completed job's
+      // describe response becomes the whole output, as with .sync.
+      expect(states.Train.ResultPath).toMatch(/^\$\.trainingJobPoll\.t[0-9a-f]{8}$/);
+      expect(states['Train: completed']).toEqual({ Type: 'Pass', InputPath: `${states.Train.ResultPath}.Job`, End: true });
+    });
+
+    test('a catch added after the step joined a state machine is refused', () => {
+      const { stack, store, base } = setup();
+      const step = new TrainingJobStep(stack, 'Train', { ...base, checkpointLocation: JobS3Location.perExecution(store.artifactsBucket, 'checkpoints'), retryOnServiceErrors: false });
+      machineStates(stack, step);
+      expect(() => step.addCatch(new sfn.Pass(stack, 'Late'))).toThrow(/add the catchers of a training job step before it joins a state machine/);
+    });
+
+    test('inter-container encryption alone goes through the AWS SDK integration too', () => {
+      const { stack, base } = setup();
+      const states = machineStates(stack, new TrainingJobStep(stack, 'Train', { ...base, enableInterContainerTrafficEncryption: true, instanceCount: 2 }));
+      expect(states.Train.Resource).toBe('arn:${AWS::Partition}:states:::aws-sdk:sagemaker:createTrainingJob');
+      expect(states.Train.Parameters.EnableInterContainerTrafficEncryption).toBe(true);
+      expect(states.Train.Next).toBe('Train: wait');
+    });
+
+    test('IAM of the SDK path: create and describe on the prefix (AddTags with tags), ListTags, PassRole; no Stop, no .sync rule', () => {
+      const { stack, store, base } = setup();
+      renderState(stack, new TrainingJobStep(stack, 'Train', {
+        ...base, jobNamePrefix: 'glm', tags: { a: 'b' }, checkpointLocation: JobS3Location.perExecution(store.artifactsBucket, 'checkpoints'),
+      }));
+      const policy = Object.values<any>(iamPolicies(stack)).find(p => JSON.stringify(p).includes('sagemaker:CreateTrainingJob'));
+      expect(policy.Properties.PolicyDocument.Statement).toEqual([
+        {
+          Action: ['sagemaker:AddTags', 'sagemaker:CreateTrainingJob', 'sagemaker:DescribeTrainingJob'],
+          Effect: 'Allow',
+          Resource: 'arn:aws:sagemaker:us-east-1:123456789012:training-job/glm-*',
+        },
+        { Action: 'sagemaker:ListTags', Effect: 'Allow', Resource: '*' },
+        {
+          Action: 'iam:PassRole',
+          Effect: 'Allow',
+          Resource: { 'Fn::GetAtt': [expect.stringMatching(/^TrainRole/), 'Arn'] },
+          Condition: { StringEquals: { 'iam:PassedToService': 'sagemaker.amazonaws.com' } },
+        },
+      ]);
+      // Without tags, no AddTags (the SDK integration tags nothing itself).
+      const other = setup();
+      renderState(other.stack, new TrainingJobStep(other.stack, 'Train', { ...other.base, jobNamePrefix: 'glm', enableInterContainerTrafficEncryption: true }));
+      const plain = Object.values<any>(iamPolicies(other.stack)).find(p => JSON.stringify(p).includes('sagemaker:CreateTrainingJob'));
+      expect(plain.Properties.PolicyDocument.Statement[0].Action).toEqual(['sagemaker:CreateTrainingJob', 'sagemaker:DescribeTrainingJob']);
+      expect(JSON.stringify(plain)).not.toMatch(/StopTrainingJob|events:/);
+    });
+
+    test('maxDuration of the SDK path covers every check of the loop and the create call\'s retries', () => {
+      const { stack, store, base } = setup();
+      const step = new TrainingJobStep(stack, 'Train', {
+        ...base,
+        maxRuntime: Duration.hours(2),
+        spot: { maxWait: Duration.hours(5) },
+        capacityRetries: 2,
+        checkpointLocation: JobS3Location.perExecution(store.artifactsBucket, 'checkpoints'),
+      });
+      // (5 h + 1 h) / 60 s = 360 checks, each a 60 s wait and DescribeTrainingJob's 2 + 4 + 8 s
+      // service-error loop; the create call: 2 x 60 s capacity in each of its 4 entries and 14 s.
+      expect(step.maxDuration.toSeconds()).toBe(360 * (60 + 14) + 4 * 120 + 14);
+      // The loop's describe task counts nothing of its own (a stage sums every SageMaker task).
+      const describe = step.node.findChild('PollDescribe') as any;
+      expect(describe.maxDuration.toSeconds()).toBe(0);
+    });
+
+    test('long jobs are checked less often, so an execution stays within Step Functions\' 25,000 history events', () => {
+      expect(pollPlan(Duration.hours(1))).toEqual({ interval: Duration.seconds(60), maxPolls: 120 });
+      const longest = pollPlan(Duration.days(28));
+      expect(longest.maxPolls).toBeLessThanOrEqual(MAX_POLLS);
+      expect(longest.interval.toSeconds() * longest.maxPolls).toBeGreaterThanOrEqual(Duration.days(28).toSeconds() + 3600);
+      expect(longest.interval.toSeconds()).toBe(Math.ceil((28 * 86400 + 3600) / MAX_POLLS));
+    });
+
+    test('the SDK path needs a lowercase name prefix (the name is read back from the ARN); RUN_JOB is accepted', () => {
+      const { stack, store, base } = setup();
+      const checkpointLocation = JobS3Location.perExecution(store.artifactsBucket, 'checkpoints');
+      expect(() => new TrainingJobStep(stack, 'Upper', { ...base, checkpointLocation, jobNamePrefix: 'GLM' }))
+        .toThrow(/^Test\/Upper: jobNamePrefix must be lowercase for a job with checkpointLocation or enableInterContainerTrafficEncryption, got 'GLM'/);
+      expect(() => new TrainingJobStep(stack, 'Sync', { ...base, checkpointLocation, integrationPattern: sfn.IntegrationPattern.RUN_JOB })).not.toThrow();
+    });
   });
 });

@@ -137,6 +137,8 @@ describe('the launcher', () => {
     expect(jobOf('sagemaker:createProcessingJob.sync', '{"ProcessingJobName":"p-1"}')).toEqual({ kind: 'ProcessingJob', name: 'p-1' });
     expect(jobOf('sagemaker:createTransformJob.sync', '{"TransformJobName":"t-1"}')).toEqual({ kind: 'TransformJob', name: 't-1' });
     expect(jobOf('sagemaker:createHyperParameterTuningJob.sync', '{"HyperParameterTuningJobName":"h-1"}')).toEqual({ kind: 'HyperParameterTuningJob', name: 'h-1' });
+    // A checkpointed training job starts through the AWS SDK integration (history: resourceType aws-sdk:sagemaker).
+    expect(jobOf('aws-sdk:sagemaker:createTrainingJob', '{"TrainingJobName":"c-1"}')).toEqual({ kind: 'TrainingJob', name: 'c-1' });
     expect(jobOf('sagemaker:createModel', '{"ModelName":"m"}')).toBeUndefined();
     expect(jobOf('sns:publish', '{}')).toBeUndefined();
     expect(jobOf('sagemaker:createTrainingJob.sync', 'not json')).toBeUndefined();

@@ -184,7 +184,7 @@ export class TrainingJobPoll {
   /** The longest the loop takes: every check, each with its call's service-error loop. */
   public get maxDuration(): Duration {
     const { interval, maxPolls } = this.props.plan;
-    return Duration.seconds((maxPolls + 1) * (interval.toSeconds() + this.describe.callBudget.toSeconds()));
+    return Duration.seconds(maxPolls * (interval.toSeconds() + this.describe.callBudget.toSeconds()));
   }
 
   /** Mirrors a catcher of the step onto the loop (DescribeTrainingJob, the job's end). */
