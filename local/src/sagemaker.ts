@@ -68,6 +68,13 @@ export class LocalSageMaker {
   /** Called when a model package's approval status changes (the runtime emits the EventBridge event). */
   public onModelPackageStateChange?: (modelPackage: any) => void;
   private readonly props: LocalSageMakerProps;
+  /**
+   * Jobs started without `.sync` (the AWS SDK integration's CreateTrainingJob), by `<kind>/<name>`:
+   * how many more Describe calls report them InProgress. SageMaker answers the create call at
+   * once and the job runs on; here it has run already, and the first Describe still sees it
+   * InProgress, so a poll loop goes round at least once.
+   */
+  private readonly describesUntilEnded = new Map<string, number>();
 
   constructor(props: LocalSageMakerProps) {
     this.props = props;
@@ -285,6 +292,19 @@ export class LocalSageMaker {
       network_interface_name: 'eth0',
     }));
     for (const dir of ['model', 'output/data', 'checkpoints']) fs.mkdirSync(path.join(smRoot, dir), { recursive: true });
+    // CheckpointConfig: SageMaker copies what is at S3Uri into LocalPath before the job starts
+    // and syncs LocalPath back to S3Uri while it runs (SageMaker developer guide, "Checkpoints in
+    // Amazon SageMaker AI").
+    const checkpoint = request.CheckpointConfig;
+    let checkpointDir: string | undefined;
+    if (checkpoint) {
+      const local = checkpoint.LocalPath ?? `${SM_ROOT}/checkpoints`;
+      if (local !== SM_ROOT && !local.startsWith(`${SM_ROOT}/`)) {
+        throw this.error(tag, 'ValidationException', `CheckpointConfig.LocalPath '${local}': the local runtime syncs checkpoints only under ${SM_ROOT}/`, integration);
+      }
+      checkpointDir = path.join(smRoot, local.slice(SM_ROOT.length));
+      this.props.s3.download(checkpoint.S3Uri.replace(/\/?$/, '/'), 'S3Prefix', checkpointDir);
+    }
 
     const injected = this.props.faults.jobFailure(name);
     let status = 'Completed';
@@ -310,6 +330,7 @@ export class LocalSageMaker {
         failureReason = this.failureReason(smRoot, result, 'AlgorithmError');
       }
     }
+    if (checkpoint && checkpointDir) this.props.s3.upload(checkpointDir, checkpoint.S3Uri);
     let modelArtifacts: any;
     if (status === 'Completed') {
       const out = request.OutputDataConfig.S3OutputPath.replace(/\/?$/, '/');
@@ -353,7 +374,11 @@ export class LocalSageMaker {
       TrainingTimeInSeconds: Math.round((ended - started) / 1000),
       BillableTimeInSeconds: Math.max(1, Math.round((ended - started) / 1000)),
       EnableNetworkIsolation: request.EnableNetworkIsolation ?? false,
+      EnableInterContainerTrafficEncryption: request.EnableInterContainerTrafficEncryption ?? false,
+      EnableManagedSpotTraining: request.EnableManagedSpotTraining ?? false,
+      ...(checkpoint ? { CheckpointConfig: checkpoint } : {}),
     };
+    if (!sync && tag === 'CreateTrainingJob') this.describesUntilEnded.set(`training-job/${name}`, 1);
     return this.finish(`training-job/${name}`, describe, 'TrainingJobStatus', sync, 'TrainingJobArn');
   }
 
@@ -587,6 +612,13 @@ export class LocalSageMaker {
     const kind = { TrainingJobName: 'training-job', ProcessingJobName: 'processing-job', TransformJobName: 'transform-job', HyperParameterTuningJobName: 'hyper-parameter-tuning-job' }[nameKey]!;
     const job = this.jobs.get(`${kind}/${name}`);
     if (!job) throw this.error(api, api === 'DescribeHyperParameterTuningJob' ? 'ResourceNotFound' : 'ValidationException', `Requested resource not found: ${this.arn(kind, name)}`, integration);
+    const pending = this.describesUntilEnded.get(`${kind}/${name}`) ?? 0;
+    if (pending > 0) {
+      this.describesUntilEnded.set(`${kind}/${name}`, pending - 1);
+      const statusKey = `${nameKey.slice(0, -'Name'.length)}Status`;
+      const { FailureReason: _reason, TrainingEndTime: _end, ...running } = job;
+      return { ...running, [statusKey]: 'InProgress', SecondaryStatus: 'Training', ModelArtifacts: { S3ModelArtifacts: '' } };
+    }
     return job;
   }
 
