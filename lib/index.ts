@@ -15,14 +15,12 @@ export * from './jobs/processing-job-step';
 export * from './jobs/hyperparameter-tuning-job-step';
 export * from './jobs/transform-job-step';
 export * from './jobs/create-model-step';
-export * from './jobs/create-endpoint-config-step';
-export * from './jobs/create-endpoint-step';
-export * from './jobs/update-endpoint-step';
-export * from './jobs/describe-endpoint-step';
 // Hosting: models, the four modes.
 export * from './hosting/model-data';
 export * from './hosting/sagemaker-model';
 export * from './hosting/inference-endpoint';
+export * from './hosting/deployable-endpoint';
+export * from './hosting/realtime-endpoint-options';
 export * from './hosting/realtime-endpoint';
 export * from './hosting/serverless-endpoint';
 export * from './hosting/async-endpoint';
@@ -30,6 +28,8 @@ export * from './hosting/async-endpoint';
 export * from './registry/model-package-group';
 // Workflow stages.
 export * from './stages/workflow-stage';
+export * from './stages/trained-model';
+export * from './stages/evaluation-report';
 export * from './stages/training-stage';
 export * from './stages/processing-stage';
 export * from './stages/tuning-stage';
@@ -41,11 +41,13 @@ export * from './stages/deploy-stage';
 // Workflows of stages and the presets.
 export * from './workflows/workflow-options';
 export * from './workflows/sagemaker-workflow';
+export * from './workflows/training-workflow-options';
 export * from './workflows/training-workflow';
 export * from './workflows/approved-model-deployment';
 // The lifecycle around them.
 export * from './monitoring/model-monitor-image';
 export * from './monitoring/data-quality-baseline-step';
+export * from './monitoring/feature-drift-alarm';
 export * from './monitoring/data-quality-monitor';
 export * from './triggers/retraining-schedule';
 export * from './triggers/retraining-on-new-data';

@@ -112,7 +112,7 @@ export class SageMakerLifecycleStack extends Stack {
     const register = new RegisterModelStage(this, 'register', {
       modelPackageGroup: this.modelPackageGroup,
       image,
-      modelData: tune.modelArtifacts,
+      modelData: tune.trainedModel.modelArtifacts,
       contentTypes: ['text/csv'],
       responseContentTypes: ['application/json'],
       description: 'Best model of a tuning run',
@@ -121,7 +121,7 @@ export class SageMakerLifecycleStack extends Stack {
     const workflow = new SageMakerWorkflow(this, 'Workflow', {
       definition: tune.next(register),
       description: 'Tune and register the GLM claims model',
-      outputs: { modelPackageArn: register.modelPackageArn, trainingJobName: tune.trainingJobName },
+      outputs: { modelPackageArn: register.modelPackageArn, trainingJobName: tune.trainedModel.trainingJobName },
     });
     this.stateMachine = workflow.stateMachine;
 

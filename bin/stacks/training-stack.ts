@@ -192,12 +192,12 @@ export class SageMakerTrainingStack extends Stack {
         // The trained model is the input 'model', at /opt/ml/processing/model.
         processingOutputs: [{ outputName: 'evaluation', destination: evaluation }],
         maxRuntime: Duration.hours(1),
-      },
-      qualityGate: {
-        outputName: 'evaluation',
-        metricPath: 'metrics.deviance_explained',
-        comparison: MetricComparison.GREATER_THAN_OR_EQUAL,
-        threshold: props.minimumDevianceExplained ?? 0.2,
+        reportOutputName: 'evaluation',
+        gate: {
+          metricPath: 'metrics.deviance_explained',
+          comparison: MetricComparison.GREATER_THAN_OR_EQUAL,
+          threshold: props.minimumDevianceExplained ?? 0.2,
+        },
       },
       register: {
         modelPackageGroup: this.modelPackageGroup,

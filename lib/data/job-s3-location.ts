@@ -4,6 +4,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { jsonPathOfToken } from './private/json-path';
 import { grantWithWildcardResources } from '../private/nag';
 import { fail, validateFormatSafe, validatePattern } from '../private/validate';
 
@@ -78,11 +79,12 @@ export abstract class JobS3Location {
   }
 
   /**
-   * A URI taken from the state's input at run time, e.g. `$.input.trainingDataUri`.
+   * A URI taken from the state at run time: a JSONPath such as `$.input.trainingDataUri`, or
+   * a `JsonPath.stringAt` token (an earlier step's output).
    * The role is granted the given access on the whole bucket, since the key is unknown
    * at synth.
    *
-   * @param jsonPath the JSONPath of the URI in the state input
+   * @param jsonPath the JSONPath of the URI in the state, or a `JsonPath.stringAt` token
    * @param bucket the bucket the URI must point into
    * @param keyPrefix the prefix the URI lies under, to scope the grant
    * @default - the whole bucket
@@ -119,6 +121,13 @@ export abstract class JobS3Location {
    * Renders the location, granting `grantee` the given access.
    */
   public abstract bind(scope: Construct, grantee: iam.IGrantable, mode: S3AccessMode): JobS3LocationConfig;
+
+  /**
+   * Renders the location without granting anything, for a request in which no role of the
+   * app reads or writes it (e.g. the model data a registered version names: SageMaker reads
+   * it with the role of the model defined from the version, later).
+   */
+  public abstract render(mode: S3AccessMode): JobS3LocationConfig;
 }
 
 function grantObjects(scope: Construct, grantee: iam.IGrantable, bucket: s3.IBucket, keyPattern: string, mode: S3AccessMode): void {
@@ -183,6 +192,11 @@ class BucketLocation extends JobS3Location {
   public bind(scope: Construct, grantee: iam.IGrantable, mode: S3AccessMode): JobS3LocationConfig {
     const base = this.prefix ? `${this.prefix}/` : '';
     grantObjects(scope, grantee, this.bucket, `${base}*`, mode);
+    return this.render(mode);
+  }
+
+  public render(_mode: S3AccessMode): JobS3LocationConfig {
+    const base = this.prefix ? `${this.prefix}/` : '';
     if (this.perExecution) {
       const inner = this.suffix ? `${this.suffix}/` : '';
       return { uri: `States.Format('s3://${this.bucket.bucketName}/${base}{}/${inner}', $$.Execution.Name)`, isExpression: true, encryptionKey: this.bucket.encryptionKey };
@@ -194,15 +208,23 @@ class BucketLocation extends JobS3Location {
 class JsonPathLocation extends JobS3Location {
   private readonly prefix: string;
 
-  constructor(private readonly jsonPath: string, private readonly bucket: s3.IBucket, keyPrefix: string) {
+  private readonly jsonPath: string;
+
+  constructor(jsonPath: string, private readonly bucket: s3.IBucket, keyPrefix: string) {
     super();
     validateKeyPrefix(keyPrefix);
     this.prefix = normalizePrefix(keyPrefix);
-    validatePattern('jsonPath', jsonPath, /^\$[.\[]/, "a JSONPath into the state input, starting with '$.' (e.g. '$.input.trainingDataUri')");
+    // A token (`JsonPath.stringAt(...)`, a stage's output) or the path itself.
+    this.jsonPath = jsonPathOfToken(jsonPath) ?? jsonPath;
+    validatePattern('jsonPath', this.jsonPath, /^\$[.\[]/, "a JSONPath into the state input, starting with '$.' (e.g. '$.input.trainingDataUri') or a JsonPath.stringAt token");
   }
 
   public bind(scope: Construct, grantee: iam.IGrantable, mode: S3AccessMode): JobS3LocationConfig {
     grantObjects(scope, grantee, this.bucket, this.prefix ? `${this.prefix}/*` : '*', mode);
+    return this.render(mode);
+  }
+
+  public render(_mode: S3AccessMode): JobS3LocationConfig {
     return { uri: this.jsonPath, isExpression: true, encryptionKey: this.bucket.encryptionKey };
   }
 }
@@ -216,9 +238,7 @@ class AssetLocation extends JobS3Location {
   }
 
   public bind(_scope: Construct, grantee: iam.IGrantable, mode: S3AccessMode): JobS3LocationConfig {
-    if (mode !== S3AccessMode.READ) {
-      fail(`a file asset can only be a job input, got it as an output ('${this.asset.node.path}')`);
-    }
+    const rendered = this.render(mode);
     // The exact object: no wildcard. SageMaker lists the prefix before it downloads.
     grantee.grantPrincipal.addToPrincipalPolicy(new iam.PolicyStatement({
       actions: ['s3:GetObject'],
@@ -229,6 +249,13 @@ class AssetLocation extends JobS3Location {
       resources: [this.asset.bucket.bucketArn],
       conditions: { StringEquals: { 's3:prefix': this.asset.s3ObjectKey } },
     }));
+    return rendered;
+  }
+
+  public render(mode: S3AccessMode): JobS3LocationConfig {
+    if (mode !== S3AccessMode.READ) {
+      fail(`a file asset can only be a job input, got it as an output ('${this.asset.node.path}')`);
+    }
     return { uri: this.asset.s3ObjectUrl, isExpression: false };
   }
 }

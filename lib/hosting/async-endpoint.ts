@@ -9,15 +9,18 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { InferenceEndpointBase } from './inference-endpoint';
+import { AsyncInferenceSettings, DeployableVariant, IDeployableEndpoint } from './deployable-endpoint';
+import { IInferenceEndpoint, InferenceEndpointBase } from './inference-endpoint';
+import { grantDeploy, renderAsyncInference, runtimeConfigNamePrefix } from './private/deployment';
 import { endpointArnOf } from './private/endpoint-arn';
+import { ImportedDeployableEndpoint, ImportedEndpoint } from './private/imported-endpoint';
+import { variantScalableTarget } from './private/scaling';
+import { acknowledgeNoKeyForInstanceStorage, generatedEndpointName, renderVariant, validateVariant, volumeKeyFor } from './private/variants';
 import { ISageMakerModel } from './sagemaker-model';
+import { JobS3Location, S3AccessMode } from '../data/job-s3-location';
 import { isBurstable } from '../private/instance-types';
 import { acknowledge } from '../private/nag';
-import { variantScalableTarget } from './private/scaling';
 import { fail, requireModelRole, validateIn, validateInteger, validateNumber } from '../private/validate';
-import { acknowledgeNoKeyForInstanceStorage, generatedEndpointName, renderVariant, validateVariant, volumeKeyFor } from './private/variants';
-import { JobS3Location, S3AccessMode } from '../data/job-s3-location';
 
 /**
  * Autoscaling of an asynchronous endpoint on its queue, down to zero instances.
@@ -151,6 +154,51 @@ export interface AsyncEndpointProps {
    * @default - a name unique to this construct, generated at synth
    */
   readonly endpointName?: string;
+
+  /**
+   * The name prefix of the endpoint configurations that workflows define at run time to
+   * deploy a new model to this endpoint (`<prefix>-<uuid>`; lowercase letters, digits and
+   * single hyphens, at most 26 characters): `grantDeploy` allows those only.
+   *
+   * @default - derived from the construct's path, unique to this endpoint
+   */
+  readonly runtimeConfigNamePrefix?: string;
+}
+
+/**
+ * An asynchronous endpoint defined elsewhere that workflows of this app deploy to.
+ */
+export interface AsyncEndpointAttributes {
+  /** The endpoint's name. */
+  readonly endpointName: string;
+
+  /** The endpoint's variant: each deployment's configuration gets the same fleet. */
+  readonly variant: DeployableVariant;
+
+  /** Where responses go and who is notified, which every configuration carries. */
+  readonly asyncInference: AsyncInferenceSettings;
+
+  /**
+   * The key of the instances' storage volumes.
+   *
+   * @default - none
+   */
+  readonly encryptionKey?: kms.IKey;
+
+  /**
+   * The name prefix of configurations workflows define at run time (`<prefix>-<uuid>`).
+   *
+   * @default - derived from the endpoint's name
+   */
+  readonly runtimeConfigNamePrefix?: string;
+
+  /**
+   * The configuration the endpoint serves now: a rollback of the first deployment through
+   * this app may return to it.
+   *
+   * @default - unknown: rollbacks may return to run-time configurations only
+   */
+  readonly endpointConfigName?: string;
 }
 
 /**
@@ -158,7 +206,17 @@ export interface AsyncEndpointProps {
  * `InvokeEndpointAsync`; responses land in S3 and SNS tells of each success and error.
  * It can scale to zero while the queue is empty and back from zero when requests arrive.
  */
-export class AsyncEndpoint extends InferenceEndpointBase {
+export class AsyncEndpoint extends InferenceEndpointBase implements IDeployableEndpoint {
+  /** Imports an asynchronous endpoint by name, for its metrics and invoke grants. */
+  public static fromEndpointName(scope: Construct, id: string, endpointName: string): IInferenceEndpoint {
+    return new ImportedEndpoint(scope, id, endpointName, true);
+  }
+
+  /** Imports an asynchronous endpoint defined elsewhere that workflows of this app deploy to. */
+  public static fromEndpointAttributes(scope: Construct, id: string, attrs: AsyncEndpointAttributes): IDeployableEndpoint {
+    return new ImportedDeployableEndpoint(scope, id, { ...attrs, variants: [attrs.variant] });
+  }
+
   public readonly endpointName: string;
   public readonly endpointArn: string;
   /** The endpoint configuration's name (generated). */
@@ -171,6 +229,20 @@ export class AsyncEndpoint extends InferenceEndpointBase {
   public readonly notificationQueue?: sqs.IQueue;
   /** The scalable target, when autoscaled. */
   public readonly scalableTarget?: appscaling.ScalableTarget;
+  /** The variant as a run-time configuration gets it. */
+  public readonly variants: DeployableVariant[];
+  /** The name prefix of configurations defined at run time (`<prefix>-<uuid>`), which `grantDeploy` is scoped to. */
+  public readonly runtimeConfigNamePrefix: string;
+  /** The key of the instances' storage volumes and the responses, if any. */
+  public readonly encryptionKey?: kms.IKey;
+  /** Where responses go and who is notified. */
+  public readonly asyncInference?: AsyncInferenceSettings;
+  /** None: updates use SageMaker's default. */
+  public readonly deploymentConfig?: sagemaker.CfnEndpoint.DeploymentConfigProperty;
+  /** None. */
+  public readonly rollbackAlarms: cloudwatch.IAlarm[] = [];
+  /** The ARN of CloudFormation's configuration (its `Ref`). */
+  public readonly definedConfigArn?: string;
   protected readonly defaultVariantName = 'AllTraffic';
   protected readonly invokeActions = ['sagemaker:InvokeEndpoint', 'sagemaker:InvokeEndpointAsync'];
 
@@ -187,20 +259,15 @@ export class AsyncEndpoint extends InferenceEndpointBase {
     });
     this.endpointName = generatedEndpointName(this, props.endpointName);
     this.endpointArn = endpointArnOf(this, this.endpointName);
+    const kind = props.endpointName !== undefined && !Token.isUnresolved(props.endpointName) ? props.endpointName : id;
+    this.runtimeConfigNamePrefix = validateIn(this, () => runtimeConfigNamePrefix(this, kind, props.runtimeConfigNamePrefix));
     const instanceType = props.instanceType ?? 'ml.m5.large';
     const volumeKey = volumeKeyFor(this, [instanceType], props.encryptionKey);
+    this.encryptionKey = volumeKey;
+    const variant = { instanceType, initialInstanceCount: props.initialInstanceCount, volumeSize: props.volumeSize };
+    const autoScaled = props.autoScaling !== undefined;
+    this.variants = [{ ...variant, variantName: this.defaultVariantName, modelName: props.model.modelName, autoScaled }];
 
-    // SageMaker writes responses and publishes notifications with the model's role.
-    const { output, failure } = validateIn(this, () => {
-      requireModelRole('model', props.model);
-      const out = props.outputLocation.bind(this, props.model, S3AccessMode.WRITE);
-      const failed = props.failureLocation?.bind(this, props.model, S3AccessMode.WRITE);
-      props.inputLocation?.bind(this, props.model, S3AccessMode.READ);
-      if (out.isExpression || failed?.isExpression) {
-        fail('outputLocation and failureLocation must be fixed locations (JobS3Location.inBucket), not computed at run time');
-      }
-      return { output: out, failure: failed };
-    });
     let notificationKey: kms.IKey | undefined;
     const topic = (id2: string, given?: sns.ITopic): sns.ITopic => {
       if (given) return given;
@@ -209,56 +276,47 @@ export class AsyncEndpoint extends InferenceEndpointBase {
     };
     this.successTopic = topic('SuccessTopic', props.successTopic);
     this.errorTopic = topic('ErrorTopic', props.errorTopic);
-    // sns:Publish on the two topics; the key grant below (grantPublish would add kms:GenerateDataKey*).
-    props.model.grantPrincipal.addToPrincipalPolicy(new iam.PolicyStatement({
-      actions: ['sns:Publish'],
-      resources: [this.successTopic.topicArn, this.errorTopic.topicArn],
-    }));
-    // SNS encrypts with the topic's key in the publisher's name: the model's role needs it
-    // for the team's own encrypted topics too (a topic imported without its key cannot say).
-    const topics = this.successTopic === this.errorTopic ? [this.successTopic] : [this.successTopic, this.errorTopic];
-    const topicKeys = new Set(topics.map(t => t.masterKey).filter((k): k is kms.IKey => k !== undefined));
-    topicKeys.forEach(k => k.grant(props.model, 'kms:GenerateDataKey', 'kms:Decrypt'));
+    const settings: AsyncInferenceSettings = {
+      outputLocation: props.outputLocation,
+      failureLocation: props.failureLocation,
+      outputEncryptionKey: props.encryptionKey,
+      successTopic: this.successTopic,
+      errorTopic: this.errorTopic,
+      includeResponseInNotifications: props.includeResponseInNotifications,
+      maxConcurrentInvocationsPerInstance: props.maxConcurrentInvocationsPerInstance,
+    };
+    this.asyncInference = settings;
+    // SageMaker reads requests, writes responses and publishes notifications with the model's role.
+    const asyncInferenceConfig = validateIn(this, () => {
+      requireModelRole('model', props.model);
+      props.inputLocation?.bind(this, props.model, S3AccessMode.READ);
+      return renderAsyncInference(this, settings, props.model);
+    });
 
     if (props.notificationQueue) {
       this.notificationQueue = this.defineQueue();
+      const topics = this.successTopic === this.errorTopic ? [this.successTopic] : [this.successTopic, this.errorTopic];
       for (const t of topics) t.addSubscription(new subscriptions.SqsSubscription(this.notificationQueue));
     }
 
-    // SageMaker encrypts the responses with the output key in the model role's name
-    // (API Reference, AsyncInferenceOutputConfig and OutputDataConfig KmsKeyId: kms:Encrypt).
-    const outputKey = props.encryptionKey ?? output.encryptionKey;
-    outputKey?.grant(props.model, 'kms:Encrypt', 'kms:GenerateDataKey');
-
     const config = new sagemaker.CfnEndpointConfig(this, 'Config', {
-      productionVariants: [
-        renderVariant({ model: props.model, instanceType, initialInstanceCount: props.initialInstanceCount, volumeSize: props.volumeSize }, 'AllTraffic'),
-      ],
+      productionVariants: [renderVariant({ ...variant, model: props.model }, 'AllTraffic')],
       kmsKeyId: volumeKey?.keyArn,
-      asyncInferenceConfig: {
-        clientConfig: props.maxConcurrentInvocationsPerInstance
-          ? { maxConcurrentInvocationsPerInstance: props.maxConcurrentInvocationsPerInstance }
-          : undefined,
-        outputConfig: {
-          s3OutputPath: output.uri,
-          s3FailurePath: failure?.uri,
-          kmsKeyId: outputKey?.keyArn,
-          notificationConfig: {
-            successTopic: this.successTopic.topicArn,
-            errorTopic: this.errorTopic.topicArn,
-            includeInferenceResponseIn: props.includeResponseInNotifications ? ['SUCCESS_NOTIFICATION_TOPIC', 'ERROR_NOTIFICATION_TOPIC'] : undefined,
-          },
-        },
-      },
+      asyncInferenceConfig,
     });
     acknowledgeNoKeyForInstanceStorage(config, [instanceType], volumeKey);
     this.endpointConfigName = config.attrEndpointConfigName;
+    this.definedConfigArn = config.ref;
     const endpoint = new sagemaker.CfnEndpoint(this, 'Resource', { endpointName: this.endpointName, endpointConfigName: config.attrEndpointConfigName });
 
     if (props.autoScaling) {
       this.scalableTarget = this.autoScale(props.autoScaling, instanceType);
       this.scalableTarget.node.addDependency(endpoint);
     }
+  }
+
+  public grantDeploy(grantee: iam.IGrantable): iam.Grant {
+    return grantDeploy(this, grantee);
   }
 
   /** Requests queued per instance (`ApproximateBacklogSizePerInstance`, average). */

@@ -2,8 +2,6 @@ import { Duration, IResource, Resource } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
-import { Construct } from 'constructs';
-import { endpointArnOf } from './private/endpoint-arn';
 
 /**
  * A SageMaker endpoint in any hosting mode. It is an aws-cdk-lib `aws_sagemaker.IEndpoint`, so
@@ -127,47 +125,3 @@ export abstract class InferenceEndpointBase extends Resource implements IInferen
     return this.metricInstance('DiskUtilization', props);
   }
 }
-
-/**
- * Attributes of an endpoint to import.
- */
-export interface InferenceEndpointAttributes {
-  /** The endpoint's name. */
-  readonly endpointName: string;
-  /**
-   * The variant metrics describe.
-   *
-   * @default 'AllTraffic'
-   */
-  readonly variantName?: string;
-  /**
-   * Whether the endpoint is asynchronous (invoked with `InvokeEndpointAsync`).
-   *
-   * @default false
-   */
-  readonly asynchronous?: boolean;
-}
-
-/**
- * Imports of existing endpoints.
- */
-export class InferenceEndpoint {
-  /** Imports an endpoint by name. */
-  public static fromEndpointName(scope: Construct, id: string, endpointName: string): IInferenceEndpoint {
-    return InferenceEndpoint.fromEndpointAttributes(scope, id, { endpointName });
-  }
-
-  /** Imports an endpoint. */
-  public static fromEndpointAttributes(scope: Construct, id: string, attrs: InferenceEndpointAttributes): IInferenceEndpoint {
-    class Import extends InferenceEndpointBase {
-      public readonly endpointName = attrs.endpointName;
-      public readonly endpointArn = endpointArnOf(scope, attrs.endpointName);
-      protected readonly defaultVariantName = attrs.variantName ?? 'AllTraffic';
-      protected readonly invokeActions = attrs.asynchronous ? ['sagemaker:InvokeEndpoint', 'sagemaker:InvokeEndpointAsync'] : ['sagemaker:InvokeEndpoint'];
-    }
-    return new Import(scope, id);
-  }
-
-  private constructor() {}
-}
-

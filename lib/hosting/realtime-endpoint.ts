@@ -1,239 +1,20 @@
-import { Annotations, Duration, Size, Stack, Token } from 'aws-cdk-lib';
+import { Annotations, Duration, Token } from 'aws-cdk-lib';
 import * as appscaling from 'aws-cdk-lib/aws-applicationautoscaling';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
-import { Construct, IConstruct } from 'constructs';
-import { InferenceEndpointBase } from './inference-endpoint';
+import { Construct } from 'constructs';
+import { DataCaptureOptions, DeployableVariant, IDeployableEndpoint } from './deployable-endpoint';
+import { IInferenceEndpoint, InferenceEndpointBase } from './inference-endpoint';
+import { grantDeploy, renderDataCapture, runtimeConfigNamePrefix } from './private/deployment';
 import { endpointArnOf } from './private/endpoint-arn';
+import { ImportedDeployableEndpoint, ImportedEndpoint } from './private/imported-endpoint';
 import { variantScalableTarget } from './private/scaling';
-import {
-  DEFAULT_INSTANCE_TYPE, acknowledgeNoKeyForInstanceStorage, generatedEndpointName, renderVariant, toApiShape, validateVariant, volumeKeyFor,
-} from './private/variants';
-import { ISageMakerModel } from './sagemaker-model';
-import { JobS3Location, S3AccessMode } from '../data/job-s3-location';
-import { acknowledgeInCompliancePacks, registerWildcardResource } from '../private/nag';
-import { constructNamePrefix, MAX_NAME_PREFIX_LENGTH } from '../private/names';
-import { fail, failAt, requireModelRole, validateCount, validateDuration, validateInteger, validateLength, validateNumber, validateIn, validatePattern, validateUnique } from '../private/validate';
-
-/**
- * Target-tracking autoscaling of a variant on invocations per instance.
- */
-export interface VariantAutoScalingOptions {
-  /** The fewest instances. */
-  readonly minCapacity: number;
-  /** The most instances. */
-  readonly maxCapacity: number;
-  /** The invocations per instance per minute to hold. */
-  readonly targetInvocationsPerInstance: number;
-  /**
-   * How long to wait after a scale-in.
-   *
-   * @default Duration.minutes(5)
-   */
-  readonly scaleInCooldown?: Duration;
-  /**
-   * How long to wait after a scale-out.
-   *
-   * @default Duration.minutes(1)
-   */
-  readonly scaleOutCooldown?: Duration;
-}
-
-/**
- * A production variant: a model on a fleet of instances, taking a share of the traffic.
- */
-export interface ProductionVariantOptions {
-  /** The model served. */
-  readonly model: ISageMakerModel;
-
-  /**
-   * The variant name.
-   *
-   * @default 'AllTraffic' for the first variant, `Variant<n>` for the others
-   */
-  readonly variantName?: string;
-
-  /**
-   * The instance type.
-   *
-   * @default 'ml.m5.large'
-   */
-  readonly instanceType?: string;
-
-  /**
-   * The number of instances at creation.
-   *
-   * @default 1
-   */
-  readonly initialInstanceCount?: number;
-
-  /**
-   * The variant's weight: its share of traffic is its weight over the sum of weights (A/B testing).
-   *
-   * @default 1
-   */
-  readonly initialVariantWeight?: number;
-
-  /**
-   * The ML storage volume of each instance.
-   *
-   * @default - SageMaker's default for the instance type
-   */
-  readonly volumeSize?: Size;
-
-  /**
-   * How long SageMaker may take to download the model data.
-   *
-   * @default - SageMaker's default
-   */
-  readonly modelDataDownloadTimeout?: Duration;
-
-  /**
-   * How long the container may take to pass its first `/ping` health check.
-   *
-   * @default - SageMaker's default
-   */
-  readonly containerStartupHealthCheckTimeout?: Duration;
-
-  /**
-   * Autoscaling of the variant. Updates of the endpoint (by CloudFormation or by a workflow)
-   * then keep the variant's current instance count instead of `initialInstanceCount`.
-   *
-   * SageMaker refuses an update that changes the instance type of an autoscaled variant
-   * while its scalable target is registered. To change `instanceType`, deploy once without
-   * `autoScaling` (which deregisters the target), then with the new type and `autoScaling`.
-   * The instance type of an autoscaled variant must be a literal for that reason.
-   *
-   * @default - a fixed instance count
-   */
-  readonly autoScaling?: VariantAutoScalingOptions;
-}
-
-/**
- * Captured requests and responses, for monitoring and retraining.
- */
-export interface DataCaptureOptions {
-  /** Where captures are written (a fixed location; SageMaker adds the date and hour). */
-  readonly destination: JobS3Location;
-  /**
-   * The percentage of requests captured.
-   *
-   * @default 100
-   */
-  readonly samplingPercentage?: number;
-  /**
-   * Whether requests are captured.
-   *
-   * @default true
-   */
-  readonly captureRequest?: boolean;
-  /**
-   * Whether responses are captured.
-   *
-   * @default true
-   */
-  readonly captureResponse?: boolean;
-  /**
-   * The key captures are encrypted with.
-   *
-   * @default - the destination bucket's key, if known
-   */
-  readonly encryptionKey?: kms.IKey;
-}
-
-/**
- * How a blue/green update shifts traffic to the new fleet.
- */
-export abstract class TrafficRouting {
-  /** All traffic at once, then bake for `wait` before the old fleet goes. */
-  public static allAtOnce(wait: Duration = Duration.minutes(5)): TrafficRouting {
-    return new Routing('ALL_AT_ONCE', wait);
-  }
-
-  /**
-   * `percent` of capacity first (1 to 50, SageMaker's limit for a canary), the rest after `wait`.
-   */
-  public static canary(percent: number, wait: Duration = Duration.minutes(5)): TrafficRouting {
-    return new Routing('CANARY', wait, percent);
-  }
-
-  /**
-   * `percent` of capacity per step (10 to 50, SageMaker's limits for a linear step), a step every `wait`.
-   */
-  public static linear(percent: number, wait: Duration = Duration.minutes(5)): TrafficRouting {
-    return new Routing('LINEAR', wait, percent);
-  }
-
-  /** The `TrafficRoutingConfiguration` of the endpoint's deployment config. */
-  public abstract render(): sagemaker.CfnEndpoint.TrafficRoutingConfigProperty;
-}
-
-/** SageMaker's limits on a step's share of capacity (TrafficRoutingConfig). */
-const STEP_LIMITS: { [type: string]: [number, number] } = { CANARY: [1, 50], LINEAR: [10, 50] };
-
-class Routing extends TrafficRouting {
-  constructor(private readonly type: string, private readonly wait: Duration, private readonly percent?: number) {
-    super();
-    validateDuration('trafficRouting wait', wait, Duration.seconds(0), Duration.hours(1));
-    if (percent !== undefined) {
-      const [min, max] = STEP_LIMITS[type];
-      validateInteger(`${type.toLowerCase()} percent`, percent, min, max);
-    }
-  }
-
-  public render(): sagemaker.CfnEndpoint.TrafficRoutingConfigProperty {
-    const size = this.percent === undefined ? undefined : { type: 'CAPACITY_PERCENT', value: this.percent };
-    return {
-      type: this.type,
-      waitIntervalInSeconds: this.wait.toSeconds(),
-      canarySize: this.type === 'CANARY' ? size : undefined,
-      linearStepSize: this.type === 'LINEAR' ? size : undefined,
-    };
-  }
-}
-
-/**
- * How the endpoint is updated when its configuration changes.
- */
-export interface EndpointDeploymentOptions {
-  /**
-   * How traffic shifts to the new fleet.
-   *
-   * @default TrafficRouting.allAtOnce()
-   */
-  readonly trafficRouting?: TrafficRouting;
-
-  /**
-   * How long the old fleet is kept after all traffic has shifted.
-   *
-   * @default Duration.minutes(5)
-   */
-  readonly terminationWait?: Duration;
-
-  /**
-   * The longest the update may take: 10 minutes to 8 hours, and longer than the traffic
-   * routing's waits plus `terminationWait`.
-   *
-   * @default - SageMaker's default
-   */
-  readonly maximumExecutionTimeout?: Duration;
-
-  /**
-   * Alarms that roll the update back. Your own replace the defaults.
-   *
-   * @default - per variant, an alarm on 5xx errors and one on model latency
-   */
-  readonly rollbackAlarms?: cloudwatch.IAlarm[];
-
-  /**
-   * The model latency that triggers the default rollback alarm.
-   *
-   * @default Duration.seconds(1)
-   */
-  readonly maxModelLatency?: Duration;
-}
+import { DEFAULT_INSTANCE_TYPE, acknowledgeNoKeyForInstanceStorage, generatedEndpointName, renderVariant, validateVariant, volumeKeyFor } from './private/variants';
+import { EndpointDeploymentOptions, ProductionVariantOptions, TrafficRouting, VariantAutoScalingOptions } from './realtime-endpoint-options';
+import { acknowledgeInCompliancePacks } from '../private/nag';
+import { fail, failAt, requireModelRole, validateCount, validateDuration, validateIn, validateUnique } from '../private/validate';
 
 /**
  * Properties of a RealtimeEndpoint.
@@ -285,35 +66,51 @@ export interface RealtimeEndpointProps {
 }
 
 /**
- * A CreateEndpointConfig request for a model deployed to a RealtimeEndpoint at run time.
+ * An endpoint defined elsewhere that workflows of this app deploy to: what a run-time
+ * configuration must carry, as the endpoint serves it.
  */
-export interface EndpointConfigRequestOptions {
-  /**
-   * The new configuration's name: a literal or a JSONPath/JSONata expression, starting with
-   * the endpoint's `runtimeConfigNamePrefix` and a hyphen.
-   */
-  readonly endpointConfigName: string;
+export interface RealtimeEndpointAttributes {
+  /** The endpoint's name. */
+  readonly endpointName: string;
+
+  /** The endpoint's production variants: each deployment's configuration gets the same fleet. */
+  readonly variants: DeployableVariant[];
 
   /**
-   * The model to serve: a literal or a JSONPath/JSONata expression (for example the name a
-   * create-model step wrote).
-   */
-  readonly modelName: string;
-
-  /**
-   * The variant that serves the model; the others keep their own models.
+   * The name prefix of configurations workflows define at run time (`<prefix>-<uuid>`).
    *
-   * @default - every variant serves the model
+   * @default - derived from the endpoint's name
    */
-  readonly variantName?: string;
+  readonly runtimeConfigNamePrefix?: string;
 
   /**
-   * Tags of the configuration (for example the workflow and execution that defined it).
-   * Values may be JSONPath/JSONata expressions.
+   * The key of the instances' storage volumes, which every configuration carries.
    *
-   * @default - no tags
+   * @default - none
    */
-  readonly tags?: { [key: string]: string };
+  readonly encryptionKey?: kms.IKey;
+
+  /**
+   * The endpoint's data capture, which every configuration carries (and a monitor reads).
+   *
+   * @default - no capture
+   */
+  readonly dataCapture?: DataCaptureOptions;
+
+  /**
+   * The configuration the endpoint serves now: a rollback of the first deployment through
+   * this app may return to it.
+   *
+   * @default - unknown: rollbacks may return to run-time configurations only
+   */
+  readonly endpointConfigName?: string;
+
+  /**
+   * Alarms that roll an update back (all at once, then a 5-minute bake).
+   *
+   * @default - none
+   */
+  readonly rollbackAlarms?: cloudwatch.IAlarm[];
 }
 
 /**
@@ -321,12 +118,26 @@ export interface EndpointConfigRequestOptions {
  * (A/B testing by weight), autoscaling on invocations per instance, blue/green updates
  * that roll back on alarms, data capture, and encrypted storage volumes.
  *
- * A workflow deploys a new model through the endpoint's own settings: `endpointConfigRequest`
- * renders a configuration with the same variants, key and data capture for another model,
- * `updateEndpointRequest` the update with the endpoint's blue/green deployment config and
- * rollback alarms, and `grantDeploy` what the workflow's role needs for both.
+ * It is an `IDeployableEndpoint`: a `DeployStage` deploys a new model through the
+ * endpoint's own settings (a configuration with the same variants, key and data capture,
+ * the update with its blue/green deployment config and rollback alarms), and `grantDeploy`
+ * gives a workflow's role what that takes.
  */
-export class RealtimeEndpoint extends InferenceEndpointBase {
+export class RealtimeEndpoint extends InferenceEndpointBase implements IDeployableEndpoint {
+  /** Imports an endpoint by name, for its metrics and invoke grants. */
+  public static fromEndpointName(scope: Construct, id: string, endpointName: string): IInferenceEndpoint {
+    return new ImportedEndpoint(scope, id, endpointName, false);
+  }
+
+  /** Imports an endpoint defined elsewhere that workflows of this app deploy to. */
+  public static fromEndpointAttributes(scope: Construct, id: string, attrs: RealtimeEndpointAttributes): IDeployableEndpoint {
+    return new ImportedDeployableEndpoint(scope, id, {
+      ...attrs,
+      deploymentConfig: attrs.rollbackAlarms?.length
+        ? { autoRollbackConfiguration: { alarms: attrs.rollbackAlarms.map(alarm => ({ alarmName: alarm.alarmName })) } } : undefined,
+    });
+  }
+
   public readonly endpointName: string;
   public readonly endpointArn: string;
   /** The endpoint configuration's name (generated; it changes with the configuration). */
@@ -335,31 +146,40 @@ export class RealtimeEndpoint extends InferenceEndpointBase {
   public readonly rollbackAlarms: cloudwatch.IAlarm[];
   /** The variants' names, in order. */
   public readonly variantNames: string[];
+  /** The variants as a run-time configuration gets them. */
+  public readonly variants: DeployableVariant[];
   /** The name prefix of configurations defined at run time (`<prefix>-<uuid>`), which `grantDeploy` is scoped to. */
   public readonly runtimeConfigNamePrefix: string;
   /** The key of the instances' storage volumes, if any. */
   public readonly encryptionKey?: kms.IKey;
   /** The endpoint's data capture, if it captures its traffic (a monitor reads its destination). */
   public readonly dataCapture?: DataCaptureOptions;
+  /** The blue/green deployment config and rollback alarms, which run-time updates use too. */
+  public readonly deploymentConfig?: sagemaker.CfnEndpoint.DeploymentConfigProperty;
+  /** The longest SageMaker lets an update run, if set. */
+  public readonly deploymentTimeout?: Duration;
+  /** The ARN of CloudFormation's configuration (its `Ref`: the ARN as SageMaker writes it). */
+  public readonly definedConfigArn?: string;
   protected readonly defaultVariantName: string;
   private readonly scalableTargets = new Map<string, appscaling.ScalableTarget>();
-  private readonly variants: ProductionVariantOptions[];
-  private readonly dataCaptureConfig?: sagemaker.CfnEndpointConfig.DataCaptureConfigProperty;
-  private readonly deploymentConfig: sagemaker.CfnEndpoint.DeploymentConfigProperty;
-  private readonly excludedVariantProperties: string[];
-  /** The ARN of CloudFormation's configuration (its `Ref`: the ARN as SageMaker writes it). */
-  private readonly stackConfigArn: string;
-  /**
-   * The longest SageMaker lets an update run, if set.
-   * @internal
-   */
-  public readonly _deploymentTimeout?: Duration;
+  private readonly variantOptions: ProductionVariantOptions[];
 
   constructor(scope: Construct, id: string, props: RealtimeEndpointProps) {
     super(scope, id);
     const variants = props.variants ?? [];
-    this.variants = variants;
+    this.variantOptions = variants;
     this.variantNames = variants.map((v, i) => v.variantName ?? (i === 0 ? 'AllTraffic' : `Variant${i + 1}`));
+    this.variants = variants.map((v, i) => ({
+      variantName: this.variantNames[i],
+      modelName: v.model.modelName,
+      instanceType: v.instanceType ?? DEFAULT_INSTANCE_TYPE,
+      initialInstanceCount: v.initialInstanceCount,
+      initialVariantWeight: v.initialVariantWeight,
+      volumeSize: v.volumeSize,
+      modelDataDownloadTimeout: v.modelDataDownloadTimeout,
+      containerStartupHealthCheckTimeout: v.containerStartupHealthCheckTimeout,
+      autoScaled: v.autoScaling !== undefined,
+    }));
     this.defaultVariantName = this.variantNames[0];
     const instanceTypes = variants.map(v => v.instanceType ?? DEFAULT_INSTANCE_TYPE);
     const deployment = props.deployment ?? {};
@@ -384,17 +204,21 @@ export class RealtimeEndpoint extends InferenceEndpointBase {
     this.encryptionKey = validateIn(this, () => volumeKeyFor(this, instanceTypes, props.encryptionKey));
 
     this.dataCapture = props.dataCapture;
-    this.dataCaptureConfig = props.dataCapture ? validateIn(this, () => this.renderDataCapture(props.dataCapture!, variants)) : undefined;
+    const dataCaptureConfig = props.dataCapture ? validateIn(this, () => {
+      // SageMaker writes captures with the role of the variants' models.
+      variants.forEach((v, i) => requireModelRole(`variants[${i}].model`, v.model));
+      return renderDataCapture(this, props.dataCapture!, variants.map(v => v.model));
+    }) : undefined;
     const config = new sagemaker.CfnEndpointConfig(this, 'Config', {
       productionVariants: variants.map((v, i) => renderVariant(v, this.variantNames[i])),
       kmsKeyId: this.encryptionKey?.keyArn,
-      dataCaptureConfig: this.dataCaptureConfig,
+      dataCaptureConfig,
     });
     acknowledgeNoKeyForInstanceStorage(config, instanceTypes, this.encryptionKey);
     this.endpointConfigName = config.attrEndpointConfigName;
-    this.stackConfigArn = config.ref;
+    this.definedConfigArn = config.ref;
 
-    this._deploymentTimeout = deployment.maximumExecutionTimeout;
+    this.deploymentTimeout = deployment.maximumExecutionTimeout;
     this.rollbackAlarms = deployment.rollbackAlarms ?? this.defaultAlarms(deployment.maxModelLatency ?? Duration.seconds(1));
     validateIn(this, () => validateCount('deployment.rollbackAlarms', this.rollbackAlarms.length, 10));
     this.deploymentConfig = {
@@ -411,7 +235,7 @@ export class RealtimeEndpoint extends InferenceEndpointBase {
     // An update keeps what autoscaling decided (the instance counts) and applies what the
     // code says (the weights); without autoscaling the code decides both.
     const autoscaled = variants.filter(v => v.autoScaling).map((_v, i) => this.variantNames[i]);
-    this.excludedVariantProperties = autoscaled.length ? ['DesiredWeight'] : ['DesiredWeight', 'DesiredInstanceCount'];
+    const excludedVariantProperties = autoscaled.length ? ['DesiredWeight'] : ['DesiredWeight', 'DesiredInstanceCount'];
     const fixed = this.variantNames.filter((_n, i) => !variants[i].autoScaling);
     if (autoscaled.length && fixed.length) {
       Annotations.of(this).addWarningV2('cdk-sagemaker-ml:realtime-endpoint-mixed-scaling',
@@ -423,7 +247,7 @@ export class RealtimeEndpoint extends InferenceEndpointBase {
       endpointConfigName: config.attrEndpointConfigName,
       deploymentConfig: this.deploymentConfig,
       retainAllVariantProperties: true,
-      excludeRetainedVariantProperties: this.excludedVariantProperties.map(variantPropertyType => ({ variantPropertyType })),
+      excludeRetainedVariantProperties: excludedVariantProperties.map(variantPropertyType => ({ variantPropertyType })),
     });
 
     variants.forEach((v, i) => {
@@ -444,128 +268,8 @@ export class RealtimeEndpoint extends InferenceEndpointBase {
     return this.metric(metricName, { ...props, dimensionsMap: { EndpointName: this.endpointName, VariantName: variantName } });
   }
 
-  /**
-   * The CreateEndpointConfig request (SageMaker API shape) of a configuration that serves
-   * another model with this endpoint's own settings: the same variants (instance type and
-   * count, weight, volume, timeouts), volume key and data capture. A model deployed at run
-   * time so cannot downgrade the endpoint. JSONPath values are tokens; render the request
-   * with `sfn.FieldUtils.renderObject` in a JSONPath state.
-   */
-  public endpointConfigRequest(options: EndpointConfigRequestOptions): { [key: string]: any } {
-    validateIn(this, () => {
-      if (options.variantName !== undefined && !Token.isUnresolved(options.variantName) && !this.variantNames.includes(options.variantName)) {
-        fail(`endpointConfigRequest variantName must be one of ${this.variantNames.join(', ')}, got '${options.variantName}'`);
-      }
-      const name = options.endpointConfigName;
-      if (!Token.isUnresolved(name) && !isExpression(name) && !name.startsWith(`${this.runtimeConfigNamePrefix}-`)) {
-        fail(`endpointConfigRequest endpointConfigName must start with the endpoint's runtimeConfigNamePrefix '${this.runtimeConfigNamePrefix}-' (grantDeploy allows only those), got '${name}'`);
-      }
-    });
-    const tags = options.tags ? Object.entries(options.tags).map(([Key, Value]) => ({ Key, Value })) : undefined;
-    return {
-      EndpointConfigName: options.endpointConfigName,
-      ProductionVariants: this.variants.map((v, i) => toApiShape(renderVariant(v, this.variantNames[i],
-        options.variantName === undefined || options.variantName === this.variantNames[i] ? options.modelName : undefined))),
-      ...(this.encryptionKey ? { KmsKeyId: this.encryptionKey.keyArn } : {}),
-      ...(this.dataCaptureConfig ? { DataCaptureConfig: toApiShape(this.dataCaptureConfig) } : {}),
-      ...(tags ? { Tags: tags } : {}),
-    };
-  }
-
-  /**
-   * The UpdateEndpoint request (SageMaker API shape) that moves this endpoint to another
-   * configuration with its blue/green deployment config and rollback alarms, keeping
-   * autoscaled instance counts as the CloudFormation endpoint does.
-   */
-  public updateEndpointRequest(endpointConfigName: string): { [key: string]: any } {
-    return {
-      EndpointName: this.endpointName,
-      EndpointConfigName: endpointConfigName,
-      DeploymentConfig: toApiShape(this.deploymentConfig),
-      RetainAllVariantProperties: true,
-      ExcludeRetainedVariantProperties: this.excludedVariantProperties.map(VariantPropertyType => ({ VariantPropertyType })),
-    };
-  }
-
-  /**
-   * The CreateEndpoint request (SageMaker API shape) that defines this endpoint with another
-   * configuration, for a deployment that finds the endpoint missing.
-   */
-  public createEndpointRequest(endpointConfigName: string): { [key: string]: any } {
-    return {
-      EndpointName: this.endpointName,
-      EndpointConfigName: endpointConfigName,
-      DeploymentConfig: toApiShape(this.deploymentConfig),
-    };
-  }
-
-  /**
-   * Lets `grantee` (a workflow's role) deploy a model through this endpoint: define tagged
-   * configurations named `<runtimeConfigNamePrefix>-*`, create, update and describe this
-   * endpoint, let SageMaker use the volume key for the new fleet (`kms:CreateGrant` for AWS
-   * resources, `kms:DescribeKey`), and read the rollback alarms (`cloudwatch:DescribeAlarms`).
-   */
   public grantDeploy(grantee: iam.IGrantable): iam.Grant {
-    // The wildcard is acknowledged in the grantee's stack, where its policy is.
-    const scope = Construct.isConstruct(grantee) ? grantee : this;
-    let grant = iam.Grant.addToPrincipal({
-      grantee,
-      actions: ['sagemaker:CreateEndpointConfig', 'sagemaker:AddTags', 'sagemaker:ListTags'],
-      resourceArns: [this._runtimeConfigArns(scope)],
-    });
-    const actions = ['sagemaker:CreateEndpoint', 'sagemaker:UpdateEndpoint', 'sagemaker:DescribeEndpoint', 'sagemaker:ListTags'];
-    for (const statement of this._deployStatements(actions, scope)) {
-      if (Object.keys(statement.conditions).length) {
-        grantee.grantPrincipal.addToPrincipalPolicy(statement);
-      } else {
-        grant = grant.combine(iam.Grant.addToPrincipal({ grantee, actions: statement.actions, resourceArns: statement.resources }));
-      }
-    }
-    return grant;
-  }
-
-  /**
-   * What a caller of `actions` on this endpoint needs: the actions on this endpoint and
-   * its run-time configurations (CreateEndpoint and UpdateEndpoint authorize the
-   * configuration they deploy as well), and for CreateEndpoint/UpdateEndpoint the volume
-   * key (SageMaker attaches the new fleet's encrypted volumes through a grant made in the
-   * caller's name) and the rollback alarms (SageMaker's deployment guardrails: the caller
-   * must be allowed `cloudwatch:DescribeAlarms` on them).
-   *
-   * @internal
-   */
-  public _deployStatements(actions: string[], scope: IConstruct = this): iam.PolicyStatement[] {
-    const configs = this._runtimeConfigArns(scope);
-    // An update may also move the endpoint back to CloudFormation's configuration (a rollback).
-    const stackConfig = actions.includes('sagemaker:UpdateEndpoint') ? [this.stackConfigArn] : [];
-    const statements = [new iam.PolicyStatement({ actions, resources: [configs, ...stackConfig, this.endpointArn] })];
-    if (!actions.some(a => /^sagemaker:(Create|Update)Endpoint$/.test(a))) return statements;
-    if (this.encryptionKey) {
-      statements.push(new iam.PolicyStatement({ actions: ['kms:DescribeKey'], resources: [this.encryptionKey.keyArn] }));
-      statements.push(new iam.PolicyStatement({
-        actions: ['kms:CreateGrant'],
-        resources: [this.encryptionKey.keyArn],
-        conditions: { Bool: { 'kms:GrantIsForAWSResource': 'true' } },
-      }));
-    }
-    if (this.rollbackAlarms.length) {
-      statements.push(new iam.PolicyStatement({ actions: ['cloudwatch:DescribeAlarms'], resources: this.rollbackAlarms.map(alarm => alarm.alarmArn) }));
-    }
-    return statements;
-  }
-
-  /**
-   * The ARN pattern of this endpoint's run-time configurations (SageMaker lowercases names
-   * in ARNs), registered as the one wildcard a deployment's policy needs, in the stack of
-   * `scope` (the state machine's, which may not be the endpoint's).
-   *
-   * @internal
-   */
-  public _runtimeConfigArns(scope: IConstruct = this): string {
-    const configs = Stack.of(this).formatArn({ service: 'sagemaker', resource: 'endpoint-config', resourceName: `${this.runtimeConfigNamePrefix}-*` });
-    registerWildcardResource(scope, configs,
-      `Workflows name the configurations they define for endpoint ${this.node.path} '${this.runtimeConfigNamePrefix}-<uuid>' at run time; the policy is limited to that name prefix.`);
-    return configs;
+    return grantDeploy(this, grantee);
   }
 
   /**
@@ -577,57 +281,11 @@ export class RealtimeEndpoint extends InferenceEndpointBase {
    */
   public _modelVpcConfig(variantName?: string): { [key: string]: any } | undefined {
     const index = variantName === undefined || Token.isUnresolved(variantName) ? 0 : Math.max(0, this.variantNames.indexOf(variantName));
-    const model = this.variants[index]?.model;
+    const model = this.variantOptions[index]?.model;
     const resource = model?.node.tryFindChild('Resource');
     if (!(resource instanceof sagemaker.CfnModel) || !resource.vpcConfig) return undefined;
     const vpc = resource.vpcConfig as sagemaker.CfnModel.VpcConfigProperty;
     return { SecurityGroupIds: vpc.securityGroupIds, Subnets: vpc.subnets };
-  }
-
-  /**
-   * Whether the endpoint captures data (written with the serving model's role).
-   * @internal
-   */
-  public get _capturesData(): boolean {
-    return this.dataCapture !== undefined;
-  }
-
-  /**
-   * Grants a model deployed to this endpoint at run time what the endpoint's own models
-   * have: writing data capture (SageMaker writes captures with the model's role).
-   *
-   * @internal
-   */
-  public _grantServingModel(grantee: iam.IGrantable): void {
-    if (!this.dataCapture) return;
-    this.dataCapture.destination.bind(this, grantee, S3AccessMode.WRITE);
-    this.dataCapture.encryptionKey?.grant(grantee, 'kms:GenerateDataKey', 'kms:Decrypt');
-  }
-
-  private renderDataCapture(
-    capture: DataCaptureOptions, variants: ProductionVariantOptions[],
-  ): sagemaker.CfnEndpointConfig.DataCaptureConfigProperty {
-    validateNumber('dataCapture.samplingPercentage', capture.samplingPercentage, 0, 100);
-    validateInteger('dataCapture.samplingPercentage', capture.samplingPercentage, 0, 100);
-    const modes = [
-      ...(capture.captureRequest ?? true ? [{ captureMode: 'Input' }] : []),
-      ...(capture.captureResponse ?? true ? [{ captureMode: 'Output' }] : []),
-    ];
-    if (modes.length === 0) fail('dataCapture must capture requests, responses or both; got captureRequest and captureResponse false');
-    // SageMaker writes captures with the role of the variants' models.
-    variants.forEach((v, i) => requireModelRole(`variants[${i}].model`, v.model));
-    let destination: { uri: string; isExpression: boolean; encryptionKey?: kms.IKey } | undefined;
-    for (const v of variants) destination = capture.destination.bind(this, v.model, S3AccessMode.WRITE);
-    if (destination!.isExpression) fail('dataCapture.destination must be a fixed location (JobS3Location.inBucket), not one computed at run time');
-    const key = capture.encryptionKey ?? destination!.encryptionKey;
-    if (capture.encryptionKey) variants.forEach(v => capture.encryptionKey!.grant(v.model, 'kms:GenerateDataKey', 'kms:Decrypt'));
-    return {
-      enableCapture: true,
-      initialSamplingPercentage: capture.samplingPercentage ?? 100,
-      destinationS3Uri: destination!.uri,
-      kmsKeyId: key?.keyArn,
-      captureOptions: modes,
-    };
   }
 
   private defaultAlarms(maxLatency: Duration): cloudwatch.IAlarm[] {
@@ -676,11 +334,6 @@ export class RealtimeEndpoint extends InferenceEndpointBase {
   }
 }
 
-/** Whether a string is a JSONPath (`$.x`, `States.Format(...)`) or JSONata (`{% ... %}`) expression. */
-function isExpression(value: string): boolean {
-  return value.startsWith('$') || value.startsWith('States.') || /^\{%.*%\}$/s.test(value);
-}
-
 /**
  * SageMaker fails an update whose timeout does not exceed the deployment's configured
  * waits: the traffic routing's wait after each step, then the termination wait.
@@ -697,15 +350,4 @@ function validateTimeoutCoversWaits(
   if (timeout.toSeconds() <= waits) {
     fail(`deployment.maximumExecutionTimeout must be longer than the deployment's waits (${steps} x ${wait}s of traffic routing + ${terminationWait.toSeconds()}s termination wait = ${waits}s), got ${timeout.toSeconds()}s`);
   }
-}
-
-/** The prefix of run-time configuration names: `<prefix>-<uuid>` fits SageMaker's 63 characters. */
-function runtimeConfigNamePrefix(scope: Construct, kind: string, given?: string): string {
-  if (given !== undefined) {
-    if (Token.isUnresolved(given)) fail('runtimeConfigNamePrefix must be a literal (it scopes grantDeploy\'s policy), got a token');
-    validateLength('runtimeConfigNamePrefix', given, 1, MAX_NAME_PREFIX_LENGTH);
-    validatePattern('runtimeConfigNamePrefix', given, /^[a-z0-9](-*[a-z0-9])*$/, 'lowercase letters, digits and single hyphens');
-    return given;
-  }
-  return constructNamePrefix(scope, kind);
 }

@@ -3,8 +3,9 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import { Construct } from 'constructs';
-import { InferenceEndpointBase } from './inference-endpoint';
+import { IInferenceEndpoint, InferenceEndpointBase } from './inference-endpoint';
 import { endpointArnOf } from './private/endpoint-arn';
+import { ImportedEndpoint } from './private/imported-endpoint';
 import { ISageMakerModel } from './sagemaker-model';
 import { fail, validateIn, validateInteger } from '../private/validate';
 import { generatedEndpointName } from './private/variants';
@@ -59,6 +60,11 @@ export interface ServerlessEndpointProps {
  * image SageMaker keeps for it.
  */
 export class ServerlessEndpoint extends InferenceEndpointBase {
+  /** Imports a serverless endpoint by name, for its metrics and invoke grants. */
+  public static fromEndpointName(scope: Construct, id: string, endpointName: string): IInferenceEndpoint {
+    return new ImportedEndpoint(scope, id, endpointName, false);
+  }
+
   public readonly endpointName: string;
   public readonly endpointArn: string;
   /** The endpoint configuration's name (generated). */

@@ -163,6 +163,6 @@ export class CreateModelStep extends SageMakerTask implements iam.IGrantable {
     if (this.vpcConfig) return;
     this.vpcConfig = vpcConfig;
     const own = this.node.tryFindChild('Role');
-    if (own instanceof SageMakerExecutionRole) own.grantVpcAccess();
+    if (own instanceof SageMakerExecutionRole) own.addVpcAccess();
   }
 }

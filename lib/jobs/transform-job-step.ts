@@ -5,27 +5,23 @@ import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { grantOutputKey, grantVolumeKeyGrants } from './private/job-policies';
 import { SageMakerTask, SageMakerTaskProps } from './sagemaker-task';
+import { JobS3Location, S3AccessMode } from '../data/job-s3-location';
 import { ISageMakerModel } from '../hosting/sagemaker-model';
 import { hasOnlyInstanceStorage } from '../private/instance-types';
 import {
-  fail, requireModelRole, validateDuration, validateEnvironment, validateIn, validateInstanceType, validateInteger, validateLength, validatePattern,
+  fail, requireModelRole, validateDuration, validateEnvironment, validateIn, validateInstanceType, validateInteger, validateLength,
 } from '../private/validate';
-import { JobS3Location, S3AccessMode } from '../data/job-s3-location';
 
 /**
  * Properties of a TransformJobStep.
  */
 export interface TransformJobStepProps extends SageMakerTaskProps {
-  /** The model that transforms the data; its role reads the input and writes the output. */
-  readonly model: ISageMakerModel;
-
   /**
-   * The model name as a JSONPath, to transform with a model an earlier step defined
-   * (e.g. `$.results.model.ModelName`); `model` still names the role granted access.
-   *
-   * @default - `model.modelName`
+   * The model that transforms the data; its role reads the input and writes the output. A
+   * model an earlier stage defines is a `CreateModelStage`'s `model` (its name a `JsonPath`
+   * token, rendered as a path).
    */
-  readonly modelNamePath?: string;
+  readonly model: ISageMakerModel;
 
   /** The S3 prefix (or manifest) to transform. */
   readonly input: JobS3Location;
@@ -216,7 +212,7 @@ export class TransformJobStep extends SageMakerTask {
     const props = this.props;
     const key = (name: string, expr: boolean) => expr ? `${name}.$` : name;
     return {
-      [props.modelNamePath ? 'ModelName.$' : 'ModelName']: props.modelNamePath ?? props.model.modelName,
+      ModelName: props.model.modelName,
       TransformInput: {
         DataSource: { S3DataSource: { S3DataType: 'S3Prefix', [key('S3Uri', this.inputUri.isExpression)]: this.inputUri.uri } },
         ContentType: props.contentType,
@@ -257,7 +253,6 @@ function validateTransformProps(props: TransformJobStepProps): void {
   validateInteger('invocationMaxRetries', props.invocationMaxRetries, 0, 3);
   validateLength('contentType', props.contentType, 0, 256);
   validateLength('accept', props.accept, 0, 256);
-  validatePattern('modelNamePath', props.modelNamePath, /^\$[.\[]/, "a JSONPath such as '$.results.model.ModelName'");
   validateEnvironment('environment', props.environment, { maxEntries: 16, maxKeyLength: 1024, maxValueLength: 10240 });
   const maxPayload = props.maxPayload?.toMebibytes({ rounding: SizeRoundingBehavior.NONE });
   if (props.batchStrategy === tasks.BatchStrategy.MULTI_RECORD && maxPayload === 0) {

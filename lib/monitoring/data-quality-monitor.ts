@@ -1,4 +1,4 @@
-import { Annotations, Duration, Fn, Names, Size, Stack, Token } from 'aws-cdk-lib';
+import { Duration, Fn, Names, Size } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -8,35 +8,14 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
+import { FeatureDriftAlarm } from './feature-drift-alarm';
 import { modelMonitorImageUriFor } from './private/model-monitor-registries';
-import { RealtimeEndpoint } from '../hosting/realtime-endpoint';
-import { hasOnlyInstanceStorage } from '../private/instance-types';
-
-import { selectPrivateSubnets } from '../private/subnets';
-import { fail, validateCount, validateDuration, validateInstanceType, validateInteger, validateLength, validateNumber, validatePattern, validateUnique, validateIn } from '../private/validate';
-import { SageMakerExecutionRole } from '../roles/sagemaker-execution-role';
+import { DATA_QUALITY_METRICS_NAMESPACE, allowAlarmsToUseTopicKey, captureProblems, defineAlarmTopic, renderNetwork, validateMonitorProps } from './private/monitor-checks';
 import { JobS3Location, S3AccessMode } from '../data/job-s3-location';
+import { ICapturingEndpoint } from '../hosting/deployable-endpoint';
+import { fail, validateIn, validatePattern } from '../private/validate';
+import { SageMakerExecutionRole } from '../roles/sagemaker-execution-role';
 
-/**
- * The CloudWatch namespace in which Model Monitor's analyzer publishes the per-feature
- * metrics of a real-time endpoint's monitoring runs (dimensions `Endpoint` and
- * `MonitoringSchedule`), when the baseline constraints have `emit_metrics` enabled (the
- * default of a suggested baseline).
- *
- * Sources, which word it differently: "CloudWatch Metrics for Bias Drift Analysis"
- * (https://docs.aws.amazon.com/sagemaker/latest/dg/clarify-model-monitor-bias-drift-cw.html:
- * `aws/sagemaker/Endpoints/bias-metrics`, dimensions `Endpoint` and `MonitoringSchedule`, the
- * same scheme for each monitoring type), "CloudWatch Metrics for Bring Your Own Containers"
- * (https://docs.aws.amazon.com/sagemaker/latest/dg/model-monitor-byoc-cloudwatch.html:
- * dimensions `Endpoint` and `MonitoringSchedule` for real-time endpoints) and the Model
- * Monitor example notebook (`aws/sagemaker/Endpoints/data-metrics`). The "CloudWatch Metrics"
- * page of Model Monitor (model-monitor-interpreting-cloudwatch.html) writes
- * `/aws/sagemaker/Endpoints/data-metric` with `EndpointName` and `ScheduleName`, which no
- * other page or example uses. Its metric names are the ones used here:
- * `feature_baseline_drift_<feature>`, `feature_non_null_<feature>` and
- * `feature_data_<feature>` (numerical features).
- */
-const DATA_QUALITY_METRICS_NAMESPACE = 'aws/sagemaker/Endpoints/data-metrics';
 
 /**
  * How often the captured traffic is analyzed.
@@ -105,25 +84,15 @@ class BucketBaseline extends DataQualityBaseline {
 }
 
 /**
- * An alarm on the baseline drift of one feature.
- */
-export interface FeatureDriftAlarm {
-  /** The feature (column) name, as in the baseline statistics. */
-  readonly featureName: string;
-  /**
-   * The drift (distribution distance from the baseline, 0 to 1) above which the alarm fires.
-   *
-   * @default 0.1 (the comparison threshold of a suggested baseline)
-   */
-  readonly threshold?: number;
-}
-
-/**
  * Properties of a DataQualityMonitor.
  */
 export interface DataQualityMonitorProps {
-  /** The real-time endpoint whose captured traffic is monitored. It must have `dataCapture`. */
-  readonly endpoint: RealtimeEndpoint;
+  /**
+   * The endpoint whose captured traffic is monitored: a `RealtimeEndpoint` with
+   * `dataCapture`, or one defined elsewhere (`RealtimeEndpoint.fromEndpointAttributes` with
+   * its `dataCapture`, or any endpoint with `captureDestination`).
+   */
+  readonly endpoint: ICapturingEndpoint;
 
   /**
    * The location the endpoint captures to: the `dataCapture.destination` given to the
@@ -290,7 +259,7 @@ export class DataQualityMonitor extends Construct {
     this.runsPerMonth = frequency === MonitoringFrequency.HOURLY ? 720 : 30;
     // In a region-agnostic stack the analyzer's registry account is looked up at deploy time.
     const imageUri = validateIn(this, () => {
-      validateMonitorProps(props, frequency);
+      validateMonitorProps(props, frequency === MonitoringFrequency.HOURLY);
       return modelMonitorImageUriFor(this);
     });
     this.monitoringScheduleName = props.monitoringScheduleName
@@ -325,7 +294,7 @@ export class DataQualityMonitor extends Construct {
     props.volumeEncryptionKey?.grant(this.role, 'kms:CreateGrant', 'kms:GenerateDataKey', 'kms:Decrypt');
     const baseline = validateIn(this, () => props.baseline.bind(this, this.role));
 
-    const network = this.renderNetwork(props);
+    const network = renderNetwork(this, props);
     const definition = new sagemaker.CfnDataQualityJobDefinition(this, 'JobDefinition', {
       endpointName: this.endpointName,
       roleArn: this.role.roleArn,
@@ -380,8 +349,8 @@ export class DataQualityMonitor extends Construct {
     this.monitoringScheduleArn = schedule.attrMonitoringScheduleArn;
 
     if (props.driftAlarms?.length) {
-      this.alarmTopic = props.alarmTopic ?? this.defineTopic();
-      if (props.alarmTopic) this.allowAlarmsToUseTopicKey(props.alarmTopic);
+      this.alarmTopic = props.alarmTopic ?? defineAlarmTopic(this);
+      if (props.alarmTopic) allowAlarmsToUseTopicKey(this, props.alarmTopic);
       props.driftAlarms.forEach((a, i) => {
         const alarm = new cloudwatch.Alarm(this, `DriftAlarm${i + 1}`, {
           alarmDescription: `Baseline drift of feature '${a.featureName}' on endpoint ${props.endpoint.node.path} above ${a.threshold ?? 0.1}`,
@@ -423,102 +392,4 @@ export class DataQualityMonitor extends Construct {
     return this.metric(`feature_non_null_${featureName}`, { statistic: 'Minimum', ...props });
   }
 
-  private renderNetwork(props: DataQualityMonitorProps): sagemaker.CfnDataQualityJobDefinition.NetworkConfigProperty {
-    let vpcConfig: sagemaker.CfnDataQualityJobDefinition.VpcConfigProperty | undefined;
-    if (props.vpc) {
-      const subnets = selectPrivateSubnets(this, props.vpc, props.vpcSubnets, 'a monitoring job');
-      const groups = props.securityGroups ?? [new ec2.SecurityGroup(this, 'SecurityGroup', {
-        vpc: props.vpc,
-        description: 'Data-quality monitoring runs',
-        allowAllOutbound: true,
-      })];
-      vpcConfig = { subnets: subnets.subnetIds, securityGroupIds: groups.map(g => g.securityGroupId) };
-    }
-    return {
-      enableNetworkIsolation: props.enableNetworkIsolation ?? false,
-      enableInterContainerTrafficEncryption: true,
-      vpcConfig,
-    };
-  }
-
-  private defineTopic(): sns.ITopic {
-    const key = new kms.Key(this, 'AlarmTopicKey', { description: 'Encrypts the data-quality alarm topic', enableKeyRotation: true });
-    key.addToResourcePolicy(cloudWatchUsesTopicKey(this));
-    return new sns.Topic(this, 'AlarmTopic', { masterKey: key, enforceSSL: true, displayName: 'Data-quality alarms' });
-  }
-
-  /**
-   * A team's topic encrypted with its own key: CloudWatch can publish the alarms only if the key
-   * policy lets it use the key. The statement is added to a key this app defines; an imported
-   * key's policy cannot be changed here, so the synth warns, naming the statement it needs.
-   */
-  private allowAlarmsToUseTopicKey(topic: sns.ITopic): void {
-    const key = topic.masterKey;
-    if (!key) return;
-    const added = key.addToResourcePolicy(cloudWatchUsesTopicKey(this)).statementAdded;
-    if (!added) {
-      Annotations.of(this).addWarningV2('cdk-sagemaker-ml:alarmTopicKeyPolicy',
-        `alarmTopic '${topic.node.path}' is encrypted with a key whose policy this app cannot change: unless it lets cloudwatch.amazonaws.com use kms:Decrypt and kms:GenerateDataKey*, CloudWatch cannot publish the drift alarms to the topic`);
-    }
-  }
-}
-
-/**
- * The key-policy statement CloudWatch needs to publish alarms to a topic encrypted with a
- * customer managed key (SNS developer guide, sns-key-management.html, "Enable compatibility
- * between event sources from AWS services and encrypted topics": the event source Amazon
- * CloudWatch, `cloudwatch.amazonaws.com`, needs `kms:GenerateDataKey*` and `kms:Decrypt`; the
- * `aws:SourceAccount` condition is the guide's step 3).
- */
-function cloudWatchUsesTopicKey(scope: Construct): iam.PolicyStatement {
-  return new iam.PolicyStatement({
-    actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
-    principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
-    resources: ['*'],
-    conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(scope).account } },
-  });
-}
-
-function validateMonitorProps(props: DataQualityMonitorProps, frequency: MonitoringFrequency): void {
-  if (props.monitoringScheduleName !== undefined) {
-    validateLength('monitoringScheduleName', props.monitoringScheduleName, 1, 63);
-    validatePattern('monitoringScheduleName', props.monitoringScheduleName, /^[a-zA-Z0-9](-*[a-zA-Z0-9])*$/, 'letters, digits and hyphens, starting and ending with a letter or digit');
-  }
-  if (props.instanceType !== undefined) validateInstanceType('instanceType', props.instanceType);
-  // ProcessingClusterConfig.VolumeKmsKeyId (SageMaker API reference): "You can't request a
-  // VolumeKmsKeyId when using an instance type with local storage": as jobs and endpoints do.
-  const instanceType = props.instanceType ?? 'ml.m5.xlarge';
-  if (props.volumeEncryptionKey && !Token.isUnresolved(instanceType) && hasOnlyInstanceStorage(instanceType)) {
-    fail(`volumeEncryptionKey must not be set for instanceType '${instanceType}': its storage is local NVMe instance storage, which SageMaker encrypts itself and for which it rejects a volume key; remove volumeEncryptionKey or use an instance type with EBS storage (e.g. 'ml.m5.xlarge')`);
-  }
-  validateInteger('instanceCount', props.instanceCount, 1, 100);
-  validateInteger('volumeSize (GiB)', props.volumeSize?.toGibibytes(), 1, 16384);
-  const longest = frequency === MonitoringFrequency.HOURLY ? Duration.hours(1) : Duration.days(1);
-  validateDuration(`maxRuntime (with a ${frequency.toLowerCase()} schedule)`, props.maxRuntime, Duration.seconds(1), longest);
-  if ((props.vpcSubnets || props.securityGroups) && !props.vpc) fail('vpcSubnets and securityGroups need a vpc, got no vpc');
-  const alarms = props.driftAlarms ?? [];
-  validateCount('driftAlarms', alarms.length, 50);
-  alarms.forEach((a, i) => {
-    validateLength(`driftAlarms[${i}].featureName`, a.featureName, 1, 200);
-    validateNumber(`driftAlarms[${i}].threshold`, a.threshold, 0, 1);
-  });
-  validateUnique('driftAlarms[].featureName', alarms.map(a => a.featureName));
-  if (props.alarmTopic && !alarms.length) fail('alarmTopic needs driftAlarms to notify, got none');
-}
-
-/** The monitored endpoint must capture its traffic, where this monitor reads it. */
-function captureProblems(endpoint: RealtimeEndpoint, captureUri: string): string[] {
-  const config = endpoint.node.tryFindChild('Config');
-  if (!(config instanceof sagemaker.CfnEndpointConfig)) return [];
-  const stack = Stack.of(config);
-  const capture = stack.resolve(config.dataCaptureConfig);
-  if (!capture) {
-    return [`endpoint '${endpoint.node.path}' has no dataCapture, so there is no traffic to monitor: give it dataCapture with destination set to this monitor's captureDestination`];
-  }
-  const captured = JSON.stringify(capture.destinationS3Uri ?? capture.DestinationS3Uri);
-  const read = JSON.stringify(stack.resolve(captureUri));
-  if (captured !== read) {
-    return [`captureDestination must be the endpoint's dataCapture.destination, got ${read} while '${endpoint.node.path}' captures to ${captured}`];
-  }
-  return [];
 }

@@ -54,7 +54,7 @@ export class SageMakerExecutionRole extends Resource implements iam.IRole {
   /** @attribute */
   public readonly roleName: string;
   public readonly assumeRoleAction: string;
-  private vpcAccess?: iam.Grant;
+  private vpcAccessPolicy?: iam.ManagedPolicy;
 
   constructor(scope: Construct, id: string, props: SageMakerExecutionRoleProps = {}) {
     super(scope, id);
@@ -105,7 +105,7 @@ export class SageMakerExecutionRole extends Resource implements iam.IRole {
     registerWildcardResource(this, logGroups,
       'SageMaker names each job\'s log stream after the job, which is generated per execution: logs are scoped to the /aws/sagemaker/ log groups.');
 
-    if (props.vpcAccess) this.grantVpcAccess();
+    if (props.vpcAccess) this.addVpcAccess();
   }
 
   /** A reference to the role, for aws-cdk-lib's L1 interfaces. */
@@ -154,21 +154,18 @@ export class SageMakerExecutionRole extends Resource implements iam.IRole {
   }
 
   /**
-   * Lets SageMaker attach the job's or model's containers to a VPC: it creates, describes
-   * and deletes network interfaces in the role's name. Idempotent: a second call returns
-   * the first grant.
+   * Lets SageMaker attach the containers of the jobs and models using this role to a VPC: it
+   * creates, describes and deletes network interfaces in the role's name. The statement goes
+   * to the role's own `VpcAccessPolicy`. Idempotent: a second call returns the same policy.
    *
-   * @returns the grant, whose statement is in the role's `VpcAccessPolicy`
+   * @returns the policy, for resources that must wait for it (`node.addDependency`)
    */
-  public grantVpcAccess(): iam.Grant {
-    if (this.vpcAccess) return this.vpcAccess;
+  public addVpcAccess(): iam.ManagedPolicy {
+    if (this.vpcAccessPolicy) return this.vpcAccessPolicy;
     const policy = new iam.ManagedPolicy(this, 'VpcAccessPolicy', { roles: [this.role] });
     // The statement goes to its own managed policy, so its one acknowledgement covers it alone.
-    const intoPolicy: iam.IGrantable = {
-      grantPrincipal: new PolicyPrincipal(this.role, policy),
-    };
-    this.vpcAccess = iam.Grant.addToPrincipal({
-      grantee: intoPolicy,
+    policy.addStatements(new iam.PolicyStatement({
+      sid: 'ManageJobNetworkInterfaces',
       actions: [
         'ec2:CreateNetworkInterface',
         'ec2:CreateNetworkInterfacePermission',
@@ -180,36 +177,13 @@ export class SageMakerExecutionRole extends Resource implements iam.IRole {
         'ec2:DescribeSubnets',
         'ec2:DescribeSecurityGroups',
       ],
-      resourceArns: ['*'],
-    });
-    this.vpcAccess.principalStatement!.sid = 'ManageJobNetworkInterfaces';
+      resources: ['*'],
+    }));
     acknowledge(policy.node.defaultChild!, 'AwsSolutions-IAM5[Resource::*]',
       'SageMaker creates the network interfaces of a VPC job or model at run time, so their ARNs are unknown in advance; the ec2:Describe* actions support no resource-level permissions.');
-    return this.vpcAccess;
-  }
-}
-
-/** The role as a principal whose statements go to one given managed policy. */
-class PolicyPrincipal extends iam.PrincipalBase {
-  public readonly assumeRoleAction: string;
-  public readonly principalAccount: string | undefined;
-
-  constructor(private readonly role: iam.IRole, private readonly policy: iam.ManagedPolicy) {
-    super();
-    this.assumeRoleAction = role.assumeRoleAction;
-    this.principalAccount = role.principalAccount;
+    this.vpcAccessPolicy = policy;
+    return policy;
   }
 
-  public get policyFragment(): iam.PrincipalPolicyFragment {
-    return this.role.policyFragment;
-  }
 
-  public addToPrincipalPolicy(statement: iam.PolicyStatement): iam.AddToPrincipalPolicyResult {
-    this.policy.addStatements(statement);
-    return { statementAdded: true, policyDependable: this.policy };
-  }
-
-  public dedupeString(): string | undefined {
-    return undefined;
-  }
 }

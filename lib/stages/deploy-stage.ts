@@ -1,28 +1,31 @@
-import { Duration, Token } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { DeployCleanup } from './private/deploy-cleanup';
-import { pollLoop } from './private/deploy-polling';
+import { pollLoop, validatePolls } from './private/deploy-polling';
+import { DefineConfigStep, DescribeEndpointStep, MoveEndpointStep } from './private/deploy-steps';
+import { intrinsicArgument, jsonPathValue } from './private/deploy-values';
 import { WorkflowStage } from './workflow-stage';
-import { RealtimeEndpoint } from '../hosting/realtime-endpoint';
-import { CreateEndpointConfigStep } from '../jobs/create-endpoint-config-step';
-import { CreateEndpointStep } from '../jobs/create-endpoint-step';
-import { DescribeEndpointStep } from '../jobs/describe-endpoint-step';
+import { IDeployableEndpoint } from '../hosting/deployable-endpoint';
+import { validateRuntimeConfig } from '../hosting/private/deployment';
 import { SageMakerTask } from '../jobs/sagemaker-task';
-import { UpdateEndpointStep } from '../jobs/update-endpoint-step';
-import { fail, validateDuration, validateIn, validateInteger } from '../private/validate';
+import { fail, validateIn } from '../private/validate';
 
 /**
  * Properties of a DeployStage.
  */
 export interface DeployStageProps {
-  /** The endpoint the model is deployed through, with its own variants, key, data capture and deployment config. */
-  readonly endpoint: RealtimeEndpoint;
+  /**
+   * The endpoint the model is deployed through, with its own variants, key, data capture,
+   * asynchronous inference and deployment config: a `RealtimeEndpoint`, an `AsyncEndpoint`,
+   * or one defined elsewhere (`RealtimeEndpoint.fromEndpointAttributes`).
+   */
+  readonly endpoint: IDeployableEndpoint;
 
   /**
-   * The model to deploy: its name as a JSONPath into the execution state (a model stage's
-   * `modelName`, or the result of `modelStep`) or a literal.
+   * The model to deploy: its name as a stage's output (a model stage's `modelName`, or where
+   * `modelStep` writes it) or a literal.
    */
   readonly modelName: string;
 
@@ -46,10 +49,12 @@ export interface DeployStageProps {
   readonly version?: string;
 
   /**
-   * The model's execution role. It is granted what the endpoint's own models have
-   * (writing the endpoint's data capture, which SageMaker does with the model's role).
+   * The model's execution role. It is granted what serving on the endpoint takes (writing
+   * its data capture and asynchronous responses, which SageMaker does with the model's role).
+   * Needed for a model named by `modelName` alone.
    *
-   * @default - none; refused when the endpoint captures data
+   * @default - the role of `modelStep` when it has one (a `CreateModelStep`); else none,
+   * refused when the endpoint captures data or is asynchronous
    */
   readonly modelRole?: iam.IGrantable;
 
@@ -112,7 +117,8 @@ export interface DeployStageProps {
 }
 
 /**
- * A stage that deploys a model through a `RealtimeEndpoint`, safe to run again.
+ * A stage that deploys a model through an `IDeployableEndpoint` (real-time, asynchronous,
+ * defined in this app or imported), safe to run again.
  *
  * It first reads the endpoint (DescribeEndpoint) and acts on its status:
  * - missing: defines the model (`modelStep`) and a configuration with the endpoint's own
@@ -154,30 +160,29 @@ export class DeployStage extends WorkflowStage {
 
   public readonly startState: sfn.State;
   public readonly endStates: sfn.INextable[];
-  /** The name of the configuration this execution deployed (or found in service), as a JSONPath into the execution state. */
+  /** The name of the configuration this execution deployed (or found in service), a `JsonPath` token. */
   public readonly endpointConfigName: string;
-  /** `Deployed` or `AlreadyInService`, as a JSONPath into the execution state. */
+  /** `Deployed` or `AlreadyInService`, a `JsonPath` token. */
   public readonly outcome: string;
   /** The endpoint. */
-  public readonly endpoint: RealtimeEndpoint;
+  public readonly endpoint: IDeployableEndpoint;
+  /** Where the deployed configuration's name is, for the stage's own states. */
+  private readonly configPath: string;
 
   constructor(scope: Construct, id: string, props: DeployStageProps) {
     super(scope, id);
     const endpoint = props.endpoint;
     this.endpoint = endpoint;
     const pollInterval = props.pollInterval ?? Duration.minutes(1);
-    const maxPolls = validateIn(this, () => validatePolls(props, pollInterval));
+    const maxPolls = validateIn(this, () => validatePolls(props.endpoint, props.pollInterval, props.maxPolls));
     validateIn(this, () => {
       if (props.modelStep && props.version === undefined) {
         fail('version is required with modelStep: the model is named only when modelStep runs, after the stage checked whether the version is in service');
       }
       if (props.modelStep && !props.modelStep.namePrefix) fail(`modelStep must name the model it defines (a create-model step), got '${props.modelStep.node.path}'`);
-      if (props.modelRole) {
-        endpoint._grantServingModel(props.modelRole);
-      } else if (endpoint._capturesData) {
-        fail(`modelRole is required: endpoint '${endpoint.node.path}' captures data, which SageMaker writes with the deployed model's role`);
-      }
     });
+    const modelRole = props.modelRole ?? (props.modelStep && isGrantable(props.modelStep) ? props.modelStep : undefined);
+    validateIn(this, () => validateRuntimeConfig(endpoint, { modelName: props.modelName, variantName: props.variantName, modelRole }));
     const rollback = props.rollbackOnSmokeTestFailure ?? true;
     // The settle wait, the deployment and the rollback each poll at most maxPolls times.
     const loops = 2 + (props.smokeTest && rollback ? 1 : 0);
@@ -187,15 +192,15 @@ export class DeployStage extends WorkflowStage {
     const name = (what: string) => `${id} ${what}`;
     const status = r('current.EndpointStatus');
     const version = props.version ?? props.modelName;
-    const jsonPath = (value: string) => value.startsWith('$') ? sfn.JsonPath.stringAt(value) : value;
     // Each task's service-error loop (SageMakerTask) retries throttling and server faults and
     // brings anything else here at once, the error at $.error.
     const onError = (task: sfn.TaskStateBase, handler: sfn.IChainable) => task.addCatch(handler, { errors: ['States.ALL'], resultPath: '$.error' });
     const cleanup = new DeployCleanup(this, {
       endpoint, stateName: name, field: r, next: this.failState, modelStep: props.modelStep, modelName: props.modelName,
     });
-    this.endpointConfigName = r('config.EndpointConfigName');
-    this.outcome = r('outcome');
+    this.configPath = r('config.EndpointConfigName');
+    this.endpointConfigName = sfn.JsonPath.stringAt(this.configPath);
+    this.outcome = sfn.JsonPath.stringAt(r('outcome'));
 
     // 1. Find the endpoint; wait while it is busy, recreate it when Failed.
     const start = new sfn.Pass(this, 'Start', { stateName: name('start'), result: sfn.Result.fromObject({ Count: 0 }), resultPath: r('settle') });
@@ -231,16 +236,17 @@ export class DeployStage extends WorkflowStage {
       this.failState, status, r('current.EndpointConfigName'));
 
     // 2. A configuration with the endpoint's settings for the model, tagged with the version.
-    const config = new CreateEndpointConfigStep(this, 'Config', {
+    const config = new DefineConfigStep(this, 'Config', {
       endpoint,
       stateName: name('define endpoint configuration'),
       modelName: props.modelName,
       variantName: props.variantName,
+      modelRole,
       tags: {
         ...props.tags,
         'cdk-sagemaker-ml:workflow': sfn.JsonPath.stateMachineId,
         'cdk-sagemaker-ml:execution': sfn.JsonPath.executionId,
-        [DeployStage.VERSION_TAG]: jsonPath(version),
+        [DeployStage.VERSION_TAG]: jsonPathValue(version),
         [DeployStage.REPLACES_TAG]: sfn.JsonPath.stringAt(r('current.EndpointConfigName')),
       },
       resultPath: r('config'),
@@ -255,14 +261,14 @@ export class DeployStage extends WorkflowStage {
     const readTags = cleanup.readTags('PreviousTags', name('read previous configuration'), r('current.EndpointConfigName'), r('previous'));
     readTags.addCatch(defineNew, { errors: ['States.ALL'], resultPath: r('tagsError') });
     const inService = new sfn.Pass(this, 'AlreadyInService', {
-      stateName: name('already in service'), result: sfn.Result.fromString('AlreadyInService'), resultPath: this.outcome,
+      stateName: name('already in service'), result: sfn.Result.fromString('AlreadyInService'), resultPath: r('outcome'),
     });
     const alreadyDone = new sfn.Pass(this, 'AlreadyInServiceConfig', {
       stateName: name('nothing to deploy'), parameters: { 'EndpointConfigName.$': r('current.EndpointConfigName') }, resultPath: r('config'),
     });
     inService.next(alreadyDone);
     // The configuration's tag values hold the version it was deployed for.
-    const versionArg = version.startsWith('$') ? version : `'${version.replace(/[\\'{}]/g, c => `\\${c}`)}'`;
+    const versionArg = intrinsicArgument(version);
     const compare = new sfn.Pass(this, 'CompareVersion', {
       stateName: name('compare version'),
       parameters: { 'InService.$': `States.ArrayContains(${r('previous.Values')}, ${versionArg})` },
@@ -285,15 +291,15 @@ export class DeployStage extends WorkflowStage {
     missing.next(route);
 
     // 4. Create or update, then wait for the end.
-    const create = new CreateEndpointStep(this, 'Create', { endpoint, stateName: name('create endpoint'), endpointConfigName: this.endpointConfigName });
-    const update = new UpdateEndpointStep(this, 'Update', { endpoint, stateName: name('update endpoint'), endpointConfigName: this.endpointConfigName });
+    const create = new MoveEndpointStep(this, 'Create', { endpoint, create: true, stateName: name('create endpoint'), endpointConfigPath: this.configPath });
+    const update = new MoveEndpointStep(this, 'Update', { endpoint, create: false, stateName: name('update endpoint'), endpointConfigPath: this.configPath });
     onError(create, cleanup.start);
     onError(update, cleanup.start);
     config.next(new sfn.Choice(this, 'Exists', { stateName: name('endpoint exists?') })
       .when(sfn.Condition.stringEquals(status, 'Missing'), create)
       .otherwise(update));
 
-    const deployed = new sfn.Pass(this, 'Deployed', { stateName: name('deployed'), result: sfn.Result.fromString('Deployed'), resultPath: this.outcome });
+    const deployed = new sfn.Pass(this, 'Deployed', { stateName: name('deployed'), result: sfn.Result.fromString('Deployed'), resultPath: r('outcome') });
     const passed = (props.cleanUp ?? true) ? cleanup.previous(deployed) : deployed;
     const serving = props.smokeTest ? this.smokeTest(props.smokeTest, rollback, passed, cleanup, { pollInterval, maxPolls }) : passed;
     const polls = pollLoop(this, {
@@ -304,19 +310,19 @@ export class DeployStage extends WorkflowStage {
       pollInterval,
       maxPolls,
       counter: r('polls'),
-      targetConfig: this.endpointConfigName,
+      targetConfig: this.configPath,
       onTarget: serving,
       onOtherConfig: this.failure('RolledBack', name('rolled back'), 'EndpointDeploymentRolledBack',
         `endpoint ${endpoint.endpointName} is in service with configuration {}, not the new {}: the update rolled back (a rollback alarm fired or the new fleet failed)`,
-        cleanup.start, r('endpoint.EndpointConfigName'), this.endpointConfigName),
+        cleanup.start, r('endpoint.EndpointConfigName'), this.configPath),
       onFailed: new sfn.Choice(this, 'FailureReason', { stateName: name('failure reason?') })
         .when(sfn.Condition.isPresent(r('endpoint.FailureReason')), this.failure('FailedWithReason', name('failed with reason'), 'EndpointDeploymentFailed',
-          `endpoint ${endpoint.endpointName} is {} after deploying configuration {}: {}`, cleanup.start, r('endpoint.EndpointStatus'), this.endpointConfigName, r('endpoint.FailureReason')))
+          `endpoint ${endpoint.endpointName} is {} after deploying configuration {}: {}`, cleanup.start, r('endpoint.EndpointStatus'), this.configPath, r('endpoint.FailureReason')))
         .otherwise(this.failure('FailedNoReason', name('failed without reason'), 'EndpointDeploymentFailed',
-          `endpoint ${endpoint.endpointName} is {} after deploying configuration {}`, cleanup.start, r('endpoint.EndpointStatus'), this.endpointConfigName)),
+          `endpoint ${endpoint.endpointName} is {} after deploying configuration {}`, cleanup.start, r('endpoint.EndpointStatus'), this.configPath)),
       onTimedOut: this.failure('TimedOut', name('timed out'), 'EndpointDeploymentTimedOut',
         `endpoint ${endpoint.endpointName} is still {} after ${maxPolls} checks every ${pollInterval.toSeconds()} seconds; configuration {} may still be deployed: look at the endpoint before running again`,
-        this.failState, r('endpoint.EndpointStatus'), this.endpointConfigName),
+        this.failState, r('endpoint.EndpointStatus'), this.configPath),
       onError: this.failState,
     });
     create.next(polls);
@@ -339,19 +345,19 @@ export class DeployStage extends WorkflowStage {
     const cause = r('smokeTestError.Cause');
     test.next(passed);
     const keep = this.failure('SmokeTestFailed', name('smoke test failed'), 'EndpointSmokeTestFailed',
-      `the smoke test of endpoint ${endpoint.endpointName} on configuration {} failed, and the endpoint stays on it: {}`, this.failState, this.endpointConfigName, cause);
+      `the smoke test of endpoint ${endpoint.endpointName} on configuration {} failed, and the endpoint stays on it: {}`, this.failState, this.configPath, cause);
     if (!rollback) {
       test.addCatch(keep, { errors: ['States.ALL'], resultPath: r('smokeTestError') });
       return test;
     }
     const rollbackFailed = (id: string, what: string, why: string, ...args: string[]) => this.failure(id, name(what), 'EndpointRollbackFailed',
       `the smoke test of endpoint ${endpoint.endpointName} on configuration {} failed ({}), and the rollback to {} ${why}`, this.failState,
-      this.endpointConfigName, cause, previous, ...args);
-    const back = new UpdateEndpointStep(this, 'Rollback', { endpoint, stateName: name('roll back'), endpointConfigName: previous });
+      this.configPath, cause, previous, ...args);
+    const back = new MoveEndpointStep(this, 'Rollback', { endpoint, create: false, stateName: name('roll back'), endpointConfigPath: previous });
     back.addCatch(rollbackFailed('RollbackRefused', 'rollback refused', 'was refused: {}', '$.error.Cause'), { errors: ['States.ALL'], resultPath: '$.error' });
     const rolledBack = this.failure('SmokeTestRolledBack', name('smoke test failed, rolled back'), 'EndpointSmokeTestFailed',
       `the smoke test of endpoint ${endpoint.endpointName} on configuration {} failed, and the endpoint was rolled back to configuration {}: {}`,
-      cleanup.start, this.endpointConfigName, previous, cause);
+      cleanup.start, this.configPath, previous, cause);
     back.next(pollLoop(this, {
       endpoint,
       id: 'Rollback',
@@ -384,20 +390,6 @@ export class DeployStage extends WorkflowStage {
   }
 }
 
-/** The number of checks of each wait, validated against the endpoint's deployment timeout. */
-function validatePolls(props: DeployStageProps, pollInterval: Duration): number {
-  const endpoint = props.endpoint;
-  validateDuration('pollInterval', props.pollInterval, Duration.seconds(10), Duration.hours(1));
-  validateInteger('maxPolls', props.maxPolls, 1, 10000);
-  if (props.variantName !== undefined && !Token.isUnresolved(props.variantName) && !endpoint.variantNames.includes(props.variantName)) {
-    fail(`variantName must be one of ${endpoint.variantNames.join(', ')}, got '${props.variantName}' (the variants of endpoint '${endpoint.node.path}')`);
-  }
-  const timeout = endpoint._deploymentTimeout;
-  const polls = props.maxPolls ?? (timeout && !Token.isUnresolved(timeout.toSeconds())
-    ? Math.ceil((timeout.toSeconds() + 1800) / pollInterval.toSeconds())
-    : Math.ceil(7200 / pollInterval.toSeconds()));
-  if (timeout && props.maxPolls !== undefined && polls * pollInterval.toSeconds() < timeout.toSeconds()) {
-    fail(`maxPolls x pollInterval (${polls} x ${pollInterval.toSeconds()}s) must cover the endpoint's deployment.maximumExecutionTimeout (${timeout.toSeconds()}s), got ${polls}`);
-  }
-  return polls;
+function isGrantable(step: SageMakerTask): step is SageMakerTask & iam.IGrantable {
+  return (step as Partial<iam.IGrantable>).grantPrincipal !== undefined;
 }

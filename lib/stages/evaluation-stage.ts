@@ -3,12 +3,14 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
+import { EvaluationReport } from './evaluation-report';
+import { stageTaskProps } from './private/stage-props';
 import { WorkflowStage } from './workflow-stage';
+import { JobS3Location } from '../data/job-s3-location';
 import { ProcessingInput, ProcessingJobStep, ProcessingJobStepProps } from '../jobs/processing-job-step';
 import { registerWildcardResource } from '../private/nag';
 import { constructNamePrefix } from '../private/names';
 import { fail, validateFormatSafe, validateIn, validateLength, validateNumber, validatePattern } from '../private/validate';
-import { JobS3Location, JobS3ObjectKey } from '../data/job-s3-location';
 
 /**
  * How the gate compares the evaluation metric to the threshold.
@@ -39,11 +41,14 @@ export interface QualityGate {
 }
 
 /**
- * Properties of an EvaluationStage.
+ * Properties of an EvaluationStage: those of the processing job, and the report. Of the
+ * task-state props, the stage honours `resultPath`, `stateName`, `comment`, `inputPath` and
+ * the timeouts, and refuses `resultSelector` and `outputPath`.
  */
 export interface EvaluationStageProps extends ProcessingJobStepProps {
   /**
-   * The model artifacts to evaluate (e.g. a training stage's `modelArtifacts`), mounted as
+   * The model artifacts to evaluate (e.g. a training or tuning stage's
+   * `trainedModel.modelArtifacts`), mounted as
    * the input `model` at `modelLocalPath`.
    *
    * @default - no model input (give it in `processingInputs`)
@@ -83,21 +88,26 @@ export interface EvaluationStageProps extends ProcessingJobStepProps {
  * optionally, gates on a metric of that report (read with the S3 SDK integration, no
  * Lambda).
  *
- * Results at `$.results.<id>`: `{ ProcessingJobName, ProcessingJobArn }`, and `report`
- * (the parsed report) when gated.
+ * Results at `resultPath` (`$.results.<id>`): `{ ProcessingJobName, ProcessingJobArn }`, and
+ * `read.report` (the parsed report) when gated.
  */
 export class EvaluationStage extends WorkflowStage {
   public readonly startState: sfn.State;
   public readonly endStates: sfn.INextable[];
-  /** The evaluation job step. */
-  public readonly job: ProcessingJobStep;
-  /** The report object this execution's job writes. */
-  public readonly report: JobS3ObjectKey;
-  /** The JSONPath of the parsed report in the execution state (gated stages only). */
-  public readonly reportPath?: string;
+  /** The evaluation job task. */
+  public readonly task: ProcessingJobStep;
+  /** The report this execution's job writes: give it to `RegisterModelStage`'s `evaluationReport`. */
+  public readonly report: EvaluationReport;
+  /** The processing job's name (a `JsonPath` token). */
+  public readonly processingJobName: string;
+  /**
+   * The plain JSONPath of the parsed report in the execution state (gated stages only).
+   * @internal
+   */
+  public readonly _reportPath?: string;
 
   constructor(scope: Construct, id: string, props: EvaluationStageProps) {
-    super(scope, id);
+    super(scope, id, { resultPath: props.resultPath });
     const fileName = props.reportFileName ?? 'evaluation.json';
     const output = (props.processingOutputs ?? []).find(o => o.outputName === props.reportOutputName);
     validateIn(this, () => {
@@ -115,44 +125,45 @@ export class EvaluationStage extends WorkflowStage {
         validateNumber('gate.threshold', props.gate.threshold, -Number.MAX_VALUE, Number.MAX_VALUE);
       }
     });
-    this.report = validateIn(this, () => output!.destination.objectKey(fileName));
-    if (props.gate && !Token.isUnresolved(this.report.key)) {
-      validateIn(this, () => fail(`gate needs a per-execution report: the output '${props.reportOutputName}' writes to the fixed key '${this.report.key}', which concurrent executions would overwrite and read; make its destination JobS3Location.perExecution(...)`));
+    const report = validateIn(this, () => output!.destination.objectKey(fileName));
+    this.report = { object: report };
+    if (props.gate && !Token.isUnresolved(report.key)) {
+      validateIn(this, () => fail(`gate needs a per-execution report: the output '${props.reportOutputName}' writes to the fixed key '${report.key}', which concurrent executions would overwrite and read; make its destination JobS3Location.perExecution(...)`));
     }
 
     const modelInput: ProcessingInput[] = props.model
       ? [{ inputName: 'model', source: props.model, localPath: props.modelLocalPath ?? '/opt/ml/processing/model' }]
       : [];
-    this.job = new ProcessingJobStep(this, 'Job', {
+    this.task = new ProcessingJobStep(this, 'Job', {
       ...props,
       // Named after the stage, distinct per construct path: 'evaluate-1a2b3c4d'.
       jobNamePrefix: props.jobNamePrefix ?? constructNamePrefix(this, id),
       processingInputs: [...modelInput, ...(props.processingInputs ?? [])],
-      stateName: props.stateName ?? id,
-      resultPath: this.resultPath,
+      ...stageTaskProps(this, props),
       resultSelector: { 'ProcessingJobName.$': '$.ProcessingJobName', 'ProcessingJobArn.$': '$.ProcessingJobArn' },
     });
-    this.catchFailures(this.job);
-    this.startState = this.job;
+    this.catchFailures(this.task);
+    this.processingJobName = this.resultValue('ProcessingJobName');
+    this.startState = this.task;
 
     if (!props.gate) {
-      this.endStates = [this.job];
+      this.endStates = [this.task];
       return;
     }
     const gate = props.gate;
     // The read step's result is `{ report: <parsed JSON> }` (a ResultSelector must build an object), so
     // the report itself lies one level below the step's result path.
     const readPath = this.resultField('read');
-    this.reportPath = `${readPath}.report`;
-    const reportObjects = this.report.bucket.arnForObjects(this.report.keyPattern);
+    this._reportPath = `${readPath}.report`;
+    const reportObjects = report.bucket.arnForObjects(report.keyPattern);
     registerWildcardResource(this, reportObjects,
       `The evaluation report of each execution lies under a folder named after the execution; the state machine may read only '${fileName}' files under the evaluation output prefix.`);
-    const key = this.report.bucket.encryptionKey;
+    const key = report.bucket.encryptionKey;
     const read = new tasks.CallAwsService(this, 'ReadReport', {
       stateName: `${id} read report`,
       service: 's3',
       action: 'getObject',
-      parameters: { Bucket: this.report.bucket.bucketName, Key: this.report.key },
+      parameters: { Bucket: report.bucket.bucketName, Key: report.key },
       iamResources: [reportObjects],
       iamAction: 's3:GetObject',
       additionalIamStatements: key ? [new iam.PolicyStatement({ actions: ['kms:Decrypt'], resources: [key.keyArn] })] : undefined,
@@ -162,7 +173,7 @@ export class EvaluationStage extends WorkflowStage {
     read.addRetry({ errors: ['S3.S3Exception', 'S3.SdkClientException'], interval: Duration.seconds(2), maxAttempts: 3, backoffRate: 2 });
     this.catchFailures(read);
 
-    const metric = `${this.reportPath}.${gate.metricPath}`;
+    const metric = `${this._reportPath}.${gate.metricPath}`;
     const compare = {
       [MetricComparison.LESS_THAN]: sfn.Condition.numberLessThan,
       [MetricComparison.LESS_THAN_OR_EQUAL]: sfn.Condition.numberLessThanEquals,
@@ -174,7 +185,7 @@ export class EvaluationStage extends WorkflowStage {
       stateName: `${id} gate rejected`,
       parameters: {
         'Error': 'QualityGateFailed',
-        'Cause.$': `States.Format('the model does not meet ${requirement}; report: {}', States.JsonToString(${this.reportPath}))`,
+        'Cause.$': `States.Format('the model does not meet ${requirement}; report: {}', States.JsonToString(${this._reportPath}))`,
       },
       resultPath: '$.error',
     });
@@ -183,16 +194,19 @@ export class EvaluationStage extends WorkflowStage {
     const choice = new sfn.Choice(this, 'Gate', { stateName: `${id} gate`, comment: `pass when ${requirement}` })
       .when(sfn.Condition.and(sfn.Condition.isPresent(metric), sfn.Condition.isNumeric(metric), compare(metric, gate.threshold)), passed)
       .otherwise(rejected);
-    this.job.next(read).next(choice);
+    this.task.next(read).next(choice);
     this.endStates = [passed];
   }
 
-  /** The JSONPath of a value of the parsed report, e.g. `metric('metrics.rmse')` (gated stages only). */
+  /**
+   * A value of the parsed report, e.g. `metric('metrics.rmse')`, as a `JsonPath` token any
+   * later field takes (gated stages only: the gate reads the report into the state).
+   */
   public metric(metricPath: string): string {
     return validateIn(this, () => {
-      if (!this.reportPath) fail(`metric('${metricPath}') needs a gated stage: only a gate reads the report into the execution state`);
+      if (!this._reportPath) fail(`metric('${metricPath}') needs a gated stage: only a gate reads the report into the execution state`);
       validatePattern('metricPath', metricPath, /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/, "a dotted path of identifiers such as 'metrics.rmse'");
-      return `${this.reportPath}.${metricPath}`;
+      return sfn.JsonPath.stringAt(`${this._reportPath}.${metricPath}`);
     });
   }
 }

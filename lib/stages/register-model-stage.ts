@@ -1,14 +1,15 @@
 import { Duration } from 'aws-cdk-lib';
-import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
-import { IModelPackageGroup } from '../registry/model-package-group';
+import { EvaluationReport } from './evaluation-report';
+import { WorkflowStage } from './workflow-stage';
+import { JobS3Location, S3AccessMode } from '../data/job-s3-location';
 import { SageMakerImage } from '../images/sagemaker-image';
 import { registerWildcardResource } from '../private/nag';
 import { fail, validateCount, validateIn, validateInstanceType, validateLength, validatePattern } from '../private/validate';
-import { JobS3Location, S3AccessMode } from '../data/job-s3-location';
-import { WorkflowStage } from './workflow-stage';
+import { IModelPackageGroup } from '../registry/model-package-group';
+import { renderOnlyGrantee } from './private/no-grant';
 
 /**
  * The approval status a registered version starts with.
@@ -21,22 +22,6 @@ export enum ModelApprovalStatus {
 }
 
 /**
- * An evaluation report attached to a version as its model-quality metrics.
- */
-export interface EvaluationReport {
-  /** Where the report is written, e.g. the evaluation job's output location. */
-  readonly location: JobS3Location;
-  /** The report's file name under that location. */
-  readonly fileName: string;
-  /**
-   * The report's content type.
-   *
-   * @default 'application/json'
-   */
-  readonly contentType?: string;
-}
-
-/**
  * Properties of a RegisterModelStage.
  */
 export interface RegisterModelStageProps {
@@ -46,7 +31,10 @@ export interface RegisterModelStageProps {
   /** The serving image. */
   readonly image: SageMakerImage;
 
-  /** The model artifacts, e.g. `trainingStage.modelArtifacts` or `tuningStage.modelArtifacts`. */
+  /**
+   * The model artifacts, e.g. a training or tuning stage's `trainedModel.modelArtifacts`.
+   * Registering reads neither them nor the image: nothing is granted here.
+   */
   readonly modelData: JobS3Location;
 
   /**
@@ -71,7 +59,8 @@ export interface RegisterModelStageProps {
   readonly realtimeInstanceTypes?: string[];
 
   /**
-   * The evaluation report, attached as the version's model-quality statistics.
+   * The evaluation report, attached as the version's model-quality statistics: an
+   * evaluation stage's `report`.
    *
    * @default - no metrics
    */
@@ -91,39 +80,51 @@ export interface RegisterModelStageProps {
    * @default - none
    */
   readonly description?: string;
-}
 
-/** Grants that go nowhere: registering a version reads neither the image nor the data. */
-const NO_GRANTEE: iam.IGrantable = { grantPrincipal: new iam.AccountRootPrincipal() };
+  /**
+   * Where the stage writes its results in the execution state (a field of the state).
+   *
+   * @default '$.results.<id>'
+   */
+  readonly resultPath?: string;
+
+  /**
+   * The name of the registration state.
+   *
+   * @default - the stage's id
+   */
+  readonly stateName?: string;
+}
 
 /**
  * A stage that registers the trained (or best) model as a new version of a model package
  * group (`CreateModelPackage`), with its image, model data, content types, the evaluation
  * report as model metrics, and an approval status (pending manual approval by default).
  *
- * Results at `$.results.<id>`: `{ ModelPackageArn }`. The model's role is granted the image
+ * Results at `resultPath` (`$.results.<id>`): `{ ModelPackageArn }`. The model's role is granted the image
  * and the data when it is defined from the package at deploy time, not here: SageMaker
  * reads neither at registration.
  */
 export class RegisterModelStage extends WorkflowStage {
   public readonly startState: sfn.State;
   public readonly endStates: sfn.INextable[];
-  /** The registered version's ARN, as a JSONPath into the execution state. */
+  /** The registered version's ARN (a `JsonPath` token). */
   public readonly modelPackageArn: string;
   /** The task that registers the version. */
   public readonly task: tasks.CallAwsService;
 
   constructor(scope: Construct, id: string, props: RegisterModelStageProps) {
-    super(scope, id);
+    super(scope, id, { resultPath: props.resultPath });
     validateIn(this, () => validateRegisterProps(props));
     const group = props.modelPackageGroup;
-    const image = validateIn(this, () => props.image.bind(this, NO_GRANTEE).imageUri);
-    const data = validateIn(this, () => props.modelData.bind(this, NO_GRANTEE, S3AccessMode.READ));
+    // Rendered, not granted: SageMaker reads neither at registration.
+    const image = validateIn(this, () => props.image.bind(this, renderOnlyGrantee(this)).imageUri);
+    const data = validateIn(this, () => props.modelData.render(S3AccessMode.READ));
 
     const report = props.evaluationReport;
     let metrics: { [key: string]: any } | undefined;
     if (report) {
-      const object = report.location.objectKey(report.fileName);
+      const object = report.object;
       metrics = {
         ModelQuality: {
           Statistics: {
@@ -140,7 +141,7 @@ export class RegisterModelStage extends WorkflowStage {
     registerWildcardResource(this, group.modelPackageArns,
       `SageMaker numbers each version of group '${group.node.path}' at registration ('<group>/<version>'): the policy is limited to that group's versions.`);
     this.task = new tasks.CallAwsService(this, 'Register', {
-      stateName: id,
+      stateName: props.stateName ?? id,
       service: 'sagemaker',
       action: 'createModelPackage',
       iamAction: 'sagemaker:CreateModelPackage',
@@ -167,7 +168,7 @@ export class RegisterModelStage extends WorkflowStage {
     this.catchSageMakerSdkFailures(this.task, this.resultPath);
     // The call itself.
     this.addWaitBudget(Duration.seconds(60));
-    this.modelPackageArn = this.resultField('ModelPackageArn');
+    this.modelPackageArn = this.resultValue('ModelPackageArn');
     this.startState = this.task;
     this.endStates = [this.task];
   }
@@ -183,7 +184,5 @@ function validateRegisterProps(props: RegisterModelStageProps): void {
   }
   (props.realtimeInstanceTypes ?? []).forEach(t => validateInstanceType('realtimeInstanceTypes[]', t));
   validateLength('description', props.description, 0, 1024);
-  if (props.evaluationReport) {
-    validatePattern('evaluationReport.fileName', props.evaluationReport.fileName, /^[A-Za-z0-9!_.-][A-Za-z0-9!_.\/-]*$/, 'a relative object key of letters, digits and ! _ . / -');
-  }
+  validateLength('evaluationReport.contentType', props.evaluationReport?.contentType, 1, 256);
 }

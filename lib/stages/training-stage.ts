@@ -1,57 +1,63 @@
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { stageTaskProps } from './private/stage-props';
+import { TrainedModel } from './trained-model';
 import { WorkflowStage } from './workflow-stage';
+import { JobS3Location } from '../data/job-s3-location';
 import { TrainingJobStep, TrainingJobStepProps } from '../jobs/training-job-step';
 import { constructNamePrefix } from '../private/names';
-import { JobS3Location } from '../data/job-s3-location';
 import { ResultS3Location } from './private/result-location';
 
 /**
- * Properties of a TrainingStage: those of the training job.
+ * Properties of a TrainingStage: those of the training job. Of the task-state props, the
+ * stage honours `resultPath` (where its results and outputs live), `stateName`, `comment`,
+ * `inputPath` and the timeouts, and refuses `resultSelector` and `outputPath`.
  */
 export interface TrainingStageProps extends TrainingJobStepProps {}
 
 /**
  * A stage that runs a SageMaker training job (`createTrainingJob.sync`) and hands the
- * model artifacts to the stages after it.
+ * trained model to the stages after it.
  *
- * Results at `$.results.<id>`: `{ TrainingJobName, TrainingJobArn, ModelArtifacts }`.
+ * Results at `resultPath` (`$.results.<id>`): `{ TrainingJobName, TrainingJobArn, ModelArtifacts }`.
  */
 export class TrainingStage extends WorkflowStage {
   public readonly startState: sfn.State;
   public readonly endStates: sfn.INextable[];
-  /** The training job step. */
-  public readonly job: TrainingJobStep;
-  /**
-   * The `model.tar.gz` this execution's job wrote: use it as a model's data or as an input
-   * of an evaluation job. Readers are granted read access to the training output prefix.
-   */
+  /** The training job task. */
+  public readonly task: TrainingJobStep;
+  /** The trained model: artifacts, their URI and the training job's name. */
+  public readonly trainedModel: TrainedModel;
+  /** The `model.tar.gz` this execution's job wrote (`trainedModel.modelArtifacts`). */
   public readonly modelArtifacts: JobS3Location;
-  /** The `s3://` URI of the `model.tar.gz`, as a JSONPath into the execution state. */
+  /** The `s3://` URI of the `model.tar.gz` (a `JsonPath` token). */
   public readonly modelDataUrl: string;
-  /** The training job's name, as a JSONPath into the execution state. */
+  /** The training job's name (a `JsonPath` token). */
   public readonly trainingJobName: string;
+  /** The training job's ARN (a `JsonPath` token). */
+  public readonly trainingJobArn: string;
 
   constructor(scope: Construct, id: string, props: TrainingStageProps) {
-    super(scope, id);
-    this.job = new TrainingJobStep(this, 'Job', {
+    super(scope, id, { resultPath: props.resultPath });
+    this.task = new TrainingJobStep(this, 'Job', {
       ...props,
       // Named after the stage, distinct per construct path: 'train-1a2b3c4d'.
       jobNamePrefix: props.jobNamePrefix ?? constructNamePrefix(this, id),
-      stateName: props.stateName ?? id,
-      resultPath: this.resultPath,
+      ...stageTaskProps(this, props),
       resultSelector: {
         'TrainingJobName.$': '$.TrainingJobName',
         'TrainingJobArn.$': '$.TrainingJobArn',
         'ModelArtifacts.$': '$.ModelArtifacts',
       },
     });
-    this.catchFailures(this.job);
-    this.modelDataUrl = this.resultField('ModelArtifacts.S3ModelArtifacts');
-    this.modelArtifacts = new ResultS3Location(this.modelDataUrl, props.outputLocation,
+    this.catchFailures(this.task);
+    this.modelDataUrl = this.resultValue('ModelArtifacts.S3ModelArtifacts');
+    this.modelArtifacts = new ResultS3Location(this.resultField('ModelArtifacts.S3ModelArtifacts'), props.outputLocation,
       `the model artifacts of stage '${id}'`);
-    this.trainingJobName = this.resultField('TrainingJobName');
-    this.startState = this.job;
-    this.endStates = [this.job];
+    this.trainingJobName = this.resultValue('TrainingJobName');
+    this.trainingJobArn = this.resultValue('TrainingJobArn');
+    this.trainedModel = { modelArtifacts: this.modelArtifacts, modelDataUrl: this.modelDataUrl, trainingJobName: this.trainingJobName };
+    this.startState = this.task;
+    this.endStates = [this.task];
   }
 }

@@ -2,14 +2,18 @@ import { Duration, Stack } from 'aws-cdk-lib';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
+import { stageTaskProps } from './private/stage-props';
+import { TrainedModel } from './trained-model';
 import { WorkflowStage } from './workflow-stage';
+import { JobS3Location } from '../data/job-s3-location';
 import { HyperParameterTuningJobStep, HyperParameterTuningJobStepProps } from '../jobs/hyperparameter-tuning-job-step';
 import { registerWildcardResource } from '../private/nag';
-import { JobS3Location } from '../data/job-s3-location';
 import { ResultS3Location } from './private/result-location';
 
 /**
- * Properties of a TuningStage: those of the tuning job.
+ * Properties of a TuningStage: those of the tuning job. Of the task-state props, the stage
+ * honours `resultPath`, `stateName`, `comment`, `inputPath` and the timeouts, and refuses
+ * `resultSelector` and `outputPath`.
  */
 export interface TuningStageProps extends HyperParameterTuningJobStepProps {}
 
@@ -17,28 +21,33 @@ export interface TuningStageProps extends HyperParameterTuningJobStepProps {}
  * A stage that runs a hyperparameter tuning job (`createHyperParameterTuningJob.sync`),
  * then reads the best training job's artifacts (`DescribeTrainingJob`: the tuning result
  * names the best job only), and hands them on typed like a `TrainingStage`'s: evaluation,
- * gate, registration and model stages take `modelArtifacts` and `trainingJobName` unchanged.
+ * gate, registration and model stages take its `trainedModel` as a training stage's.
  *
- * Results at `$.results.<id>`: `Tuning: { HyperParameterTuningJobName, HyperParameterTuningJobArn,
+ * Results at `resultPath` (`$.results.<id>`): `Tuning: { HyperParameterTuningJobName, HyperParameterTuningJobArn,
  * BestTrainingJob }` and `Best: { TrainingJobName, TrainingJobArn, ModelArtifacts }`.
  */
 export class TuningStage extends WorkflowStage {
   public readonly startState: sfn.State;
   public readonly endStates: sfn.INextable[];
-  /** The tuning job step. */
-  public readonly job: HyperParameterTuningJobStep;
-  /** The `model.tar.gz` of the best training job of this execution's tuning job. */
+  /** The tuning job task. */
+  public readonly task: HyperParameterTuningJobStep;
+  /** The best training job's model: artifacts, their URI and the job's name. */
+  public readonly trainedModel: TrainedModel;
+  /** The `model.tar.gz` of the best training job (`trainedModel.modelArtifacts`). */
   public readonly modelArtifacts: JobS3Location;
-  /** The best training job's name, as a JSONPath into the execution state. */
+  /** The best training job's name (a `JsonPath` token). */
   public readonly trainingJobName: string;
-  /** The tuning job's name, as a JSONPath into the execution state. */
+  /** The tuning job's name (a `JsonPath` token). */
   public readonly tuningJobName: string;
+  /** The tuning job's ARN (a `JsonPath` token). */
+  public readonly tuningJobArn: string;
 
   constructor(scope: Construct, id: string, props: TuningStageProps) {
-    super(scope, id);
-    this.job = new HyperParameterTuningJobStep(this, 'Job', {
+    super(scope, id, { resultPath: props.resultPath });
+    const taskProps = stageTaskProps(this, props);
+    this.task = new HyperParameterTuningJobStep(this, 'Job', {
       ...props,
-      stateName: props.stateName ?? id,
+      stateName: taskProps.stateName,
       resultPath: `${this.resultPath}.Tuning`,
       resultSelector: {
         'HyperParameterTuningJobName.$': '$.HyperParameterTuningJobName',
@@ -46,18 +55,18 @@ export class TuningStage extends WorkflowStage {
         'BestTrainingJob.$': '$.BestTrainingJob',
       },
     });
-    this.catchFailures(this.job);
+    this.catchFailures(this.task);
 
     // The tuning job names its training jobs '<tuning job name>-<n>-<suffix>', so the
     // best one lies under this step's own name prefix.
-    const trainingJobs = Stack.of(this).formatArn({ service: 'sagemaker', resource: 'training-job', resourceName: `${this.job.namePrefix.toLowerCase()}-*` });
+    const trainingJobs = Stack.of(this).formatArn({ service: 'sagemaker', resource: 'training-job', resourceName: `${this.task.namePrefix.toLowerCase()}-*` });
     registerWildcardResource(this, trainingJobs,
-      `The training jobs of tuning job '${this.job.namePrefix}-<random>' are named by SageMaker at run time under that prefix.`);
+      `The training jobs of tuning job '${this.task.namePrefix}-<random>' are named by SageMaker at run time under that prefix.`);
     const describe = new tasks.CallAwsService(this, 'DescribeBestTrainingJob', {
-      stateName: `${id}: read the best training job`,
+      stateName: `${taskProps.stateName}: read the best training job`,
       service: 'sagemaker',
       action: 'describeTrainingJob',
-      parameters: { 'TrainingJobName.$': `${this.resultPath}.Tuning.BestTrainingJob.TrainingJobName` },
+      parameters: { 'TrainingJobName.$': this.resultField('Tuning.BestTrainingJob.TrainingJobName') },
       iamResources: [trainingJobs],
       iamAction: 'sagemaker:DescribeTrainingJob',
       resultSelector: {
@@ -65,18 +74,24 @@ export class TuningStage extends WorkflowStage {
         'TrainingJobArn.$': '$.TrainingJobArn',
         'ModelArtifacts.$': '$.ModelArtifacts',
       },
-      resultPath: `${this.resultPath}.Best`,
+      resultPath: this.resultField('Best'),
     });
-    this.catchSageMakerSdkFailures(describe, `${this.resultPath}.Best`);
+    this.catchSageMakerSdkFailures(describe, this.resultField('Best'));
     // The call itself.
     this.addWaitBudget(Duration.seconds(60));
-    this.job.next(describe);
+    this.task.next(describe);
 
     this.modelArtifacts = new ResultS3Location(this.resultField('Best.ModelArtifacts.S3ModelArtifacts'), props.training.outputLocation,
       `the best model artifacts of stage '${id}'`);
-    this.trainingJobName = this.resultField('Best.TrainingJobName');
-    this.tuningJobName = this.resultField('Tuning.HyperParameterTuningJobName');
-    this.startState = this.job;
+    this.trainingJobName = this.resultValue('Best.TrainingJobName');
+    this.trainedModel = {
+      modelArtifacts: this.modelArtifacts,
+      modelDataUrl: this.resultValue('Best.ModelArtifacts.S3ModelArtifacts'),
+      trainingJobName: this.trainingJobName,
+    };
+    this.tuningJobName = this.resultValue('Tuning.HyperParameterTuningJobName');
+    this.tuningJobArn = this.resultValue('Tuning.HyperParameterTuningJobArn');
+    this.startState = this.task;
     this.endStates = [describe];
   }
 }

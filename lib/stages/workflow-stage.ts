@@ -1,9 +1,9 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Token } from 'aws-cdk-lib';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct, IConstruct } from 'constructs';
 import { SageMakerIntegration, ServiceErrorRetry } from '../jobs/private/fail-fast';
 import { SageMakerTask } from '../jobs/sagemaker-task';
-import { validateIn, validatePattern } from '../private/validate';
+import { fail, validateIn, validatePattern } from '../private/validate';
 
 /**
  * One stage of a SageMaker workflow: a piece of the state machine that owns its part of
@@ -13,9 +13,11 @@ import { validateIn, validatePattern } from '../private/validate';
  * - **State.** A stage writes its results only under `$.results.<stageName>`
  *   (`resultPath`) and leaves the rest of the state as it found it, so later stages (and
  *   any state a user puts in between) still see every earlier result.
- * - **Outputs.** A stage exposes what it produced as objects (a `JobS3Location` for model
- *   artifacts or a report, a JSONPath string for a name), built by the stage from its own
- *   result path: a user never writes `$.results...` by hand.
+ * - **Outputs.** A stage exposes what it produced as values any later field takes: names and
+ *   ARNs are `sfn.JsonPath` string tokens (rendered `"Field.$": "<path>"` in any request,
+ *   environment or hyperparameter), S3 outputs are `JobS3Location`s, and producers and
+ *   consumers share types (`TrainedModel`, `EvaluationReport`, an `ISageMakerModel` with its
+ *   role). A user never writes `$.results...` by hand.
  * - **Failures.** Every task of the stage catches `States.ALL` into the stage's `Fail`
  *   state (`failState`), with the error at `$.error`; the `Fail` state ends the execution
  *   with that error and cause (the job's failure reason, the gate's metric), which the
@@ -58,13 +60,21 @@ export abstract class WorkflowStage extends sfn.StateMachineFragment {
 
   private readonly waitBudget: Duration[] = [];
 
-  constructor(scope: Construct, id: string) {
+  constructor(scope: Construct, id: string, options: WorkflowStageOptions = {}) {
     super(scope, id);
     Object.defineProperty(this, STAGE_SYMBOL, { value: true });
-    validateIn(this, () => validatePattern('id', id, /^[A-Za-z][A-Za-z0-9_]{0,63}$/,
-      'a stage name of at most 64 letters, digits and underscores, starting with a letter (it becomes the JSONPath $.results.<id>)'));
+    validateIn(this, () => {
+      validatePattern('id', id, /^[A-Za-z][A-Za-z0-9_]{0,63}$/,
+        'a stage name of at most 64 letters, digits and underscores, starting with a letter (it becomes the JSONPath $.results.<id>)');
+      // A field of the state: '$' or a discarded result would lose the state or the stage's outputs.
+      if (options.resultPath !== undefined && Token.isUnresolved(options.resultPath)) {
+        fail(`resultPath must be a JSONPath to a field of the state such as '$.results.train', got ${options.resultPath === sfn.JsonPath.DISCARD ? 'JsonPath.DISCARD (the stage\'s outputs would be lost)' : 'a token'}`);
+      }
+      validatePattern('resultPath', options.resultPath, /^\$(\.[A-Za-z_][A-Za-z0-9_]*)+$/,
+        "a JSONPath to a field of the state such as '$.results.train' (not '$', which would replace the state, nor a discarded result)");
+    });
     this.stageName = id;
-    this.resultPath = `$.results.${id}`;
+    this.resultPath = options.resultPath ?? `$.results.${id}`;
     this.failState = new sfn.Fail(this, 'Failed', {
       stateName: `${id} failed`,
       errorPath: '$.error.Error',
@@ -78,8 +88,10 @@ export abstract class WorkflowStage extends sfn.StateMachineFragment {
    */
   public get maxDuration(): Duration {
     let seconds = this.waitBudget.reduce((total, d) => total + d.toSeconds(), 0);
-    for (const child of this.node.findAll()) {
-      if (child instanceof SageMakerTask) seconds += child.maxDuration.toSeconds();
+    // The stage's own states only: not a task that is a construct but never a state (the
+    // training definition a tuning job renders), nor the states chained after the stage.
+    for (const state of sfn.State.findReachableStates(this.startState, { includeErrorHandlers: true })) {
+      if (state instanceof SageMakerTask && WorkflowStage.of(state) === this) seconds += state.maxDuration.toSeconds();
     }
     return Duration.seconds(seconds);
   }
@@ -111,10 +123,31 @@ export abstract class WorkflowStage extends sfn.StateMachineFragment {
     this.waitBudget.push(duration);
   }
 
-  /** The JSONPath of a field of this stage's results, e.g. `resultField('ModelName')`. */
+  /**
+   * A field of this stage's results as an output any later field takes, e.g.
+   * `resultValue('ModelName')`: a `JsonPath.stringAt` token.
+   */
+  protected resultValue(field: string): string {
+    return sfn.JsonPath.stringAt(this.resultField(field));
+  }
+
+  /** The plain JSONPath of a field of this stage's results, for the stage's own states. */
   protected resultField(field: string): string {
     return `${this.resultPath}.${field}`;
   }
+}
+
+/**
+ * What every stage takes besides its own props.
+ */
+export interface WorkflowStageOptions {
+  /**
+   * Where the stage writes its results in the execution state (a field of the state); its
+   * outputs read from there.
+   *
+   * @default '$.results.<id>'
+   */
+  readonly resultPath?: string;
 }
 
 const STAGE_SYMBOL = Symbol.for('cdk-sagemaker-ml.WorkflowStage');

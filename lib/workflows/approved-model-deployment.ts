@@ -7,6 +7,7 @@ import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { SageMakerWorkflow } from './sagemaker-workflow';
 import { WorkflowObservabilityOptions } from './workflow-options';
+import { IDeployableEndpoint } from '../hosting/deployable-endpoint';
 import { RealtimeEndpoint } from '../hosting/realtime-endpoint';
 import { SageMakerTask, SageMakerTaskProps } from '../jobs/sagemaker-task';
 import { registerWildcardResource } from '../private/nag';
@@ -23,8 +24,11 @@ export interface ApprovedModelDeploymentProps extends WorkflowObservabilityOptio
   /** The group whose versions are deployed (the execution input's `modelPackageArn` must be one of its versions). */
   readonly modelPackageGroup: IModelPackageGroup;
 
-  /** The endpoint the approved model is deployed through, with its own variants, key, data capture and blue/green deployment. */
-  readonly endpoint: RealtimeEndpoint;
+  /**
+   * The endpoint the approved model is deployed through, with its own variants, key, data
+   * capture and deployment config: a `RealtimeEndpoint`, an `AsyncEndpoint` or an import.
+   */
+  readonly endpoint: IDeployableEndpoint;
 
   /**
    * The execution role of the models defined from the package. It must be able to read the
@@ -38,8 +42,8 @@ export interface ApprovedModelDeploymentProps extends WorkflowObservabilityOptio
   /**
    * The VPC the models defined from the package run in.
    *
-   * @default - the VPC settings of the model the endpoint serves (its subnets and security
-   * groups), when it is a `SageMakerModel` of this app in a VPC; else no VPC
+   * @default - the VPC settings of the model a `RealtimeEndpoint` of this app serves (its
+   * subnets and security groups), when that is a `SageMakerModel` in a VPC; else no VPC
    */
   readonly vpc?: ec2.IVpc;
 
@@ -111,7 +115,7 @@ export interface ApprovedModelDeploymentProps extends WorkflowObservabilityOptio
  * The deploy workflow of approval-driven deployment (start it with `DeployOnApproval`): a
  * `SageMakerWorkflow` that defines a model from the approved version (`CreateModel` with
  * `Containers: [{ ModelPackageName }]`, the execution input's `modelPackageArn`), deploys it
- * through the `RealtimeEndpoint` with a `DeployStage` (its blue/green deployment and
+ * through the endpoint with a `DeployStage` (its blue/green deployment and
  * rollback alarms), then invokes the endpoint once with a sample payload (smoke test).
  *
  * A version already in service (the endpoint's configuration was deployed for the same
@@ -151,6 +155,9 @@ export class ApprovedModelDeployment extends Construct {
       validateLength('sampleContentType', contentType, 1, 1024);
       // InvokeEndpoint takes a body of at most 25 MB; a state's input and parameters are limited to 256 KiB.
       validateLength('samplePayload', props.samplePayload, 1, 200_000);
+      if (props.endpoint.asyncInference) {
+        fail(`endpoint must be real-time: the smoke test sends samplePayload with InvokeEndpoint, which asynchronous endpoint '${props.endpoint.node.path}' refuses; deploy to it with a DeployStage and a smokeTest of your own`);
+      }
     });
     const vpcConfig = validateIn(this, () => modelVpcConfig(this, props));
     this.modelRole = props.modelRole ?? new SageMakerExecutionRole(this, 'ModelRole', { vpcAccess: vpcConfig !== undefined }).role;
@@ -183,8 +190,8 @@ export class ApprovedModelDeployment extends Construct {
     this.deployStage = new DeployStage(this, 'Deploy', {
       endpoint: props.endpoint,
       modelStep: createModel,
-      modelName: '$.results.model.ModelName',
-      version: '$.modelPackageArn',
+      modelName: sfn.JsonPath.stringAt('$.results.model.ModelName'),
+      version: sfn.JsonPath.stringAt('$.modelPackageArn'),
       modelRole: this.modelRole,
       variantName: props.variantName,
       pollInterval: props.pollInterval,
@@ -198,7 +205,7 @@ export class ApprovedModelDeployment extends Construct {
       description: deploymentDescription(props.modelPackageGroup, props.endpoint),
       definition: this.deployStage,
       outputs: {
-        modelPackageArn: '$.modelPackageArn',
+        modelPackageArn: sfn.JsonPath.stringAt('$.modelPackageArn'),
         endpointName: props.endpoint.endpointName,
         endpointConfigName: this.deployStage.endpointConfigName,
         outcome: this.deployStage.outcome,
@@ -218,11 +225,11 @@ export class ApprovedModelDeployment extends Construct {
  * What the deploy workflow does, within a workflow description's 200 characters: by construct
  * path, or by ID where long paths (long stack names and construct IDs) would exceed it.
  */
-function deploymentDescription(group: IModelPackageGroup, endpoint: RealtimeEndpoint): string {
+function deploymentDescription(group: IModelPackageGroup, endpoint: IDeployableEndpoint): string {
   const byPath = `Deploys approved versions of ${group.node.path} to ${endpoint.node.path}`;
   if (byPath.length <= 200) return byPath;
   const byId = `Deploys approved versions of ${group.node.id} to ${endpoint.node.id}`;
-  return byId.length <= 200 ? byId : 'Deploys approved model package versions to a real-time endpoint';
+  return byId.length <= 200 ? byId : 'Deploys approved model package versions to an endpoint';
 }
 
 /**
@@ -233,7 +240,7 @@ function modelVpcConfig(scope: Construct, props: ApprovedModelDeploymentProps): 
   if (!props.vpc) {
     if (props.vpcSubnets) fail('vpcSubnets requires vpc');
     if (props.securityGroups) fail('securityGroups requires vpc');
-    return props.endpoint._modelVpcConfig(props.variantName);
+    return props.endpoint instanceof RealtimeEndpoint ? props.endpoint._modelVpcConfig(props.variantName) : undefined;
   }
   const groups = props.securityGroups ?? [new ec2.SecurityGroup(scope, 'ModelSecurityGroup', {
     vpc: props.vpc, description: 'Network interfaces of the models deployed on approval', allowAllOutbound: true,

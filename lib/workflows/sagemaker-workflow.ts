@@ -26,8 +26,8 @@ export interface SageMakerWorkflowProps extends WorkflowOptions {
   readonly description?: string;
 
   /**
-   * The execution's output: names mapped to stage outputs (JSONPaths such as
-   * `model.modelName`) or literal strings.
+   * The execution's output: names mapped to stage outputs (`JsonPath` tokens such as
+   * `model.modelName`, rendered as paths) or literal strings (kept as they are).
    *
    * @default - the final state of the execution (every stage's results under `results`)
    */
@@ -74,12 +74,8 @@ export class SageMakerWorkflow extends Construct {
     const defaults = executionInputDefaultStates(this, props.executionInputDefaults);
     if (defaults) chain = defaults.next(props.definition);
     if (props.outputs && chain.endStates.length > 0) {
-      const parameters: { [key: string]: string } = {};
-      for (const [key, value] of Object.entries(props.outputs)) {
-        if (value.startsWith('$')) parameters[`${key}.$`] = value;
-        else parameters[key] = value;
-      }
-      chain = chain.next(new sfn.Pass(this, 'Output', { parameters }));
+      // The Pass state renders tokens as '<key>.$' paths and literals as they are.
+      chain = chain.next(new sfn.Pass(this, 'Output', { parameters: { ...props.outputs } }));
     }
 
     const budget = durationBudget(props.definition.startState);

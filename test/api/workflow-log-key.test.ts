@@ -51,7 +51,7 @@ describe('the key of a workflow\'s logs and failure topic', () => {
         outputLocation: JobS3Location.inBucket(store.artifactsBucket, 'models'),
       },
       encryptionKey: key,
-    })).toThrow(/^Test\/Training: encryptionKey must be a key defined in this app \(kms.Key\) to encrypt the log group it defines/);
+    })).toThrow(/^Test\/Training\/Default: encryptionKey must be a key defined in this app \(kms.Key\) to encrypt the log group it defines/);
   });
 
   test('a key defined in the app gets the logs and events statements', () => {

@@ -15,7 +15,7 @@ import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import {
   ApprovedModelDeployment, DataQualityBaseline, DataQualityMonitor, DeployOnApproval, MonitoringFrequency, AsyncEndpoint,
-  ChannelDataSource, DeepLearningContainerUse, DeepLearningFramework, InferenceEndpoint, JobConfigFile, JobS3Location, MetricComparison,
+  ChannelDataSource, DeepLearningContainerUse, DeepLearningFramework, JobConfigFile, JobS3Location, MetricComparison,
   MlDataStore, MlflowTrackingServer, MlflowTrackingServerSize, ModelData, Processor, RealtimeEndpoint, SageMakerExecutionRole,
   SageMakerImage, SageMakerModel, ServerlessEndpoint, TeamDomain, TrainingWorkflow, TransformJobStep, FileSystemAccessMode, IMlDataStore,
   TrafficRouting, SageMakerWorkflow, ProcessingStage, TuningStage, EvaluationStage, RegisterModelStage, ModelPackageGroup,
@@ -168,8 +168,9 @@ export function composeWorkflow(scope: Construct, team: TeamResources, tracking:
       processingInputs: [{ inputName: 'model', source: JobS3Location.fromJsonPath('$.results.train.ModelArtifacts.S3ModelArtifacts', artifacts, 'models/') }],
       processingOutputs: [{ outputName: 'report', destination: JobS3Location.perExecution(artifacts, 'evaluation') }],
       outputEncryptionKey: team.key,
+      reportOutputName: 'report',
+      gate: { metricPath: 'metrics.deviance', threshold: 10, comparison: MetricComparison.LESS_THAN },
     },
-    qualityGate: { outputName: 'report', metricPath: 'metrics.deviance', threshold: 10, comparison: MetricComparison.LESS_THAN },
     model: { image: SageMakerImage.fromEcrRepository(team.repository, 'v1'), modelNamePrefix: 'forecast', environment: { LOG_LEVEL: 'info' } },
     experimentTracking: { trackingServer: tracking, experimentName: 'demand-forecast' },
     promote: { endpoint: staging },
@@ -419,8 +420,8 @@ export class CompositionHostingStack extends TeamStack {
 
     // Imported endpoints: invoke grants and metrics.
     const invoker = new iam.Role(this, 'Invoker', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
-    InferenceEndpoint.fromEndpointName(this, 'ImportedEndpoint', 'team-forecast').grantInvoke(invoker);
-    InferenceEndpoint.fromEndpointAttributes(this, 'ImportedAsync', { endpointName: 'team-async', asynchronous: true, variantName: 'Main' }).grantInvoke(invoker);
+    RealtimeEndpoint.fromEndpointName(this, 'ImportedEndpoint', 'team-forecast').grantInvoke(invoker);
+    AsyncEndpoint.fromEndpointName(this, 'ImportedAsync', 'team-async').grantInvoke(invoker);
 
     composeTransform(this, team, teamRoleModel);
   }

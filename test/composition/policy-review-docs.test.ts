@@ -27,7 +27,7 @@ const PLACES: Record<string, string[]> = {
     '`hyper-parameter-tuning-job/<prefix>-*`', '`model/<prefix>-*`', '`endpoint-config/<prefix>-*`'],
   'lib/jobs/private/list-tags.ts': ['**`sagemaker:ListTags` on `*`**'],
   'lib/stages/tuning-stage.ts': ["`TuningStage`'s best training job"],
-  'lib/hosting/realtime-endpoint.ts': ['`DeployStage`', "under the endpoint's own configuration prefix"],
+  'lib/hosting/private/deployment.ts': ['`DeployStage`', "under the endpoint's own configuration prefix"],
   'lib/stages/private/deploy-cleanup.ts': ['the model a failed deployment deletes'],
   'lib/workflows/approved-model-deployment.ts': ["`ApprovedModelDeployment`'s approved version"],
   'lib/stages/evaluation-stage.ts': ["`EvaluationStage`'s report", '`<bucket>/<prefix>*/<report file>`'],

@@ -6,9 +6,10 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import {
-  AsyncEndpoint, AsyncEndpointProps, InferenceEndpoint, JobS3Location, MlDataStore, ModelData, ProductionVariantOptions, RealtimeEndpoint,
+  AsyncEndpoint, AsyncEndpointProps, JobS3Location, MlDataStore, ModelData, ProductionVariantOptions, RealtimeEndpoint,
   RealtimeEndpointProps, SageMakerImage, SageMakerModel, ServerlessEndpoint, ServerlessEndpointProps, TrafficRouting,
 } from '../../lib';
+import { createEndpointRequest, runtimeConfigRequest, updateEndpointRequest } from '../../lib/hosting/private/deployment';
 import { iamPolicies, nagFindings, testStack } from '../util';
 
 const IMAGE_DIR = path.join(__dirname, '..', '..', 'containers', 'glm');
@@ -184,7 +185,7 @@ describe('RealtimeEndpoint', () => {
     expect(policyStatements(stack, 'Caller')).toEqual([{ Action: 'sagemaker:InvokeEndpoint', Effect: 'Allow', Resource: 'arn:aws:sagemaker:us-east-1:123456789012:endpoint/pricing' }]);
     expect(stack.resolve(endpoint.metricModelLatency().dimensions)).toEqual({ EndpointName: 'pricing', VariantName: 'AllTraffic' });
     expect(endpoint.metricInvocation5XXErrors().metricName).toBe('Invocation5XXErrors');
-    const imported = InferenceEndpoint.fromEndpointName(stack, 'Imported', 'Other-Endpoint');
+    const imported = RealtimeEndpoint.fromEndpointName(stack, 'Imported', 'Other-Endpoint');
     expect(imported.endpointArn).toBe('arn:aws:sagemaker:us-east-1:123456789012:endpoint/other-endpoint');
   });
 
@@ -296,10 +297,10 @@ describe('RealtimeEndpoint updates and run-time deployments', () => {
   test('a run-time configuration has the same variants, key and data capture as the endpoint, for another model', () => {
     const { stack, store, model } = setup();
     const endpoint = deployable(stack, model, store);
-    const request = stack.resolve(sfn.FieldUtils.renderObject(endpoint.endpointConfigRequest({
+    const request = stack.resolve(sfn.FieldUtils.renderObject(runtimeConfigRequest(stack, endpoint, {
       endpointConfigName: sfn.JsonPath.format(`${endpoint.runtimeConfigNamePrefix}-{}`, sfn.JsonPath.uuid()),
       modelName: sfn.JsonPath.stringAt('$.results.model.ModelName'),
-      tags: { 'cdk-sagemaker-ml:workflow': 'Train', 'cdk-sagemaker-ml:execution': sfn.JsonPath.executionId },
+      modelRole: model,
     })));
     const config = Object.values<any>(Template.fromStack(stack).findResources('AWS::SageMaker::EndpointConfig'))[0].Properties;
     const withoutModel = (variants: any[]) => variants.map(({ 'ModelName': _m, 'ModelName.$': _p, ...rest }) => rest);
@@ -311,13 +312,12 @@ describe('RealtimeEndpoint updates and run-time deployments', () => {
     expect(request.DataCaptureConfig).toEqual(config.DataCaptureConfig);
     expect(request.DataCaptureConfig).toEqual(expect.objectContaining({ EnableCapture: true, InitialSamplingPercentage: 30 }));
     expect(request['EndpointConfigName.$']).toBe(`States.Format('${endpoint.runtimeConfigNamePrefix}-{}', States.UUID())`);
-    expect(request.Tags).toEqual([{ Key: 'cdk-sagemaker-ml:workflow', Value: 'Train' }, { 'Key': 'cdk-sagemaker-ml:execution', 'Value.$': '$$.Execution.Id' }]);
   });
 
   test('a run-time configuration can replace the model of one variant only', () => {
     const { stack, store, model } = setup();
     const endpoint = deployable(stack, model, store);
-    const request = stack.resolve(endpoint.endpointConfigRequest({ endpointConfigName: `${endpoint.runtimeConfigNamePrefix}-1`, modelName: 'candidate', variantName: 'Green' }));
+    const request = stack.resolve(runtimeConfigRequest(stack, endpoint, { endpointConfigName: `${endpoint.runtimeConfigNamePrefix}-1`, modelName: 'candidate', variantName: 'Green', modelRole: model }));
     expect(request.ProductionVariants.map((v: any) => v.ModelName)).toEqual([{ 'Fn::GetAtt': [expect.stringMatching(/^Model/), 'ModelName'] }, 'candidate']);
     expect(request.Tags).toBeUndefined();
   });
@@ -325,14 +325,14 @@ describe('RealtimeEndpoint updates and run-time deployments', () => {
   test('no key and no capture where the endpoint has none', () => {
     const { stack, model } = setup();
     const endpoint = new RealtimeEndpoint(stack, 'Endpoint', { variants: [{ model, instanceType: 'ml.g5.xlarge' }] });
-    const request = endpoint.endpointConfigRequest({ endpointConfigName: '$.name', modelName: 'm' });
+    const request = runtimeConfigRequest(stack, endpoint, { endpointConfigName: '$.name', modelName: 'm' });
     expect(Object.keys(request).sort()).toEqual(['EndpointConfigName', 'ProductionVariants']);
   });
 
   test('the run-time update uses the endpoint\'s deployment config and alarms, keeping autoscaled counts', () => {
     const { stack, store, model } = setup();
     const endpoint = deployable(stack, model, store);
-    const update = stack.resolve(endpoint.updateEndpointRequest('pricing-config-1'));
+    const update = stack.resolve(updateEndpointRequest(endpoint, 'pricing-config-1'));
     const cfn = Object.values<any>(Template.fromStack(stack).findResources('AWS::SageMaker::Endpoint'))[0].Properties;
     expect(update).toEqual({
       EndpointName: 'pricing',
@@ -342,7 +342,7 @@ describe('RealtimeEndpoint updates and run-time deployments', () => {
       ExcludeRetainedVariantProperties: [{ VariantPropertyType: 'DesiredWeight' }],
     });
     expect(update.DeploymentConfig.AutoRollbackConfiguration.Alarms).toHaveLength(4);
-    expect(stack.resolve(endpoint.createEndpointRequest('pricing-config-1'))).toEqual({ EndpointName: 'pricing', EndpointConfigName: 'pricing-config-1', DeploymentConfig: cfn.DeploymentConfig });
+    expect(stack.resolve(createEndpointRequest(endpoint, 'pricing-config-1'))).toEqual({ EndpointName: 'pricing', EndpointConfigName: 'pricing-config-1', DeploymentConfig: cfn.DeploymentConfig });
   });
 
   test('grantDeploy allows exactly what a deployment through the endpoint needs', () => {
@@ -375,7 +375,7 @@ describe('RealtimeEndpoint updates and run-time deployments', () => {
     const { stack, store, model } = setup();
     const endpoint = deployable(stack, model, store);
     const other = new iam.Role(stack, 'CandidateRole', { assumedBy: new iam.ServicePrincipal('sagemaker.amazonaws.com') });
-    endpoint._grantServingModel(other);
+    runtimeConfigRequest(stack, endpoint, { endpointConfigName: 'c', modelName: 'm', modelRole: other });
     expect(JSON.stringify(policyStatements(stack, 'CandidateRole'))).toContain('/capture/*');
   });
 
@@ -391,10 +391,10 @@ describe('RealtimeEndpoint updates and run-time deployments', () => {
   });
 
   test.each<[string, (e: RealtimeEndpoint) => unknown, RegExp]>([
-    ['an unknown variant', e => e.endpointConfigRequest({ endpointConfigName: '$.n', modelName: 'm', variantName: 'Red' }),
-      /Test\/Endpoint: endpointConfigRequest variantName must be one of Blue, Green, got 'Red'/],
-    ['a literal name outside the prefix', e => e.endpointConfigRequest({ endpointConfigName: 'other-1', modelName: 'm' }),
-      /Test\/Endpoint: endpointConfigRequest endpointConfigName must start with the endpoint's runtimeConfigNamePrefix 'pricing-rt-'/],
+    ['an unknown variant', e => runtimeConfigRequest(e, e, { endpointConfigName: 'n', modelName: 'm', variantName: 'Red', modelRole: new iam.Role(e, 'R', { assumedBy: new iam.ServicePrincipal('sagemaker.amazonaws.com') }) }),
+      /variantName must be one of Blue, Green, got 'Red' \(the variants of endpoint 'Test\/Endpoint'\)/],
+    ['no model role where the endpoint captures data', e => runtimeConfigRequest(e, e, { endpointConfigName: 'n', modelName: 'm' }),
+      /modelRole is required: endpoint 'Test\/Endpoint' captures data/],
   ])('refuses a run-time configuration with %s', (_name, use, error) => {
     const { stack, store, model } = setup();
     expect(() => use(deployable(stack, model, store, { runtimeConfigNamePrefix: 'pricing-rt' }))).toThrow(error);

@@ -2,7 +2,7 @@ import * as path from 'path';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import { InferenceEndpoint, JobS3Location, MlDataStore, SageMakerImage, SageMakerModel, ServerlessEndpoint, AsyncEndpoint } from '../../lib';
+import { RealtimeEndpoint, JobS3Location, MlDataStore, SageMakerImage, SageMakerModel, ServerlessEndpoint, AsyncEndpoint } from '../../lib';
 import { testStack } from '../util';
 
 const IMAGE_DIR = path.join(__dirname, '..', '..', 'containers', 'glm');
@@ -10,7 +10,7 @@ const IMAGE_DIR = path.join(__dirname, '..', '..', 'containers', 'glm');
 describe('IInferenceEndpoint', () => {
   test('is an aws-cdk-lib sagemaker.IEndpoint: an API Gateway SageMaker integration takes it', () => {
     const stack = testStack();
-    const endpoint = InferenceEndpoint.fromEndpointName(stack, 'Imported', 'Team-Forecast');
+    const endpoint = RealtimeEndpoint.fromEndpointName(stack, 'Imported', 'Team-Forecast');
     expect(endpoint.endpointRef).toEqual({ endpointArn: endpoint.endpointArn });
     const api = new apigateway.RestApi(stack, 'Api');
     const role = new iam.Role(stack, 'ApiRole', { assumedBy: new iam.ServicePrincipal('apigateway.amazonaws.com') });
@@ -41,7 +41,7 @@ describe('IInferenceEndpoint', () => {
     ['metricDiskUtilization', 'DiskUtilization'],
   ] as const)('%s is the instance metric %s in /aws/sagemaker/Endpoints', (method, metricName) => {
     const stack = testStack();
-    const endpoint = InferenceEndpoint.fromEndpointAttributes(stack, 'Imported', { endpointName: 'team', variantName: 'Blue' });
+    const endpoint = RealtimeEndpoint.fromEndpointAttributes(stack, 'Imported', { endpointName: 'team', variants: [{ variantName: 'Blue', instanceType: 'ml.m5.large' }] });
     const metric = endpoint[method]();
     expect({ namespace: metric.namespace, metricName: metric.metricName, dimensions: metric.dimensions, statistic: metric.statistic }).toEqual({
       namespace: '/aws/sagemaker/Endpoints', metricName, dimensions: { EndpointName: 'team', VariantName: 'Blue' }, statistic: 'Average',
@@ -49,7 +49,7 @@ describe('IInferenceEndpoint', () => {
   });
 
   test('the invocation metrics stay in AWS/SageMaker', () => {
-    const endpoint = InferenceEndpoint.fromEndpointName(testStack(), 'Imported', 'team');
+    const endpoint = ServerlessEndpoint.fromEndpointName(testStack(), 'Imported', 'team');
     expect(endpoint.metricInvocations().namespace).toBe('AWS/SageMaker');
   });
 });

@@ -29,7 +29,7 @@ function failFastApp() {
     stateName: 'Describe',
     api: 'describeTrainingJob',
     resourceType: 'training-job',
-    request: { 'TrainingJobName.$': train.trainingJobName },
+    request: { TrainingJobName: train.trainingJobName },
     statements: [],
     resultSelector: { 'TrainingJobStatus.$': '$.TrainingJobStatus' },
     resultPath: '$.results.Describe',
@@ -110,7 +110,7 @@ describe('fail fast on refused requests (rendered ASL)', () => {
 
   test('budgets: the loop\'s waits, and the capacity retries of every entry into the task', () => {
     // 1 h run + 6 entries x 10 capacity retries x 60 s + 15 x (2^5 - 1) s.
-    expect(train.job.maxDuration.toSeconds()).toBe(3600 + 6 * 600 + 465);
+    expect(train.task.maxDuration.toSeconds()).toBe(3600 + 6 * 600 + 465);
     // Describe: 1 min + 2 x (2^3 - 1) s.
     expect(workflow.maxDuration.toSeconds()).toBe(3600 + 6 * 600 + 465 + 60 + 14);
   });

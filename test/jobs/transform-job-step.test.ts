@@ -70,9 +70,10 @@ describe('TransformJobStep', () => {
     expect(state.QueryLanguage).toBe('JSONPath');
   });
 
-  test('takes the model name from the state input and grants the model role the input and output', () => {
+  test('takes a model whose name is read from the state, and grants the model role the input and output', () => {
     const { stack, base } = setup();
-    const state = renderState(stack, new TransformJobStep(stack, 'Transform', { ...base, modelNamePath: '$.results.model.ModelName' }));
+    const model = SageMakerModel.fromModelAttributes(stack, 'RunTime', { modelName: sfn.JsonPath.stringAt('$.results.model.ModelName'), role: base.model.role });
+    const state = renderState(stack, new TransformJobStep(stack, 'Transform', { ...base, model }));
     expect(state.Parameters['ModelName.$']).toBe('$.results.model.ModelName');
     const json = JSON.stringify(iamPolicies(stack));
     expect(json).toContain('/batch/input/*');
@@ -92,7 +93,6 @@ describe('TransformJobStep', () => {
     [{ instanceCount: 0 }, /instanceCount must be an integer between 1 and 100, got 0/],
     [{ invocationMaxRetries: 4 }, /invocationMaxRetries must be an integer between 0 and 3, got 4/],
     [{ invocationTimeout: Duration.hours(2) }, /invocationTimeout must be a whole number of seconds between 1 and 3600/],
-    [{ modelNamePath: 'results.model' }, /modelNamePath must be a JSONPath such as '\$.results.model.ModelName', got 'results.model'/],
     [{ jobNamePrefix: '-bad' }, /jobNamePrefix must be letters, digits and single hyphens/],
     [{ integrationPattern: sfn.IntegrationPattern.REQUEST_RESPONSE }, /^Test\/Transform: integrationPattern must be RUN_JOB for createTransformJob/],
     [{ maxConcurrentTransforms: 20, maxPayload: Size.mebibytes(6) }, /^Test\/Transform: maxConcurrentTransforms x maxPayload must be at most 100 MB, got 20 x 6 MB = 120 MB/],

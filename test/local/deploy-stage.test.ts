@@ -48,7 +48,7 @@ function deployApp() {
     dataCapture: { destination: JobS3Location.inBucket(store.artifactsBucket, 'capture'), samplingPercentage: 25 },
   });
   const model = new CreateModelStage(stack, 'model', { image, modelData: JobS3Location.fromJsonPath('$.modelDataUrl', store.artifactsBucket, 'candidates') });
-  const deploy = new DeployStage(stack, 'deploy', { endpoint, modelName: model.modelName, modelRole: model.step.role, pollInterval: Duration.seconds(10), maxPolls: 4 });
+  const deploy = new DeployStage(stack, 'deploy', { endpoint, modelName: model.modelName, modelRole: model.model.role, pollInterval: Duration.seconds(10), maxPolls: 4 });
   new SageMakerWorkflow(stack, 'Workflow', {
     definition: model.next(deploy),
     outputs: { modelName: model.modelName, endpointConfigName: deploy.endpointConfigName, outcome: deploy.outcome },

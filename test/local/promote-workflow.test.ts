@@ -19,7 +19,7 @@ describe('local run of a workflow that promotes to an endpoint', () => {
   let stackName: string;
   const runtimes: LocalRuntime[] = [];
   const runtime = (faults?: LocalFaults, workflow = 'Workflow') => {
-    const r = LocalRuntime.fromAssembly(assemblyDir, `${stackName}/${workflow}/StateMachine`, { faults });
+    const r = LocalRuntime.fromAssembly(assemblyDir, `${stackName}/${workflow}/Default/StateMachine`, { faults });
     runtimes.push(r);
     return r;
   };

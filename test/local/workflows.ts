@@ -15,7 +15,7 @@ export const TRAINING_STATES = {
   jobs: ['Preprocess', 'Train', 'Evaluate'],
   gate: ['Evaluate read report', 'Evaluate gate'],
   /** The reference stack registers each gated model (RegisterModelStage) before its output. */
-  model: ['Evaluate gate passed', 'CreateModel', 'Register', 'Output', 'Succeeded'],
+  model: ['Evaluate gate passed', 'CreateModel', 'Register', 'Output'],
   gateFailed: ['Evaluate gate rejected', 'Evaluate failed'],
   /** A stage's tasks catch every error into the stage's own Fail state. */
   failed: (stage: string) => [`${stage} failed`],
@@ -52,7 +52,7 @@ export const PROMOTE_STATES = {
   training: ['InputDefaults', 'MergeInput', 'Train', 'Evaluate', 'CreateModel'],
   /** The `Gated` workflow up to its gate. */
   gated: ['InputDefaults', 'MergeInput', 'Train', 'Evaluate', 'Evaluate read report', 'Evaluate gate'],
-  gatePassed: ['Evaluate gate passed', 'CreateModel', 'Output', 'Succeeded'],
+  gatePassed: ['Evaluate gate passed', 'CreateModel', 'Output'],
   createPath: [...PROMOTE.find, ...PROMOTE.missing, ...PROMOTE.create],
   updatePath: [...PROMOTE.find, ...PROMOTE.inService, ...PROMOTE.update],
   poll: PROMOTE.poll,
@@ -61,9 +61,9 @@ export const PROMOTE_STATES = {
   /** Two checks: the first sees Creating/Updating, the second InService (or Failed). */
   twoPolls: [...PROMOTE.poll, ...PROMOTE.more, ...PROMOTE.poll],
   /** A first deployment: no previous configuration to clean up. */
-  created: ['Promote older configuration?', 'Promote deployed', 'Output', 'Succeeded'],
+  created: ['Promote older configuration?', 'Promote deployed', 'Output'],
   /** An update: the previous configuration (read before the update) is kept, and it replaced none. */
-  updated: ['Promote older configuration?', 'Promote deployed', 'Output', 'Succeeded'],
+  updated: ['Promote older configuration?', 'Promote deployed', 'Output'],
   timedOut: ['Promote timed out', 'Promote failed'],
   gateFailed: ['Evaluate gate rejected', 'Evaluate failed'],
   trainFailed: ['Train failed'],
@@ -116,6 +116,7 @@ export function promoteApp() {
       containerEntrypoint: ['evaluate'],
       // The workflow hands the training stage's model.tar.gz to this job as the input `model`.
       modelLocalPath: '/opt/ml/processing/model',
+      reportOutputName: 'evaluation',
       processingOutputs: [{ outputName: 'evaluation', destination: JobS3Location.perExecution(store.artifactsBucket, 'evaluation') }],
     },
   };
@@ -125,7 +126,7 @@ export function promoteApp() {
   });
   const gated = new TrainingWorkflow(stack, 'Gated', {
     ...jobs,
-    qualityGate: { outputName: 'evaluation', metricPath: 'metrics.score', comparison: MetricComparison.GREATER_THAN_OR_EQUAL, threshold: 0.5 },
+    evaluate: { ...jobs.evaluate, gate: { metricPath: 'metrics.score', comparison: MetricComparison.GREATER_THAN_OR_EQUAL, threshold: 0.5 } },
   });
   return { app, stack, workflow, gated };
 }

@@ -33,7 +33,7 @@ describe('RegisterModelStage', () => {
       contentTypes: ['text/csv'],
       responseContentTypes: ['application/json'],
       realtimeInstanceTypes: ['ml.m5.large'],
-      evaluationReport: { location: JobS3Location.perExecution(store.artifactsBucket, 'evaluation'), fileName: 'evaluation.json' },
+      evaluationReport: { object: JobS3Location.perExecution(store.artifactsBucket, 'evaluation').objectKey('evaluation.json') },
     });
     new sfn.StateMachine(stack, 'Machine', { definitionBody: sfn.DefinitionBody.fromChainable(train.next(register)) });
     // THEN
@@ -64,7 +64,7 @@ describe('RegisterModelStage', () => {
       { ErrorEquals: ['SageMaker.SageMakerException'], ResultPath: '$.error', Next: 'register: transient?' },
       { ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'register failed' },
     ]);
-    expect(register.modelPackageArn).toBe('$.results.register.ModelPackageArn');
+    expect(stack.resolve(register.modelPackageArn)).toBe('$.results.register.ModelPackageArn');
 
     // The state machine may create versions in this group only (the Service Authorization
     // Reference authorizes CreateModelPackage on the model-package resource type alone).

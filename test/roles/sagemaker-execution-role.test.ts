@@ -56,7 +56,7 @@ describe('SageMakerExecutionRole', () => {
   test('adds network interface permissions once for VPC jobs', () => {
     const stack = testStack();
     const role = new SageMakerExecutionRole(stack, 'Role', { vpcAccess: true });
-    role.grantVpcAccess();
+    role.addVpcAccess();
     const t = Template.fromStack(stack);
     t.resourceCountIs('AWS::IAM::ManagedPolicy', 2);
     t.hasResourceProperties('AWS::IAM::ManagedPolicy', {
@@ -76,17 +76,16 @@ describe('SageMakerExecutionRole', () => {
     expect(nagFindings(stack)).toEqual([]);
   });
 
-  test('grantVpcAccess returns the grant of its statement, the same one on a second call', () => {
+  test('addVpcAccess adds to the role\'s own policy and returns it, the same one on a second call', () => {
     const stack = testStack();
     const role = new SageMakerExecutionRole(stack, 'Role');
-    const grant = role.grantVpcAccess();
-    expect(grant).toBeInstanceOf(iam.Grant);
-    expect(grant.success).toBe(true);
-    expect(grant.principalStatements.map(st => st.sid)).toEqual(['ManageJobNetworkInterfaces']);
-    expect(role.grantVpcAccess()).toBe(grant);
-    // Applied before a resource, the grant orders it after the VPC access policy.
+    const policy = role.addVpcAccess();
+    expect(policy).toBeInstanceOf(iam.ManagedPolicy);
+    expect(policy.document.toJSON().Statement.map((st: any) => st.Sid)).toEqual(['ManageJobNetworkInterfaces']);
+    expect(role.addVpcAccess()).toBe(policy);
+    // A resource that must wait for the VPC access depends on the policy.
     const fn = new lambda.Function(stack, 'Fn', { runtime: lambda.Runtime.NODEJS_20_X, handler: 'index.handler', code: lambda.Code.fromInline('exports.handler = async () => {}') });
-    grant.applyBefore(fn);
+    fn.node.addDependency(policy);
     const fnResource = Object.values<any>(Template.fromStack(stack).findResources('AWS::Lambda::Function'))[0];
     expect(fnResource.DependsOn).toEqual(expect.arrayContaining([expect.stringMatching(/^RoleVpcAccessPolicy/)]));
   });

@@ -33,7 +33,7 @@ describe('SageMakerTrainingStack', () => {
       name = state.Type === 'Choice' ? state.Choices[0].Next : state.Next;
     }
     expect(order).toEqual([
-      'InputDefaults', 'MergeInput', 'Preprocess', 'Train', 'Evaluate', 'Evaluate read report', 'Evaluate gate', 'Evaluate gate passed', 'CreateModel', 'Register', 'Output', 'Succeeded',
+      'InputDefaults', 'MergeInput', 'Preprocess', 'Train', 'Evaluate', 'Evaluate read report', 'Evaluate gate', 'Evaluate gate passed', 'CreateModel', 'Register', 'Output',
     ]);
     expect(definition.States.Preprocess.Resource).toMatch(/:states:::sagemaker:createProcessingJob\.sync$/);
     expect(definition.States.Train.Resource).toMatch(/:states:::sagemaker:createTrainingJob\.sync$/);

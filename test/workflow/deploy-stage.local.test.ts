@@ -49,7 +49,7 @@ function machine(maxPolls?: number): { definition: any; stage: DeployStage } {
     dataCapture: { destination: JobS3Location.inBucket(store.artifactsBucket, 'capture') },
   });
   const modelRole = new iam.Role(stack, 'CandidateRole', { assumedBy: new iam.ServicePrincipal('sagemaker.amazonaws.com') });
-  const stage = new DeployStage(stack, 'Deploy', { endpoint, modelName: '$.results.model.ModelName', modelRole, pollInterval: Duration.seconds(10), maxPolls });
+  const stage = new DeployStage(stack, 'Deploy', { endpoint, modelName: sfn.JsonPath.stringAt('$.results.model.ModelName'), modelRole, pollInterval: Duration.seconds(10), maxPolls });
   new sfn.StateMachine(stack, 'Machine', { definitionBody: sfn.DefinitionBody.fromChainable(stage) });
   return { definition: definitionOf(stack), stage };
 }

@@ -12,7 +12,9 @@ import { definitionOf, iamPolicies, nagFindings, testStack } from '../util';
 
 const IMAGE_DIR = path.join(__dirname, '..', '..', 'containers', 'glm');
 const SAMPLE_MODEL = path.join(IMAGE_DIR, 'sample', 'model.tar.gz');
-const MODEL_NAME = '$.results.model.ModelName';
+/** A model stage's output: the model's name read at run time. */
+const MODEL_PATH = '$.results.model.ModelName';
+const MODEL_NAME = sfn.JsonPath.stringAt(MODEL_PATH);
 
 interface Fixture {
   readonly stack: Stack;
@@ -97,7 +99,7 @@ describe('DeployStage', () => {
   });
 
   test('an endpoint in service with a configuration of the same version is not deployed again', () => {
-    const { states } = deploy(fixture(), { version: '$.modelPackageArn' });
+    const { states } = deploy(fixture(), { version: sfn.JsonPath.stringAt('$.modelPackageArn') });
     expect(states['Deploy previous configuration is a run-time one?'].Choices).toEqual([
       { Variable: '$.results.Deploy.current.EndpointConfigName', StringMatches: 'pricing-rt-*', Next: 'Deploy read previous configuration' },
     ]);
@@ -121,14 +123,14 @@ describe('DeployStage', () => {
     expect(config.Resource).toBe('arn:${AWS::Partition}:states:::aws-sdk:sagemaker:createEndpointConfig');
     const { ProductionVariants: variants, KmsKeyId, DataCaptureConfig, Tags } = config.Parameters;
     expect(config.Parameters['EndpointConfigName.$']).toBe("States.Format('pricing-rt-{}', States.UUID())");
-    expect(variants).toEqual([{ 'VariantName': 'AllTraffic', 'ModelName.$': MODEL_NAME, 'InstanceType': 'ml.c5.xlarge', 'InitialInstanceCount': 2, 'InitialVariantWeight': 1 }]);
+    expect(variants).toEqual([{ 'VariantName': 'AllTraffic', 'ModelName.$': MODEL_PATH, 'InstanceType': 'ml.c5.xlarge', 'InitialInstanceCount': 2, 'InitialVariantWeight': 1 }]);
     expect(cfn.ProductionVariants[0]).toEqual(expect.objectContaining({ InstanceType: 'ml.c5.xlarge', InitialInstanceCount: 2, InitialVariantWeight: 1, VariantName: 'AllTraffic' }));
     expect(KmsKeyId).toMatch(/^\$\{EndpointKey[A-Z0-9]+\.Arn\}$/);
     expect(DataCaptureConfig).toEqual(expect.objectContaining({ EnableCapture: true, InitialSamplingPercentage: 10, DestinationS3Uri: expect.stringMatching(/\/capture\/$/) }));
     expect(Tags).toEqual([
       { 'Key': 'cdk-sagemaker-ml:workflow', 'Value.$': '$$.StateMachine.Id' },
       { 'Key': 'cdk-sagemaker-ml:execution', 'Value.$': '$$.Execution.Id' },
-      { 'Key': 'cdk-sagemaker-ml:version', 'Value.$': MODEL_NAME },
+      { 'Key': 'cdk-sagemaker-ml:version', 'Value.$': MODEL_PATH },
       { 'Key': 'cdk-sagemaker-ml:replaces', 'Value.$': '$.results.Deploy.current.EndpointConfigName' },
     ]);
     expect(config.ResultPath).toBe('$.results.Deploy.config');
@@ -316,7 +318,7 @@ describe('DeployStage', () => {
       image: SageMakerImage.fromAsset(IMAGE_DIR),
       modelData: JobS3Location.inBucket(store.artifactsBucket, 'models'),
     });
-    const stage = new DeployStage(f.stack, 'Deploy', { endpoint: f.endpoint, modelName: model.modelName, modelRole: model.step.role });
+    const stage = new DeployStage(f.stack, 'Deploy', { endpoint: f.endpoint, modelName: model.modelName, modelRole: model.model.role });
     const workflow = new SageMakerWorkflow(f.stack, 'Workflow', { definition: model.next(stage) });
     expect(workflow.maxDuration.toSeconds()).toBeGreaterThanOrEqual(stage.maxDuration.toSeconds());
     const definition = definitionOf(f.stack);

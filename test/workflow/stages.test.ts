@@ -45,9 +45,9 @@ describe('TrainingStage', () => {
     ]);
     expect(d.States['Fit: transient?'].Default).toBe('Fit failed');
     expect(train.resultPath).toBe('$.results.Fit');
-    expect(train.modelDataUrl).toBe('$.results.Fit.ModelArtifacts.S3ModelArtifacts');
-    expect(train.trainingJobName).toBe('$.results.Fit.TrainingJobName');
-    expect(train.job.jobNamePrefix).toMatch(/^fit-[0-9a-f]{8}$/);
+    expect(stack.resolve(train.modelDataUrl)).toBe('$.results.Fit.ModelArtifacts.S3ModelArtifacts');
+    expect(stack.resolve(train.trainingJobName)).toBe('$.results.Fit.TrainingJobName');
+    expect(train.task.jobNamePrefix).toMatch(/^fit-[0-9a-f]{8}$/);
   });
 
   test('modelArtifacts renders the run-time URI and grants a reader the training output prefix only', () => {
@@ -77,7 +77,7 @@ describe('ProcessingStage', () => {
     const d = definitionOf(stack);
     expect(d.States.Prep.Next).toBe('Train');
     expect(d.States.Prep.ResultSelector).toEqual({ 'ProcessingJobName.$': '$.ProcessingJobName', 'ProcessingJobArn.$': '$.ProcessingJobArn' });
-    expect(prep.processingJobName).toBe('$.results.Prep.ProcessingJobName');
+    expect(stack.resolve(prep.processingJobName)).toBe('$.results.Prep.ProcessingJobName');
   });
 });
 
@@ -85,9 +85,9 @@ describe('CreateModelStage', () => {
   test('exposes the model name and ARN from its own result', () => {
     const { stack, store, image } = setup();
     const model = new CreateModelStage(stack, 'Model', { image, modelData: JobS3Location.inBucket(store.artifactsBucket, 'models') });
-    expect(model.modelName).toBe('$.results.Model.ModelName');
-    expect(model.modelArn).toBe('$.results.Model.ModelArn');
-    expect(model.step.modelNamePrefix).toMatch(/^model-[0-9a-f]{8}$/);
+    expect(stack.resolve(model.modelName)).toBe('$.results.Model.ModelName');
+    expect(stack.resolve(model.modelArn)).toBe('$.results.Model.ModelArn');
+    expect(model.task.modelNamePrefix).toMatch(/^model-[0-9a-f]{8}$/);
   });
 });
 

@@ -6,14 +6,14 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import {
-  ChannelDataSource, IMlflowTrackingServer, JobS3Location, MetricComparison, MlDataStore, ModelData, ProcessingJobStepProps,
+  ChannelDataSource, EvaluationStageProps, IMlflowTrackingServer, JobS3Location, MetricComparison, MlDataStore, ModelData,
   RealtimeEndpoint, SageMakerImage, SageMakerModel, TrafficRouting, TrainingWorkflow, TrainingWorkflowProps,
 } from '../../lib';
 import { definitionOf, iamPolicies, nagFindings, testStack } from '../util';
 
 const IMAGE_DIR = path.join(__dirname, '..', '..', 'containers', 'glm');
 
-function setup(): { stack: Stack; store: MlDataStore; props: TrainingWorkflowProps; evaluate: ProcessingJobStepProps } {
+function setup(): { stack: Stack; store: MlDataStore; props: TrainingWorkflowProps; evaluate: EvaluationStageProps } {
   const stack = testStack();
   lastStack = stack;
   const store = new MlDataStore(stack, 'Store');
@@ -25,8 +25,9 @@ function setup(): { stack: Stack; store: MlDataStore; props: TrainingWorkflowPro
       outputLocation: JobS3Location.inBucket(store.artifactsBucket, 'models'),
     },
   };
-  const evaluate: ProcessingJobStepProps = {
+  const evaluate: EvaluationStageProps = {
     image,
+    reportOutputName: 'report',
     processingOutputs: [{ outputName: 'report', destination: JobS3Location.perExecution(store.artifactsBucket, 'evaluation') }],
   };
   return { stack, store, props, evaluate };
@@ -77,8 +78,8 @@ describe('TrainingWorkflow', () => {
     const { stack, props } = setup();
     const a = new TrainingWorkflow(stack, 'A', props);
     const b = new TrainingWorkflow(stack, 'B', props);
-    expect(a.trainStage.job.jobNamePrefix).not.toBe(b.trainStage.job.jobNamePrefix);
-    expect(a.createModelStage.step.modelNamePrefix).not.toBe(b.createModelStage.step.modelNamePrefix);
+    expect(a.trainStage!.task.jobNamePrefix).not.toBe(b.trainStage!.task.jobNamePrefix);
+    expect(a.createModelStage.task.modelNamePrefix).not.toBe(b.createModelStage.task.modelNamePrefix);
   });
 
   test('is a standard workflow that logs ALL to an encrypted log group and traces with X-Ray', () => {
@@ -156,13 +157,13 @@ describe('TrainingWorkflow', () => {
 
   test('derives the timeout from the jobs, and refuses one that cannot cover them', () => {
     const { stack, props } = setup();
-    const spot = { ...props, train: { ...props.train, maxRuntime: Duration.days(10), spot: { maxWait: Duration.days(20) } } };
+    const spot = { ...props, train: { ...props.train!, maxRuntime: Duration.days(10), spot: { maxWait: Duration.days(20) } } };
     const workflow = new TrainingWorkflow(stack, 'Workflow', spot);
     expect(definitionOf(stack).TimeoutSeconds).toBeGreaterThan(20 * 86400);
     expect(workflow.stateMachine).toBeDefined();
     const other = setup();
-    expect(() => new TrainingWorkflow(other.stack, 'Workflow', { ...spot, train: { ...spot.train, outputLocation: JobS3Location.inBucket(other.store.artifactsBucket, 'models') }, timeout: Duration.days(7) }))
-      .toThrow(/^Test\/Workflow: timeout must be at least 20 days .* the longest its jobs, retries and waits can take \(Train 20 days .*\), got 7 days$/);
+    expect(() => new TrainingWorkflow(other.stack, 'Workflow', { ...spot, train: { ...spot.train!, outputLocation: JobS3Location.inBucket(other.store.artifactsBucket, 'models') }, timeout: Duration.days(7) }))
+      .toThrow(/^Test\/Workflow\/Default: timeout must be at least 20 days .* the longest its jobs, retries and waits can take \(Train 20 days .*\), got 7 days$/);
   });
 
   test('uses a topic and key it is given', () => {
@@ -198,8 +199,7 @@ describe('TrainingWorkflow', () => {
     const { stack, props, evaluate } = setup();
     new TrainingWorkflow(stack, 'Workflow', {
       ...props,
-      evaluate,
-      qualityGate: { outputName: 'report', reportFileName: 'metrics.json', metricPath: 'regression.rmse', comparison: MetricComparison.LESS_THAN, threshold: 0.5 },
+      evaluate: { ...evaluate, reportFileName: 'metrics.json', gate: { metricPath: 'regression.rmse', comparison: MetricComparison.LESS_THAN, threshold: 0.5 } },
     });
     const definition = definitionOf(stack);
     // The evaluation job gets the trained model as its input 'model'.
@@ -324,31 +324,31 @@ describe('TrainingWorkflow', () => {
     expect(d.States['Promote deployed?'].Choices[0].Next).toBe('Promote deployed');
   });
 
-  test.each<[string, (p: TrainingWorkflowProps, e: ProcessingJobStepProps) => TrainingWorkflowProps, RegExp]>([
+  test.each<[string, (p: TrainingWorkflowProps, e: EvaluationStageProps) => TrainingWorkflowProps, RegExp]>([
     ['a promotion polling every second', p => ({ ...p, promote: { endpoint: stagingEndpoint(stackOf(p)), pollInterval: Duration.seconds(1) } }),
       /^Test\/Workflow\/Promote: pollInterval must be a whole number of seconds between 10 and 3600/],
     ['a promotion to a variant the endpoint lacks', p => ({ ...p, promote: { endpoint: stagingEndpoint(stackOf(p)), variantName: 'Blue' } }), /variantName must be one of AllTraffic, got 'Blue'/],
-    ['a gate without evaluation', p => ({ ...p, qualityGate: { outputName: 'report', metricPath: 'rmse', comparison: MetricComparison.LESS_THAN, threshold: 1 } }),
-      /qualityGate requires evaluate: the gate reads the report the evaluation job writes/],
-    ['a gate on an unknown output', (p, e) => ({ ...p, evaluate: e, qualityGate: { outputName: 'metrics', metricPath: 'rmse', comparison: MetricComparison.LESS_THAN, threshold: 1 } }),
-      /qualityGate.outputName must name an output of evaluate, got 'metrics'; outputs: report/],
-    ['a metric path with JSONPath syntax', (p, e) => ({ ...p, evaluate: e, qualityGate: { outputName: 'report', metricPath: '$.rmse', comparison: MetricComparison.LESS_THAN, threshold: 1 } }),
-      /qualityGate.metricPath must be a dotted path of identifiers such as 'metrics.rmse', got '\$.rmse'/],
-    ['a threshold that is not a number', (p, e) => ({ ...p, evaluate: e, qualityGate: { outputName: 'report', metricPath: 'rmse', comparison: MetricComparison.LESS_THAN, threshold: NaN } }),
-      /qualityGate.threshold must be a number between .*, got NaN/],
-    ['a report file name with a quote', (p, e) => ({ ...p, evaluate: e, qualityGate: { outputName: 'report', reportFileName: "it's.json", metricPath: 'rmse', comparison: MetricComparison.LESS_THAN, threshold: 1 } }),
-      /qualityGate.reportFileName must be free of the characters/],
-    ['a timeout under a minute', p => ({ ...p, timeout: Duration.seconds(30) }), /^Test\/Workflow: timeout must be a whole number of seconds between 60 and 31536000 \(365 days\), got 30 seconds/],
+    ['neither train nor tune', p => ({ ...p, train: undefined }), /^Test\/Workflow: exactly one of train and tune must be set, got neither/],
+    ['a metric path with JSONPath syntax', (p, e) => ({ ...p, evaluate: { ...e, gate: { metricPath: '$.rmse', comparison: MetricComparison.LESS_THAN, threshold: 1 } } }),
+      /gate.metricPath must be a dotted path of identifiers such as 'metrics.rmse', got '\$.rmse'/],
+    ['a threshold that is not a number', (p, e) => ({ ...p, evaluate: { ...e, gate: { metricPath: 'rmse', comparison: MetricComparison.LESS_THAN, threshold: NaN } } }),
+      /gate.threshold must be a number between .*, got NaN/],
+    ['a report file name with a quote', (p, e) => ({ ...p, evaluate: { ...e, reportFileName: "it's.json" } }),
+      /reportFileName must be free of the characters/],
+    ['a timeout under a minute', p => ({ ...p, timeout: Duration.seconds(30) }), /^Test\/Workflow\/Default: timeout must be a whole number of seconds between 60 and 31536000 \(365 days\), got 30 seconds/],
     ['a gate on a report that is not per execution', (p, e) => ({
       ...p,
-      evaluate: { ...e, processingOutputs: [{ outputName: 'report', destination: JobS3Location.inBucket(e.processingOutputs![0].destination.objectKey('x').bucket, 'evaluation') }] },
-      qualityGate: { outputName: 'report', metricPath: 'rmse', comparison: MetricComparison.LESS_THAN, threshold: 1 },
+      evaluate: {
+        ...e,
+        processingOutputs: [{ outputName: 'report', destination: JobS3Location.inBucket(e.processingOutputs![0].destination.objectKey('x').bucket, 'evaluation') }],
+        gate: { metricPath: 'rmse', comparison: MetricComparison.LESS_THAN, threshold: 1 },
+      },
     }), /^Test\/Workflow\/Evaluate: gate needs a per-execution report: the output 'report' writes to the fixed key 'evaluation\/evaluation.json'/],
     ['a non-string execution input default', p => ({ ...p, executionInputDefaults: { max_iter: 50 as unknown as string } }),
-      /^Test\/Workflow: executionInputDefaults\['max_iter'\] must be a string \(SageMaker hyperparameters and environment values are strings\), got 50/],
+      /^Test\/Workflow\/Default: executionInputDefaults\['max_iter'\] must be a string \(SageMaker hyperparameters and environment values are strings\), got 50/],
     ['experiment tracking with network isolation', p => ({
       ...p,
-      train: { ...p.train, enableNetworkIsolation: true },
+      train: { ...p.train!, enableNetworkIsolation: true },
       experimentTracking: { trackingServer: { trackingServerArn: 'arn:aws:sagemaker:us-east-1:123456789012:mlflow-tracking-server/t' } as IMlflowTrackingServer, experimentName: 'x' },
     }), /train.enableNetworkIsolation must not be true with experimentTracking: an isolated container cannot reach the MLflow tracking server/],
     ['a promotion polling without end', p => ({ ...p, promote: { endpoint: stagingEndpoint(stackOf(p)), maxPolls: 0 } }), /^Test\/Workflow\/Promote: maxPolls must be an integer between 1 and 10000, got 0/],

@@ -53,7 +53,7 @@ describe('TuningStage', () => {
     const name = tune.Parameters['HyperParameterTuningJobName.$'];
     const prefix = /States.Format\('([^']+)-\{\}\{\}'/.exec(name)![1];
     expect(prefix.length + 1 + 20).toBeLessThanOrEqual(32);
-    expect(stage.job.namePrefix).toBe(prefix);
+    expect(stage.task.namePrefix).toBe(prefix);
     expect(tune.Parameters.HyperParameterTuningJobConfig).toEqual({
       Strategy: 'Bayesian',
       HyperParameterTuningJobObjective: { Type: 'Maximize', MetricName: 'validation:auc' },
@@ -90,8 +90,8 @@ describe('TuningStage', () => {
     expect(definition.States['tune: read the best training job: transient?'].Default).toBe('tune failed');
 
     // Typed like a training stage's outputs.
-    expect(stage.trainingJobName).toBe('$.results.tune.Best.TrainingJobName');
-    expect(stage.modelArtifacts.bind(stage, stage.job, S3AccessMode.READ).uri).toBe('$.results.tune.Best.ModelArtifacts.S3ModelArtifacts');
+    expect(stack.resolve(stage.trainingJobName)).toBe('$.results.tune.Best.TrainingJobName');
+    expect(stage.modelArtifacts.bind(stage, stage.task, S3AccessMode.READ).uri).toBe('$.results.tune.Best.ModelArtifacts.S3ModelArtifacts');
   });
 
   test('the state machine may run tuning jobs and read training jobs of its own prefix only, and pass the role to SageMaker', () => {
@@ -102,7 +102,7 @@ describe('TuningStage', () => {
       .filter(p => JSON.stringify(p.Properties.Roles ?? []).includes('MachineRole'))
       .flatMap(p => p.Properties.PolicyDocument.Statement);
     const text = JSON.stringify(statements);
-    const prefix = stage.job.namePrefix;
+    const prefix = stage.task.namePrefix;
     expect(text).toContain(`:hyper-parameter-tuning-job/${prefix}-*`);
     expect(text).toContain(`:training-job/${prefix}-*`);
     // As Step Functions' template for a .sync job ("IAM policies for Amazon SageMaker AI"):

@@ -99,6 +99,9 @@ const KNOWN_FIELDS = new Set([
   // DeploymentConfig
   'blueGreenUpdatePolicy', 'trafficRoutingConfiguration', 'type', 'waitIntervalInSeconds', 'canarySize', 'linearStepSize',
   'value', 'terminationWaitInSeconds', 'maximumExecutionTimeoutInSeconds', 'autoRollbackConfiguration', 'alarms', 'alarmName',
+  // AsyncInferenceConfig
+  'clientConfig', 'maxConcurrentInvocationsPerInstance', 'outputConfig', 's3OutputPath', 's3FailurePath', 'notificationConfig',
+  'successTopic', 'errorTopic', 'includeInferenceResponseIn',
 ]);
 
 /**

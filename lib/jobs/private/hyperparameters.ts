@@ -1,29 +1,19 @@
-import { Tokenization } from 'aws-cdk-lib';
-
-/** The JSONPath (or intrinsic) a value made with `JsonPath.stringAt(...)` etc. stands for. */
-function jsonPathOf(value: string): string | undefined {
-  const fragments = Tokenization.reverseString(value);
-  if (fragments.length !== 1) return undefined;
-  const token = fragments.firstToken as { path?: unknown } | undefined;
-  return token && typeof token.path === 'string' ? token.path : undefined;
-}
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { jsonPathOfToken } from '../../data/private/json-path';
 
 /**
- * Renders hyperparameters. SageMaker takes only strings, and an execution input like
- * `{"max_iter": 50}` holds a number: a value read from the state with a plain path is
- * wrapped in `States.Format('{}', <path>)`, which renders any JSON scalar as a string.
- * Intrinsic expressions and literals are left as they are.
+ * Renders hyperparameters. SageMaker takes only strings, and a value read from the state
+ * may be a JSON number (`{"max_iter": 50}` in the execution input, a metric of a report): a
+ * `JsonPath` token (`JsonPath.stringAt('$.max_iter')`, a stage's output) becomes
+ * `States.Format('{}', <path>)`, which renders any JSON scalar as a string. Intrinsic
+ * functions (already strings) and literals are left as they are, whatever their first character.
  */
 export function renderHyperparameters(hyperparameters?: { [key: string]: string }): { [key: string]: string } | undefined {
   if (!hyperparameters) return undefined;
   const rendered: { [key: string]: string } = {};
   for (const [key, value] of Object.entries(hyperparameters)) {
-    const path = jsonPathOf(value);
-    if (path !== undefined && path.startsWith('$')) {
-      rendered[`${key}.$`] = `States.Format('{}', ${path})`;
-    } else {
-      rendered[key] = value;
-    }
+    const path = sfn.JsonPath.isEncodedJsonPath(value) ? jsonPathOfToken(value) : undefined;
+    rendered[key] = path?.startsWith('$') ? sfn.JsonPath.format('{}', value) : value;
   }
   return rendered;
 }

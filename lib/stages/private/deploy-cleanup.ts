@@ -2,14 +2,17 @@ import { Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { RealtimeEndpoint } from '../../hosting/realtime-endpoint';
+import { jsonPathOf } from './deploy-values';
+import { IDeployableEndpoint } from '../../hosting/deployable-endpoint';
+import { runtimeConfigArns } from '../../hosting/private/deployment';
 import { SageMakerSdkTask } from '../../jobs/private/sagemaker-sdk-task';
 import { SageMakerTask } from '../../jobs/sagemaker-task';
 import { registerWildcardResource } from '../../private/nag';
+import { failAt } from '../../private/validate';
 
 /** Properties of a DeployCleanup. */
 export interface DeployCleanupProps {
-  readonly endpoint: RealtimeEndpoint;
+  readonly endpoint: IDeployableEndpoint;
   /** A state name from what the state does. */
   readonly stateName: (what: string) => string;
   /** A field of the stage's results, as a JSONPath. */
@@ -18,7 +21,7 @@ export interface DeployCleanupProps {
   readonly next: sfn.IChainable;
   /** The step that defines the model, whose model a failed deployment deletes. */
   readonly modelStep?: SageMakerTask;
-  /** The model's name (a JSONPath where `modelStep` writes it). */
+  /** The model's name (where `modelStep` writes it: a JSONPath token or path). */
   readonly modelName: string;
 }
 
@@ -45,14 +48,16 @@ export class DeployCleanup {
     const r = props.field;
     const created = r('config.EndpointConfigName');
     let afterConfig: sfn.IChainable = props.next;
-    if (props.modelStep) {
+    const modelPath = jsonPathOf(props.modelName);
+    if (props.modelStep && modelPath === undefined) failAt(scope, `modelName must be where modelStep writes the model's name (a JSONPath), got the literal '${props.modelName}'`);
+    if (props.modelStep && modelPath !== undefined) {
       const prefix = props.modelStep.namePrefix.toLowerCase();
       const models = Stack.of(scope).formatArn({ service: 'sagemaker', resource: 'model', resourceName: `${prefix}-*` });
       registerWildcardResource(scope, models, `A failed deployment deletes the model its execution defined, named '${prefix}-<uuid>' at run time; the policy is limited to that name prefix.`);
       const deleteModel = this.bestEffort(this.sdkCall('DeleteModel', props.stateName('delete model'), 'deleteModel', 'model',
-        { ModelName: sfn.JsonPath.stringAt(props.modelName) }, [new iam.PolicyStatement({ actions: ['sagemaker:DeleteModel'], resources: [models] })]), props.next);
+        { ModelName: sfn.JsonPath.stringAt(modelPath) }, [new iam.PolicyStatement({ actions: ['sagemaker:DeleteModel'], resources: [models] })]), props.next);
       afterConfig = new sfn.Choice(scope, 'ModelDefined', { stateName: props.stateName('model defined?') })
-        .when(sfn.Condition.isPresent(props.modelName), deleteModel)
+        .when(sfn.Condition.isPresent(modelPath), deleteModel)
         .otherwise(props.next);
     }
     const deleteConfig = this.deleteConfig('DeleteUnused', props.stateName('delete unused configuration'), created, afterConfig);
@@ -82,7 +87,7 @@ export class DeployCleanup {
       api: 'listTags',
       resourceType: 'endpoint-config',
       request: { ResourceArn: sfn.JsonPath.format(configArn, sfn.JsonPath.stringAt(configNamePath)) },
-      statements: [new iam.PolicyStatement({ actions: ['sagemaker:ListTags'], resources: [endpoint._runtimeConfigArns(this.scope)] })],
+      statements: [new iam.PolicyStatement({ actions: ['sagemaker:ListTags'], resources: [runtimeConfigArns(endpoint, this.scope)] })],
       resultSelector: { 'Values.$': '$.Tags[*].Value', 'Replaces.$': tagValues('cdk-sagemaker-ml:replaces') },
       resultPath,
     });
@@ -108,7 +113,7 @@ export class DeployCleanup {
     const endpoint = this.props.endpoint;
     return this.bestEffort(this.sdkCall(id, stateName, 'deleteEndpointConfig', 'endpoint-config',
       { EndpointConfigName: sfn.JsonPath.stringAt(configNamePath) },
-      [new iam.PolicyStatement({ actions: ['sagemaker:DeleteEndpointConfig'], resources: [endpoint._runtimeConfigArns(this.scope)] })]), next);
+      [new iam.PolicyStatement({ actions: ['sagemaker:DeleteEndpointConfig'], resources: [runtimeConfigArns(endpoint, this.scope)] })]), next);
   }
 
   private bestEffort(task: sfn.TaskStateBase, next: sfn.IChainable): sfn.IChainable {

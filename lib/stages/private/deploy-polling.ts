@@ -1,12 +1,13 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Token } from 'aws-cdk-lib';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { RealtimeEndpoint } from '../../hosting/realtime-endpoint';
-import { DescribeEndpointStep } from '../../jobs/describe-endpoint-step';
+import { DescribeEndpointStep } from './deploy-steps';
+import { IDeployableEndpoint } from '../../hosting/deployable-endpoint';
+import { fail, validateDuration, validateInteger } from '../../private/validate';
 
 /** Where a bounded Wait + DescribeEndpoint loop goes when the endpoint settles. */
 export interface PollLoopProps {
-  readonly endpoint: RealtimeEndpoint;
+  readonly endpoint: IDeployableEndpoint;
   /** The construct ID prefix of the loop's states. */
   readonly id: string;
   /** A state name from what the state does. */
@@ -65,4 +66,19 @@ export function pollLoop(scope: Construct, props: PollLoopProps): sfn.State {
     .otherwise(count.next(budget));
   start.next(wait).next(poll).next(check);
   return start;
+}
+
+/** The number of checks of each wait, validated against the endpoint's deployment timeout. */
+export function validatePolls(endpoint: IDeployableEndpoint, interval: Duration | undefined, maxPolls: number | undefined): number {
+  validateDuration('pollInterval', interval, Duration.seconds(10), Duration.hours(1));
+  validateInteger('maxPolls', maxPolls, 1, 10000);
+  const pollInterval = interval ?? Duration.minutes(1);
+  const timeout = endpoint.deploymentTimeout;
+  const polls = maxPolls ?? (timeout && !Token.isUnresolved(timeout.toSeconds())
+    ? Math.ceil((timeout.toSeconds() + 1800) / pollInterval.toSeconds())
+    : Math.ceil(7200 / pollInterval.toSeconds()));
+  if (timeout && maxPolls !== undefined && polls * pollInterval.toSeconds() < timeout.toSeconds()) {
+    fail(`maxPolls x pollInterval (${polls} x ${pollInterval.toSeconds()}s) must cover the endpoint's deployment.maximumExecutionTimeout (${timeout.toSeconds()}s), got ${polls}`);
+  }
+  return polls;
 }

@@ -8,7 +8,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import fc from 'fast-check';
 import { count, importedModel, mostly, name, optional, property, propCoverageTest, stringMap, Context } from './harness';
-import { ApprovedModelDeployment, ModelPackageGroup, RealtimeEndpoint, RetrainingOnNewData, RetrainingSchedule } from '../../../lib';
+import { ApprovedModelDeployment, AsyncEndpoint, JobS3Location, ModelPackageGroup, RealtimeEndpoint, RetrainingOnNewData, RetrainingSchedule } from '../../../lib';
 import { measure } from '../prop-coverage';
 
 /** Bad-input search (see harness.ts): the deploy workflow of approval-driven deployment, retraining triggers. */
@@ -16,15 +16,28 @@ const retryAttempts = optional(mostly(fc.integer({ min: 0, max: 185 }), fc.integ
 /** The team's dead-letter queue, encrypted with a key of its own or not (imported: the packs judge queues the app defines). */
 const queue = (c: Context, kind: string | undefined) => kind === undefined ? undefined
   : sqs.Queue.fromQueueAttributes(c.stack, 'TeamQueue', { queueArn: 'arn:aws:sqs:us-east-1:123456789012:team-dlq', keyArn: kind === 'own-key' ? c.key.keyArn : undefined });
+/**
+ * The models' VPC: with the construct's own group in the VPC's private subnets, or the team's subnets
+ * or groups; refused: a public selection the VPC lacks, subnets or groups without the VPC.
+ */
+const modelNetwork = optional(fc.record({
+  inVpc: mostly(fc.constant(true), fc.constant(false)),
+  subnets: optional(mostly(fc.constantFrom('private', 'isolated'), fc.constant('public'))),
+  ownGroups: optional(fc.constant(true)),
+}));
+const modelNetworkProps = (c: Context, n: typeof modelNetwork extends fc.Arbitrary<infer T> ? T : never) => ({
+  vpc: n?.inVpc ? c.vpc : undefined,
+  vpcSubnets: n?.subnets === 'private' ? { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS } : n?.subnets === 'isolated' ? { subnetGroupName: 'Isolated' }
+    : n?.subnets === 'public' ? { subnetType: ec2.SubnetType.PUBLIC } : undefined,
+  securityGroups: n?.ownGroups ? [c.securityGroup] : undefined,
+});
 
 describe('bad-input search', () => {
   test('ApprovedModelDeployment', () => {
-    property(['encryptionKey', 'logRetention', 'sampleContentType', 'samplePayload', 'modelNamePrefix', 'variantName', 'pollInterval', 'maxPolls', 'stateMachineName', 'maxPolls x pollInterval',
+    property(['endpoint', 'encryptionKey', 'logRetention', 'sampleContentType', 'samplePayload', 'modelNamePrefix', 'variantName', 'pollInterval', 'maxPolls', 'stateMachineName', 'maxPolls x pollInterval',
       'vpcSubnets', 'securityGroups'], fc.record({
       modelRole: optional(fc.constant(true)),
-      // The models' VPC: alone (the construct's own group, private subnets), with subnets or groups of
-      // the team's; or a public selection the VPC lacks, subnets or groups without a VPC (refused).
-      network: optional(mostly(fc.constantFrom('vpc', 'private', 'isolated', 'own-groups'), fc.constantFrom('public', 'subnets-only', 'groups-only'))),
+      network: modelNetwork,
       rollback: optional(fc.boolean()),
       modelNamePrefix: optional(name),
       variantName: optional(fc.constantFrom('AllTraffic', 'other')),
@@ -37,19 +50,22 @@ describe('bad-input search', () => {
       topic: optional(fc.constant(true)),
       retention: optional(fc.constantFrom(logs.RetentionDays.ONE_YEAR, logs.RetentionDays.INFINITE, logs.RetentionDays.TEN_YEARS)),
       stateMachineName: optional(mostly(fc.stringMatching(/^[A-Za-z][A-Za-z0-9-_]{0,30}$/), fc.string({ maxLength: 90 }))),
+      endpointKind: fc.constantFrom('defined', 'defined', 'imported', 'async'),
     }), (c, v) => {
       const group = ModelPackageGroup.fromModelPackageGroupName(c.stack, 'Group', 'churn');
-      const endpoint = new RealtimeEndpoint(c.stack, 'Endpoint', { variants: [{ model: importedModel(c, true) }] });
+      // The endpoint: one of the app's, one defined elsewhere, or an asynchronous one (refused: no InvokeEndpoint smoke test).
+      const endpoint = v.endpointKind === 'imported'
+        ? RealtimeEndpoint.fromEndpointAttributes(c.stack, 'Endpoint', { endpointName: 'team', variants: [{ variantName: 'AllTraffic', instanceType: 'ml.m5.large' }] })
+        : v.endpointKind === 'async'
+          ? new AsyncEndpoint(c.stack, 'Endpoint', { model: importedModel(c, true), outputLocation: JobS3Location.inBucket(c.bucket, 'out') })
+          : new RealtimeEndpoint(c.stack, 'Endpoint', { variants: [{ model: importedModel(c, true) }] });
       new ApprovedModelDeployment(c.stack, 'Deployment', measure('ApprovedModelDeploymentProps', {
         modelPackageGroup: group,
         endpoint,
         samplePayload: v.payload,
         modelRole: v.modelRole ? c.role : undefined,
         modelNamePrefix: v.modelNamePrefix,
-        vpc: v.network && !v.network.endsWith('-only') ? c.vpc : undefined,
-        vpcSubnets: v.network === 'private' || v.network === 'subnets-only' ? { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS }
-          : v.network === 'isolated' ? { subnetGroupName: 'Isolated' } : v.network === 'public' ? { subnetType: ec2.SubnetType.PUBLIC } : undefined,
-        securityGroups: v.network === 'own-groups' || v.network === 'groups-only' ? [c.securityGroup] : undefined,
+        ...modelNetworkProps(c, v.network),
         rollbackOnSmokeTestFailure: v.rollback,
         variantName: v.variantName,
         sampleContentType: v.contentType,

@@ -94,7 +94,7 @@ describe('bad-input search', () => {
   });
 
   test('AsyncEndpoint', () => {
-    property(['model', 'variant', 'maxConcurrentInvocationsPerInstance', 'autoScaling', 'endpointName', 'encryptionKey', 'successTopic', 'errorTopic'], fc.record({
+    property(['model', 'variant', 'maxConcurrentInvocationsPerInstance', 'autoScaling', 'endpointName', 'encryptionKey', 'successTopic', 'errorTopic', 'runtimeConfigNamePrefix'], fc.record({
       withRole: fc.boolean(),
       instanceType: endpointInstanceType,
       count: optional(count),
@@ -110,6 +110,7 @@ describe('bad-input search', () => {
       // The team's topics: one it defines with its own key, or one it imports.
       success: optional(fc.constantFrom('own-key', 'imported')),
       error: optional(fc.constantFrom('own-key', 'imported')),
+      runtimeConfigNamePrefix: optional(mostly(fc.stringMatching(/^[a-z][a-z0-9]{0,10}(-[a-z0-9]{1,4}){0,2}$/), fc.string({ maxLength: 40 }))),
     }), (c, v) => {
       const topic = (kind: string | undefined, id: string) => kind === 'own-key' ? new sns.Topic(c.stack, id, { masterKey: c.key, enforceSSL: true })
         : kind === 'imported' ? sns.Topic.fromTopicArn(c.stack, id, `arn:aws:sns:us-east-1:123456789012:${id.toLowerCase()}`) : undefined;
@@ -129,6 +130,7 @@ describe('bad-input search', () => {
         volumeSize: v.volume === undefined ? undefined : Size.gibibytes(v.volume),
         successTopic: topic(v.success, 'TeamSuccess'),
         errorTopic: topic(v.error, 'TeamErrors'),
+        runtimeConfigNamePrefix: v.runtimeConfigNamePrefix,
       }));
     });
   });

@@ -89,7 +89,7 @@ describe('bad-input search', () => {
 
   test('TransformJobStep', () => {
     property(['model', 'instanceType', 'instanceCount', 'maxPayload', 'maxConcurrentTransforms', 'invocationTimeout', 'invocationMaxRetries', 'jobNamePrefix', 'environment',
-      'maxRuntime', 'capacityRetries', 'contentType', 'accept', 'modelNamePath', 'tags', 'volumeEncryptionKey'], fc.record({
+      'maxRuntime', 'capacityRetries', 'contentType', 'accept', 'tags', 'volumeEncryptionKey'], fc.record({
       withRole: mostly(fc.constant(true), fc.constant(false)),
       instanceType: transformInstanceType,
       instanceCount: optional(count),
@@ -108,7 +108,6 @@ describe('bad-input search', () => {
       compressionType: optional(fc.constantFrom(tasks.CompressionType.NONE, tasks.CompressionType.GZIP)),
       assembleWith: optional(fc.constantFrom(tasks.AssembleWith.NONE, tasks.AssembleWith.LINE)),
       environment: optional(stringMap),
-      modelNamePath: optional(mostly(fc.constantFrom('$.results.model.ModelName', '$.modelName'), fc.string({ maxLength: 20 }))),
       tags: optional(stringMap),
       volumeKey: optional(fc.constant(true)),
       outputKey: optional(fc.constant(true)),
@@ -134,7 +133,6 @@ describe('bad-input search', () => {
         compressionType: v.compressionType,
         assembleWith: v.assembleWith,
         environment: v.environment,
-        modelNamePath: v.modelNamePath,
         tags: v.tags,
         volumeEncryptionKey: v.volumeKey ? c.key : undefined,
         outputEncryptionKey: v.outputKey ? c.key : undefined,

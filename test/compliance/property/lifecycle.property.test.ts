@@ -25,13 +25,17 @@ const monitorInstanceType = instanceTypeFor(['ml.m5.large', 'ml.m5.xlarge', 'ml.
 
 describe('bad-input search', () => {
   test('ModelPackageGroup, RegisterModelStage and DeployOnApproval', () => {
-    property(['modelPackageGroupName', 'description', 'contentTypes', 'responseContentTypes', 'realtimeInstanceTypes', 'evaluationReport', 'retryAttempts', 'eventBus'], fc.record({
+    property(['modelPackageGroupName', 'description', 'contentTypes', 'responseContentTypes', 'realtimeInstanceTypes', 'evaluationReport', 'retryAttempts', 'eventBus', 'resultPath'], fc.record({
       groupName: optional(name),
       groupDescription: optional(fc.string({ maxLength: 1100 })),
       contentTypes: optional(mostly(fc.constant<string[]>(['text/csv']), fc.array(fc.string({ maxLength: 10 }), { maxLength: 11 }))),
       responseContentTypes: optional(mostly(fc.constant<string[]>(['application/json']), fc.array(fc.string({ maxLength: 10 }), { maxLength: 2 }))),
       instanceTypes: optional(fc.array(endpointInstanceType, { minLength: 1, maxLength: 2 })),
-      report: optional(fc.record({ fileName: mostly(fc.constant('evaluation.json'), fc.string({ maxLength: 10 })), contentType: optional(fc.constant('application/json')) })),
+      // Where the stage writes its results: a field of the state, or one that would replace the state (refused).
+      resultPath: optional(mostly(fc.constantFrom('$.registered', '$.results.version'), fc.constantFrom('$', 'results', '$.a-b'))),
+      stateName: optional(fc.constantFrom('Register the model', 'register')),
+      // An evaluation stage's report (its object's key is checked where it is made: JobS3Location.objectKey).
+      report: optional(fc.record({ fileName: fc.constantFrom('evaluation.json', 'reports/metrics.json'), contentType: optional(mostly(fc.constant('application/json'), fc.constant(''))) })),
       approval: optional(fc.constantFrom(ModelApprovalStatus.APPROVED, ModelApprovalStatus.PENDING_MANUAL_APPROVAL)),
       description: optional(fc.string({ maxLength: 1100 })),
       bus: optional(fc.constant(true)),
@@ -47,7 +51,9 @@ describe('bad-input search', () => {
         contentTypes: v.contentTypes,
         responseContentTypes: v.responseContentTypes,
         realtimeInstanceTypes: v.instanceTypes,
-        evaluationReport: v.report ? { location: JobS3Location.perExecution(c.bucket, 'eval'), ...v.report } : undefined,
+        resultPath: v.resultPath,
+        stateName: v.stateName,
+        evaluationReport: v.report ? { object: JobS3Location.perExecution(c.bucket, 'eval').objectKey(v.report.fileName), contentType: v.report.contentType } : undefined,
         approvalStatus: v.approval,
         description: v.description,
       }));
@@ -80,6 +86,8 @@ describe('bad-input search', () => {
       alarms: optional(fc.array(fc.record({ featureName: mostly(fc.stringMatching(/^[a-z_]{1,10}$/), fc.string({ maxLength: 4 })), threshold: optional(mostly(fc.double({ min: 0, max: 1, noNaN: true }), fc.double())) }), { minLength: 1, maxLength: 3 })),
       topic: optional(fc.constant(true)),
       capture: optional(fc.constantFrom('same', 'other')),
+      // The key of the captured objects, when not the bucket's: the team's, an imported one, or the bucket's own.
+      captureKey: optional(fc.constantFrom('own', 'imported', 'bucket')),
       baselinePrefix: mostly(fc.constant('baseline/churn'), fc.string({ maxLength: 8 })),
       step: fc.record({
         instanceType: optional(processingInstanceType),
@@ -107,6 +115,7 @@ describe('bad-input search', () => {
         volumeSize: v.volume === undefined ? undefined : Size.gibibytes(v.volume),
         volumeEncryptionKey: v.volumeKey ? c.key : undefined,
         outputEncryptionKey: v.outputKey ? c.key : undefined,
+        captureEncryptionKey: v.captureKey === 'own' ? c.key : v.captureKey === 'imported' ? c.importedKey : v.captureKey === 'bucket' ? c.bucket.encryptionKey : undefined,
         maxRuntime: v.maxRuntime,
         role: v.role ? c.role : undefined,
         vpc: v.network && v.network !== 'subnets-only' ? c.vpc : undefined,

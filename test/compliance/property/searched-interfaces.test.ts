@@ -9,21 +9,15 @@ import { libraryInterfaces } from '../prop-coverage';
  * fail this test until the search covers them.
  */
 const NOT_SEARCHED: Record<string, string> = {
+  WorkflowStageOptions: "a custom stage's constructor option (resultPath): searched through every stage's resultPath",
   WorkflowObservabilityOptions: 'the options every workflow takes: measured through SageMakerWorkflowProps, TrainingWorkflowProps and ApprovedModelDeploymentProps',
   WorkflowOptions: 'the options of workflows composed from stages: measured through SageMakerWorkflowProps and TrainingWorkflowProps',
   SageMakerTaskProps: 'the base of every step\'s props: its props are measured through TrainingJobStepProps, TransformJobStepProps, TuningStageProps',
   SageMakerJobStepProps: 'the base of the job steps\' props: measured through TrainingJobStepProps and ProcessingJobStepProps',
   HyperParameterTuningJobStepProps: 'TuningStage passes them to the step unchanged: measured as TuningStageProps',
   TransformStageProps: 'TransformJobStepProps unchanged: measured as TransformJobStepProps',
-  WorkflowEvaluationOptions: 'ProcessingJobStepProps and modelLocalPath, which EvaluationStageProps has too (measured)',
-  QualityGateOptions: 'the gate of TrainingWorkflowProps: its reportFileName is generated with the gate there; the same checks as EvaluationStageProps.gate',
   CreateModelStepProps: 'CreateModelStage passes them unchanged: measured as CreateModelStageProps',
-  CreateEndpointConfigStepProps: 'a step of DeployStage, whose props are measured (DeployStageProps)',
-  CreateEndpointStepProps: 'a step of DeployStage, whose props are measured (DeployStageProps)',
-  UpdateEndpointStepProps: 'a step of DeployStage, whose props are measured (DeployStageProps)',
-  DescribeEndpointStepProps: 'a step of DeployStage, whose props are measured (DeployStageProps)',
   SageMakerExecutionRoleProps: 'defined by every job, model and monitor that is given no role: searched through them',
-  EndpointConfigRequestOptions: 'what DeployStage passes to RealtimeEndpoint.endpointConfigRequest: searched through DeployStageProps (variantName, tags)',
   S3ChannelOptions: 'enums of ChannelDataSource.s3 rendered as they are: test/jobs/training-job-step.test.ts',
 };
 

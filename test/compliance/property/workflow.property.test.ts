@@ -1,30 +1,59 @@
 /* eslint-disable @stylistic/max-len */ // generator tables read best one prop per line
 import { Duration } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import fc from 'fast-check';
-import { count, endpointInstanceType, mostly, name, optional, property, propCoverageTest, seconds, stringMap } from './harness';
+import { count, endpointInstanceType, mostly, name, optional, property, propCoverageTest, seconds, stringMap, Context } from './harness';
 import {
-  CreateModelStage, EvaluationStage, JobS3Location, MetricComparison, MlflowTrackingServer, ModelApprovalStatus, ModelData,
+  CreateModelStage, CreateModelStep, EvaluationStage, JobS3Location, MetricComparison, MlflowTrackingServer, ModelApprovalStatus, ModelData,
   ModelPackageGroup, ParameterRange, ProcessingStage, RealtimeEndpoint, SageMakerModel, SageMakerWorkflow, ScalingType, TrainingStage,
   TrainingWorkflow, TuningObjectiveType, TuningStage, TuningStrategy, WarmStartType, DeployStage,
 } from '../../../lib';
+import { DescribeEndpointStep } from '../../../lib/stages/private/deploy-steps';
 import { libraryInterfaces, measure } from '../prop-coverage';
 
 /** Bad-input search (see harness.ts): the training workflow, SageMakerWorkflow with stages, the tuning stage. */
 const retention = optional(fc.constantFrom(logs.RetentionDays.ONE_MONTH, logs.RetentionDays.ONE_YEAR, logs.RetentionDays.INFINITE));
 const stateMachineName = optional(mostly(fc.stringMatching(/^[A-Za-z][A-Za-z0-9-_]{0,30}$/), fc.string({ maxLength: 90 })));
 const defaults = optional(mostly(fc.dictionary(fc.stringMatching(/^[a-z_][a-z0-9_]{0,8}$/), fc.stringMatching(/^[a-z0-9.]{0,8}$/), { maxKeys: 3 }), stringMap));
+/**
+ * The model's VPC: with the step's own group in the VPC's private subnets, or the team's subnets or
+ * groups; refused: a public selection the VPC lacks, subnets or groups without the VPC.
+ */
+const modelNetwork = optional(fc.record({
+  inVpc: mostly(fc.constant(true), fc.constant(false)),
+  subnets: optional(mostly(fc.constantFrom('private', 'isolated'), fc.constant('public'))),
+  ownGroups: optional(fc.constant(true)),
+}));
+const modelNetworkProps = (c: Context, n: typeof modelNetwork extends fc.Arbitrary<infer T> ? T : never) => ({
+  vpc: n?.inVpc ? c.vpc : undefined,
+  vpcSubnets: n?.subnets === 'private' ? { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS } : n?.subnets === 'isolated' ? { subnetGroupName: 'Isolated' }
+    : n?.subnets === 'public' ? { subnetType: ec2.SubnetType.PUBLIC } : undefined,
+  securityGroups: n?.ownGroups ? [c.securityGroup] : undefined,
+});
+/**
+ * A deployment's version: a JsonPath token (`path`: into the execution input, `execution`: the
+ * execution's name, `train`: the training stage's job name) or a literal (a tag value: SageMaker's
+ * characters, at most 256).
+ */
+const version = fc.oneof(
+  fc.constantFrom('path', 'execution', 'train'),
+  fc.stringMatching(/^[A-Za-z0-9][A-Za-z0-9 _.:/=+@-]{0,40}$/).filter(s => !/\b(undefined|NaN)\b/.test(s)),
+);
 
 describe('bad-input search', () => {
   test('TrainingWorkflow with a gate, a promotion, registration and tracking', () => {
-    property(['encryptionKey', 'logRetention', 'qualityGate', 'promote', 'pollInterval', 'timeout', 'experimentTracking', 'executionInputDefaults', 'stateMachineName', 'model', 'register',
+    property(['encryptionKey', 'logRetention', 'gate', 'reportOutputName', 'reportFileName', 'promote', 'pollInterval', 'timeout', 'experimentTracking', 'executionInputDefaults', 'stateMachineName', 'model', 'register',
       'preprocess', 'maxPolls', 'trackingServerName', 'environment', 'variantName', 'contentTypes', 'responseContentTypes', 'realtimeInstanceTypes', 'description'], fc.record({
       metricPath: mostly(fc.constant('metrics.rmse'), fc.string({ maxLength: 12 })),
       threshold: fc.double(),
       outputName: fc.constantFrom('report', 'other'),
+      // Tune instead of train (TrainingWorkflow's tune).
+      tune: optional(fc.constant(true)),
       reportFileName: optional(mostly(fc.constant('report.json'), fc.string({ maxLength: 12 }))),
       promote: optional(fc.record({ poll: optional(fc.integer({ min: 1, max: 5000 })), maxPolls: optional(count), cleanUp: optional(fc.boolean()), variant: optional(fc.constantFrom('AllTraffic', 'other')) })),
       timeout: optional(seconds),
@@ -50,9 +79,20 @@ describe('bad-input search', () => {
       new TrainingWorkflow(c.stack, 'Workflow', measure('TrainingWorkflowProps', {
         timeout: v.timeout,
         preprocess: v.preprocess ? { image: c.image, processingOutputs: [{ outputName: 'features', destination: JobS3Location.perExecution(c.bucket, 'features') }] } : undefined,
-        train: { image: c.image, outputLocation: JobS3Location.inBucket(c.bucket, 'models') },
-        evaluate: { image: c.image, processingOutputs: [{ outputName: 'report', destination: JobS3Location.perExecution(c.bucket, 'eval') }] },
-        qualityGate: { outputName: v.outputName, metricPath: v.metricPath, threshold: v.threshold, comparison: MetricComparison.LESS_THAN, reportFileName: v.reportFileName },
+        train: v.tune ? undefined : { image: c.image, outputLocation: JobS3Location.inBucket(c.bucket, 'models') },
+        tune: v.tune ? {
+          training: { image: c.image, outputLocation: JobS3Location.inBucket(c.bucket, 'models'), metricDefinitions: [{ name: 'loss', regex: 'loss=([0-9.]+)' }] },
+          objectiveMetricName: 'loss',
+          objectiveType: TuningObjectiveType.MINIMIZE,
+          parameterRanges: [ParameterRange.continuous('tol', 0.001, 0.1)],
+        } : undefined,
+        evaluate: {
+          image: c.image,
+          processingOutputs: [{ outputName: 'report', destination: JobS3Location.perExecution(c.bucket, 'eval') }],
+          reportOutputName: v.outputName,
+          reportFileName: v.reportFileName,
+          gate: { metricPath: v.metricPath, threshold: v.threshold, comparison: MetricComparison.LESS_THAN },
+        },
         promote: v.promote ? measure('PromoteToEndpointOptions', {
           endpoint: new RealtimeEndpoint(c.stack, 'Endpoint', { variants: [{ model: new SageMakerModel(c.stack, 'Model', { image: c.image, modelData: ModelData.fromBucket(c.bucket, 'm/model.tar.gz') }) }] }),
           pollInterval: v.promote.poll === undefined ? undefined : Duration.seconds(v.promote.poll),
@@ -83,7 +123,7 @@ describe('bad-input search', () => {
 
   test('SageMakerWorkflow of stages: preprocess, train, evaluate with a gate, define a model, deploy', () => {
     property(['encryptionKey', 'logRetention', 'description', 'executionInputDefaults', 'outputs key', 'timeout', 'stateMachineName', 'reportOutputName', 'reportFileName', 'gate', 'modelLocalPath',
-      'pollInterval', 'maxPolls', 'modelRole', 'modelNamePrefix', 'environment', 'tags', 'variantName'], fc.record({
+      'pollInterval', 'maxPolls', 'modelRole', 'modelNamePrefix', 'environment', 'tags', 'variantName', 'modelStep', 'modelName', 'version', 'vpcSubnets', 'securityGroups'], fc.record({
       description: optional(mostly(fc.constant('Churn model'), fc.string({ maxLength: 250 }))),
       defaults,
       outputs: optional(fc.dictionary(mostly(fc.stringMatching(/^[a-z][a-zA-Z0-9]{0,8}$/), fc.string({ maxLength: 6 })), fc.constantFrom('$.results.Train.TrainingJobName', 'fixed'), { maxKeys: 2 })),
@@ -103,7 +143,26 @@ describe('bad-input search', () => {
       modelEnvironment: optional(stringMap),
       modelIsolation: optional(fc.boolean()),
       ownModelRole: optional(fc.constant(true)),
-      deploy: optional(fc.record({ poll: optional(fc.integer({ min: 1, max: 5000 })), maxPolls: optional(count), variant: optional(fc.constantFrom('AllTraffic', 'other')), tags: optional(stringMap), cleanUp: optional(fc.boolean()), modelRole: fc.boolean() })),
+      modelNetwork,
+      deploy: optional(fc.record({
+        poll: optional(fc.integer({ min: 1, max: 5000 })),
+        maxPolls: optional(count),
+        variant: optional(fc.constantFrom('AllTraffic', 'other')),
+        tags: optional(stringMap),
+        cleanUp: optional(fc.boolean()),
+        modelRole: fc.boolean(),
+        // A create-model step the stage runs, mostly with the version it requires and modelName where the step writes
+        // the name (not a literal); or a step that names no model (refused).
+        modelStep: optional(mostly(fc.record({
+          prefix: optional(mostly(fc.stringMatching(/^[a-z][a-z0-9]{0,9}$/), name)),
+          version: mostly(version, fc.constant(undefined)),
+          literalName: mostly(fc.constant(false), fc.constant(true)),
+        }), fc.constant('describe' as const))),
+        version: optional(version),
+        // An InvokeEndpoint (the SDK integration), or a SageMaker task of the library's.
+        smokeTest: optional(fc.constantFrom('invoke', 'describe')),
+        rollback: optional(fc.boolean()),
+      })),
     }), (c, v) => {
       const prep = new ProcessingStage(c.stack, 'Prep', measure('ProcessingStageProps', { image: c.image, processingOutputs: [{ outputName: 'train', destination: JobS3Location.perExecution(c.bucket, 'train') }] }));
       const train = new TrainingStage(c.stack, 'Train', measure('TrainingStageProps', { image: c.image, outputLocation: JobS3Location.inBucket(c.bucket, 'models') }));
@@ -118,15 +177,35 @@ describe('bad-input search', () => {
       }));
       const modelRole = v.ownModelRole ? c.role : undefined;
       const define = new CreateModelStage(c.stack, 'Define', measure('CreateModelStageProps', {
-        image: c.image, modelData: train.modelArtifacts, modelNamePrefix: v.modelNamePrefix, environment: v.modelEnvironment, enableNetworkIsolation: v.modelIsolation, role: modelRole,
+        image: c.image, modelData: train.modelArtifacts, modelNamePrefix: v.modelNamePrefix, environment: v.modelEnvironment, enableNetworkIsolation: v.modelIsolation, role: modelRole, ...modelNetworkProps(c, v.modelNetwork),
       }));
       let definition: sfn.IChainable = sfn.Chain.start(prep).next(train).next(evaluate).next(define);
       if (v.deploy) {
         const endpoint = new RealtimeEndpoint(c.stack, 'Endpoint', { variants: [{ model: SageMakerModel.fromModelName(c.stack, 'Serving', 'glm') }] });
+        const step = v.deploy.modelStep;
+        const versionOf = (x: string | undefined) => x === 'path' ? sfn.JsonPath.stringAt('$.modelVersion') : x === 'execution' ? sfn.JsonPath.executionName
+          : x === 'train' ? train.trainingJobName : x;
+        const modelStep = step === 'describe' ? new DescribeEndpointStep(c.stack, 'NotAModel', { endpoint })
+          : step ? new CreateModelStep(c.stack, 'DeployModel', { image: c.image, modelData: train.modelArtifacts, modelNamePrefix: step.prefix, resultPath: '$.results.DeployModel' })
+            : undefined;
+        const smokeTest = v.deploy.smokeTest === 'invoke' ? new tasks.CallAwsService(c.stack, 'SmokeTest', {
+          stateName: 'smoke test',
+          service: 'sagemakerruntime',
+          action: 'invokeEndpoint',
+          iamAction: 'sagemaker:InvokeEndpoint',
+          iamResources: [endpoint.endpointArn],
+          parameters: { EndpointName: endpoint.endpointName, ContentType: 'text/csv', Body: '1.0,2.0,3.0' },
+          resultPath: sfn.JsonPath.DISCARD,
+        }) : v.deploy.smokeTest === 'describe' ? new DescribeEndpointStep(c.stack, 'SmokeDescribe', { endpoint, stateName: 'smoke test: describe endpoint', resultPath: sfn.JsonPath.DISCARD })
+          : undefined;
         definition = (definition as sfn.Chain).next(new DeployStage(c.stack, 'Deploy', measure('DeployStageProps', {
           endpoint,
-          modelName: define.modelName,
-          modelRole: v.deploy.modelRole ? define.step.role : undefined,
+          modelName: typeof step !== 'object' ? define.modelName : step.literalName ? 'glm' : sfn.JsonPath.stringAt('$.results.DeployModel.ModelName'),
+          modelStep,
+          version: versionOf(typeof step === 'object' ? step.version : v.deploy.version),
+          smokeTest,
+          rollbackOnSmokeTestFailure: v.deploy.rollback,
+          modelRole: v.deploy.modelRole ? (modelStep instanceof CreateModelStep ? modelStep : define.task).role : undefined,
           variantName: v.deploy.variant,
           pollInterval: v.deploy.poll === undefined ? undefined : Duration.seconds(v.deploy.poll),
           maxPolls: v.deploy.maxPolls,
