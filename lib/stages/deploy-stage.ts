@@ -5,7 +5,7 @@ import { Construct } from 'constructs';
 import { DeployCleanup } from './private/deploy-cleanup';
 import { pollLoop, validatePolls } from './private/deploy-polling';
 import { DefineConfigStep, DescribeEndpointStep, MoveEndpointStep } from './private/deploy-steps';
-import { intrinsicArgument, jsonPathValue } from './private/deploy-values';
+import { intrinsicArgument, jsonPathValue, validateVersion } from './private/deploy-values';
 import { WorkflowStage } from './workflow-stage';
 import { IDeployableEndpoint } from '../hosting/deployable-endpoint';
 import { validateRuntimeConfig } from '../hosting/private/deployment';
@@ -39,10 +39,12 @@ export interface DeployStageProps {
   readonly modelStep?: SageMakerTask;
 
   /**
-   * What identifies the version deployed (e.g. `$.modelPackageArn`): a JSONPath into the
-   * execution state or a literal. Written to the configuration's `cdk-sagemaker-ml:version`
-   * tag; an endpoint already in service with a configuration of that version is not
-   * redeployed (the execution succeeds, `outcome` says `AlreadyInService`).
+   * What identifies the version deployed: a value read at run time (an `sfn.JsonPath` token, e.g.
+   * `sfn.JsonPath.stringAt('$.modelPackageArn')` or a stage's output) or a literal of at most 256
+   * characters that SageMaker takes as a tag value (letters, digits, spaces and `_ . : / = + - @`).
+   * Written to the configuration's `cdk-sagemaker-ml:version` tag; an endpoint already in service
+   * with a configuration of that version is not redeployed (the execution succeeds, `outcome`
+   * says `AlreadyInService`).
    *
    * @default - the model name (required with `modelStep`, which names the model only when it runs)
    */
@@ -180,6 +182,7 @@ export class DeployStage extends WorkflowStage {
         fail('version is required with modelStep: the model is named only when modelStep runs, after the stage checked whether the version is in service');
       }
       if (props.modelStep && !props.modelStep.namePrefix) fail(`modelStep must name the model it defines (a create-model step), got '${props.modelStep.node.path}'`);
+      validateVersion(props.version);
     });
     const modelRole = props.modelRole ?? (props.modelStep && isGrantable(props.modelStep) ? props.modelStep : undefined);
     validateIn(this, () => validateRuntimeConfig(endpoint, { modelName: props.modelName, variantName: props.variantName, modelRole }));

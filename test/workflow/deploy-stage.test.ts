@@ -301,9 +301,19 @@ describe('DeployStage', () => {
       /Test\/Deploy: maxPolls x pollInterval \(10 x 60s\) must cover the endpoint's deployment.maximumExecutionTimeout \(7200s\), got 10/],
     ['a poll interval under 10 seconds', () => ({ pollInterval: Duration.seconds(5) }), /Test\/Deploy: pollInterval must be a whole number of seconds between 10 and 3600/],
     ['a variant the endpoint does not have', () => ({ variantName: 'Blue' }), /Test\/Deploy: variantName must be one of AllTraffic, got 'Blue'/],
+    // A path written as a string is a literal now, and '$' is no tag-value character.
+    ['a version written as a path string', () => ({ version: '$.modelPackageArn' }),
+      /^Test\/Deploy: version must be a value read at run time \(sfn.JsonPath.stringAt\(...\), a stage's output\) or a tag value .*, got '\$.modelPackageArn'$/],
+    ['a version SageMaker refuses as a tag value', () => ({ version: "it's" }), /^Test\/Deploy: version must be .*, got 'it's'$/],
+    ['a version over 256 characters', () => ({ version: 'v'.repeat(257) }), /^Test\/Deploy: version must be .* of at most 256 /],
   ])('refuses %s', (_name, make, error) => {
     const f = fixture();
     expect(() => new DeployStage(f.stack, 'Deploy', { endpoint: f.endpoint, modelName: MODEL_NAME, modelRole: f.modelRole, ...make(f) })).toThrow(error);
+  });
+
+  test('takes a literal version SageMaker accepts as a tag value', () => {
+    const f = fixture();
+    expect(() => new DeployStage(f.stack, 'Deploy', { endpoint: f.endpoint, modelName: MODEL_NAME, modelRole: f.modelRole, version: 'churn-2026.12/v3 @blue' })).not.toThrow();
   });
 
   test('needs no model role where the endpoint captures nothing', () => {

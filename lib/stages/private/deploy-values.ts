@@ -1,5 +1,6 @@
 import { Token } from 'aws-cdk-lib';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { fail } from '../../private/validate';
 
 /**
  * The JSONPath a value reads at run time when it is an `sfn.JsonPath` token (a stage's output, or
@@ -24,4 +25,16 @@ export function jsonPathValue(value: string): string {
 export function intrinsicArgument(value: string): string {
   const path = jsonPathOf(value);
   return path ?? `'${value.replace(/[\\'{}]/g, c => `\\${c}`)}'`;
+}
+
+/**
+ * A literal `version` is the configuration's tag value: SageMaker's Tag.Value takes at most 256
+ * characters of `^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$` (botocore sagemaker 2017-07-24, shape TagValue).
+ * A token (read at run time) is SageMaker's to judge.
+ */
+export function validateVersion(version: string | undefined): void {
+  if (version === undefined || Token.isUnresolved(version)) return;
+  if (version.length > 256 || !/^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u.test(version)) {
+    fail(`version must be a value read at run time (sfn.JsonPath.stringAt(...), a stage's output) or a tag value of at most 256 letters, digits, spaces and _ . : / = + - @, got '${version}'`);
+  }
 }
