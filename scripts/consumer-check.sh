@@ -225,8 +225,8 @@ import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import {
   ChannelDataSource, JobConfigFile, JobS3Location, MetricComparison, MlDataStore, MlflowTrackingServer, ModelData,
-  ModelPackageGroup, RetrainingOnNewData, RetrainingSchedule, SageMakerImage, SageMakerModel, ServerlessEndpoint,
-  TrainingWorkflow,
+  ModelPackageGroup, RetrainingOnNewData, RetrainingSchedule, SageMakerImage, SageMakerInstanceType, SageMakerModel,
+  ServerlessEndpoint, TrainingWorkflow,
 } from 'cdk-sagemaker-ml';
 
 // The app is type-checked without @types/node (the consumer project installs aws-cdk-lib, constructs
@@ -242,7 +242,7 @@ if (!outdir) throw new Error('run as `cdk synth` runs an app: CDK_OUTDIR=cdk.out
 
 const app = new App({ context: { '@aws-cdk/core:validateAgainstDefaultRules': true } });
 const stack = new Stack(app, 'ConsumerMl', { env: { account: '123456789012', region: 'us-east-1' } });
-const instanceType = 'ml.m5.large';
+const instanceType = SageMakerInstanceType.ML_M5_LARGE;
 
 const store = new MlDataStore(stack, 'DataStore');
 const { dataBucket, artifactsBucket } = store;

@@ -8,6 +8,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { EXAMPLE_IMAGE_DIRECTORY } from './training-stack';
+import { SageMakerInstanceType } from '../../lib/compute/sagemaker-instance-type';
 import { JobS3Location, S3AccessMode } from '../../lib/data/job-s3-location';
 import { IMlDataStore, MlDataStore } from '../../lib/data/ml-data-store';
 import { AsyncEndpoint } from '../../lib/hosting/async-endpoint';
@@ -140,7 +141,7 @@ export class SageMakerRealtimeStack extends Stack {
     this.endpoint = new RealtimeEndpoint(this, 'Endpoint', {
       variants: [{
         model,
-        instanceType: 'ml.m5.large',
+        instanceType: SageMakerInstanceType.ML_M5_LARGE,
         initialInstanceCount: 1,
         containerStartupHealthCheckTimeout: Duration.minutes(5),
         autoScaling: { minCapacity: 1, maxCapacity: 4, targetInvocationsPerInstance: 100 },
@@ -180,7 +181,7 @@ export class SageMakerRealtimeStack extends Stack {
         baselineDataset: JobS3Location.inBucket(store.dataBucket, 'baseline'),
         datasetFormat: BaselineDatasetFormat.csv(false),
         output: baseline,
-        instanceType: 'ml.m5.large',
+        instanceType: SageMakerInstanceType.ML_M5_LARGE,
         maxRuntime: Duration.hours(1),
       }),
     });
@@ -188,7 +189,7 @@ export class SageMakerRealtimeStack extends Stack {
       endpoint: this.endpoint,
       baseline: DataQualityBaseline.fromBucket(store.artifactsBucket, 'monitoring/baseline'),
       output: JobS3Location.inBucket(store.artifactsBucket, 'monitoring/reports'),
-      instanceType: 'ml.m5.large',
+      instanceType: SageMakerInstanceType.ML_M5_LARGE,
     });
     new CfnOutput(this, 'BaselineWorkflowArn', {
       value: this.baselineWorkflow.stateMachine.stateMachineArn,
@@ -232,7 +233,7 @@ export class SageMakerAsyncStack extends Stack {
     const store = props.dataStore ?? new MlDataStore(this, 'DataStore');
     this.endpoint = new AsyncEndpoint(this, 'Endpoint', {
       model: referenceModel(this, props, store),
-      instanceType: 'ml.m5.large',
+      instanceType: SageMakerInstanceType.ML_M5_LARGE,
       inputLocation: JobS3Location.inBucket(store.dataBucket, 'async/input'),
       outputLocation: JobS3Location.inBucket(store.artifactsBucket, 'async/output'),
       failureLocation: JobS3Location.inBucket(store.artifactsBucket, 'async/failures'),
@@ -288,7 +289,7 @@ export class SageMakerBatchTransformStack extends Stack {
       maxPayload: Size.mebibytes(6),
       accept: 'text/csv',
       assembleWith: tasks.AssembleWith.LINE,
-      instanceType: 'ml.m5.large',
+      instanceType: SageMakerInstanceType.ML_M5_LARGE,
       resultPath: '$.transform',
       resultSelector: { 'TransformJobName.$': '$.TransformJobName', 'TransformOutput.$': '$.TransformOutput' },
     });

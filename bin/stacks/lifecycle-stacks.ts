@@ -4,6 +4,7 @@ import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { SageMakerInstanceType } from '../../lib/compute/sagemaker-instance-type';
 import { JobConfigFile } from '../../lib/data/job-config-file';
 import { JobS3Location } from '../../lib/data/job-s3-location';
 import { MlDataStore } from '../../lib/data/ml-data-store';
@@ -89,7 +90,7 @@ export class SageMakerLifecycleStack extends Stack {
     const tune = new TuningStage(this, 'tune', {
       training: {
         image,
-        instanceType: 'ml.m5.large',
+        instanceType: SageMakerInstanceType.ML_M5_LARGE,
         volumeSize: Size.gibibytes(10),
         channels: [
           { channelName: 'train', source: ChannelDataSource.s3(trainingData), contentType: 'text/csv' },

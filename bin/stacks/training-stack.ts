@@ -4,6 +4,7 @@ import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { SageMakerInstanceType } from '../../lib/compute/sagemaker-instance-type';
 import { JobConfigFile } from '../../lib/data/job-config-file';
 import { JobS3Location } from '../../lib/data/job-s3-location';
 import { IMlDataStore, MlDataStore } from '../../lib/data/ml-data-store';
@@ -55,9 +56,9 @@ export interface SageMakerTrainingStackProps extends StackProps {
   /**
    * The instance type of every job.
    *
-   * @default 'ml.m5.large'
+   * @default SageMakerInstanceType.ML_M5_LARGE
    */
-  readonly instanceType?: string;
+  readonly instanceType?: SageMakerInstanceType;
 
   /**
    * The MLflow tracking server the jobs log to.
@@ -123,7 +124,7 @@ export class SageMakerTrainingStack extends Stack {
   constructor(scope: Construct, id: string, props: SageMakerTrainingStackProps = {}) {
     super(scope, id, props);
     validateIn(this, () => validateNumber('minimumDevianceExplained', props.minimumDevianceExplained, 0, 1));
-    const instanceType = props.instanceType ?? 'ml.m5.large';
+    const instanceType = props.instanceType ?? SageMakerInstanceType.ML_M5_LARGE;
 
     this.dataStore = props.dataStore ?? new MlDataStore(this, 'DataStore');
     const { dataBucket, artifactsBucket } = this.dataStore;

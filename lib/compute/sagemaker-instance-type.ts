@@ -5,9 +5,10 @@ import { validateInstanceType } from '../private/validate';
  * A SageMaker ML instance type (`ml.<family>.<size>`): common ones as constants, any other
  * with `SageMakerInstanceType.of('ml.m7i.xlarge')`.
  *
- * The library's `instanceType` props are strings, so that a name from configuration or a
- * token keeps working in every language; pass `SageMakerInstanceType.ML_G5_XLARGE.name` (or
- * `toString()`) to them. The constants do not say which job kinds and Regions offer a type:
+ * Every `instanceType` prop of the library takes one: a constant, or
+ * `SageMakerInstanceType.of(name)` for a name from configuration or a token (e.g.
+ * `SageMakerInstanceType.of(param.valueAsString)`, which SageMaker judges at deploy time).
+ * The constants do not say which job kinds and Regions offer a type:
  * SageMaker's API reference lists the types of each use (`ResourceConfig` for training,
  * `ProcessingClusterConfig` for processing, `ProductionVariant` for hosting,
  * `TransformResources` for batch transform); for example `ml.c5.large` and `ml.inf2.*` are
@@ -86,14 +87,15 @@ export class SageMakerInstanceType {
 
   /**
    * An instance type by name, e.g. `ml.m7i.xlarge`: checked to be `ml.<family>.<size>` (an
-   * EC2 name such as `m5.large` is refused) unless it is a token.
+   * EC2 name such as `m5.large` is refused with a validation error naming it) unless it is
+   * a token.
    */
   public static of(name: string): SageMakerInstanceType {
     validateInstanceType('instanceType', name);
     return new SageMakerInstanceType(name);
   }
 
-  /** The name SageMaker takes, e.g. `ml.g5.xlarge`: what the `instanceType` props take. */
+  /** The name SageMaker takes, e.g. `ml.g5.xlarge` (a token for `of(token)`). */
   public readonly name: string;
 
   private constructor(name: string) {

@@ -1,14 +1,15 @@
 import { Duration, RemovalPolicy, Token } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import { Construct } from 'constructs';
+import { Construct, IConstruct } from 'constructs';
 import { acknowledge, acknowledgeInCompliancePacks } from '../private/nag';
 import { fail, validateIn } from '../private/validate';
 
 /**
- * Where a team's ML data and artifacts live.
+ * Where a team's ML data and artifacts live: an `MlDataStore`, or existing buckets
+ * (`MlDataStore.fromBuckets`).
  */
-export interface IMlDataStore {
+export interface IMlDataStore extends IConstruct {
   /** Training, validation and raw data; configuration uploaded at run time. */
   readonly dataBucket: s3.IBucket;
   /** Model artifacts, checkpoints, evaluation reports and job outputs. */
@@ -81,13 +82,39 @@ export interface MlDataStoreProps {
 export class MlDataStore extends Construct implements IMlDataStore {
   /**
    * Uses existing buckets as a data store.
+   *
+   * @param scope the scope of the import
+   * @param id the import's construct id
+   * @param attrs the buckets, and the key they are encrypted with
    */
-  public static fromBuckets(attrs: MlDataStoreAttributes): IMlDataStore {
-    return {
-      dataBucket: attrs.dataBucket,
-      artifactsBucket: attrs.artifactsBucket,
-      encryptionKey: attrs.encryptionKey ?? attrs.artifactsBucket.encryptionKey ?? attrs.dataBucket.encryptionKey,
-    };
+  public static fromBuckets(scope: Construct, id: string, attrs: MlDataStoreAttributes): IMlDataStore {
+    class Import extends Construct implements IMlDataStore {
+      public readonly dataBucket: s3.IBucket;
+      public readonly artifactsBucket: s3.IBucket;
+      public readonly encryptionKey?: kms.IKey;
+
+      constructor() {
+        super(scope, id);
+        validateIn(this, () => {
+          if (!attrs.dataBucket) fail('dataBucket is required: the bucket of training, validation and raw data, got none');
+          if (!attrs.artifactsBucket) fail('artifactsBucket is required: the bucket of model artifacts and job outputs, got none');
+          if (attrs.encryptionKey) {
+            for (const [prop, bucket] of [['dataBucket', attrs.dataBucket], ['artifactsBucket', attrs.artifactsBucket]] as const) {
+              const own = bucket.encryptionKey?.keyArn;
+              const given = attrs.encryptionKey.keyArn;
+              // Known only when both ARNs are literal: a token may name the same key another way.
+              if (own !== undefined && !Token.isUnresolved(own) && !Token.isUnresolved(given) && own !== given) {
+                fail(`encryptionKey must be the key the buckets are encrypted with, got '${given}' while ${prop} is imported with key '${own}'`);
+              }
+            }
+          }
+        });
+        this.dataBucket = attrs.dataBucket;
+        this.artifactsBucket = attrs.artifactsBucket;
+        this.encryptionKey = attrs.encryptionKey ?? attrs.artifactsBucket.encryptionKey ?? attrs.dataBucket.encryptionKey;
+      }
+    }
+    return new Import();
   }
 
   public readonly dataBucket: s3.IBucket;

@@ -1,16 +1,104 @@
-import { Names, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { IResource, Names, RemovalPolicy, Resource, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
-import { Construct } from 'constructs';
+import { Construct, IConstruct } from 'constructs';
+import { JobS3Location, S3AccessMode } from '../data/job-s3-location';
+import { IMlDataStore } from '../data/ml-data-store';
 import { SageMakerImage } from '../images/sagemaker-image';
 import { acknowledge, registerWildcardResource } from '../private/nag';
 import { selectOrFail } from '../private/subnets';
-import { fail, validateIn, validateLength, validatePattern, validateUnique } from '../private/validate';
+import { fail, failAt, validateIn, validateLength, validatePattern, validateUnique } from '../private/validate';
 import { SageMakerExecutionRole } from '../roles/sagemaker-execution-role';
-import { JobS3Location, S3AccessMode } from '../data/job-s3-location';
-import { IMlDataStore } from '../data/ml-data-store';
+
+/**
+ * A SageMaker domain: a `TeamDomain`, or one defined elsewhere (`TeamDomain.fromDomainAttributes`).
+ *
+ * It is grantable: grants to it (`bucket.grantRead(domain)`, `server.grantTracking(domain)`) go
+ * to the domain's default execution role, which its users' apps and jobs run as.
+ */
+export interface ITeamDomain extends IResource, iam.IGrantable {
+  /**
+   * The domain's ID (`d-...`): what user profiles, spaces and apps are defined in.
+   * @attribute
+   */
+  readonly domainId: string;
+  /**
+   * The domain's ARN.
+   * @attribute
+   */
+  readonly domainArn: string;
+  /**
+   * Lets `grantee` open Studio as a user of the domain (`sagemaker:CreatePresignedDomainUrl`
+   * on the user's profile).
+   *
+   * @param grantee who signs users in (an SSO role, a portal's function)
+   * @param userProfileName the user profile to open; every user profile of the domain when omitted
+   */
+  grantCreatePresignedDomainUrl(grantee: iam.IGrantable, userProfileName?: string): iam.Grant;
+}
+
+/**
+ * A domain defined elsewhere.
+ */
+export interface TeamDomainAttributes {
+  /** The domain's ID, `d-` and lowercase letters and digits (e.g. `d-xxxxxxxxxxxx`). */
+  readonly domainId: string;
+
+  /**
+   * The domain's default execution role: what grants to the domain (`grantPrincipal`) go to.
+   *
+   * @default - unknown: a grant to the domain fails, naming this attribute
+   */
+  readonly executionRole?: iam.IRole;
+}
+
+/** SageMaker API reference, DomainDetails: `DomainId`, at most 63 characters. */
+function validateDomainId(domainId: string): void {
+  validateLength('domainId', domainId, 3, 63);
+  validatePattern('domainId', domainId, /^d-(-*[a-z0-9]){1,61}$/, "'d-' followed by lowercase letters, digits and single hyphens (e.g. 'd-xxxxxxxxxxxx')");
+}
+
+function validateUserProfileName(prop: string, name: string): void {
+  validateLength(prop, name, 1, 63);
+  validatePattern(prop, name, /^[a-zA-Z0-9](-*[a-zA-Z0-9])*$/, 'letters, digits and single hyphens');
+}
+
+/**
+ * The grant principal of a domain imported without its execution role: a grant to it fails
+ * with an error naming the missing attribute (rather than aws-cdk-lib's bare "cannot get
+ * policy fragment").
+ */
+class MissingExecutionRole extends iam.UnknownPrincipal {
+  constructor(private readonly domain: IConstruct) {
+    super({ resource: domain });
+  }
+
+  public get policyFragment(): iam.PrincipalPolicyFragment {
+    return this.fail();
+  }
+
+  public addToPrincipalPolicy(_statement: iam.PolicyStatement): iam.AddToPrincipalPolicyResult {
+    return this.fail();
+  }
+
+  private fail(): never {
+    failAt(this.domain, 'executionRole is required to grant to the domain (grants go to its default execution role), got none: import it with TeamDomain.fromDomainAttributes(scope, id, { domainId, executionRole })');
+  }
+}
+
+/** `sagemaker:CreatePresignedDomainUrl` on a user profile ARN (`user-profile/<domainId>/<name>`). */
+function grantPresignedUrl(domain: ITeamDomain, grantee: iam.IGrantable, userProfileName?: string): iam.Grant {
+  validateIn(domain, () => {
+    if (userProfileName !== undefined) validateUserProfileName('userProfileName', userProfileName);
+  });
+  return iam.Grant.addToPrincipal({
+    grantee,
+    actions: ['sagemaker:CreatePresignedDomainUrl'],
+    resourceArns: [Stack.of(domain).formatArn({ service: 'sagemaker', resource: 'user-profile', resourceName: `${domain.domainId}/${userProfileName ?? '*'}` })],
+  });
+}
 
 /**
  * Properties of a TeamDomain.
@@ -75,7 +163,32 @@ export interface TeamDomainProps {
  * The domain is retained when the stack is deleted: deleting it deletes the users' home
  * directories.
  */
-export class TeamDomain extends Construct {
+export class TeamDomain extends Resource implements ITeamDomain {
+  /**
+   * Imports a domain defined elsewhere (another app, the console), by ID.
+   *
+   * @param scope the scope of the import
+   * @param id the import's construct id
+   * @param attrs the domain's ID and, to grant to the domain, its default execution role
+   */
+  public static fromDomainAttributes(scope: Construct, id: string, attrs: TeamDomainAttributes): ITeamDomain {
+    class Import extends Resource implements ITeamDomain {
+      public readonly domainId = attrs.domainId;
+      public readonly domainArn = Stack.of(scope).formatArn({ service: 'sagemaker', resource: 'domain', resourceName: attrs.domainId });
+      public readonly grantPrincipal: iam.IPrincipal = attrs.executionRole ?? new MissingExecutionRole(this);
+
+      public grantCreatePresignedDomainUrl(grantee: iam.IGrantable, userProfileName?: string): iam.Grant {
+        return grantPresignedUrl(this, grantee, userProfileName);
+      }
+    }
+    const domain = new Import(scope, id);
+    validateIn(domain, () => {
+      if (attrs.domainId === undefined || attrs.domainId === null) fail("domainId is required: the domain's ID, e.g. 'd-xxxxxxxxxxxx', got none");
+      validateDomainId(attrs.domainId);
+    });
+    return domain;
+  }
+
   /**
    * The domain's ID.
    * @attribute
@@ -88,6 +201,8 @@ export class TeamDomain extends Construct {
   public readonly domainArn: string;
   /** The default execution role of the domain's users. */
   public readonly executionRole: iam.IRole;
+  /** The default execution role. */
+  public readonly grantPrincipal: iam.IPrincipal;
   /** The security group of the domain's apps. */
   public readonly securityGroup: ec2.ISecurityGroup;
   /** The user profiles, by name. */
@@ -100,10 +215,7 @@ export class TeamDomain extends Construct {
     const subnets = validateIn(this, () => {
       validateLength('domainName', domainName, 1, 63);
       validatePattern('domainName', domainName, /^[a-zA-Z0-9](-*[a-zA-Z0-9])*$/, 'letters, digits and single hyphens');
-      users.forEach(u => {
-        validateLength('userProfiles[]', u, 1, 63);
-        validatePattern('userProfiles[]', u, /^[a-zA-Z0-9](-*[a-zA-Z0-9])*$/, 'letters, digits and single hyphens');
-      });
+      users.forEach(u => validateUserProfileName('userProfiles[]', u));
       validateUnique('userProfiles[]', users);
       const selected = selectOrFail(props.vpc, props.vpcSubnets ?? { subnetFilters: [ec2.SubnetFilter.byIds(privateSubnetIds(props.vpc))] });
       if (selected.subnetIds.length === 0) fail('vpcSubnets must select at least one subnet; the VPC has no private subnets');
@@ -144,6 +256,7 @@ export class TeamDomain extends Construct {
     artifacts.bind(this, role, S3AccessMode.WRITE);
     validateIn(this, () => (props.images ?? []).forEach(image => image.bind(this, role)));
     this.executionRole = role.role;
+    this.grantPrincipal = role.role;
 
     const key = props.encryptionKey ?? new kms.Key(this, 'Key', { description: `Encrypts the home volume of SageMaker domain ${domainName}`, enableKeyRotation: true, removalPolicy: RemovalPolicy.RETAIN });
     const domain = new sagemaker.CfnDomain(this, 'Resource', {
@@ -171,6 +284,10 @@ export class TeamDomain extends Construct {
       }).applyRemovalPolicy(RemovalPolicy.RETAIN);
     }
     this.userProfileNames = users;
+  }
+
+  public grantCreatePresignedDomainUrl(grantee: iam.IGrantable, userProfileName?: string): iam.Grant {
+    return grantPresignedUrl(this, grantee, userProfileName);
   }
 
   /**

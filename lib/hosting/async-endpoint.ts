@@ -17,6 +17,7 @@ import { ImportedDeployableEndpoint, ImportedEndpoint } from './private/imported
 import { variantScalableTarget } from './private/scaling';
 import { acknowledgeNoKeyForInstanceStorage, generatedEndpointName, renderVariant, validateVariant, volumeKeyFor } from './private/variants';
 import { ISageMakerModel } from './sagemaker-model';
+import { SageMakerInstanceType } from '../compute/sagemaker-instance-type';
 import { JobS3Location, S3AccessMode } from '../data/job-s3-location';
 import { isBurstable } from '../private/instance-types';
 import { acknowledge } from '../private/nag';
@@ -81,9 +82,9 @@ export interface AsyncEndpointProps {
   /**
    * The instance type.
    *
-   * @default 'ml.m5.large'
+   * @default SageMakerInstanceType.ML_M5_LARGE
    */
-  readonly instanceType?: string;
+  readonly instanceType?: SageMakerInstanceType;
 
   /**
    * The number of instances at creation (at least 1; autoscaling may then go to zero).
@@ -261,8 +262,8 @@ export class AsyncEndpoint extends InferenceEndpointBase implements IDeployableE
     this.endpointArn = endpointArnOf(this, this.endpointName);
     const kind = props.endpointName !== undefined && !Token.isUnresolved(props.endpointName) ? props.endpointName : id;
     this.runtimeConfigNamePrefix = validateIn(this, () => runtimeConfigNamePrefix(this, kind, props.runtimeConfigNamePrefix));
-    const instanceType = props.instanceType ?? 'ml.m5.large';
-    const volumeKey = volumeKeyFor(this, [instanceType], props.encryptionKey);
+    const instanceType = props.instanceType ?? SageMakerInstanceType.ML_M5_LARGE;
+    const volumeKey = volumeKeyFor(this, [instanceType.name], props.encryptionKey);
     this.encryptionKey = volumeKey;
     const variant = { instanceType, initialInstanceCount: props.initialInstanceCount, volumeSize: props.volumeSize };
     const autoScaled = props.autoScaling !== undefined;
@@ -304,13 +305,13 @@ export class AsyncEndpoint extends InferenceEndpointBase implements IDeployableE
       kmsKeyId: volumeKey?.keyArn,
       asyncInferenceConfig,
     });
-    acknowledgeNoKeyForInstanceStorage(config, [instanceType], volumeKey);
+    acknowledgeNoKeyForInstanceStorage(config, [instanceType.name], volumeKey);
     this.endpointConfigName = config.attrEndpointConfigName;
     this.definedConfigArn = config.ref;
     const endpoint = new sagemaker.CfnEndpoint(this, 'Resource', { endpointName: this.endpointName, endpointConfigName: config.attrEndpointConfigName });
 
     if (props.autoScaling) {
-      this.scalableTarget = this.autoScale(props.autoScaling, instanceType);
+      this.scalableTarget = this.autoScale(props.autoScaling, instanceType.name);
       this.scalableTarget.node.addDependency(endpoint);
     }
   }

@@ -5,6 +5,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { IInferenceEndpoint } from './inference-endpoint';
+import { SageMakerInstanceType } from '../compute/sagemaker-instance-type';
 import { JobS3Location } from '../data/job-s3-location';
 
 /**
@@ -91,8 +92,8 @@ export interface AsyncInferenceSettings {
 export interface DeployableVariant {
   /** The variant's name. */
   readonly variantName: string;
-  /** The instance type (e.g. `ml.m5.large`). */
-  readonly instanceType: string;
+  /** The instance type (e.g. `SageMakerInstanceType.ML_M5_LARGE`). */
+  readonly instanceType: SageMakerInstanceType;
   /**
    * The number of instances.
    *

@@ -2,6 +2,7 @@ import { Duration, Size } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import { ISageMakerModel } from './sagemaker-model';
+import { SageMakerInstanceType } from '../compute/sagemaker-instance-type';
 import { validateDuration, validateInteger } from '../private/validate';
 
 /**
@@ -45,9 +46,9 @@ export interface ProductionVariantOptions {
   /**
    * The instance type.
    *
-   * @default 'ml.m5.large'
+   * @default SageMakerInstanceType.ML_M5_LARGE
    */
-  readonly instanceType?: string;
+  readonly instanceType?: SageMakerInstanceType;
 
   /**
    * The number of instances at creation.

@@ -181,7 +181,7 @@ export class RealtimeEndpoint extends InferenceEndpointBase implements IDeployab
       autoScaled: v.autoScaling !== undefined,
     }));
     this.defaultVariantName = this.variantNames[0];
-    const instanceTypes = variants.map(v => v.instanceType ?? DEFAULT_INSTANCE_TYPE);
+    const instanceTypes = variants.map(v => (v.instanceType ?? DEFAULT_INSTANCE_TYPE).name);
     const deployment = props.deployment ?? {};
     const routing = (deployment.trafficRouting ?? TrafficRouting.allAtOnce()).render();
     const terminationWait = deployment.terminationWait ?? Duration.minutes(5);

@@ -6,11 +6,12 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { grantVolumeKeyGrants } from './private/job-policies';
 import { SageMakerTask, SageMakerTaskProps } from './sagemaker-task';
+import { SageMakerInstanceType } from '../compute/sagemaker-instance-type';
 import { SageMakerImage } from '../images/sagemaker-image';
-import { hasOnlyInstanceStorage } from '../private/instance-types';
+import { hasOnlyInstanceStorage, instanceTypeName } from '../private/instance-types';
 import { acknowledgeInCompliancePacks } from '../private/nag';
 import { selectPrivateSubnets } from '../private/subnets';
-import { fail, validateDuration, validateEnvironment, validateIn, validateInstanceType, validateInteger } from '../private/validate';
+import { fail, validateDuration, validateEnvironment, validateIn, validateInteger } from '../private/validate';
 import { SageMakerExecutionRole } from '../roles/sagemaker-execution-role';
 
 /**
@@ -41,9 +42,9 @@ export interface SageMakerJobStepProps extends SageMakerTaskProps {
   /**
    * The ML compute instance type.
    *
-   * @default ml.m5.xlarge
+   * @default SageMakerInstanceType.ML_M5_XLARGE
    */
-  readonly instanceType?: string;
+  readonly instanceType?: SageMakerInstanceType;
 
   /**
    * The number of instances (more than one for distributed jobs).
@@ -181,6 +182,7 @@ export abstract class SageMakerJobStep extends SageMakerTask implements iam.IGra
   protected readonly _vpcConfig?: { SecurityGroupIds: string[]; Subnets: string[] };
   private readonly kind: SageMakerJobKind;
   private readonly jobProps: SageMakerJobStepProps;
+  private readonly instanceTypeName: string;
 
   constructor(scope: Construct, id: string, props: SageMakerJobStepProps, kind: SageMakerJobKind) {
     const sdk = kind.sdkIntegration ?? false;
@@ -202,9 +204,8 @@ export abstract class SageMakerJobStep extends SageMakerTask implements iam.IGra
     this.jobProps = props;
     this.jobNamePrefix = this.namePrefix;
 
-    validateIn(this, () => {
-      const instanceType = props.instanceType ?? 'ml.m5.xlarge';
-      validateInstanceType('instanceType', instanceType);
+    this.instanceTypeName = validateIn(this, () => {
+      const instanceType = instanceTypeName('instanceType', props.instanceType, SageMakerInstanceType.ML_M5_XLARGE);
       validateInteger('instanceCount', props.instanceCount, 1, 100);
       validateInteger('volumeSize (GiB)', props.volumeSize?.toGibibytes({ rounding: SizeRoundingBehavior.NONE }), 1, 16384);
       validateDuration('maxRuntime', props.maxRuntime, Duration.seconds(1), kind.maxRuntime);
@@ -215,6 +216,7 @@ export abstract class SageMakerJobStep extends SageMakerTask implements iam.IGra
       if (props.volumeEncryptionKey && hasOnlyInstanceStorage(instanceType)) {
         fail(`volumeEncryptionKey must not be set for instanceType '${instanceType}': its storage is local NVMe instance storage, which SageMaker encrypts itself and for which it rejects a volume key`);
       }
+      return instanceType;
     });
 
     if (props.role) {
@@ -292,7 +294,7 @@ export abstract class SageMakerJobStep extends SageMakerTask implements iam.IGra
   protected _clusterConfig(): { [key: string]: any } {
     const props = this.jobProps;
     return {
-      InstanceType: props.instanceType ?? 'ml.m5.xlarge',
+      InstanceType: this.instanceTypeName,
       InstanceCount: props.instanceCount ?? 1,
       VolumeSizeInGB: (props.volumeSize ?? Size.gibibytes(30)).toGibibytes(),
       VolumeKmsKeyId: props.volumeEncryptionKey?.keyArn,

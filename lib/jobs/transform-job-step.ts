@@ -5,11 +5,12 @@ import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { grantOutputKey, grantVolumeKeyGrants } from './private/job-policies';
 import { SageMakerTask, SageMakerTaskProps } from './sagemaker-task';
+import { SageMakerInstanceType } from '../compute/sagemaker-instance-type';
 import { JobS3Location, S3AccessMode } from '../data/job-s3-location';
 import { ISageMakerModel } from '../hosting/sagemaker-model';
-import { hasOnlyInstanceStorage } from '../private/instance-types';
+import { hasOnlyInstanceStorage, instanceTypeName } from '../private/instance-types';
 import {
-  fail, requireModelRole, validateDuration, validateEnvironment, validateIn, validateInstanceType, validateInteger, validateLength,
+  fail, requireModelRole, validateDuration, validateEnvironment, validateIn, validateInteger, validateLength,
 } from '../private/validate';
 
 /**
@@ -95,9 +96,9 @@ export interface TransformJobStepProps extends SageMakerTaskProps {
   /**
    * The instance type.
    *
-   * @default 'ml.m5.large'
+   * @default SageMakerInstanceType.ML_M5_LARGE
    */
-  readonly instanceType?: string;
+  readonly instanceType?: SageMakerInstanceType;
 
   /**
    * The number of instances.
@@ -162,6 +163,7 @@ export class TransformJobStep extends SageMakerTask {
   /** The job name prefix. */
   public readonly jobNamePrefix: string;
   private readonly props: TransformJobStepProps;
+  private readonly instanceTypeName: string;
   private readonly inputUri: { uri: string; isExpression: boolean };
   private readonly outputUri: { uri: string; isExpression: boolean; key?: kms.IKey };
 
@@ -180,7 +182,7 @@ export class TransformJobStep extends SageMakerTask {
     });
     this.props = props;
     this.jobNamePrefix = this.namePrefix;
-    validateIn(this, () => validateTransformProps(props));
+    this.instanceTypeName = validateIn(this, () => validateTransformProps(props));
 
     validateIn(this, () => requireModelRole('model', props.model));
     // SageMaker reads the input and writes the output with the model's role.
@@ -226,7 +228,7 @@ export class TransformJobStep extends SageMakerTask {
         KmsKeyId: this.outputUri.key?.keyArn,
       },
       TransformResources: {
-        InstanceType: props.instanceType ?? 'ml.m5.large',
+        InstanceType: this.instanceTypeName,
         InstanceCount: props.instanceCount ?? 1,
         VolumeKmsKeyId: props.volumeEncryptionKey?.keyArn,
       },
@@ -242,9 +244,9 @@ export class TransformJobStep extends SageMakerTask {
   }
 }
 
-function validateTransformProps(props: TransformJobStepProps): void {
-  const instanceType = props.instanceType ?? 'ml.m5.large';
-  validateInstanceType('instanceType', instanceType);
+/** Checks the props; returns the instance type's name. */
+function validateTransformProps(props: TransformJobStepProps): string {
+  const instanceType = instanceTypeName('instanceType', props.instanceType, SageMakerInstanceType.ML_M5_LARGE);
   validateInteger('instanceCount', props.instanceCount, 1, 100);
   validateInteger('maxPayload (MB)', props.maxPayload?.toMebibytes({ rounding: SizeRoundingBehavior.NONE }), 0, 100);
   validateInteger('maxConcurrentTransforms', props.maxConcurrentTransforms, 0, 1000);
@@ -271,4 +273,5 @@ function validateTransformProps(props: TransformJobStepProps): void {
   if (props.volumeEncryptionKey && hasOnlyInstanceStorage(instanceType)) {
     fail(`volumeEncryptionKey must not be set for instanceType '${instanceType}': its storage is local NVMe instance storage, which SageMaker encrypts itself and for which it rejects a volume key`);
   }
+  return instanceType;
 }

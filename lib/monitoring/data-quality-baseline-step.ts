@@ -4,9 +4,10 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import { ModelMonitorImage } from './model-monitor-image';
+import { SageMakerInstanceType } from '../compute/sagemaker-instance-type';
+import { JobS3Location } from '../data/job-s3-location';
 import { ProcessingJobStep } from '../jobs/processing-job-step';
 import { SageMakerTaskProps } from '../jobs/sagemaker-task';
-import { JobS3Location } from '../data/job-s3-location';
 
 /**
  * The format of the dataset a baseline is computed from, as Model Monitor's analyzer
@@ -57,9 +58,9 @@ export interface DataQualityBaselineStepProps extends SageMakerTaskProps {
   /**
    * The instance type.
    *
-   * @default 'ml.m5.xlarge'
+   * @default SageMakerInstanceType.ML_M5_XLARGE
    */
-  readonly instanceType?: string;
+  readonly instanceType?: SageMakerInstanceType;
 
   /**
    * The number of instances.

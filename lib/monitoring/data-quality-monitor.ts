@@ -11,6 +11,7 @@ import { Construct } from 'constructs';
 import { FeatureDriftAlarm } from './feature-drift-alarm';
 import { modelMonitorImageUriFor } from './private/model-monitor-registries';
 import { DATA_QUALITY_METRICS_NAMESPACE, allowAlarmsToUseTopicKey, captureProblems, defineAlarmTopic, renderNetwork, validateMonitorProps } from './private/monitor-checks';
+import { SageMakerInstanceType } from '../compute/sagemaker-instance-type';
 import { JobS3Location, S3AccessMode } from '../data/job-s3-location';
 import { ICapturingEndpoint } from '../hosting/deployable-endpoint';
 import { fail, validateIn, validatePattern } from '../private/validate';
@@ -125,9 +126,9 @@ export interface DataQualityMonitorProps {
   /**
    * The instance type of each monitoring run.
    *
-   * @default 'ml.m5.xlarge'
+   * @default SageMakerInstanceType.ML_M5_XLARGE
    */
-  readonly instanceType?: string;
+  readonly instanceType?: SageMakerInstanceType;
 
   /**
    * The number of instances of each run.
@@ -320,7 +321,7 @@ export class DataQualityMonitor extends Construct {
       },
       jobResources: {
         clusterConfig: {
-          instanceType: props.instanceType ?? 'ml.m5.xlarge',
+          instanceType: (props.instanceType ?? SageMakerInstanceType.ML_M5_XLARGE).name,
           instanceCount: props.instanceCount ?? 1,
           volumeSizeInGb: (props.volumeSize ?? Size.gibibytes(20)).toGibibytes(),
           volumeKmsKeyId: props.volumeEncryptionKey?.keyArn,

@@ -1,3 +1,23 @@
+import { fail, validateInstanceType } from './validate';
+import type { SageMakerInstanceType } from '../compute/sagemaker-instance-type';
+
+/**
+ * The name of an `instanceType` prop's value (or of its default) where the library renders
+ * it, checked again where the prop is consumed so that an error names the construct path
+ * (call it inside `validateIn`) and the prop: a JavaScript caller may pass a string where a
+ * `SageMakerInstanceType` is typed, and a name may bypass `SageMakerInstanceType.of`.
+ */
+export function instanceTypeName(prop: string, value: SageMakerInstanceType | undefined, defaultType: SageMakerInstanceType): string {
+  const type: unknown = value ?? defaultType;
+  const name = typeof type === 'object' && type !== null ? (type as { name?: unknown }).name : undefined;
+  if (typeof name !== 'string') {
+    const got = typeof type === 'string' ? `the string '${type}' (use SageMakerInstanceType.of('${type}'))` : String(type);
+    fail(`${prop} must be a SageMakerInstanceType (e.g. SageMakerInstanceType.ML_M5_XLARGE or SageMakerInstanceType.of('ml.m7i.xlarge')), got ${got}`);
+  }
+  validateInstanceType(prop, name);
+  return name;
+}
+
 /** Burstable `ml.t*` instances: Application Auto Scaling refuses them for endpoints. */
 export function isBurstable(instanceType: string): boolean {
   return /^ml\.t\d/.test(instanceType);

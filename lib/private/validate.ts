@@ -40,10 +40,16 @@ function scopedError(scope: IConstruct, message: string): ConstructValidationErr
   return error;
 }
 
-/** Throws a plain Error for a bad prop value; `validateIn` attaches the construct path. */
+/**
+ * Throws an Error for a bad prop value; `validateIn` attaches the construct path. One that
+ * no construct catches (e.g. from `SageMakerInstanceType.of`) is still a validation error
+ * to `Errors.isValidationError`, as aws-cdk-lib's `UnscopedValidationError` is.
+ */
 export function fail(message: string): never {
   const error = new Error(message);
   Object.defineProperty(error, UNSCOPED, { value: true });
+  Object.defineProperty(error, CONSTRUCT_ERROR, { value: true });
+  Object.defineProperty(error, VALIDATION_ERROR, { value: true });
   throw error;
 }
 

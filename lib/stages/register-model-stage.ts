@@ -4,10 +4,12 @@ import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { EvaluationReport } from './evaluation-report';
 import { WorkflowStage } from './workflow-stage';
+import { SageMakerInstanceType } from '../compute/sagemaker-instance-type';
 import { JobS3Location, S3AccessMode } from '../data/job-s3-location';
 import { SageMakerImage } from '../images/sagemaker-image';
+import { instanceTypeName } from '../private/instance-types';
 import { registerWildcardResource } from '../private/nag';
-import { fail, validateCount, validateIn, validateInstanceType, validateLength, validatePattern } from '../private/validate';
+import { fail, validateCount, validateIn, validateLength, validatePattern } from '../private/validate';
 import { IModelPackageGroup } from '../registry/model-package-group';
 import { renderOnlyGrantee } from './private/no-grant';
 
@@ -56,7 +58,7 @@ export interface RegisterModelStageProps {
    *
    * @default - any
    */
-  readonly realtimeInstanceTypes?: string[];
+  readonly realtimeInstanceTypes?: SageMakerInstanceType[];
 
   /**
    * The evaluation report, attached as the version's model-quality statistics: an
@@ -158,7 +160,7 @@ export class RegisterModelStage extends WorkflowStage {
           Containers: [{ Image: image, [data.isExpression ? 'ModelDataUrl.$' : 'ModelDataUrl']: data.uri }],
           SupportedContentTypes: props.contentTypes ?? ['application/json'],
           SupportedResponseMIMETypes: props.responseContentTypes ?? ['application/json'],
-          SupportedRealtimeInferenceInstanceTypes: props.realtimeInstanceTypes,
+          SupportedRealtimeInferenceInstanceTypes: props.realtimeInstanceTypes?.map(t => t.name),
         },
         ModelMetrics: metrics,
       },
@@ -182,7 +184,7 @@ function validateRegisterProps(props: RegisterModelStageProps): void {
     validateCount(prop, types.length, 10);
     types.forEach(t => validatePattern(`${prop}[]`, t, mime, "a MIME type such as 'text/csv'"));
   }
-  (props.realtimeInstanceTypes ?? []).forEach(t => validateInstanceType('realtimeInstanceTypes[]', t));
+  (props.realtimeInstanceTypes ?? []).forEach(t => instanceTypeName('realtimeInstanceTypes[]', t, t));
   validateLength('description', props.description, 0, 1024);
   validateLength('evaluationReport.contentType', props.evaluationReport?.contentType, 1, 256);
 }

@@ -1,5 +1,6 @@
 import { Duration } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import { SageMakerInstanceType } from '../compute/sagemaker-instance-type';
 import { RealtimeEndpoint } from '../hosting/realtime-endpoint';
 import { SageMakerImage } from '../images/sagemaker-image';
 import { IModelPackageGroup } from '../registry/model-package-group';
@@ -118,7 +119,7 @@ export interface RegisterModelOptions {
    *
    * @default - any
    */
-  readonly realtimeInstanceTypes?: string[];
+  readonly realtimeInstanceTypes?: SageMakerInstanceType[];
 
   /**
    * The approval status the version starts with.

@@ -7,8 +7,8 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
 import {
   AsyncEndpoint, ChannelDataSource, CreateModelStep, DeepLearningContainerUse, DeepLearningFramework, JobConfigFile, JobS3Location,
-  MlDataStore, MlflowTrackingServer, ModelData, ProcessingJobStep, Processor, SageMakerImage, SageMakerModel, ServerlessEndpoint,
-  TeamDomain, TrainingJobStep,
+  MlDataStore, MlflowTrackingServer, ModelData, ProcessingJobStep, Processor, SageMakerImage, SageMakerInstanceType, SageMakerModel,
+  ServerlessEndpoint, TeamDomain, TrainingJobStep,
 } from '../../lib';
 import { SageMakerTrainingStack } from '../../bin/stacks';
 import { testApp, testStack } from '../util';
@@ -72,10 +72,10 @@ describe('errors name the construct path', () => {
       model, outputLocation: JobS3Location.inBucket(store.artifactsBucket, 'out'), maxConcurrentInvocationsPerInstance: 0,
     }), /^Test\/Async: maxConcurrentInvocationsPerInstance must be an integer between 1 and 1000, got 0$/],
     ['AsyncEndpoint instanceType', ({ stack, model, store }) => new AsyncEndpoint(stack, 'Async', {
-      model, outputLocation: JobS3Location.inBucket(store.artifactsBucket, 'out'), instanceType: 'm5.large',
+      model, outputLocation: JobS3Location.inBucket(store.artifactsBucket, 'out'), instanceType: { name: 'm5.large' } as SageMakerInstanceType,
     }), /^Test\/Async: variant.instanceType must be a SageMaker instance type of the form 'ml.<family>.<size>' \(e.g. 'ml.m5.xlarge'\), got 'm5.large'$/],
     ['AsyncEndpoint volume key on NVMe-only storage', ({ stack, model, store }) => new AsyncEndpoint(stack, 'Async', {
-      model, outputLocation: JobS3Location.inBucket(store.artifactsBucket, 'out'), instanceType: 'ml.g5.xlarge', encryptionKey: new kms.Key(stack, 'K'),
+      model, outputLocation: JobS3Location.inBucket(store.artifactsBucket, 'out'), instanceType: SageMakerInstanceType.ML_G5_XLARGE, encryptionKey: new kms.Key(stack, 'K'),
     }), /^Test\/Async: encryptionKey cannot be used with instance types whose only storage is local NVMe \(ml.g5.xlarge\)/],
     ['AsyncEndpoint autoScaling', ({ stack, model, store }) => new AsyncEndpoint(stack, 'Async', {
       model, outputLocation: JobS3Location.inBucket(store.artifactsBucket, 'out'), autoScaling: { minCapacity: 3, maxCapacity: 1 },

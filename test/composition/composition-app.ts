@@ -17,7 +17,8 @@ import {
   ApprovedModelDeployment, DataQualityBaseline, DataQualityMonitor, DeployOnApproval, MonitoringFrequency, AsyncEndpoint,
   ChannelDataSource, DeepLearningContainerUse, DeepLearningFramework, JobConfigFile, JobS3Location, MetricComparison,
   MlDataStore, MlflowTrackingServer, MlflowTrackingServerSize, ModelData, Processor, RealtimeEndpoint, SageMakerExecutionRole,
-  SageMakerImage, SageMakerModel, ServerlessEndpoint, TeamDomain, TrainingWorkflow, TransformJobStep, FileSystemAccessMode, IMlDataStore,
+  SageMakerImage, SageMakerInstanceType, SageMakerModel, ServerlessEndpoint, TeamDomain, TrainingWorkflow, TransformJobStep, FileSystemAccessMode,
+  IMlDataStore,
   TrafficRouting, SageMakerWorkflow, ProcessingStage, TuningStage, EvaluationStage, RegisterModelStage, ModelPackageGroup,
   RetrainingSchedule, ParameterRange, TuningObjectiveType, ScalingType,
 } from '../../lib';
@@ -111,7 +112,7 @@ export function composeWorkflow(scope: Construct, team: TeamResources, tracking:
     image: SageMakerImage.fromEcrRepository(team.repository, 'v1'), modelData: ModelData.fromBucket(artifacts, 'models/staging/model.tar.gz'),
   });
   const staging = new RealtimeEndpoint(scope, 'Staging', {
-    endpointName: 'forecast-staging', runtimeConfigNamePrefix: 'forecast', variants: [{ model: stagingModel, instanceType: 'ml.m5.large' }],
+    endpointName: 'forecast-staging', runtimeConfigNamePrefix: 'forecast', variants: [{ model: stagingModel, instanceType: SageMakerInstanceType.ML_M5_LARGE }],
   });
   return new TrainingWorkflow(scope, LONG, {
     preprocess: {
@@ -119,7 +120,7 @@ export function composeWorkflow(scope: Construct, team: TeamResources, tracking:
       // Isolated subnets, its own security group, no NVMe (m5): a volume key.
       vpc: team.vpc,
       vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
-      instanceType: 'ml.m5.xlarge',
+      instanceType: SageMakerInstanceType.ML_M5_XLARGE,
       instanceCount: 2,
       volumeEncryptionKey: team.key,
       volumeSize: Size.gibibytes(50),
@@ -142,7 +143,7 @@ export function composeWorkflow(scope: Construct, team: TeamResources, tracking:
       // Private subnets (NAT egress) with the team role; distributed over 2 instances.
       vpc: team.vpc,
       vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
-      instanceType: 'ml.m5.2xlarge',
+      instanceType: SageMakerInstanceType.ML_M5_2XLARGE,
       instanceCount: 2,
       volumeEncryptionKey: team.key,
       enableInterContainerTrafficEncryption: true,
@@ -162,7 +163,7 @@ export function composeWorkflow(scope: Construct, team: TeamResources, tracking:
     evaluate: {
       image,
       // NVMe instance storage (m5d): no volume key, SageMaker refuses one.
-      instanceType: 'ml.m5d.xlarge',
+      instanceType: SageMakerInstanceType.of('ml.m5d.xlarge'),
       vpc: team.vpc,
       vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
       processingInputs: [{ inputName: 'model', source: JobS3Location.fromJsonPath('$.results.train.ModelArtifacts.S3ModelArtifacts', artifacts, 'models/') }],
@@ -198,7 +199,7 @@ export function composeStages(scope: Construct, team: TeamResources): SageMakerW
     image,
     vpc: team.vpc,
     vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
-    instanceType: 'ml.m5.xlarge',
+    instanceType: SageMakerInstanceType.ML_M5_XLARGE,
     instanceCount: 2,
     volumeEncryptionKey: team.key,
     enableInterContainerTrafficEncryption: true,
@@ -215,7 +216,7 @@ export function composeStages(scope: Construct, team: TeamResources): SageMakerW
       role: team.jobRole,
       vpc: team.vpc,
       vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
-      instanceType: 'ml.m5.2xlarge',
+      instanceType: SageMakerInstanceType.ML_M5_2XLARGE,
       instanceCount: 2,
       volumeEncryptionKey: team.key,
       enableInterContainerTrafficEncryption: true,
@@ -240,7 +241,7 @@ export function composeStages(scope: Construct, team: TeamResources): SageMakerW
   const evaluate = new EvaluationStage(scope, 'Evaluate', {
     image,
     // NVMe instance storage (m5d): no volume key.
-    instanceType: 'ml.m5d.xlarge',
+    instanceType: SageMakerInstanceType.of('ml.m5d.xlarge'),
     vpc: team.vpc,
     vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
     model: tune.modelArtifacts,
@@ -257,7 +258,7 @@ export function composeStages(scope: Construct, team: TeamResources): SageMakerW
     modelData: tune.modelArtifacts,
     contentTypes: ['text/csv'],
     responseContentTypes: ['application/json'],
-    realtimeInstanceTypes: ['ml.m5.large'],
+    realtimeInstanceTypes: [SageMakerInstanceType.ML_M5_LARGE],
     description: 'Best tuned forecast model, past the evaluation gate',
   });
   // CloudWatch Logs may use the team's key for the team's log group (its key policy is the team's to set).
@@ -343,7 +344,7 @@ export class CompositionHostingStack extends TeamStack {
         {
           model,
           variantName: 'Blue',
-          instanceType: 'ml.m5.xlarge',
+          instanceType: SageMakerInstanceType.ML_M5_XLARGE,
           initialInstanceCount: 2,
           initialVariantWeight: 1,
           volumeSize: Size.gibibytes(20),
@@ -351,7 +352,7 @@ export class CompositionHostingStack extends TeamStack {
           containerStartupHealthCheckTimeout: Duration.minutes(10),
           autoScaling: { minCapacity: 2, maxCapacity: 4, targetInvocationsPerInstance: 100 },
         },
-        { model: teamRoleModel, variantName: 'Green', instanceType: 'ml.c5.xlarge', initialVariantWeight: 0.1 },
+        { model: teamRoleModel, variantName: 'Green', instanceType: SageMakerInstanceType.ML_C5_XLARGE, initialVariantWeight: 0.1 },
       ],
       encryptionKey: team.key,
       dataCapture: { destination: JobS3Location.inBucket(team.store.artifactsBucket, 'capture/'), samplingPercentage: 50, encryptionKey: team.key },
@@ -387,7 +388,7 @@ export class CompositionHostingStack extends TeamStack {
       baseline: DataQualityBaseline.fromBucket(team.store.artifactsBucket, 'baselines/forecast'),
       output: JobS3Location.inBucket(team.store.artifactsBucket, 'monitoring/forecast'),
       frequency: MonitoringFrequency.DAILY,
-      instanceType: 'ml.m5.large',
+      instanceType: SageMakerInstanceType.ML_M5_LARGE,
       volumeEncryptionKey: team.key,
       outputEncryptionKey: team.key,
       maxRuntime: Duration.minutes(30),
@@ -402,7 +403,7 @@ export class CompositionHostingStack extends TeamStack {
       outputLocation: JobS3Location.inBucket(team.store.artifactsBucket, 'async/out/'),
       failureLocation: JobS3Location.inBucket(team.store.artifactsBucket, 'async/failed/'),
       inputLocation: JobS3Location.inBucket(team.store.dataBucket, 'async/in/'),
-      instanceType: 'ml.m5.xlarge',
+      instanceType: SageMakerInstanceType.ML_M5_XLARGE,
       maxConcurrentInvocationsPerInstance: 4,
       successTopic: team.topic,
       errorTopic: team.topic,
@@ -415,7 +416,7 @@ export class CompositionHostingStack extends TeamStack {
     new AsyncEndpoint(this, 'AsyncImported', {
       model: imported,
       outputLocation: JobS3Location.inBucket(team.store.artifactsBucket, 'async2/out/'),
-      instanceType: 'ml.g5.xlarge',
+      instanceType: SageMakerInstanceType.ML_G5_XLARGE,
     });
 
     // Imported endpoints: invoke grants and metrics.
@@ -442,7 +443,7 @@ export function composeTransform(scope: Construct, team: TeamResources, model: S
     batchStrategy: tasks.BatchStrategy.MULTI_RECORD,
     maxPayload: Size.mebibytes(6),
     maxConcurrentTransforms: 4,
-    instanceType: 'ml.m5.xlarge',
+    instanceType: SageMakerInstanceType.ML_M5_XLARGE,
     instanceCount: 2,
     volumeEncryptionKey: key,
     invocationTimeout: Duration.minutes(5),
@@ -467,7 +468,7 @@ export class CompositionDomainStack extends TeamStack {
     super(scope, id, props);
     const vpc = teamVpc(this, 'TeamVpc');
     const key = new kms.Key(this, 'TeamKey', { enableKeyRotation: true });
-    const store = MlDataStore.fromBuckets({
+    const store = MlDataStore.fromBuckets(this, 'Store', {
       dataBucket: s3.Bucket.fromBucketAttributes(this, 'Data', { bucketName: 'team-data-lake', encryptionKey: key }),
       artifactsBucket: s3.Bucket.fromBucketAttributes(this, 'Artifacts', { bucketName: 'team-artifacts', encryptionKey: key }),
     });

@@ -6,7 +6,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { SageMakerAsyncStack, SageMakerBatchTransformStack, SageMakerRealtimeStack, SageMakerServerlessStack, SageMakerTrainingStack } from '../../bin/stacks';
 import { SageMakerLifecycleStack } from '../../bin/stacks/lifecycle-stacks';
 import {
-  ChannelDataSource, JobS3Location, MlDataStore, ModelData, RealtimeEndpoint, SageMakerImage, SageMakerModel, ParameterRange,
+  ChannelDataSource, JobS3Location, MlDataStore, ModelData, ParameterRange, RealtimeEndpoint, SageMakerImage, SageMakerInstanceType, SageMakerModel,
   SageMakerWorkflow, TrainingJobStep, TrainingJobStepProps, TrainingWorkflow, TuningObjectiveType, TuningStage, TuningStrategy,
 } from '../../lib';
 import { DataQualityBaseline, DataQualityMonitor, MonitoringFrequency } from '../../lib/monitoring/data-quality-monitor';
@@ -146,10 +146,10 @@ describe('CostEstimate', () => {
       channels: [{ channelName: 'train', source: ChannelDataSource.s3(JobS3Location.inBucket(store.dataBucket, 'train')) }],
     };
     const model = new SageMakerModel(stack, 'Model', { image: train.image, modelData: ModelData.fromBucket(store.artifactsBucket, 'models/model.tar.gz') });
-    const endpoint = new RealtimeEndpoint(stack, 'Endpoint', { endpointName: 'pricing', variants: [{ model, instanceType: 'ml.c5.large', initialInstanceCount: 2 }] });
+    const endpoint = new RealtimeEndpoint(stack, 'Endpoint', { endpointName: 'pricing', variants: [{ model, instanceType: SageMakerInstanceType.ML_C5_LARGE, initialInstanceCount: 2 }] });
     new TrainingWorkflow(stack, 'Workflow', { train, promote: { endpoint } });
     const sweep = new sfn.Map(stack, 'Sweep', { itemsPath: '$.candidates' });
-    sweep.itemProcessor(new TrainingJobStep(stack, 'Candidate', { ...train, instanceType: 'ml.g5.2xlarge' }));
+    sweep.itemProcessor(new TrainingJobStep(stack, 'Candidate', { ...train, instanceType: SageMakerInstanceType.ML_G5_2XLARGE }));
     const both = new sfn.Parallel(stack, 'Both').branch(new TrainingJobStep(stack, 'Branch', train));
     new sfn.StateMachine(stack, 'Sweeps', { definitionBody: sfn.DefinitionBody.fromChainable(sweep.next(both)) });
     // Hand-written states: a configuration for an endpoint no stack of the assembly has, then one
@@ -210,7 +210,7 @@ describe('CostEstimate triggers', () => {
     baseline: DataQualityBaseline.fromBucket(store.artifactsBucket, 'baselines/churn'),
     output: JobS3Location.inBucket(store.artifactsBucket, 'monitoring/churn'),
   };
-  new DataQualityMonitor(monitored, 'Hourly', { ...monitor, instanceType: 'ml.m5.large', instanceCount: 2, maxRuntime: Duration.minutes(30) });
+  new DataQualityMonitor(monitored, 'Hourly', { ...monitor, instanceType: SageMakerInstanceType.ML_M5_LARGE, instanceCount: 2, maxRuntime: Duration.minutes(30) });
   new DataQualityMonitor(monitored, 'Daily', { ...monitor, frequency: MonitoringFrequency.DAILY, monitoringScheduleName: 'daily' });
   const estimate = CostEstimate.fromAssembly(triggerApp.synth(), { prices: prices.withPrices([price(PriceComponent.PROCESSING, 'ml.m5.xlarge', 3)]) });
   const triggerOf = (stack: string, kind: RegExp) => estimate.triggers.find(t => t.stackName === stack && kind.test(t.kind));
@@ -270,7 +270,7 @@ describe('CostEstimate triggers', () => {
         image: SageMakerImage.fromAsset(path.join(__dirname, '..', '..', 'containers', 'glm')),
         outputLocation: JobS3Location.perExecution(gridStore.artifactsBucket, 'models'),
         metricDefinitions: [{ name: 'validation:rmse', regex: 'rmse=([0-9.]+)' }],
-        instanceType: 'ml.m5.large',
+        instanceType: SageMakerInstanceType.ML_M5_LARGE,
         maxRuntime: Duration.hours(1),
       },
       objectiveMetricName: 'validation:rmse',

@@ -7,7 +7,8 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import {
   ApprovedModelDeployment, AsyncEndpoint, CreateModelStep, DataQualityBaseline, DataQualityMonitor, DeployStage, IDeployableEndpoint, JobS3Location,
-  MlDataStore, ModelData, ModelPackageGroup, RealtimeEndpoint, SageMakerImage, SageMakerModel, ServerlessEndpoint, SageMakerWorkflow,
+  MlDataStore, ModelData, ModelPackageGroup, RealtimeEndpoint, SageMakerImage, SageMakerInstanceType, SageMakerModel, SageMakerWorkflow,
+  ServerlessEndpoint,
 } from '../../lib';
 import { definitionOf, iamPolicies, nagFindings, testStack } from '../util';
 
@@ -25,7 +26,7 @@ function setup(): { stack: Stack; store: MlDataStore; model: SageMakerModel } {
 function imported(stack: Stack, store: MlDataStore, extra: { rollbackAlarms?: cloudwatch.IAlarm[] } = {}): IDeployableEndpoint {
   return RealtimeEndpoint.fromEndpointAttributes(stack, 'Team', {
     endpointName: 'Team-Forecast',
-    variants: [{ variantName: 'Blue', instanceType: 'ml.c5.xlarge', modelName: 'team-model-v1' }, { variantName: 'Green', instanceType: 'ml.c5.xlarge', initialInstanceCount: 2 }],
+    variants: [{ variantName: 'Blue', instanceType: SageMakerInstanceType.ML_C5_XLARGE, modelName: 'team-model-v1' }, { variantName: 'Green', instanceType: SageMakerInstanceType.ML_C5_XLARGE, initialInstanceCount: 2 }],
     encryptionKey: new kms.Key(stack, 'TeamKey', { enableKeyRotation: true }),
     dataCapture: { destination: JobS3Location.inBucket(store.artifactsBucket, 'team-capture') },
     endpointConfigName: 'Team-Forecast-v1',
@@ -65,15 +66,15 @@ describe('imports of endpoints', () => {
   test.each<[string, () => unknown, RegExp]>([
     ['no variants', () => RealtimeEndpoint.fromEndpointAttributes(testStack(), 'E', { endpointName: 'e', variants: [] }),
       /Test\/E: variants must state the endpoint's production variants/],
-    ['a bad instance type', () => RealtimeEndpoint.fromEndpointAttributes(testStack(), 'E', { endpointName: 'e', variants: [{ variantName: 'A', instanceType: 'm5.large' }] }),
+    ['a bad instance type', () => RealtimeEndpoint.fromEndpointAttributes(testStack(), 'E', { endpointName: 'e', variants: [{ variantName: 'A', instanceType: { name: 'm5.large' } as SageMakerInstanceType }] }),
       /Test\/E: variants\[0\].instanceType/],
     ['two variants of one name', () => RealtimeEndpoint.fromEndpointAttributes(testStack(), 'E', {
-      endpointName: 'e', variants: [{ variantName: 'A', instanceType: 'ml.m5.large' }, { variantName: 'A', instanceType: 'ml.m5.large' }],
+      endpointName: 'e', variants: [{ variantName: 'A', instanceType: SageMakerInstanceType.ML_M5_LARGE }, { variantName: 'A', instanceType: SageMakerInstanceType.ML_M5_LARGE }],
     }), /Test\/E: variants\[\].variantName must be unique/],
-    ['a bad endpoint name', () => RealtimeEndpoint.fromEndpointAttributes(testStack(), 'E', { endpointName: 'no_underscores', variants: [{ variantName: 'A', instanceType: 'ml.m5.large' }] }),
+    ['a bad endpoint name', () => RealtimeEndpoint.fromEndpointAttributes(testStack(), 'E', { endpointName: 'no_underscores', variants: [{ variantName: 'A', instanceType: SageMakerInstanceType.ML_M5_LARGE }] }),
       /Test\/E: endpointName must be letters, digits and single hyphens/],
     ['an uppercase run-time prefix', () => RealtimeEndpoint.fromEndpointAttributes(testStack(), 'E', {
-      endpointName: 'e', variants: [{ variantName: 'A', instanceType: 'ml.m5.large' }], runtimeConfigNamePrefix: 'Team',
+      endpointName: 'e', variants: [{ variantName: 'A', instanceType: SageMakerInstanceType.ML_M5_LARGE }], runtimeConfigNamePrefix: 'Team',
     }), /Test\/E: runtimeConfigNamePrefix must be lowercase letters, digits and single hyphens/],
   ])('refuses an import with %s', (_name, make, error) => {
     expect(make).toThrow(error);

@@ -6,8 +6,8 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import {
-  AsyncEndpoint, AsyncEndpointProps, JobS3Location, MlDataStore, ModelData, ProductionVariantOptions, RealtimeEndpoint,
-  RealtimeEndpointProps, SageMakerImage, SageMakerModel, ServerlessEndpoint, ServerlessEndpointProps, TrafficRouting,
+  AsyncEndpoint, AsyncEndpointProps, JobS3Location, MlDataStore, ModelData, ProductionVariantOptions, RealtimeEndpoint, RealtimeEndpointProps,
+  SageMakerImage, SageMakerInstanceType, SageMakerModel, ServerlessEndpoint, ServerlessEndpointProps, TrafficRouting,
 } from '../../lib';
 import { createEndpointRequest, runtimeConfigRequest, updateEndpointRequest } from '../../lib/hosting/private/deployment';
 import { iamPolicies, nagFindings, testStack } from '../util';
@@ -69,7 +69,7 @@ describe('RealtimeEndpoint', () => {
         {
           model,
           variantName: 'Blue',
-          instanceType: 'ml.c5.xlarge',
+          instanceType: SageMakerInstanceType.ML_C5_XLARGE,
           initialInstanceCount: 2,
           initialVariantWeight: 3,
           volumeSize: Size.gibibytes(20),
@@ -173,7 +173,7 @@ describe('RealtimeEndpoint', () => {
 
   test('defines no volume key for NVMe-only instance types', () => {
     const { stack, model } = setup();
-    new RealtimeEndpoint(stack, 'Endpoint', { variants: [{ model, instanceType: 'ml.g5.xlarge' }] });
+    new RealtimeEndpoint(stack, 'Endpoint', { variants: [{ model, instanceType: SageMakerInstanceType.ML_G5_XLARGE }] });
     Template.fromStack(stack).hasResourceProperties('AWS::SageMaker::EndpointConfig', { KmsKeyId: Match.absent() });
   });
 
@@ -196,11 +196,11 @@ describe('RealtimeEndpoint', () => {
       ['count 0', m => ({ variants: [{ model: m, initialInstanceCount: 0 }] }), /variants\[0\].initialInstanceCount must be an integer between 1 and 1000, got 0/],
       ['min above max', m => ({ variants: [{ model: m, autoScaling: { minCapacity: 5, maxCapacity: 2, targetInvocationsPerInstance: 10 } }] }),
         /variants\[0\].autoScaling.minCapacity must be at most maxCapacity \(2\), got 5/],
-      ['burstable autoscaling', m => ({ variants: [{ model: m, instanceType: 'ml.t2.medium', autoScaling: { minCapacity: 1, maxCapacity: 2, targetInvocationsPerInstance: 10 } }] }),
+      ['burstable autoscaling', m => ({ variants: [{ model: m, instanceType: SageMakerInstanceType.of('ml.t2.medium'), autoScaling: { minCapacity: 1, maxCapacity: 2, targetInvocationsPerInstance: 10 } }] }),
         /variants\[0\].autoScaling cannot scale burstable instance type 'ml.t2.medium'/],
       ['duplicate variant names', m => ({ variants: [{ model: m, variantName: 'A' }, { model: m, variantName: 'A' }] }), /variants\[\].variantName must be unique, got 'A' more than once/],
-      ['EC2 instance type', m => ({ variants: [{ model: m, instanceType: 'c5.large' }] }), /variants\[0\].instanceType must be a SageMaker instance type/],
-      ['a key on an NVMe-only instance', (m, s) => ({ variants: [{ model: m, instanceType: 'ml.p4d.24xlarge' }], encryptionKey: new kms.Key(s, 'K') }),
+      ['EC2 instance type', m => ({ variants: [{ model: m, instanceType: { name: 'c5.large' } as SageMakerInstanceType }] }), /variants\[0\].instanceType must be a SageMaker instance type/],
+      ['a key on an NVMe-only instance', (m, s) => ({ variants: [{ model: m, instanceType: SageMakerInstanceType.ML_P4D_24XLARGE }], encryptionKey: new kms.Key(s, 'K') }),
         /encryptionKey cannot be used with instance types whose only storage is local NVMe \(ml.p4d.24xlarge\)/],
       ['a canary over 50%', m => ({ variants: [{ model: m }], deployment: { trafficRouting: TrafficRouting.canary(51) } }),
         /canary percent must be an integer between 1 and 50, got 51/],
@@ -217,7 +217,7 @@ describe('RealtimeEndpoint', () => {
       ['a run-time config prefix over 26 characters', m => ({ variants: [{ model: m }], runtimeConfigNamePrefix: 'a'.repeat(27) }),
         /runtimeConfigNamePrefix must be between 1 and 26 characters long, got 27 characters/],
       ['a token instance type with autoscaling', (m, s) => ({
-        variants: [{ model: m, instanceType: new CfnParameter(s, 'Type').valueAsString, autoScaling: { minCapacity: 1, maxCapacity: 2, targetInvocationsPerInstance: 10 } }],
+        variants: [{ model: m, instanceType: SageMakerInstanceType.of(new CfnParameter(s, 'Type').valueAsString), autoScaling: { minCapacity: 1, maxCapacity: 2, targetInvocationsPerInstance: 10 } }],
       }), /Test\/Endpoint: variants\[0\].instanceType must be a literal when autoScaling is set, got a token: SageMaker refuses an update that changes the instance type of an autoscaled variant/],
       ['sampling over 100%', (m, s) => ({ variants: [{ model: m }], dataCapture: { destination: JobS3Location.inBucket(new MlDataStore(s, 'S2').artifactsBucket, 'c'), samplingPercentage: 150 } }),
         /dataCapture.samplingPercentage must be a number between 0 and 100, got 150/],
@@ -242,7 +242,7 @@ describe('RealtimeEndpoint updates and run-time deployments', () => {
         {
           model,
           variantName: 'Blue',
-          instanceType: 'ml.c5.xlarge',
+          instanceType: SageMakerInstanceType.ML_C5_XLARGE,
           initialInstanceCount: 2,
           initialVariantWeight: 3,
           volumeSize: Size.gibibytes(20),
@@ -324,7 +324,7 @@ describe('RealtimeEndpoint updates and run-time deployments', () => {
 
   test('no key and no capture where the endpoint has none', () => {
     const { stack, model } = setup();
-    const endpoint = new RealtimeEndpoint(stack, 'Endpoint', { variants: [{ model, instanceType: 'ml.g5.xlarge' }] });
+    const endpoint = new RealtimeEndpoint(stack, 'Endpoint', { variants: [{ model, instanceType: SageMakerInstanceType.ML_G5_XLARGE }] });
     const request = runtimeConfigRequest(stack, endpoint, { endpointConfigName: '$.name', modelName: 'm' });
     expect(Object.keys(request).sort()).toEqual(['EndpointConfigName', 'ProductionVariants']);
   });
@@ -508,7 +508,7 @@ describe('AsyncEndpoint', () => {
     ['a per-execution output', (s, m) => ({ model: m, outputLocation: JobS3Location.perExecution(s.artifactsBucket, 'out') }), /outputLocation and failureLocation must be fixed locations/],
     ['min above max', (s, m) => ({ ...asyncProps(s, m), autoScaling: { minCapacity: 3, maxCapacity: 1 } }), /autoScaling.minCapacity must be at most maxCapacity \(1\), got 3/],
     ['zero max', (s, m) => ({ ...asyncProps(s, m), autoScaling: { maxCapacity: 0 } }), /autoScaling.maxCapacity must be an integer between 1 and 1000, got 0/],
-    ['burstable autoscaling', (s, m) => ({ ...asyncProps(s, m), instanceType: 'ml.t3.medium', autoScaling: { maxCapacity: 2 } }), /autoScaling cannot scale burstable instance type 'ml.t3.medium'/],
+    ['burstable autoscaling', (s, m) => ({ ...asyncProps(s, m), instanceType: SageMakerInstanceType.ML_T3_MEDIUM, autoScaling: { maxCapacity: 2 } }), /autoScaling cannot scale burstable instance type 'ml.t3.medium'/],
     ['concurrency 0', (s, m) => ({ ...asyncProps(s, m), maxConcurrentInvocationsPerInstance: 0 }), /maxConcurrentInvocationsPerInstance must be an integer between 1 and 1000, got 0/],
   ])('rejects %s', (_name, make, error) => {
     const { stack, store, model } = setup();

@@ -2,7 +2,7 @@ import * as path from 'path';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import { RealtimeEndpoint, JobS3Location, MlDataStore, SageMakerImage, SageMakerModel, ServerlessEndpoint, AsyncEndpoint } from '../../lib';
+import { AsyncEndpoint, JobS3Location, MlDataStore, RealtimeEndpoint, SageMakerImage, SageMakerInstanceType, SageMakerModel, ServerlessEndpoint } from '../../lib';
 import { testStack } from '../util';
 
 const IMAGE_DIR = path.join(__dirname, '..', '..', 'containers', 'glm');
@@ -41,7 +41,7 @@ describe('IInferenceEndpoint', () => {
     ['metricDiskUtilization', 'DiskUtilization'],
   ] as const)('%s is the instance metric %s in /aws/sagemaker/Endpoints', (method, metricName) => {
     const stack = testStack();
-    const endpoint = RealtimeEndpoint.fromEndpointAttributes(stack, 'Imported', { endpointName: 'team', variants: [{ variantName: 'Blue', instanceType: 'ml.m5.large' }] });
+    const endpoint = RealtimeEndpoint.fromEndpointAttributes(stack, 'Imported', { endpointName: 'team', variants: [{ variantName: 'Blue', instanceType: SageMakerInstanceType.ML_M5_LARGE }] });
     const metric = endpoint[method]();
     expect({ namespace: metric.namespace, metricName: metric.metricName, dimensions: metric.dimensions, statistic: metric.statistic }).toEqual({
       namespace: '/aws/sagemaker/Endpoints', metricName, dimensions: { EndpointName: 'team', VariantName: 'Blue' }, statistic: 'Average',

@@ -5,7 +5,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import {
-  CreateModelStep, JobS3Location, MlDataStore, ProcessingJobStep, ProcessingJobStepProps, ProcessingUploadMode, SageMakerImage,
+  CreateModelStep, JobS3Location, MlDataStore, ProcessingJobStep, ProcessingJobStepProps, ProcessingUploadMode, SageMakerImage, SageMakerInstanceType,
 } from '../../lib';
 import { iamPolicies, renderState, testStack } from '../util';
 
@@ -116,7 +116,7 @@ describe('ProcessingJobStep', () => {
       ['an empty argument', () => ({ containerArguments: ['--x', ''] }), /containerArguments\[1\] must be between 1 and 256 characters long, got 0/],
       ['max runtime over 9 days', () => ({ maxRuntime: Duration.days(10) }), /maxRuntime must be a whole number of seconds between 1 and 777600 \(9 days\), got 10 days/],
       ['environment value over 256 characters', () => ({ environment: { A: 'x'.repeat(257) } }), /environment\['A'\] must be between 0 and 256 characters long, got 257/],
-      ['a GPU name without ml.', () => ({ instanceType: 'p3.2xlarge' }), /instanceType must be a SageMaker instance type .*, got 'p3.2xlarge'/],
+      ['a GPU name without ml.', () => ({ instanceType: { name: 'p3.2xlarge' } as SageMakerInstanceType }), /instanceType must be a SageMaker instance type .*, got 'p3.2xlarge'/],
       ['security groups without a VPC', () => ({ securityGroups: [] as ec2.ISecurityGroup[] }), /securityGroups requires vpc/],
     ];
     test.each(cases)('%s', (_name, override, error) => {

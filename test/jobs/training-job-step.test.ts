@@ -9,7 +9,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import {
-  ChannelDataSource, FileSystemAccessMode, JobS3Location, MlDataStore, SageMakerImage, TrainingJobStep, TrainingJobStepProps,
+  ChannelDataSource, FileSystemAccessMode, JobS3Location, MlDataStore, SageMakerImage, SageMakerInstanceType, TrainingJobStep, TrainingJobStepProps,
 } from '../../lib';
 import { MAX_POLLS, pollPlan } from '../../lib/jobs/private/training-job-poll';
 import { optimizedFieldProblems } from '../../local/src/optimized-fields';
@@ -78,7 +78,7 @@ describe('TrainingJobStep', () => {
       hyperparameters: { alpha: '0.1', epochs: sfn.JsonPath.stringAt('$.epochs'), note: sfn.JsonPath.format('v{}', sfn.JsonPath.stringAt('$.v')) },
       environment: { MLFLOW_TRACKING_URI: 'arn:aws:sagemaker:us-east-1:123456789012:mlflow-tracking-server/team', MLFLOW_EXPERIMENT_NAME: 'glm' },
       metricDefinitions: [{ name: 'validation:rmse', regex: 'rmse=([0-9.]+)' }],
-      instanceType: 'ml.p3.8xlarge',
+      instanceType: SageMakerInstanceType.ML_P3_8XLARGE,
       instanceCount: 4,
       volumeSize: Size.gibibytes(200),
       volumeEncryptionKey: volumeKey,
@@ -217,7 +217,7 @@ describe('TrainingJobStep', () => {
 
   describe('rejects bad input with the prop, the value and what is allowed', () => {
     const cases: Array<[string, (b: TrainingJobStepProps, s: Stack) => Partial<TrainingJobStepProps>, RegExp]> = [
-      ['EC2 instance type', () => ({ instanceType: 'm5.large' }), /instanceType must be a SageMaker instance type of the form 'ml.<family>.<size>' \(e.g. 'ml.m5.xlarge'\), got 'm5.large'/],
+      ['EC2 instance type', () => ({ instanceType: { name: 'm5.large' } as SageMakerInstanceType }), /instanceType must be a SageMaker instance type of the form 'ml.<family>.<size>' \(e.g. 'ml.m5.xlarge'\), got 'm5.large'/],
       ['instance count 0', () => ({ instanceCount: 0 }), /instanceCount must be an integer between 1 and 100, got 0/],
       ['fractional instance count', () => ({ instanceCount: 1.5 }), /instanceCount must be an integer between 1 and 100, got 1.5/],
       ['volume under 1 GiB', () => ({ volumeSize: Size.mebibytes(512) }), /volumeSize \(GiB\) must be an integer between 1 and 16384, got 0.5/],
@@ -245,7 +245,7 @@ describe('TrainingJobStep', () => {
       ['environment variable name', () => ({ environment: { 'MY-VAR': 'x' } }), /environment key must be a variable name \('\[a-zA-Z_\]\[a-zA-Z0-9_\]\*'\), got 'MY-VAR'/],
       ['reserved tag key', () => ({ tags: { 'aws:owner': 'x' } }), /tags key must not start with 'aws:' \(reserved\), got 'aws:owner'/],
       ['subnets without a VPC', () => ({ vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED } }), /vpcSubnets requires vpc/],
-      ['volume key on an NVMe-only instance type', (_b, st) => ({ instanceType: 'ml.p4d.24xlarge', volumeEncryptionKey: new kms.Key(st, 'K') }),
+      ['volume key on an NVMe-only instance type', (_b, st) => ({ instanceType: SageMakerInstanceType.ML_P4D_24XLARGE, volumeEncryptionKey: new kms.Key(st, 'K') }),
         /volumeEncryptionKey must not be set for instanceType 'ml.p4d.24xlarge': its storage is local NVMe instance storage/],
       ['negative capacity retries', () => ({ capacityRetries: -1 }), /capacityRetries must be an integer between 0 and 1000, got -1/],
       ['a JSONata state', () => ({ queryLanguage: sfn.QueryLanguage.JSONATA }), /^Test\/Train: queryLanguage must be JSONPath \(or unset\) for a SageMaker task/],
@@ -333,7 +333,7 @@ describe('TrainingJobStep', () => {
     const count = new CfnParameter(stack, 'Count', { type: 'Number' }).valueAsNumber;
     const type = new CfnParameter(stack, 'Type').valueAsString;
     new sfn.StateMachine(stack, 'Machine', {
-      definitionBody: sfn.DefinitionBody.fromChainable(new TrainingJobStep(stack, 'Train', { ...base, instanceCount: count, instanceType: type })),
+      definitionBody: sfn.DefinitionBody.fromChainable(new TrainingJobStep(stack, 'Train', { ...base, instanceCount: count, instanceType: SageMakerInstanceType.of(type) })),
     });
     const definition = JSON.stringify(Template.fromStack(stack).findResources('AWS::StepFunctions::StateMachine'));
     expect(definition).toContain('\\"InstanceType\\":\\"",{"Ref":"Type"}');

@@ -2,7 +2,7 @@ import * as path from 'path';
 import { Duration, Size, Stack } from 'aws-cdk-lib';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
-import { JobS3Location, MlDataStore, ModelData, SageMakerImage, SageMakerModel, TransformJobStep, TransformJobStepProps } from '../../lib';
+import { JobS3Location, MlDataStore, ModelData, SageMakerImage, SageMakerInstanceType, SageMakerModel, TransformJobStep, TransformJobStepProps } from '../../lib';
 import { iamPolicies, renderState, testStack } from '../util';
 
 const IMAGE_DIR = path.join(__dirname, '..', '..', 'containers', 'glm');
@@ -32,7 +32,7 @@ describe('TransformJobStep', () => {
       batchStrategy: tasks.BatchStrategy.MULTI_RECORD,
       maxPayload: Size.mebibytes(6),
       maxConcurrentTransforms: 4,
-      instanceType: 'ml.c5.2xlarge',
+      instanceType: SageMakerInstanceType.ML_C5_2XLARGE,
       instanceCount: 2,
       invocationTimeout: Duration.minutes(2),
       invocationMaxRetries: 1,
@@ -89,7 +89,7 @@ describe('TransformJobStep', () => {
   test.each<[Partial<TransformJobStepProps>, RegExp]>([
     [{ maxPayload: Size.mebibytes(101) }, /maxPayload \(MB\) must be an integer between 0 and 100, got 101/],
     [{ maxPayload: Size.mebibytes(0), batchStrategy: tasks.BatchStrategy.MULTI_RECORD }, /maxPayload must be greater than 0 with batchStrategy MultiRecord/],
-    [{ instanceType: 'c5.large' }, /instanceType must be a SageMaker instance type/],
+    [{ instanceType: { name: 'c5.large' } as SageMakerInstanceType }, /instanceType must be a SageMaker instance type/],
     [{ instanceCount: 0 }, /instanceCount must be an integer between 1 and 100, got 0/],
     [{ invocationMaxRetries: 4 }, /invocationMaxRetries must be an integer between 0 and 3, got 4/],
     [{ invocationTimeout: Duration.hours(2) }, /invocationTimeout must be a whole number of seconds between 1 and 3600/],
@@ -97,7 +97,7 @@ describe('TransformJobStep', () => {
     [{ integrationPattern: sfn.IntegrationPattern.REQUEST_RESPONSE }, /^Test\/Transform: integrationPattern must be RUN_JOB for createTransformJob/],
     [{ maxConcurrentTransforms: 20, maxPayload: Size.mebibytes(6) }, /^Test\/Transform: maxConcurrentTransforms x maxPayload must be at most 100 MB, got 20 x 6 MB = 120 MB/],
     [{ maxConcurrentTransforms: 17 }, /maxConcurrentTransforms x maxPayload must be at most 100 MB, got 17 x 6 MB = 102 MB \(maxPayload defaults to 6 MB\)/],
-    [{ instanceType: 'ml.g4dn.xlarge', volumeEncryptionKey: {} as any }, /volumeEncryptionKey must not be set for instanceType 'ml.g4dn.xlarge'/],
+    [{ instanceType: SageMakerInstanceType.ML_G4DN_XLARGE, volumeEncryptionKey: {} as any }, /volumeEncryptionKey must not be set for instanceType 'ml.g4dn.xlarge'/],
     [{ maxRuntime: Duration.seconds(30) }, /maxRuntime must be a whole number of seconds between 60 and 31536000/],
   ])('rejects %p', (override, error) => {
     const { stack, base } = setup();

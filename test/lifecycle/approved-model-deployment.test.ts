@@ -7,8 +7,8 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import {
-  ApprovedModelDeployment, ApprovedModelDeploymentProps, DeployOnApproval, JobS3Location, MlDataStore, ModelData, ModelPackageGroup,
-  RealtimeEndpoint, SageMakerImage, SageMakerModel, TrafficRouting,
+  ApprovedModelDeployment, ApprovedModelDeploymentProps, DeployOnApproval, JobS3Location, MlDataStore, ModelData, ModelPackageGroup, RealtimeEndpoint,
+  SageMakerImage, SageMakerInstanceType, SageMakerModel, TrafficRouting,
 } from '../../lib';
 import { definitionOf, iamPolicies, nagFindings, testStack } from '../util';
 
@@ -22,7 +22,7 @@ function fixture(props: Partial<ApprovedModelDeploymentProps> = {}, stack: Stack
   const model = new SageMakerModel(stack, 'Model', { image: SageMakerImage.fromAsset(IMAGE_DIR), modelData: ModelData.fromBucket(store.artifactsBucket, 'models/first/model.tar.gz') });
   const endpoint = new RealtimeEndpoint(stack, 'Endpoint', {
     endpointName: 'churn',
-    variants: [{ model, instanceType: 'ml.c5.large' }],
+    variants: [{ model, instanceType: SageMakerInstanceType.ML_C5_LARGE }],
     dataCapture: { destination: JobS3Location.inBucket(store.artifactsBucket, 'capture'), samplingPercentage: 20 },
     deployment: { trafficRouting: TrafficRouting.canary(10, Duration.minutes(5)), maximumExecutionTimeout: Duration.hours(1) },
   });
@@ -122,7 +122,7 @@ describe('ApprovedModelDeployment', () => {
     const store = new MlDataStore(stack, 'Store');
     const group = new ModelPackageGroup(stack, 'Group', { modelPackageGroupName: 'churn' });
     const model = new SageMakerModel(stack, 'Model', { image: SageMakerImage.fromAsset(IMAGE_DIR), modelData: ModelData.fromBucket(store.artifactsBucket, 'm/model.tar.gz'), vpc });
-    const endpoint = new RealtimeEndpoint(stack, 'Endpoint', { endpointName: 'churn', variants: [{ model, instanceType: 'ml.c5.large' }] });
+    const endpoint = new RealtimeEndpoint(stack, 'Endpoint', { endpointName: 'churn', variants: [{ model, instanceType: SageMakerInstanceType.ML_C5_LARGE }] });
     new ApprovedModelDeployment(stack, 'Deployment', { modelPackageGroup: group, endpoint, samplePayload: '1' });
     const create = definitionOf(stack).States['define model from package'];
     const cfnModel = Object.values<any>(Template.fromStack(stack).findResources('AWS::SageMaker::Model'))[0].Properties;

@@ -1,7 +1,8 @@
 import * as path from 'path';
 import { Duration, Stack } from 'aws-cdk-lib';
 import {
-  ApprovedModelDeployment, DeployOnApproval, MlDataStore, ModelData, ModelPackageGroup, RealtimeEndpoint, SageMakerImage, SageMakerModel,
+  ApprovedModelDeployment, DeployOnApproval, MlDataStore, ModelData, ModelPackageGroup, RealtimeEndpoint, SageMakerImage, SageMakerInstanceType,
+  SageMakerModel,
 } from '../../lib';
 import { Integration } from '../../local/src/api';
 import { LocalFaults } from '../../local/src/faults';
@@ -27,7 +28,7 @@ function approvalApp(rollbackOnSmokeTestFailure?: boolean) {
   const image = SageMakerImage.fromAsset(TINY_IMAGE);
   const group = new ModelPackageGroup(stack, 'Group', { modelPackageGroupName: 'local-churn' });
   const serving = new SageMakerModel(stack, 'Serving', { image, modelData: ModelData.fromAsset(SAMPLE_MODEL) });
-  const endpoint = new RealtimeEndpoint(stack, 'Endpoint', { endpointName: ENDPOINT, runtimeConfigNamePrefix: 'approved-rt', variants: [{ model: serving, instanceType: 'ml.c5.large' }] });
+  const endpoint = new RealtimeEndpoint(stack, 'Endpoint', { endpointName: ENDPOINT, runtimeConfigNamePrefix: 'approved-rt', variants: [{ model: serving, instanceType: SageMakerInstanceType.ML_C5_LARGE }] });
   const deployment = new ApprovedModelDeployment(stack, 'Deployment', {
     modelPackageGroup: group, endpoint, samplePayload: '40,20.5,north', pollInterval: Duration.seconds(10), maxPolls: 4, rollbackOnSmokeTestFailure,
   });

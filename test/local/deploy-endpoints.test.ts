@@ -3,7 +3,7 @@ import { Duration, Stack } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import {
   AsyncEndpoint, CreateModelStage, DeployStage, IDeployableEndpoint, JobS3Location, MlDataStore, ModelData, RealtimeEndpoint, SageMakerImage,
-  SageMakerModel, SageMakerWorkflow,
+  SageMakerInstanceType, SageMakerModel, SageMakerWorkflow,
 } from '../../lib';
 import { EndpointUpdateOutcome, LocalFaults } from '../../local/src/faults';
 import { LocalRuntime } from '../../local/src/runtime';
@@ -31,7 +31,7 @@ function deployApp(kind: Kind) {
   if (kind === 'imported') {
     endpoint = RealtimeEndpoint.fromEndpointAttributes(stack, 'Endpoint', {
       endpointName: 'team-forecast',
-      variants: [{ variantName: 'Main', instanceType: 'ml.c5.xlarge', initialInstanceCount: 2 }],
+      variants: [{ variantName: 'Main', instanceType: SageMakerInstanceType.ML_C5_XLARGE, initialInstanceCount: 2 }],
       encryptionKey: kms.Key.fromKeyArn(stack, 'TeamKey', 'arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555'),
       dataCapture: { destination: JobS3Location.inBucket(store.artifactsBucket, 'capture'), samplingPercentage: 10 },
       endpointConfigName: 'team-forecast-v1',
@@ -42,7 +42,7 @@ function deployApp(kind: Kind) {
       endpointName: 'local-async',
       runtimeConfigNamePrefix: 'local-async-rt',
       model: serving,
-      instanceType: 'ml.c5.xlarge',
+      instanceType: SageMakerInstanceType.ML_C5_XLARGE,
       outputLocation: JobS3Location.inBucket(store.artifactsBucket, 'async/out'),
       failureLocation: JobS3Location.inBucket(store.artifactsBucket, 'async/failed'),
       maxConcurrentInvocationsPerInstance: 4,

@@ -2,7 +2,8 @@ import * as path from 'path';
 import { Duration, Stack } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import {
-  CreateModelStage, DeployStage, JobS3Location, MlDataStore, ModelData, RealtimeEndpoint, SageMakerImage, SageMakerModel, SageMakerWorkflow,
+  CreateModelStage, DeployStage, JobS3Location, MlDataStore, ModelData, RealtimeEndpoint, SageMakerImage, SageMakerInstanceType, SageMakerModel,
+  SageMakerWorkflow,
 } from '../../lib';
 import { EndpointUpdateOutcome, LocalFaults } from '../../local/src/faults';
 import { LocalRunResult, LocalRuntime } from '../../local/src/runtime';
@@ -44,7 +45,7 @@ function deployApp() {
     endpointName: ENDPOINT,
     runtimeConfigNamePrefix: PREFIX,
     encryptionKey: key,
-    variants: [{ model: serving, instanceType: 'ml.c5.xlarge', initialInstanceCount: 2 }],
+    variants: [{ model: serving, instanceType: SageMakerInstanceType.ML_C5_XLARGE, initialInstanceCount: 2 }],
     dataCapture: { destination: JobS3Location.inBucket(store.artifactsBucket, 'capture'), samplingPercentage: 25 },
   });
   const model = new CreateModelStage(stack, 'model', { image, modelData: JobS3Location.fromJsonPath('$.modelDataUrl', store.artifactsBucket, 'candidates') });

@@ -2,7 +2,7 @@ import * as path from 'path';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
-import { JobS3Location, MlDataStore, ModelData, RealtimeEndpoint, SageMakerImage, SageMakerModel } from '../../lib';
+import { JobS3Location, MlDataStore, ModelData, RealtimeEndpoint, SageMakerImage, SageMakerInstanceType, SageMakerModel } from '../../lib';
 import { DataQualityBaseline, DataQualityMonitor, DataQualityMonitorProps } from '../../lib/monitoring/data-quality-monitor';
 import { testStack } from '../util';
 
@@ -77,14 +77,14 @@ describe('DataQualityMonitor keys', () => {
   test.each(['ml.m5d.xlarge', 'ml.g5.xlarge', 'ml.p4d.24xlarge', 'ml.c6id.large'])('refuses a volume key on %s, whose only storage is local NVMe', instanceType => {
     const { stack, base } = setup();
     const volumeEncryptionKey = new kms.Key(stack, 'VolumeKey', { enableKeyRotation: true });
-    expect(() => new DataQualityMonitor(stack, 'Monitor', { ...base, instanceType, volumeEncryptionKey }))
+    expect(() => new DataQualityMonitor(stack, 'Monitor', { ...base, instanceType: SageMakerInstanceType.of(instanceType), volumeEncryptionKey }))
       .toThrow(new RegExp(`Test/Monitor: volumeEncryptionKey must not be set for instanceType '${instanceType.replace(/\./g, '\\.')}': its storage is local NVMe instance storage`));
   });
 
   test('accepts a volume key on an EBS-backed instance type', () => {
     const { stack, base } = setup();
     const volumeEncryptionKey = new kms.Key(stack, 'VolumeKey', { enableKeyRotation: true });
-    new DataQualityMonitor(stack, 'Monitor', { ...base, instanceType: 'ml.m5.xlarge', volumeEncryptionKey });
+    new DataQualityMonitor(stack, 'Monitor', { ...base, instanceType: SageMakerInstanceType.ML_M5_XLARGE, volumeEncryptionKey });
     Template.fromStack(stack).hasResourceProperties('AWS::SageMaker::DataQualityJobDefinition', {
       JobResources: { ClusterConfig: { VolumeKmsKeyId: stack.resolve(volumeEncryptionKey.keyArn) } },
     });

@@ -2,7 +2,7 @@ import * as path from 'path';
 import { Duration, Size, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
-import { JobS3Location, MlDataStore, ModelData, RealtimeEndpoint, SageMakerImage, SageMakerModel } from '../../lib';
+import { JobS3Location, MlDataStore, ModelData, RealtimeEndpoint, SageMakerImage, SageMakerInstanceType, SageMakerModel } from '../../lib';
 import { DataQualityBaseline, DataQualityMonitor, DataQualityMonitorProps, MonitoringFrequency } from '../../lib/monitoring/data-quality-monitor';
 import { ModelMonitorImage } from '../../lib/monitoring/model-monitor-image';
 import { MODEL_MONITOR_REGISTRY_ACCOUNTS, modelMonitorImageUri } from '../../lib/monitoring/private/model-monitor-registries';
@@ -180,7 +180,7 @@ describe('DataQualityMonitor', () => {
 
   test.each([
     [{ monitoringScheduleName: 'churn_dq' }, /Test\/Monitor: monitoringScheduleName must be letters, digits and hyphens.*got 'churn_dq'/],
-    [{ instanceType: 'm5.xlarge' }, /Test\/Monitor: instanceType must be a SageMaker instance type of the form 'ml.<family>.<size>'.*got 'm5.xlarge'/],
+    [{ instanceType: { name: 'm5.xlarge' } as SageMakerInstanceType }, /Test\/Monitor: instanceType must be a SageMaker instance type of the form 'ml.<family>.<size>'.*got 'm5.xlarge'/],
     [{ instanceCount: 0 }, /Test\/Monitor: instanceCount must be an integer between 1 and 100, got 0/],
     [{ maxRuntime: Duration.hours(2) }, /Test\/Monitor: maxRuntime \(with a hourly schedule\) must be a whole number of seconds between 1 and 3600/],
     [{ driftAlarms: [{ featureName: 'a', threshold: 1.5 }] }, /Test\/Monitor: driftAlarms\[0\].threshold must be a number between 0 and 1, got 1.5/],

@@ -1,7 +1,7 @@
 import * as path from 'path';
 import { Duration, Stack } from 'aws-cdk-lib';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
-import { ChannelDataSource, JobS3Location, MlDataStore, SageMakerImage } from '../../lib';
+import { ChannelDataSource, JobS3Location, MlDataStore, SageMakerImage, SageMakerInstanceType } from '../../lib';
 import { ModelPackageGroup } from '../../lib/registry/model-package-group';
 import { ModelApprovalStatus, RegisterModelStage, RegisterModelStageProps } from '../../lib/stages/register-model-stage';
 import { TrainingStage } from '../../lib/stages/training-stage';
@@ -32,7 +32,7 @@ describe('RegisterModelStage', () => {
       ...props,
       contentTypes: ['text/csv'],
       responseContentTypes: ['application/json'],
-      realtimeInstanceTypes: ['ml.m5.large'],
+      realtimeInstanceTypes: [SageMakerInstanceType.ML_M5_LARGE],
       evaluationReport: { object: JobS3Location.perExecution(store.artifactsBucket, 'evaluation').objectKey('evaluation.json') },
     });
     new sfn.StateMachine(stack, 'Machine', { definitionBody: sfn.DefinitionBody.fromChainable(train.next(register)) });
@@ -89,7 +89,7 @@ describe('RegisterModelStage', () => {
   test.each([
     [{ contentTypes: [] }, /Test\/register: contentTypes must have at least one content type, got none/],
     [{ contentTypes: ['csv'] }, /Test\/register: contentTypes\[\] must be a MIME type such as 'text\/csv', got 'csv'/],
-    [{ realtimeInstanceTypes: ['m5.large'] }, /realtimeInstanceTypes\[\] must be a SageMaker instance type/],
+    [{ realtimeInstanceTypes: [{ name: 'm5.large' } as SageMakerInstanceType] }, /realtimeInstanceTypes\[\] must be a SageMaker instance type/],
     [{ description: 'x'.repeat(1025) }, /description must be between 0 and 1024 characters long, got 1025/],
   ])('rejects bad input %#', (override, error) => {
     const { stack, props } = setup();

@@ -1,8 +1,9 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import { MlDataStore } from '../../lib';
+import { MlDataStore, TeamDomain } from '../../lib';
 import { nagFindings, testStack } from '../util';
 
 describe('MlDataStore', () => {
@@ -68,14 +69,59 @@ describe('MlDataStore', () => {
     });
   });
 
-  test('uses existing buckets', () => {
+  test('uses existing buckets: the key is the one given, else the artifacts bucket\'s, else the data bucket\'s', () => {
     const other = testStack();
     const key = new kms.Key(other, 'Key');
     const data = s3.Bucket.fromBucketAttributes(other, 'Data', { bucketName: 'team-data', encryptionKey: key });
     const artifacts = s3.Bucket.fromBucketName(other, 'Artifacts', 'team-artifacts');
-    const store = MlDataStore.fromBuckets({ dataBucket: data, artifactsBucket: artifacts });
+    const store = MlDataStore.fromBuckets(other, 'Store', { dataBucket: data, artifactsBucket: artifacts });
+    expect(store.node.path).toBe('Test/Store');
     expect(store.dataBucket.bucketName).toBe('team-data');
+    expect(store.artifactsBucket.bucketName).toBe('team-artifacts');
     expect(store.encryptionKey).toBe(key);
+
+    const artifactsKey = kms.Key.fromKeyArn(other, 'ArtifactsKey', 'arn:aws:kms:us-east-1:123456789012:key/artifacts');
+    const withKeys = MlDataStore.fromBuckets(other, 'Keyed', {
+      dataBucket: data,
+      artifactsBucket: s3.Bucket.fromBucketAttributes(other, 'KeyedArtifacts', { bucketName: 'team-models', encryptionKey: artifactsKey }),
+    });
+    expect(withKeys.encryptionKey).toBe(artifactsKey);
+
+    const given = kms.Key.fromKeyArn(other, 'Given', 'arn:aws:kms:us-east-1:123456789012:key/given');
+    const plain = s3.Bucket.fromBucketName(other, 'PlainData', 'plain-data');
+    expect(MlDataStore.fromBuckets(other, 'GivenKey', { dataBucket: plain, artifactsBucket: artifacts, encryptionKey: given }).encryptionKey).toBe(given);
+    // The same key under another reference (its ARN) is the same key.
+    const same = kms.Key.fromKeyArn(other, 'SameKey', key.keyArn);
+    expect(MlDataStore.fromBuckets(other, 'Same', { dataBucket: data, artifactsBucket: artifacts, encryptionKey: same }).encryptionKey).toBe(same);
+  });
+
+  test('an imported store serves a domain as a defined one does', () => {
+    const other = testStack();
+    const store = MlDataStore.fromBuckets(other, 'Store', {
+      dataBucket: s3.Bucket.fromBucketName(other, 'Data', 'team-data'),
+      artifactsBucket: s3.Bucket.fromBucketName(other, 'Artifacts', 'team-artifacts'),
+    });
+    const vpc = new ec2.Vpc(other, 'Vpc', { natGateways: 0, subnetConfiguration: [{ name: 'i', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }] });
+    new TeamDomain(other, 'Domain', { vpc, dataStore: store });
+    const policies = JSON.stringify(Template.fromStack(other).findResources('AWS::IAM::ManagedPolicy'));
+    expect(policies).toContain('team-data');
+    expect(policies).toContain('team-artifacts');
+  });
+
+  test.each([
+    ['dataBucket', { dataBucket: undefined }, /Test\/Store: dataBucket is required/],
+    ['artifactsBucket', { artifactsBucket: undefined }, /Test\/Store: artifactsBucket is required/],
+    ['encryptionKey', { encryptionKey: 'other' }, /Test\/Store: encryptionKey must be the key the buckets are encrypted with, got 'arn:aws:kms:us-east-1:123456789012:key\/other' while dataBucket is imported with key 'arn:aws:kms:us-east-1:123456789012:key\/data'/],
+  ])('fromBuckets refuses a bad %s', (_prop, override, error) => {
+    const other = testStack();
+    const dataKey = kms.Key.fromKeyArn(other, 'DataKey', 'arn:aws:kms:us-east-1:123456789012:key/data');
+    const attrs: any = {
+      dataBucket: s3.Bucket.fromBucketAttributes(other, 'Data', { bucketName: 'team-data', encryptionKey: dataKey }),
+      artifactsBucket: s3.Bucket.fromBucketName(other, 'Artifacts', 'team-artifacts'),
+      ...override,
+    };
+    if (attrs.encryptionKey === 'other') attrs.encryptionKey = kms.Key.fromKeyArn(other, 'Other', 'arn:aws:kms:us-east-1:123456789012:key/other');
+    expect(() => MlDataStore.fromBuckets(other, 'Store', attrs)).toThrow(error);
   });
 
   test.each([

@@ -5,8 +5,8 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import {
-  CreateModelStage, DeployStage, DeployStageProps, JobS3Location, MlDataStore, ModelData, RealtimeEndpoint, SageMakerImage, SageMakerModel,
-  SageMakerWorkflow, TrafficRouting,
+  CreateModelStage, DeployStage, DeployStageProps, JobS3Location, MlDataStore, ModelData, RealtimeEndpoint, SageMakerImage, SageMakerInstanceType,
+  SageMakerModel, SageMakerWorkflow, TrafficRouting,
 } from '../../lib';
 import { definitionOf, iamPolicies, nagFindings, testStack } from '../util';
 
@@ -29,7 +29,12 @@ function fixture(withCapture = true): Fixture {
   const endpoint = new RealtimeEndpoint(stack, 'Endpoint', {
     endpointName: 'pricing',
     runtimeConfigNamePrefix: 'pricing-rt',
-    variants: [{ model, instanceType: 'ml.c5.xlarge', initialInstanceCount: 2, autoScaling: { minCapacity: 2, maxCapacity: 4, targetInvocationsPerInstance: 50 } }],
+    variants: [{
+      model,
+      instanceType: SageMakerInstanceType.ML_C5_XLARGE,
+      initialInstanceCount: 2,
+      autoScaling: { minCapacity: 2, maxCapacity: 4, targetInvocationsPerInstance: 50 },
+    }],
     dataCapture: withCapture ? { destination: JobS3Location.inBucket(store.artifactsBucket, 'capture'), samplingPercentage: 10 } : undefined,
     deployment: { trafficRouting: TrafficRouting.canary(10, Duration.minutes(5)), maximumExecutionTimeout: Duration.hours(2) },
   });

@@ -6,8 +6,8 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import {
-  ChannelDataSource, EvaluationStageProps, IMlflowTrackingServer, JobS3Location, MetricComparison, MlDataStore, ModelData,
-  RealtimeEndpoint, SageMakerImage, SageMakerModel, TrafficRouting, TrainingWorkflow, TrainingWorkflowProps,
+  ChannelDataSource, EvaluationStageProps, IMlflowTrackingServer, JobS3Location, MetricComparison, MlDataStore, ModelData, RealtimeEndpoint,
+  SageMakerImage, SageMakerInstanceType, SageMakerModel, TrafficRouting, TrainingWorkflow, TrainingWorkflowProps,
 } from '../../lib';
 import { definitionOf, iamPolicies, nagFindings, testStack } from '../util';
 
@@ -40,7 +40,12 @@ function stagingEndpoint(stack: Stack, store?: MlDataStore): RealtimeEndpoint {
   return new RealtimeEndpoint(stack, 'Endpoint', {
     endpointName: 'pricing',
     runtimeConfigNamePrefix: 'pricing-rt',
-    variants: [{ model, instanceType: 'ml.c5.xlarge', initialInstanceCount: 2, autoScaling: { minCapacity: 2, maxCapacity: 4, targetInvocationsPerInstance: 50 } }],
+    variants: [{
+      model,
+      instanceType: SageMakerInstanceType.ML_C5_XLARGE,
+      initialInstanceCount: 2,
+      autoScaling: { minCapacity: 2, maxCapacity: 4, targetInvocationsPerInstance: 50 },
+    }],
     dataCapture: { destination: JobS3Location.inBucket(bucket, 'capture'), samplingPercentage: 20 },
     deployment: { trafficRouting: TrafficRouting.canary(10, Duration.minutes(5)), maximumExecutionTimeout: Duration.hours(2) },
   });

@@ -2,9 +2,10 @@ import { Duration, Names, Size, SizeRoundingBehavior, Token } from 'aws-cdk-lib'
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import { Construct, IConstruct } from 'constructs';
-import { hasOnlyInstanceStorage, isBurstable } from '../../private/instance-types';
+import { SageMakerInstanceType } from '../../compute/sagemaker-instance-type';
+import { hasOnlyInstanceStorage, instanceTypeName, isBurstable } from '../../private/instance-types';
 import { acknowledgeInCompliancePacks } from '../../private/nag';
-import { fail, failAt, validateDuration, validateIn, validateInstanceType, validateInteger, validateLength, validateNumber, validatePattern } from '../../private/validate';
+import { fail, failAt, validateDuration, validateIn, validateInteger, validateLength, validateNumber, validatePattern } from '../../private/validate';
 
 /**
  * Validation and rendering of instance-based production variants (real-time and
@@ -14,7 +15,7 @@ import { fail, failAt, validateDuration, validateIn, validateInstanceType, valid
 export interface VariantSettings {
   readonly model: { readonly modelName: string };
   readonly variantName?: string;
-  readonly instanceType?: string;
+  readonly instanceType?: SageMakerInstanceType;
   readonly initialInstanceCount?: number;
   readonly initialVariantWeight?: number;
   readonly volumeSize?: Size;
@@ -27,10 +28,10 @@ export interface VariantSettings {
   };
 }
 
-export const DEFAULT_INSTANCE_TYPE = 'ml.m5.large';
+export const DEFAULT_INSTANCE_TYPE = SageMakerInstanceType.ML_M5_LARGE;
 
 export function validateVariant(prefix: string, v: VariantSettings): void {
-  validateInstanceType(`${prefix}.instanceType`, v.instanceType ?? DEFAULT_INSTANCE_TYPE);
+  const type = instanceTypeName(`${prefix}.instanceType`, v.instanceType, DEFAULT_INSTANCE_TYPE);
   validateInteger(`${prefix}.initialInstanceCount`, v.initialInstanceCount, 1, 1000);
   validateNumber(`${prefix}.initialVariantWeight`, v.initialVariantWeight, Number.MIN_VALUE, 1e9);
   if (v.initialVariantWeight !== undefined && !Token.isUnresolved(v.initialVariantWeight) && v.initialVariantWeight <= 0) {
@@ -45,7 +46,6 @@ export function validateVariant(prefix: string, v: VariantSettings): void {
   }
   const scaling = v.autoScaling;
   if (scaling) {
-    const type = v.instanceType ?? DEFAULT_INSTANCE_TYPE;
     if (Token.isUnresolved(type)) {
       // Application Auto Scaling refuses an endpoint update that changes an autoscaled
       // variant's instance type; a literal makes every such change a reviewed code change.
@@ -68,7 +68,7 @@ export function renderVariant(v: VariantSettings, variantName: string, modelName
   return {
     variantName,
     modelName: modelName ?? v.model.modelName,
-    instanceType: v.instanceType ?? DEFAULT_INSTANCE_TYPE,
+    instanceType: (v.instanceType ?? DEFAULT_INSTANCE_TYPE).name,
     initialInstanceCount: v.initialInstanceCount ?? 1,
     initialVariantWeight: v.initialVariantWeight ?? 1,
     volumeSizeInGb: v.volumeSize?.toGibibytes(),

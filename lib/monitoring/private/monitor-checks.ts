@@ -5,10 +5,11 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
+import { SageMakerInstanceType } from '../../compute/sagemaker-instance-type';
 import { ICapturingEndpoint } from '../../hosting/deployable-endpoint';
-import { hasOnlyInstanceStorage } from '../../private/instance-types';
+import { hasOnlyInstanceStorage, instanceTypeName } from '../../private/instance-types';
 import { selectPrivateSubnets } from '../../private/subnets';
-import { fail, validateCount, validateDuration, validateInstanceType, validateInteger, validateLength, validateNumber, validatePattern, validateUnique } from '../../private/validate';
+import { fail, validateCount, validateDuration, validateInteger, validateLength, validateNumber, validatePattern, validateUnique } from '../../private/validate';
 import type { DataQualityMonitorProps } from '../data-quality-monitor';
 
 /**
@@ -53,10 +54,9 @@ export function validateMonitorProps(props: DataQualityMonitorProps, hourly: boo
     validateLength('monitoringScheduleName', props.monitoringScheduleName, 1, 63);
     validatePattern('monitoringScheduleName', props.monitoringScheduleName, /^[a-zA-Z0-9](-*[a-zA-Z0-9])*$/, 'letters, digits and hyphens, starting and ending with a letter or digit');
   }
-  if (props.instanceType !== undefined) validateInstanceType('instanceType', props.instanceType);
   // ProcessingClusterConfig.VolumeKmsKeyId (SageMaker API reference): "You can't request a
   // VolumeKmsKeyId when using an instance type with local storage": as jobs and endpoints do.
-  const instanceType = props.instanceType ?? 'ml.m5.xlarge';
+  const instanceType = instanceTypeName('instanceType', props.instanceType, SageMakerInstanceType.ML_M5_XLARGE);
   if (props.volumeEncryptionKey && !Token.isUnresolved(instanceType) && hasOnlyInstanceStorage(instanceType)) {
     fail(`volumeEncryptionKey must not be set for instanceType '${instanceType}': its storage is local NVMe instance storage, which SageMaker encrypts itself and for which it rejects a volume key; remove volumeEncryptionKey or use an instance type with EBS storage (e.g. 'ml.m5.xlarge')`);
   }

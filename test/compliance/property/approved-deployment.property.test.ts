@@ -8,7 +8,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import fc from 'fast-check';
 import { count, importedModel, mostly, name, optional, property, propCoverageTest, stringMap, Context } from './harness';
-import { ApprovedModelDeployment, AsyncEndpoint, JobS3Location, ModelPackageGroup, RealtimeEndpoint, RetrainingOnNewData, RetrainingSchedule } from '../../../lib';
+import { ApprovedModelDeployment, AsyncEndpoint, JobS3Location, ModelPackageGroup, RealtimeEndpoint, RetrainingOnNewData, RetrainingSchedule, SageMakerInstanceType } from '../../../lib';
 import { measure } from '../prop-coverage';
 
 /** Bad-input search (see harness.ts): the deploy workflow of approval-driven deployment, retraining triggers. */
@@ -55,7 +55,7 @@ describe('bad-input search', () => {
       const group = ModelPackageGroup.fromModelPackageGroupName(c.stack, 'Group', 'churn');
       // The endpoint: one of the app's, one defined elsewhere, or an asynchronous one (refused: no InvokeEndpoint smoke test).
       const endpoint = v.endpointKind === 'imported'
-        ? RealtimeEndpoint.fromEndpointAttributes(c.stack, 'Endpoint', { endpointName: 'team', variants: [{ variantName: 'AllTraffic', instanceType: 'ml.m5.large' }] })
+        ? RealtimeEndpoint.fromEndpointAttributes(c.stack, 'Endpoint', { endpointName: 'team', variants: [{ variantName: 'AllTraffic', instanceType: SageMakerInstanceType.ML_M5_LARGE }] })
         : v.endpointKind === 'async'
           ? new AsyncEndpoint(c.stack, 'Endpoint', { model: importedModel(c, true), outputLocation: JobS3Location.inBucket(c.bucket, 'out') })
           : new RealtimeEndpoint(c.stack, 'Endpoint', { variants: [{ model: importedModel(c, true) }] });

@@ -1,6 +1,6 @@
 /* eslint-disable @stylistic/max-len */ // generator tables read best one prop per line
 import * as sm from '@aws-sdk/client-sagemaker';
-import { App, CfnResource, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { App, CfnResource, Duration, Errors, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -12,7 +12,7 @@ import type { CloudAssembly } from 'aws-cdk-lib/cx-api';
 // eslint-disable-next-line import/no-extraneous-dependencies
 import { AwsSolutionsChecks, HIPAASecurityChecks, NIST80053R5Checks, PCIDSS321Checks } from 'cdk-nag';
 import fc from 'fast-check';
-import { SageMakerImage, SageMakerModel } from '../../../lib';
+import { SageMakerImage, SageMakerInstanceType, SageMakerModel } from '../../../lib';
 import { USUAL_RESOURCE_TYPES } from '../../../bin/validation/resource-types';
 import { ENV } from '../../util';
 import { validateAsl } from '../asl';
@@ -76,12 +76,22 @@ let caseScope: { readonly app: App; readonly id: string; readonly stacks: Stack[
 
 // Mostly valid values, so cases reach synthesis, with invalid ones mixed in. The library
 // checks an instance type's form ('ml.<family>.<size>'); which types a job kind accepts is
-// SageMaker's list, so valid draws come from the SDK's enum for the kind.
+// SageMaker's list, so valid draws come from the SDK's enum for the kind. A name goes through
+// SageMakerInstanceType.of; one that of() refuses (with a validation error) is passed unchecked,
+// as a JavaScript caller's object or string could be, so the constructs' own check is searched.
+const asInstanceType = (name: string): SageMakerInstanceType => {
+  try {
+    return SageMakerInstanceType.of(name);
+  } catch (e) {
+    if (!Errors.isValidationError(e)) throw e;
+    return { name } as SageMakerInstanceType;
+  }
+};
 export const instanceTypeFor = (valid: string[]) => fc.oneof(
   { arbitrary: fc.constantFrom(...valid), weight: 8 },
   { arbitrary: fc.constantFrom('m5.large', 'ml.', 'ML.M5.LARGE', ''), weight: 1 },
   { arbitrary: fc.string({ maxLength: 20 }), weight: 1 },
-);
+).map(asInstanceType);
 export const trainingInstanceType = instanceTypeFor(Object.values(sm.TrainingInstanceType));
 export const processingInstanceType = instanceTypeFor(Object.values(sm.ProcessingInstanceType));
 export const transformInstanceType = instanceTypeFor(Object.values(sm.TransformInstanceType));

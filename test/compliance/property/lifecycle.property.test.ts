@@ -163,7 +163,7 @@ describe('bad-input search', () => {
         vpc,
         vpcSubnets: v.subnets === 'private' ? { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS } : v.subnets === 'isolated' ? { subnetType: ec2.SubnetType.PRIVATE_ISOLATED }
           : v.subnets === 'none' ? { subnetType: ec2.SubnetType.PUBLIC } : undefined,
-        dataStore: MlDataStore.fromBuckets({ dataBucket: c.bucket, artifactsBucket: c.bucket }),
+        dataStore: MlDataStore.fromBuckets(c.stack, 'Store', { dataBucket: c.bucket, artifactsBucket: c.bucket }),
         images: v.images ? [c.image] : undefined,
         userProfiles: v.userProfiles,
         encryptionKey: v.key === 'imported' ? c.importedKey : v.key ? c.key : undefined,
