@@ -78,6 +78,9 @@ const project = new awscdk.AwsCdkConstructLibrary({
     '@aws-sdk/client-cloudformation@3.1142.0',
     // Integration tests (test/integ.*.ts): deployable assertions; their snapshots are checked in CI.
     '@aws-cdk/integ-tests-alpha@2.245.0-alpha.0',
+    // test/workflow/deploy-stage.local.test.ts drives the ASL interpreter directly (the tools package
+    // depends on it; the construct package does not).
+    'aws-local-stepfunctions@3.0.0',
   ],
 
   // No hosted CI or release pipeline: `.ci/run` is the gate.

@@ -296,8 +296,9 @@ const workflow = new TrainingWorkflow(stack, 'TrainingWorkflow', {
     ],
     processingOutputs: [{ outputName: 'evaluation', destination: evaluation }],
     maxRuntime: Duration.hours(1),
+    reportOutputName: 'evaluation',
+    gate: { metricPath: 'metrics.deviance_explained', comparison: MetricComparison.GREATER_THAN_OR_EQUAL, threshold: 0.2 },
   },
-  qualityGate: { outputName: 'evaluation', metricPath: 'metrics.deviance_explained', comparison: MetricComparison.GREATER_THAN_OR_EQUAL, threshold: 0.2 },
   register: { modelPackageGroup, contentTypes: ['text/csv'], responseContentTypes: ['application/json'] },
 });
 new RetrainingSchedule(stack, 'WeeklyRetraining', {

@@ -5,8 +5,8 @@
 // eslint-disable-next-line import/no-extraneous-dependencies
 import { ExpectedResult, IntegTest, Match } from '@aws-cdk/integ-tests-alpha';
 import { App, Duration, Stack } from 'aws-cdk-lib';
-import { MlDataStore } from '../lib';
 import { SageMakerAsyncStack, SageMakerRealtimeStack, SageMakerServerlessStack } from '../bin/stacks';
+import { MlDataStore } from '../lib';
 
 export function buildHostingInteg(app: App): Stack[] {
   const shared = new Stack(app, 'IntegSageMakerMlHostingData');

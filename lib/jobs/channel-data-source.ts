@@ -4,8 +4,8 @@ import * as fsx from 'aws-cdk-lib/aws-fsx';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
-import { fail, validatePattern } from '../private/validate';
 import { JobS3Location, S3AccessMode } from '../data/job-s3-location';
+import { fail, validatePattern } from '../private/validate';
 
 /**
  * Options of an S3 channel.

@@ -4,11 +4,11 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { SageMakerTask, SageMakerTaskProps } from './sagemaker-task';
+import { JobS3Location, S3AccessMode } from '../data/job-s3-location';
 import { SageMakerImage } from '../images/sagemaker-image';
 import { selectPrivateSubnets } from '../private/subnets';
 import { fail, validateEnvironment, validateIn } from '../private/validate';
 import { SageMakerExecutionRole } from '../roles/sagemaker-execution-role';
-import { JobS3Location, S3AccessMode } from '../data/job-s3-location';
 
 /**
  * Properties of a CreateModelStep.

@@ -4,8 +4,8 @@ import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { grantOutputKey } from './private/job-policies';
 import { SageMakerJobStep, SageMakerJobStepProps } from './sagemaker-job-step';
-import { fail, validateCount, validateIn, validateLength, validatePattern, validateUnique } from '../private/validate';
 import { JobS3Location, S3AccessMode } from '../data/job-s3-location';
+import { fail, validateCount, validateIn, validateLength, validatePattern, validateUnique } from '../private/validate';
 
 /**
  * An input of a processing job, downloaded (File) or streamed (Pipe) to `localPath`.

@@ -10,8 +10,8 @@ import { unsupportedOptimizedFields } from './private/optimized-fields';
 import { pollPlan, TrainingJobPoll } from './private/training-job-poll';
 import { MAX_TRAINING_RUNTIME, validateTrainingProps } from './private/training-validation';
 import { SageMakerJobStep, SageMakerJobStepProps } from './sagemaker-job-step';
-import { fail, failAt, validateIn } from '../private/validate';
 import { JobS3Location, S3AccessMode } from '../data/job-s3-location';
+import { fail, failAt, validateIn } from '../private/validate';
 
 /**
  * An input channel of a training job: the container finds its data under

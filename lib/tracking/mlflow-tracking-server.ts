@@ -2,9 +2,9 @@ import { IResource, Names, Resource, Stack, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import { Construct } from 'constructs';
+import { JobS3Location, S3AccessMode } from '../data/job-s3-location';
 import { ManagedPolicyRole } from '../private/managed-policy-role';
 import { fail, validateIn, validatePattern } from '../private/validate';
-import { JobS3Location, S3AccessMode } from '../data/job-s3-location';
 
 /** What a job needs to log runs, metrics, parameters and models to a tracking server. */
 const TRACKING_ACTIONS = [

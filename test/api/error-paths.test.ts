@@ -5,12 +5,12 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as efs from 'aws-cdk-lib/aws-efs';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
+import { SageMakerTrainingStack } from '../../bin/stacks';
 import {
   AsyncEndpoint, ChannelDataSource, CreateModelStep, DeepLearningContainerUse, DeepLearningFramework, JobConfigFile, JobS3Location,
   MlDataStore, MlflowTrackingServer, ModelData, ProcessingJobStep, Processor, SageMakerImage, SageMakerInstanceType, SageMakerModel,
   ServerlessEndpoint, TeamDomain, TrainingJobStep,
 } from '../../lib';
-import { SageMakerTrainingStack } from '../../bin/stacks';
 import { testApp, testStack } from '../util';
 
 const IMAGE_DIR = path.join(__dirname, '..', '..', 'containers', 'glm');

@@ -33,8 +33,10 @@ function units(stack: Stack, count: number): void {
     new TrainingWorkflow(scope, 'Workflow', {
       train: { image, outputLocation: JobS3Location.inBucket(store.artifactsBucket, `models/${i}`) },
       evaluate: {
-        image, processingOutputs: [{ outputName: 'report', destination: JobS3Location.perExecution(store.artifactsBucket, `eval/${i}`) }],
-        reportOutputName: 'report', gate: { metricPath: 'metrics.rmse', comparison: MetricComparison.LESS_THAN, threshold: 1 },
+        image,
+        processingOutputs: [{ outputName: 'report', destination: JobS3Location.perExecution(store.artifactsBucket, `eval/${i}`) }],
+        reportOutputName: 'report',
+        gate: { metricPath: 'metrics.rmse', comparison: MetricComparison.LESS_THAN, threshold: 1 },
       },
       promote: i % 2 === 0 ? { endpoint } : undefined,
     });

@@ -3,8 +3,8 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import { ITeamDomain, JobS3Location, MlDataStore, MlflowTrackingServer, TeamDomain } from '../../lib';
 import { SageMakerTeamDomainStack, SageMakerTrainingStack } from '../../bin/stacks';
+import { ITeamDomain, JobS3Location, MlDataStore, MlflowTrackingServer, TeamDomain } from '../../lib';
 import { ENV, iamPolicies, nagFindings, snapshotOf, testApp, testStack } from '../util';
 
 describe('TeamDomain', () => {

@@ -4,9 +4,9 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { MlDataStore } from '../../lib';
+import { runsPerMonth } from '../../lib/private/schedule-expressions';
 import { RetrainingOnNewData } from '../../lib/triggers/retraining-on-new-data';
 import { RetrainingSchedule } from '../../lib/triggers/retraining-schedule';
-import { runsPerMonth } from '../../lib/private/schedule-expressions';
 import { iamPolicies, nagFindings, testStack } from '../util';
 
 function machine(stack: Stack, id = 'Workflow'): sfn.StateMachine {

@@ -1,9 +1,9 @@
 import { Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { HyperParameterTuningJobStep } from '../../lib/jobs/hyperparameter-tuning-job-step';
-import { ModelPackageGroup } from '../../lib/registry/model-package-group';
 import { SageMakerRealtimeStack } from '../../bin/stacks/hosting-stacks';
 import { SageMakerLifecycleStack } from '../../bin/stacks/lifecycle-stacks';
+import { HyperParameterTuningJobStep } from '../../lib/jobs/hyperparameter-tuning-job-step';
+import { ModelPackageGroup } from '../../lib/registry/model-package-group';
 import { ACCOUNT, TemplateIam } from '../composition/iam-evaluator';
 import { ENV, testApp } from '../util';
 

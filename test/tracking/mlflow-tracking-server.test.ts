@@ -1,7 +1,7 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import { JobS3Location, MlDataStore, MlflowTrackingServer, MlflowTrackingServerSize } from '../../lib';
 import { SageMakerTrainingStack } from '../../bin/stacks';
+import { JobS3Location, MlDataStore, MlflowTrackingServer, MlflowTrackingServerSize } from '../../lib';
 import { ENV, definitionOf, iamPolicies, nagFindings, testApp, testStack } from '../util';
 
 describe('MlflowTrackingServer', () => {

@@ -12,7 +12,7 @@ import { definitionOf, testStack } from '../util';
  */
 
 // aws-local-stepfunctions 3 calls Promise.withResolvers (Node 22+); Node 20 lacks it. The local
-// runtime (lib/local) installs the same polyfill; this test runs the library directly.
+// runtime (local/src) installs the same polyfill; this test runs the library directly.
 if (typeof (Promise as any).withResolvers !== 'function') {
   (Promise as any).withResolvers = () => {
     let resolve!: (value: unknown) => void;

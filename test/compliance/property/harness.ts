@@ -12,8 +12,8 @@ import type { CloudAssembly } from 'aws-cdk-lib/cx-api';
 // eslint-disable-next-line import/no-extraneous-dependencies
 import { AwsSolutionsChecks, HIPAASecurityChecks, NIST80053R5Checks, PCIDSS321Checks } from 'cdk-nag';
 import fc from 'fast-check';
-import { SageMakerImage, SageMakerInstanceType, SageMakerModel } from '../../../lib';
 import { USUAL_RESOURCE_TYPES } from '../../../bin/validation/resource-types';
+import { SageMakerImage, SageMakerInstanceType, SageMakerModel } from '../../../lib';
 import { ENV } from '../../util';
 import { validateAsl } from '../asl';
 import { coverage, withoutMeasuring } from '../prop-coverage';
