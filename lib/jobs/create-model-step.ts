@@ -6,8 +6,8 @@ import { Construct } from 'constructs';
 import { SageMakerTask, SageMakerTaskProps } from './sagemaker-task';
 import { JobS3Location, S3AccessMode } from '../data/job-s3-location';
 import { SageMakerImage } from '../images/sagemaker-image';
-import { selectPrivateSubnets } from '../private/subnets';
-import { fail, validateEnvironment, validateIn } from '../private/validate';
+import { modelVpcConfig } from '../private/subnets';
+import { validateEnvironment, validateIn } from '../private/validate';
 import { SageMakerExecutionRole } from '../roles/sagemaker-execution-role';
 
 /**
@@ -119,18 +119,7 @@ export class CreateModelStep extends SageMakerTask implements iam.IGrantable {
     this.modelNamePrefix = this.namePrefix;
     validateIn(this, () => validateEnvironment('environment', props.environment, { maxEntries: 100, maxKeyLength: 1024, maxValueLength: 1024 }));
 
-    this.vpcConfig = validateIn(this, () => {
-      if (props.vpcSubnets && !props.vpc) fail('vpcSubnets requires vpc');
-      if (props.securityGroups && !props.vpc) fail('securityGroups requires vpc');
-      if (!props.vpc) return undefined;
-      const groups = props.securityGroups ?? [new ec2.SecurityGroup(this, 'SecurityGroup', {
-        vpc: props.vpc, description: 'Network interfaces of the models this step defines', allowAllOutbound: true,
-      })];
-      return {
-        SecurityGroupIds: groups.map(g => g.securityGroupId),
-        Subnets: selectPrivateSubnets(this, props.vpc, props.vpcSubnets, 'a model').subnetIds,
-      };
-    });
+    this.vpcConfig = validateIn(this, () => modelVpcConfig(this, props, 'SecurityGroup', 'Network interfaces of the models this step defines'));
     this.role = props.role ?? new SageMakerExecutionRole(this, 'Role', { vpcAccess: props.vpc !== undefined }).role;
     this.grantPrincipal = this.role;
     this.addPassRole(this.role);

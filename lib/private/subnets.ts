@@ -1,5 +1,5 @@
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
-import { IConstruct } from 'constructs';
+import { Construct, IConstruct } from 'constructs';
 import { fail, validateIn } from './validate';
 
 /**
@@ -33,4 +33,27 @@ export function selectOrFail(vpc: ec2.IVpc, selection: ec2.SubnetSelection): ec2
   } catch (e) {
     return fail(`vpcSubnets selects no subnets of VPC '${vpc.node.path}': ${(e as Error).message}`);
   }
+}
+
+/** Where a model runs in a VPC: the props a construct that defines models takes. */
+export interface ModelNetworkProps {
+  readonly vpc?: ec2.IVpc;
+  readonly vpcSubnets?: ec2.SubnetSelection;
+  readonly securityGroups?: ec2.ISecurityGroup[];
+}
+
+/**
+ * A CreateModel request's `VpcConfig` for `props` (call within `validateIn`): undefined without a
+ * `vpc` (refusing subnets or groups without one), else the given security groups (or one that
+ * allows all outbound traffic, defined as `groupId` in `scope`) and the VPC's private subnets.
+ */
+export function modelVpcConfig(scope: Construct, props: ModelNetworkProps, groupId: string, description: string): { [key: string]: any } | undefined {
+  if (props.vpcSubnets && !props.vpc) fail('vpcSubnets requires vpc');
+  if (props.securityGroups && !props.vpc) fail('securityGroups requires vpc');
+  if (!props.vpc) return undefined;
+  const groups = props.securityGroups ?? [new ec2.SecurityGroup(scope, groupId, { vpc: props.vpc, description, allowAllOutbound: true })];
+  return {
+    SecurityGroupIds: groups.map(g => g.securityGroupId),
+    Subnets: selectPrivateSubnets(scope, props.vpc, props.vpcSubnets, 'a model').subnetIds,
+  };
 }

@@ -11,7 +11,7 @@ import { IDeployableEndpoint } from '../hosting/deployable-endpoint';
 import { RealtimeEndpoint } from '../hosting/realtime-endpoint';
 import { SageMakerTask, SageMakerTaskProps } from '../jobs/sagemaker-task';
 import { registerWildcardResource } from '../private/nag';
-import { selectPrivateSubnets } from '../private/subnets';
+import { modelVpcConfig } from '../private/subnets';
 import { fail, validateIn, validateLength } from '../private/validate';
 import { IModelPackageGroup } from '../registry/model-package-group';
 import { SageMakerExecutionRole } from '../roles/sagemaker-execution-role';
@@ -159,7 +159,7 @@ export class ApprovedModelDeployment extends Construct {
         fail(`endpoint must be real-time: the smoke test sends samplePayload with InvokeEndpoint, which asynchronous endpoint '${props.endpoint.node.path}' refuses; deploy to it with a DeployStage and a smokeTest of your own`);
       }
     });
-    const vpcConfig = validateIn(this, () => modelVpcConfig(this, props));
+    const vpcConfig = validateIn(this, () => runtimeModelVpcConfig(this, props));
     this.modelRole = props.modelRole ?? new SageMakerExecutionRole(this, 'ModelRole', { vpcAccess: vpcConfig !== undefined }).role;
 
     const createModel = new CreateModelFromPackageStep(this, 'CreateModel', {
@@ -236,19 +236,11 @@ function deploymentDescription(group: IModelPackageGroup, endpoint: IDeployableE
  * The VPC settings of the models defined at run time: `vpc` if given, else those of the model
  * the endpoint serves (so a model deployed at run time reaches what the stack's model reaches).
  */
-function modelVpcConfig(scope: Construct, props: ApprovedModelDeploymentProps): { [key: string]: any } | undefined {
-  if (!props.vpc) {
-    if (props.vpcSubnets) fail('vpcSubnets requires vpc');
-    if (props.securityGroups) fail('securityGroups requires vpc');
+function runtimeModelVpcConfig(scope: Construct, props: ApprovedModelDeploymentProps): { [key: string]: any } | undefined {
+  if (!props.vpc && !props.vpcSubnets && !props.securityGroups) {
     return props.endpoint instanceof RealtimeEndpoint ? props.endpoint._modelVpcConfig(props.variantName) : undefined;
   }
-  const groups = props.securityGroups ?? [new ec2.SecurityGroup(scope, 'ModelSecurityGroup', {
-    vpc: props.vpc, description: 'Network interfaces of the models deployed on approval', allowAllOutbound: true,
-  })];
-  return {
-    SecurityGroupIds: groups.map(g => g.securityGroupId),
-    Subnets: selectPrivateSubnets(scope, props.vpc, props.vpcSubnets, 'a model').subnetIds,
-  };
+  return modelVpcConfig(scope, props, 'ModelSecurityGroup', 'Network interfaces of the models deployed on approval');
 }
 
 interface CreateModelFromPackageStepProps extends SageMakerTaskProps {
