@@ -377,6 +377,8 @@ export class CompositionHostingStack extends TeamStack {
       logGroup: new logs.LogGroup(this, 'DeploymentLogs', { encryptionKey: team.key, retention: logs.RetentionDays.TWO_YEARS, removalPolicy: RemovalPolicy.RETAIN }),
       failureTopic: team.topic,
       stateMachineName: 'team-forecasting-deploy',
+      // The team wants a failed smoke test to go back to the configuration that served before.
+      rollbackOnSmokeTestFailure: true,
     });
     new DeployOnApproval(this, 'OnApproval', {
       modelPackageGroup: ModelPackageGroup.fromModelPackageGroupName(this, 'ApprovalGroup', 'team-forecasting'),
@@ -395,6 +397,8 @@ export class CompositionHostingStack extends TeamStack {
       vpc,
       driftAlarms: [{ featureName: 'demand' }],
       alarmTopic: team.topic,
+      // The capture key, named explicitly (the same key the endpoint's data capture uses).
+      captureEncryptionKey: team.key,
     });
     new ServerlessEndpoint(this, 'Serverless', { model: teamRoleModel, memorySizeInMB: 4096, maxConcurrency: 50, provisionedConcurrency: 2, encryptionKey: team.key });
     // The team's own KMS-encrypted topics and output key.
