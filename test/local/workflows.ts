@@ -45,7 +45,7 @@ const PROMOTE = {
 };
 
 /**
- * TrainingWorkflow's `promote`: a DeployStage named `Promote` (lib/workflow/stages/deploy-stage.ts)
+ * TrainingWorkflow's `promote`: a DeployStage named `Promote` (lib/stages/deploy-stage.ts)
  * after the training states. The emulated endpoint settles on the second DescribeEndpoint.
  */
 export const PROMOTE_STATES = {
