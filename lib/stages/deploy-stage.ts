@@ -5,12 +5,12 @@ import { Construct } from 'constructs';
 import { DeployCleanup } from './private/deploy-cleanup';
 import { pollLoop, validatePolls } from './private/deploy-polling';
 import { DefineConfigStep, DescribeEndpointStep, MoveEndpointStep } from './private/deploy-steps';
-import { intrinsicArgument, jsonPathValue, validateVersion } from './private/deploy-values';
+import { intrinsicArgument, jsonPathValue, validateModelProps } from './private/deploy-values';
 import { WorkflowStage } from './workflow-stage';
 import { IDeployableEndpoint } from '../hosting/deployable-endpoint';
 import { validateRuntimeConfig } from '../hosting/private/deployment';
 import { SageMakerTask } from '../jobs/sagemaker-task';
-import { fail, validateIn } from '../private/validate';
+import { validateIn } from '../private/validate';
 
 /**
  * Properties of a DeployStage.
@@ -37,6 +37,14 @@ export interface DeployStageProps {
    * @default - the model is defined before the stage (and kept when the deployment fails)
    */
   readonly modelStep?: SageMakerTask;
+
+  /**
+   * The step, run before the stage, that defined the model (e.g. a `CreateModelStage`'s `task`):
+   * a failed deployment deletes that model too. Not with `modelStep`.
+   *
+   * @default - a model defined before the stage is kept when the deployment fails
+   */
+  readonly modelDefinedBy?: SageMakerTask;
 
   /**
    * What identifies the version deployed: a value read at run time (an `sfn.JsonPath` token, e.g.
@@ -177,13 +185,7 @@ export class DeployStage extends WorkflowStage {
     this.endpoint = endpoint;
     const pollInterval = props.pollInterval ?? Duration.minutes(1);
     const maxPolls = validateIn(this, () => validatePolls(props.endpoint, props.pollInterval, props.maxPolls));
-    validateIn(this, () => {
-      if (props.modelStep && props.version === undefined) {
-        fail('version is required with modelStep: the model is named only when modelStep runs, after the stage checked whether the version is in service');
-      }
-      if (props.modelStep && !props.modelStep.namePrefix) fail(`modelStep must name the model it defines (a create-model step), got '${props.modelStep.node.path}'`);
-      validateVersion(props.version);
-    });
+    validateIn(this, () => validateModelProps(props));
     const modelRole = props.modelRole ?? (props.modelStep && isGrantable(props.modelStep) ? props.modelStep : undefined);
     validateIn(this, () => validateRuntimeConfig(endpoint, { modelName: props.modelName, variantName: props.variantName, modelRole }));
     const rollback = props.rollbackOnSmokeTestFailure ?? true;
@@ -199,7 +201,7 @@ export class DeployStage extends WorkflowStage {
     // brings anything else here at once, the error at $.error.
     const onError = (task: sfn.TaskStateBase, handler: sfn.IChainable) => task.addCatch(handler, { errors: ['States.ALL'], resultPath: '$.error' });
     const cleanup = new DeployCleanup(this, {
-      endpoint, stateName: name, field: r, next: this.failState, modelStep: props.modelStep, modelName: props.modelName,
+      endpoint, stateName: name, field: r, next: this.failState, modelStep: props.modelStep ?? props.modelDefinedBy, modelName: props.modelName,
     });
     this.configPath = r('config.EndpointConfigName');
     this.endpointConfigName = sfn.JsonPath.stringAt(this.configPath);

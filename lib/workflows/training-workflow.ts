@@ -217,6 +217,8 @@ export class TrainingWorkflow extends Construct {
         ...props.promote,
         modelName: this.createModelStage.modelName,
         modelRole: this.createModelStage.model.role,
+        // A promotion that fails deletes the model this execution defined.
+        modelDefinedBy: this.createModelStage.task,
       });
       stages.push(this.promoteStage);
     }

@@ -68,14 +68,18 @@ describe('local run of a workflow that promotes to an endpoint', () => {
     const faults = new LocalFaults();
     const rt = runtime(faults);
     const first = await rt.run({});
+    const modelsBefore = rt.sagemaker.models.size;
     faults.endpointUpdate(EndpointUpdateOutcome.ROLLBACK);
     const second = await rt.run({});
     expect(second.status).toBe('FAILED');
     expect(second.states).toEqual([...S.training, ...S.updatePath, ...S.twoPolls, ...S.rolledBack]);
     expect(second.error).toBe('EndpointDeploymentRolledBack');
     expect(second.cause).toContain(`in service with configuration ${first.output.endpointConfigName}, not the new promote-`);
-    // The configuration that never served is deleted; the one in service is kept.
+    // The configuration that never served is deleted, and so is the model this execution defined;
+    // the configuration in service and its model are kept.
     expect([...rt.sagemaker.endpointConfigs.keys()]).toEqual([first.output.endpointConfigName]);
+    expect(rt.sagemaker.models.has(first.output.modelName)).toBe(true);
+    expect(rt.sagemaker.models.size).toBe(modelsBefore);
     expect(failureNotification(second)).toMatchObject({ execution: second.executionArn, status: 'FAILED', error: 'EndpointDeploymentRolledBack', cause: second.cause });
   });
 

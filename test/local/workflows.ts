@@ -69,9 +69,10 @@ export const PROMOTE_STATES = {
   trainFailed: ['Train failed'],
   evaluateFailed: ['Evaluate failed'],
   /** The new configuration, never in service, is deleted before the failure. */
-  rolledBack: ['Promote rolled back', 'Promote configuration defined?', 'Promote delete unused configuration', 'Promote failed'],
+  /** The configuration and the model this execution defined are deleted (issue 23). */
+  rolledBack: ['Promote rolled back', 'Promote configuration defined?', 'Promote delete unused configuration', 'Promote model defined?', 'Promote delete model', 'Promote failed'],
   /** So is the configuration of an endpoint that failed (DeployStage). */
-  endpointFailed: ['Promote failure reason?', 'Promote failed with reason', 'Promote configuration defined?', 'Promote delete unused configuration', 'Promote failed'],
+  endpointFailed: ['Promote failure reason?', 'Promote failed with reason', 'Promote configuration defined?', 'Promote delete unused configuration', 'Promote model defined?', 'Promote delete model', 'Promote failed'],
 };
 
 /** The failure notification the workflow's execution-status rule sends, parsed (there is one per failed run). */

@@ -1,6 +1,7 @@
 import { Token } from 'aws-cdk-lib';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { fail } from '../../private/validate';
+import type { DeployStageProps } from '../deploy-stage';
 
 /**
  * The JSONPath a value reads at run time when it is an `sfn.JsonPath` token (a stage's output, or
@@ -37,4 +38,16 @@ export function validateVersion(version: string | undefined): void {
   if (version.length > 256 || !/^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u.test(version)) {
     fail(`version must be a value read at run time (sfn.JsonPath.stringAt(...), a stage's output) or a tag value of at most 256 letters, digits, spaces and _ . : / = + - @, got '${version}'`);
   }
+}
+
+/** The model props of a DeployStage: who defines the model, and the version (call within `validateIn`). */
+export function validateModelProps(props: DeployStageProps): void {
+  if (props.modelStep && props.version === undefined) {
+    fail('version is required with modelStep: the model is named only when modelStep runs, after the stage checked whether the version is in service');
+  }
+  if (props.modelStep && props.modelDefinedBy) fail('modelDefinedBy and modelStep are exclusive: modelStep defines the model inside the stage, modelDefinedBy before it');
+  for (const [prop, step] of [['modelStep', props.modelStep], ['modelDefinedBy', props.modelDefinedBy]] as const) {
+    if (step && !step.namePrefix) fail(`${prop} must name the model it defines (a create-model step), got '${step.node.path}'`);
+  }
+  validateVersion(props.version);
 }

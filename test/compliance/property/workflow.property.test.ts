@@ -123,7 +123,7 @@ describe('bad-input search', () => {
 
   test('SageMakerWorkflow of stages: preprocess, train, evaluate with a gate, define a model, deploy', () => {
     property(['encryptionKey', 'logRetention', 'description', 'executionInputDefaults', 'outputs key', 'timeout', 'stateMachineName', 'reportOutputName', 'reportFileName', 'gate', 'modelLocalPath',
-      'pollInterval', 'maxPolls', 'modelRole', 'modelNamePrefix', 'environment', 'tags', 'variantName', 'modelStep', 'modelName', 'version', 'vpcSubnets', 'securityGroups'], fc.record({
+      'pollInterval', 'maxPolls', 'modelRole', 'modelNamePrefix', 'environment', 'tags', 'variantName', 'modelStep', 'modelDefinedBy', 'modelName', 'version', 'vpcSubnets', 'securityGroups'], fc.record({
       description: optional(mostly(fc.constant('Churn model'), fc.string({ maxLength: 250 }))),
       defaults,
       outputs: optional(fc.dictionary(mostly(fc.stringMatching(/^[a-z][a-zA-Z0-9]{0,8}$/), fc.string({ maxLength: 6 })), fc.constantFrom('$.results.Train.TrainingJobName', 'fixed'), { maxKeys: 2 })),
@@ -159,6 +159,8 @@ describe('bad-input search', () => {
           literalName: mostly(fc.constant(false), fc.constant(true)),
         }), fc.constant('describe' as const))),
         version: optional(version),
+        // The model stage before the deploy stage defined the model: a failed deployment deletes it (refused beside modelStep).
+        definedBy: optional(fc.boolean()),
         // An InvokeEndpoint (the SDK integration), or a SageMaker task of the library's.
         smokeTest: optional(fc.constantFrom('invoke', 'describe')),
         rollback: optional(fc.boolean()),
@@ -202,6 +204,7 @@ describe('bad-input search', () => {
           endpoint,
           modelName: typeof step !== 'object' ? define.modelName : step.literalName ? 'glm' : sfn.JsonPath.stringAt('$.results.DeployModel.ModelName'),
           modelStep,
+          modelDefinedBy: v.deploy.definedBy ? define.task : undefined,
           version: versionOf(typeof step === 'object' ? step.version : v.deploy.version),
           smokeTest,
           rollbackOnSmokeTestFailure: v.deploy.rollback,
