@@ -1,8 +1,7 @@
-import { Duration } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { CREATE_MODEL_RESULT, createModelApi } from './private/create-model-api';
 import { SageMakerTask, SageMakerTaskProps } from './sagemaker-task';
 import { JobS3Location, S3AccessMode } from '../data/job-s3-location';
 import { SageMakerImage } from '../images/sagemaker-image';
@@ -98,23 +97,8 @@ export class CreateModelStep extends SageMakerTask implements iam.IGrantable {
   constructor(scope: Construct, id: string, props: CreateModelStepProps) {
     super(scope, id, {
       ...props,
-      resultSelector: props.resultSelector ?? {
-        ModelArn: sfn.JsonPath.stringAt('$.ModelArn'),
-        // Model ARNs end in 'model/<name>'; the prefix is lowercase, so this is the exact name.
-        ModelName: sfn.JsonPath.arrayGetItem(sfn.JsonPath.stringSplit(sfn.JsonPath.stringAt('$.ModelArn'), '/'), 1),
-      },
-    }, {
-      api: 'createModel',
-      integrationPattern: sfn.IntegrationPattern.REQUEST_RESPONSE,
-      resourceType: 'model',
-      actions: ['sagemaker:CreateModel'],
-      nameField: 'ModelName',
-      namePrefix: props.modelNamePrefix,
-      namePrefixProp: 'modelNamePrefix',
-      defaultNamePrefix: 'model',
-      lowercaseName: true,
-      retryInterval: Duration.seconds(5),
-    });
+      resultSelector: props.resultSelector ?? CREATE_MODEL_RESULT,
+    }, createModelApi(props.modelNamePrefix, 'model'));
     this.props = props;
     this.modelNamePrefix = this.namePrefix;
     validateIn(this, () => validateEnvironment('environment', props.environment, { maxEntries: 100, maxKeyLength: 1024, maxValueLength: 1024 }));

@@ -9,6 +9,7 @@ import { SageMakerWorkflow } from './sagemaker-workflow';
 import { WorkflowObservabilityOptions } from './workflow-options';
 import { IDeployableEndpoint } from '../hosting/deployable-endpoint';
 import { RealtimeEndpoint } from '../hosting/realtime-endpoint';
+import { CREATE_MODEL_RESULT, createModelApi } from '../jobs/private/create-model-api';
 import { SageMakerTask, SageMakerTaskProps } from '../jobs/sagemaker-task';
 import { registerWildcardResource } from '../private/nag';
 import { modelVpcConfig } from '../private/subnets';
@@ -262,22 +263,8 @@ class CreateModelFromPackageStep extends SageMakerTask {
   constructor(scope: Construct, id: string, props: CreateModelFromPackageStepProps) {
     super(scope, id, {
       ...props,
-      resultSelector: {
-        ModelArn: sfn.JsonPath.stringAt('$.ModelArn'),
-        ModelName: sfn.JsonPath.arrayGetItem(sfn.JsonPath.stringSplit(sfn.JsonPath.stringAt('$.ModelArn'), '/'), 1),
-      },
-    }, {
-      api: 'createModel',
-      integrationPattern: sfn.IntegrationPattern.REQUEST_RESPONSE,
-      resourceType: 'model',
-      actions: ['sagemaker:CreateModel'],
-      nameField: 'ModelName',
-      namePrefix: props.modelNamePrefix,
-      namePrefixProp: 'modelNamePrefix',
-      defaultNamePrefix: 'approved',
-      lowercaseName: true,
-      retryInterval: Duration.seconds(5),
-    });
+      resultSelector: CREATE_MODEL_RESULT,
+    }, createModelApi(props.modelNamePrefix, 'approved'));
     this.role = props.role;
     this.vpcConfig = props.vpcConfig;
     this.addPassRole(props.role);
