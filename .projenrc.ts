@@ -104,6 +104,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
       workerIdleMemoryLimit: '800MB',
       // Both cores: most of a test file's time is loading and transpiling, which parallelizes.
       maxWorkers: 2,
+      // The longest files first, also in a fresh clone (no cached durations): test/sequencer.js.
+      testSequencer: '<rootDir>/test/sequencer.js',
       // Not --liftoff-only as bin/ts-run.js sets for one `cdk synth`: over the thousands of
       // validations of the bad-input search V8's optimizing tier pays off (hosting.property at
       // CI=1: 41 and 39 CPU s with it, 45 and 43 with Liftoff only, paired runs).
@@ -152,6 +154,13 @@ project.tsconfigDev.addInclude('../scripts/**/*.ts');
 // `npm run launch -- train --state-machine-arn <arn> --set max_iter=50`: start and follow a training run.
 project.addTask('launch', { description: 'Start the training workflow and follow it', exec: 'ts-node --transpile-only bin/launch.ts', receiveArgs: true });
 
+// MonitoringEngine.processingJob()'s analysis script (Python, run by SageMaker's scikit-learn
+// container) is a file asset of the construct package: jsii compiles only TypeScript, so the
+// compile task copies it beside the compiled monitoring module (dist/monitoring/analysis/), and the
+// package ships it (consumer-check fails without it).
+project.compileTask.exec('mkdir -p dist/monitoring/analysis && cp lib/monitoring/analysis/data_quality.py dist/monitoring/analysis/');
+project.npmignore?.addPatterns('!/dist/monitoring/analysis/data_quality.py');
+
 // The tools package (local/: `cdk-sagemaker-ml-local`, plain TypeScript on Node, not jsii): the local
 // runtime and the cost estimate. An npm workspace of this repository, so `npm ci` installs its
 // dependencies and links it for the tests and the reference app; the construct package neither depends
@@ -188,10 +197,10 @@ new awscdk.CdkConfig(project, {
   watchIncludes: ['bin/**/*.ts', 'lib/**/*.ts'],
 });
 
-// Tests run through ts-jest with isolated modules (fast, no type-check): type-check them first.
+// Tests run through ts-jest with isolated modules (fast, no type-check): the type-check and eslint run
+// side by side, then jest (test/run-tests.js; its arguments go to jest). One after the other around
+// jest they left a core idle for 30 s (test/compliance/property/PERFORMANCE.md, "npm test").
 const testTask = project.tasks.tryFind('test')!;
-// Incremental: a run after no change or a small one reuses the last run's results (.cache/ is ignored
-// by git and npm); 24 -> 17 CPU s when nothing changed.
-testTask.prependExec('tsc -p test/tsconfig.json --noEmit --incremental --tsBuildInfoFile .cache/tsc-test.tsbuildinfo');
+testTask.reset('node test/run-tests.js', { receiveArgs: true });
 
 project.synth();

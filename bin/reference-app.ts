@@ -1,5 +1,5 @@
 import { App, Environment } from 'aws-cdk-lib';
-import { SageMakerAsyncStack, SageMakerBatchTransformStack, SageMakerLifecycleStack, SageMakerRealtimeStack, SageMakerServerlessStack, SageMakerTeamDomainStack, SageMakerTrainingStack } from './stacks';
+import { SageMakerAsyncStack, SageMakerBatchTransformStack, SageMakerInferenceComponentsStack, SageMakerLargeModelStack, SageMakerLifecycleStack, SageMakerRealtimeStack, SageMakerServerlessStack, SageMakerTeamDomainStack, SageMakerTrainingStack } from './stacks';
 
 /** The reference app's stacks. */
 export interface ReferenceStacks {
@@ -8,6 +8,8 @@ export interface ReferenceStacks {
   readonly serverless: SageMakerServerlessStack;
   readonly async: SageMakerAsyncStack;
   readonly batch: SageMakerBatchTransformStack;
+  readonly components: SageMakerInferenceComponentsStack;
+  readonly largeModel: SageMakerLargeModelStack;
   readonly domain: SageMakerTeamDomainStack;
   readonly lifecycle: SageMakerLifecycleStack;
 }
@@ -36,6 +38,15 @@ export function addReferenceStacks(app: App, env: Environment): ReferenceStacks 
     serverless: new SageMakerServerlessStack(app, 'SageMakerMlServerless', { ...hosting, description: 'cdk-sagemaker-ml reference: serverless endpoint' }),
     async: new SageMakerAsyncStack(app, 'SageMakerMlAsync', { ...hosting, description: 'cdk-sagemaker-ml reference: asynchronous endpoint' }),
     batch: new SageMakerBatchTransformStack(app, 'SageMakerMlBatch', { ...hosting, description: 'cdk-sagemaker-ml reference: batch transform workflow' }),
+    components: new SageMakerInferenceComponentsStack(app, 'SageMakerMlInferenceComponents', {
+      ...hosting,
+      description: 'cdk-sagemaker-ml reference: two inference components on one endpoint, one scaling to zero, and a component deploy workflow',
+    }),
+    largeModel: new SageMakerLargeModelStack(app, 'SageMakerMlLargeModel', {
+      env,
+      dataStore: training.dataStore,
+      description: 'cdk-sagemaker-ml reference: a large language model (LMI, uncompressed S3 prefix, GPU) with a shadow variant (TGI) and its promotion workflow',
+    }),
     domain: new SageMakerTeamDomainStack(app, 'SageMakerMlTeamDomain', {
       env,
       dataStore: training.dataStore,

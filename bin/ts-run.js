@@ -70,7 +70,21 @@ Module._extensions['.ts'] = (module, filename) => {
 };
 for (const [ext, loader] of others) Module._extensions[ext] = loader;
 
-process.setSourceMapsEnabled(true);
+// Source-mapped stack traces only when asked for (TS_RUN_SOURCE_MAPS=1, or node's own
+// --enable-source-maps): with them on, Node decodes every inline source map a module carries (some
+// in node_modules do) and maps every stack trace the CDK captures (one per construct and per
+// acknowledgement): 4.5% of the reference app's CPU (bench/NOTES.md, "source maps"). The
+// transpiled files keep their inline maps, so turning them on needs no new transpile.
+const SOURCE_MAPS = process.env.TS_RUN_SOURCE_MAPS === '1';
+if (SOURCE_MAPS) {
+  process.setSourceMapsEnabled(true);
+} else {
+  process.on('exit', code => {
+    if (code !== 0 && !process.execArgv.includes('--enable-source-maps')) {
+      console.error('(ts-run: stack trace lines are those of the transpiled code; TS_RUN_SOURCE_MAPS=1 maps them to the .ts sources)');
+    }
+  });
+}
 const [entry, ...args] = process.argv.slice(2);
 if (!entry) {
   console.error('usage: node bin/ts-run.js <file.ts> [args...]');

@@ -131,9 +131,10 @@ const allowed = [
   /^package\.json$/, /^README\.md$/, /^LICENSE$/, /^API\.md$/, /^\.jsii$/,
   /^dist\/.+\.(js|d\.ts)$/,
   /^dist\/.+\.json$/, // data the compiled code loads, if any
+  /^dist\/monitoring\/analysis\/data_quality\.py$/, // MonitoringEngine.processingJob()'s analysis script (a file asset)
 ];
 const unexpected = files.filter(f => !allowed.some(re => re.test(f)));
-const required = ['package.json', 'README.md', 'LICENSE', 'API.md', '.jsii', 'dist/index.js', 'dist/index.d.ts'];
+const required = ['package.json', 'README.md', 'LICENSE', 'API.md', '.jsii', 'dist/index.js', 'dist/index.d.ts', 'dist/monitoring/analysis/data_quality.py'];
 const missing = required.filter(f => !files.includes(f));
 const mb = bytes => `${(bytes / 1e6).toFixed(2)} MB`;
 const nodeModules = files.filter(f => f.startsWith('node_modules/'));

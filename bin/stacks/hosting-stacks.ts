@@ -21,6 +21,7 @@ import { SageMakerImage } from '../../lib/images/sagemaker-image';
 import { TransformJobStep } from '../../lib/jobs/transform-job-step';
 import { BaselineDatasetFormat, DataQualityBaselineStep } from '../../lib/monitoring/data-quality-baseline-step';
 import { DataQualityBaseline, DataQualityMonitor } from '../../lib/monitoring/data-quality-monitor';
+import { MonitoringEngine } from '../../lib/monitoring/monitoring-engine';
 import { ManagedPolicyRole } from '../../lib/private/managed-policy-role';
 import { IModelPackageGroup, ModelPackageGroup } from '../../lib/registry/model-package-group';
 import { SageMakerExecutionRole } from '../../lib/roles/sagemaker-execution-role';
@@ -108,6 +109,16 @@ export interface SageMakerRealtimeStackProps extends SageMakerHostingStackProps 
    * @default '40,20.5,north'
    */
   readonly samplePayload?: string;
+
+  /**
+   * What computes the baseline and monitors the captured traffic: the library's own analysis as
+   * a scheduled processing job, which any account can run (Model Monitor is closed to new AWS
+   * customers since 2026-07-30, and the reference app must deploy in a new account), or
+   * `MonitoringEngine.modelMonitor()` for an account that has Model Monitor.
+   *
+   * @default MonitoringEngine.processingJob()
+   */
+  readonly monitoringEngine?: MonitoringEngine;
 }
 
 /**
@@ -119,8 +130,9 @@ export interface SageMakerRealtimeStackProps extends SageMakerHostingStackProps 
  * smoke test). The captured traffic is monitored hourly for data quality against a baseline
  * at `monitoring/baseline/` in the artifacts bucket, which the `BaselineWorkflow` computes
  * from `baseline/` in the data bucket (the endpoint's input format: CSV, no header, no target
- * column). The monitor's analyzer image is per Region; a region-agnostic stack looks its
- * registry account up at deploy time.
+ * column), with the library's own analysis run as a processing job on a schedule (any account;
+ * `monitoringEngine` to use Model Monitor). The job's image is per Region; a region-agnostic stack
+ * looks its registry account up at deploy time.
  */
 export class SageMakerRealtimeStack extends Stack {
   /** The endpoint. */
@@ -172,9 +184,10 @@ export class SageMakerRealtimeStack extends Stack {
     new CfnOutput(this, 'DeployWorkflowArn', { value: this.deployment.stateMachine.stateMachineArn, description: 'Started when a version of the model package group is approved' });
     new CfnOutput(this, 'ModelPackageGroupName', { value: this.modelPackageGroup.modelPackageGroupName, description: 'aws sagemaker update-model-package --model-package-arn <version ARN> --model-approval-status Approved' });
 
-    // Data-quality monitoring of the captured traffic. The analyzer image is per Region: a
+    // Data-quality monitoring of the captured traffic. The job's image is per Region: a
     // region-agnostic stack looks its registry up at deploy time.
     const baseline = JobS3Location.inBucket(store.artifactsBucket, 'monitoring/baseline');
+    const monitoringEngine = props.monitoringEngine ?? MonitoringEngine.processingJob();
     this.baselineWorkflow = new SageMakerWorkflow(this, 'BaselineWorkflow', {
       description: 'Computes the data-quality baseline of the real-time endpoint',
       definition: new DataQualityBaselineStep(this, 'Baseline', {
@@ -183,6 +196,7 @@ export class SageMakerRealtimeStack extends Stack {
         output: baseline,
         instanceType: SageMakerInstanceType.ML_M5_LARGE,
         maxRuntime: Duration.hours(1),
+        engine: monitoringEngine,
       }),
     });
     this.monitor = new DataQualityMonitor(this, 'DataQualityMonitor', {
@@ -190,6 +204,7 @@ export class SageMakerRealtimeStack extends Stack {
       baseline: DataQualityBaseline.fromBucket(store.artifactsBucket, 'monitoring/baseline'),
       output: JobS3Location.inBucket(store.artifactsBucket, 'monitoring/reports'),
       instanceType: SageMakerInstanceType.ML_M5_LARGE,
+      engine: monitoringEngine,
     });
     new CfnOutput(this, 'BaselineWorkflowArn', {
       value: this.baselineWorkflow.stateMachine.stateMachineArn,

@@ -3,14 +3,22 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
 import { Construct } from 'constructs';
+import { grantWithWildcardResources } from '../private/nag';
 import { fail, validatePattern } from '../private/validate';
 
 /**
  * A bound model data source.
  */
 export interface ModelDataConfig {
-  /** The `s3://` URI of the `model.tar.gz`. */
+  /** The `s3://` URI of the `model.tar.gz`, or of the key prefix of uncompressed files. */
   readonly uri: string;
+  /**
+   * Whether `uri` is a key prefix of uncompressed model files (`ModelDataSource` with
+   * `S3DataType: S3Prefix` and `CompressionType: None`) rather than a `model.tar.gz`.
+   *
+   * @default false
+   */
+  readonly uncompressedPrefix?: boolean;
 }
 
 /**
@@ -24,6 +32,17 @@ export abstract class ModelData {
    */
   public static fromBucket(bucket: s3.IBucket, key: string): ModelData {
     return new BucketModelData(bucket, key);
+  }
+
+  /**
+   * Uncompressed model files under a key prefix (ending in '/'), which SageMaker copies to
+   * `/opt/ml/model` as they are (`ModelDataSource`: `S3DataType: S3Prefix`,
+   * `CompressionType: None`): large models load without a tarball to pack and unpack.
+   * Binding grants reading the objects under the prefix and listing it. SageMaker does not
+   * take such a source for batch transform, serverless endpoints or multi-model endpoints.
+   */
+  public static fromS3Prefix(bucket: s3.IBucket, keyPrefix: string): ModelData {
+    return new PrefixModelData(bucket, keyPrefix);
   }
 
   /**
@@ -47,6 +66,27 @@ class BucketModelData extends ModelData {
     grantee.grantPrincipal.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [this.bucket.arnForObjects(this.key)] }));
     this.bucket.encryptionKey?.grant(grantee, 'kms:Decrypt');
     return { uri: this.bucket.s3UrlForObject(this.key) };
+  }
+}
+
+class PrefixModelData extends ModelData {
+  constructor(private readonly bucket: s3.IBucket, private readonly keyPrefix: string) {
+    super();
+    // SageMaker: "A valid key name prefix identified by S3Uri always ends with a forward slash (/)" (S3ModelDataSource).
+    validatePattern('keyPrefix', keyPrefix, /^[^/].*\/$/, "a key prefix ending in '/', without a leading '/' (e.g. 'models/llama-3-8b/')");
+  }
+
+  public bind(scope: Construct, grantee: iam.IGrantable): ModelDataConfig {
+    // SageMaker copies every object under the prefix: the model's files are not named in advance.
+    grantWithWildcardResources(scope, grantee, new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [this.bucket.arnForObjects(`${this.keyPrefix}*`)] }),
+      `SageMaker copies every object under the model data prefix '${this.keyPrefix}' (ModelDataSource S3Prefix); the policy is limited to that prefix.`);
+    grantee.grantPrincipal.addToPrincipalPolicy(new iam.PolicyStatement({
+      actions: ['s3:ListBucket'],
+      resources: [this.bucket.bucketArn],
+      conditions: { StringLike: { 's3:prefix': [`${this.keyPrefix}*`] } },
+    }));
+    this.bucket.encryptionKey?.grant(grantee, 'kms:Decrypt');
+    return { uri: this.bucket.s3UrlForObject(this.keyPrefix), uncompressedPrefix: true };
   }
 }
 

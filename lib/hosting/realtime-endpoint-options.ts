@@ -86,6 +86,14 @@ export interface ProductionVariantOptions {
   readonly containerStartupHealthCheckTimeout?: Duration;
 
   /**
+   * How the endpoint routes requests among the variant's instances. Large models with long,
+   * uneven request times serve better with `LEAST_OUTSTANDING_REQUESTS`.
+   *
+   * @default - SageMaker's default (`RANDOM`)
+   */
+  readonly routingStrategy?: RoutingStrategy;
+
+  /**
    * Autoscaling of the variant. Updates of the endpoint (by CloudFormation or by a workflow)
    * then keep the variant's current instance count instead of `initialInstanceCount`.
    *
@@ -97,6 +105,87 @@ export interface ProductionVariantOptions {
    * @default - a fixed instance count
    */
   readonly autoScaling?: VariantAutoScalingOptions;
+}
+
+/**
+ * How an endpoint routes requests among a variant's instances (`RoutingConfig.RoutingStrategy`).
+ */
+export enum RoutingStrategy {
+  /** To the instance with the fewest requests in flight: suits long, uneven requests (large models). */
+  LEAST_OUTSTANDING_REQUESTS = 'LEAST_OUTSTANDING_REQUESTS',
+  /** To a randomly chosen instance (SageMaker's default). */
+  RANDOM = 'RANDOM',
+}
+
+/**
+ * A shadow variant: a new model on its own fleet that receives a copy of a share of the
+ * production variant's requests. Its responses are captured (data capture) and measured
+ * (its own CloudWatch metrics), never returned to the caller. SageMaker allows one shadow
+ * variant per endpoint, and an endpoint with a shadow variant has one production variant.
+ */
+export interface ShadowVariantOptions {
+  /** The model tested in shadow. */
+  readonly model: ISageMakerModel;
+
+  /**
+   * The variant name.
+   *
+   * @default 'Shadow'
+   */
+  readonly variantName?: string;
+
+  /**
+   * The percentage of the production variant's requests copied to the shadow variant: a
+   * whole number from 1 to 100 (SageMaker's traffic sampling percentage). SageMaker derives it
+   * from the shadow variant's weight relative to the production variant's, which is how the
+   * endpoint configuration renders it.
+   *
+   * @default 100
+   */
+  readonly samplingPercentage?: number;
+
+  /**
+   * The instance type. AWS recommends the production variant's type, size and count unless
+   * the test is about them, so that a promoted shadow carries the production load.
+   *
+   * @default SageMakerInstanceType.ML_M5_LARGE
+   */
+  readonly instanceType?: SageMakerInstanceType;
+
+  /**
+   * The number of instances.
+   *
+   * @default 1
+   */
+  readonly initialInstanceCount?: number;
+
+  /**
+   * The ML storage volume of each instance.
+   *
+   * @default - SageMaker's default for the instance type
+   */
+  readonly volumeSize?: Size;
+
+  /**
+   * How long SageMaker may take to download the model data.
+   *
+   * @default - SageMaker's default
+   */
+  readonly modelDataDownloadTimeout?: Duration;
+
+  /**
+   * How long the container may take to pass its first `/ping` health check.
+   *
+   * @default - SageMaker's default
+   */
+  readonly containerStartupHealthCheckTimeout?: Duration;
+
+  /**
+   * How the endpoint routes the copied requests among the shadow variant's instances.
+   *
+   * @default - SageMaker's default (`RANDOM`)
+   */
+  readonly routingStrategy?: RoutingStrategy;
 }
 
 /**

@@ -11,8 +11,9 @@ import { grantDeploy, renderDataCapture, runtimeConfigNamePrefix } from './priva
 import { endpointArnOf } from './private/endpoint-arn';
 import { ImportedDeployableEndpoint, ImportedEndpoint } from './private/imported-endpoint';
 import { variantScalableTarget } from './private/scaling';
+import { DEFAULT_SHADOW_NAME, ShadowSettings, registerEndpointExtras, renderShadow, shadowInstanceType, validateShadow } from './private/shadow';
 import { DEFAULT_INSTANCE_TYPE, acknowledgeNoKeyForInstanceStorage, generatedEndpointName, renderVariant, validateVariant, volumeKeyFor } from './private/variants';
-import { EndpointDeploymentOptions, ProductionVariantOptions, TrafficRouting, VariantAutoScalingOptions } from './realtime-endpoint-options';
+import { EndpointDeploymentOptions, ProductionVariantOptions, ShadowVariantOptions, TrafficRouting, VariantAutoScalingOptions } from './realtime-endpoint-options';
 import { acknowledgeInCompliancePacks } from '../private/nag';
 import { fail, failAt, requireModelRole, validateCount, validateDuration, validateIn, validateUnique } from '../private/validate';
 
@@ -22,6 +23,16 @@ import { fail, failAt, requireModelRole, validateCount, validateDuration, valida
 export interface RealtimeEndpointProps {
   /** The production variants (1 to 10). */
   readonly variants: ProductionVariantOptions[];
+
+  /**
+   * A shadow variant: a new model that receives a copy of a share of the production
+   * variant's requests, its responses captured (with `dataCapture`) and measured, never
+   * returned. With one, `variants` must hold exactly one production variant (SageMaker's
+   * limit). `PromoteShadowStage` makes it the production variant.
+   *
+   * @default - no shadow variant
+   */
+  readonly shadowVariant?: ShadowVariantOptions;
 
   /**
    * The endpoint's name. Endpoint configurations never get a fixed name (they are
@@ -146,6 +157,8 @@ export class RealtimeEndpoint extends InferenceEndpointBase implements IDeployab
   public readonly rollbackAlarms: cloudwatch.IAlarm[];
   /** The variants' names, in order. */
   public readonly variantNames: string[];
+  /** The shadow variant's name, if the endpoint has one. */
+  public readonly shadowVariantName?: string;
   /** The variants as a run-time configuration gets them. */
   public readonly variants: DeployableVariant[];
   /** The name prefix of configurations defined at run time (`<prefix>-<uuid>`), which `grantDeploy` is scoped to. */
@@ -181,7 +194,14 @@ export class RealtimeEndpoint extends InferenceEndpointBase implements IDeployab
       autoScaled: v.autoScaling !== undefined,
     }));
     this.defaultVariantName = this.variantNames[0];
-    const instanceTypes = variants.map(v => (v.instanceType ?? DEFAULT_INSTANCE_TYPE).name);
+    const shadow: ShadowSettings | undefined = props.shadowVariant ? {
+      ...props.shadowVariant,
+      variantName: props.shadowVariant.variantName ?? DEFAULT_SHADOW_NAME,
+      samplingPercentage: props.shadowVariant.samplingPercentage ?? 100,
+    } : undefined;
+    this.shadowVariantName = shadow?.variantName;
+    // The volume key covers the shadow variant's instances too.
+    const instanceTypes = [...variants.map(v => (v.instanceType ?? DEFAULT_INSTANCE_TYPE).name), ...(shadow ? [shadowInstanceType(shadow)] : [])];
     const deployment = props.deployment ?? {};
     const routing = (deployment.trafficRouting ?? TrafficRouting.allAtOnce()).render();
     const terminationWait = deployment.terminationWait ?? Duration.minutes(5);
@@ -191,6 +211,7 @@ export class RealtimeEndpoint extends InferenceEndpointBase implements IDeployab
       validateCount('variants', variants.length, 10);
       variants.forEach((v, i) => validateVariant(`variants[${i}]`, v));
       validateUnique('variants[].variantName', this.variantNames);
+      if (shadow) validateShadow(shadow, this.variantNames);
       validateDuration('deployment.terminationWait', deployment.terminationWait, Duration.seconds(0), Duration.hours(1));
       validateDuration('deployment.maximumExecutionTimeout', deployment.maximumExecutionTimeout, Duration.seconds(600), Duration.hours(8));
       validateTimeoutCoversWaits(routing, terminationWait, deployment.maximumExecutionTimeout);
@@ -207,16 +228,23 @@ export class RealtimeEndpoint extends InferenceEndpointBase implements IDeployab
     const dataCaptureConfig = props.dataCapture ? validateIn(this, () => {
       // SageMaker writes captures with the role of the variants' models.
       variants.forEach((v, i) => requireModelRole(`variants[${i}].model`, v.model));
-      return renderDataCapture(this, props.dataCapture!, variants.map(v => v.model));
+      if (props.shadowVariant) requireModelRole('shadowVariant.model', props.shadowVariant.model);
+      const writers = [...variants.map(v => v.model), ...(props.shadowVariant ? [props.shadowVariant.model] : [])];
+      return renderDataCapture(this, props.dataCapture!, writers);
     }) : undefined;
     const config = new sagemaker.CfnEndpointConfig(this, 'Config', {
       productionVariants: variants.map((v, i) => renderVariant(v, this.variantNames[i])),
+      shadowProductionVariants: shadow ? [validateIn(this, () => renderShadow(shadow, variants[0]?.initialVariantWeight))] : undefined,
       kmsKeyId: this.encryptionKey?.keyArn,
       dataCaptureConfig,
     });
     acknowledgeNoKeyForInstanceStorage(config, instanceTypes, this.encryptionKey);
     this.endpointConfigName = config.attrEndpointConfigName;
     this.definedConfigArn = config.ref;
+    registerEndpointExtras(this, {
+      routing: Object.fromEntries(variants.flatMap((v, i) => v.routingStrategy ? [[this.variantNames[i], v.routingStrategy]] : [])),
+      shadow,
+    });
 
     this.deploymentTimeout = deployment.maximumExecutionTimeout;
     this.rollbackAlarms = deployment.rollbackAlarms ?? this.defaultAlarms(deployment.maxModelLatency ?? Duration.seconds(1));
@@ -264,8 +292,19 @@ export class RealtimeEndpoint extends InferenceEndpointBase implements IDeployab
 
   /** A metric of a given variant. */
   public metricForVariant(variantName: string, metricName: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    if (!this.variantNames.includes(variantName)) failAt(this, `variantName must be one of ${this.variantNames.join(', ')}, got '${variantName}'`);
+    const names = [...this.variantNames, ...(this.shadowVariantName ? [this.shadowVariantName] : [])];
+    if (!names.includes(variantName)) failAt(this, `variantName must be one of ${names.join(', ')}, got '${variantName}'`);
     return this.metric(metricName, { ...props, dimensionsMap: { EndpointName: this.endpointName, VariantName: variantName } });
+  }
+
+  /**
+   * A metric of the shadow variant (e.g. `ModelLatency`, `Invocations`, `Invocation5XXErrors`):
+   * SageMaker reports a shadow variant's metrics under its own `VariantName`, side by side
+   * with the production variant's.
+   */
+  public metricShadowVariant(metricName: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    if (!this.shadowVariantName) failAt(this, 'metricShadowVariant needs a shadowVariant, and the endpoint has none');
+    return this.metricForVariant(this.shadowVariantName, metricName, props);
   }
 
   public grantDeploy(grantee: iam.IGrantable): iam.Grant {

@@ -133,6 +133,12 @@ export class SageMakerModel extends Resource implements ISageMakerModel, ec2.ICo
   public readonly role?: iam.IRole;
   public readonly grantPrincipal: iam.IPrincipal;
   public readonly connections: ec2.Connections;
+  /**
+   * Whether the model's data is uncompressed files under an S3 prefix
+   * (`ModelData.fromS3Prefix`: `ModelDataSource`), which SageMaker does not take for batch
+   * transform, serverless endpoints or multi-model endpoints.
+   */
+  public readonly uncompressedModelData: boolean;
 
   constructor(scope: Construct, id: string, props: SageMakerModelProps) {
     super(scope, id);
@@ -154,9 +160,17 @@ export class SageMakerModel extends Resource implements ISageMakerModel, ec2.ICo
 
     const image = validateIn(this, () => props.image.bind(this, role));
     const modelData = validateIn(this, () => props.modelData?.bind(this, role));
+    this.uncompressedModelData = modelData?.uncompressedPrefix ?? false;
     const resource = new sagemaker.CfnModel(this, 'Resource', {
       executionRoleArn: role.roleArn,
-      primaryContainer: { image: image.imageUri, modelDataUrl: modelData?.uri, environment: props.environment },
+      primaryContainer: {
+        image: image.imageUri,
+        modelDataUrl: modelData?.uncompressedPrefix ? undefined : modelData?.uri,
+        modelDataSource: modelData?.uncompressedPrefix
+          ? { s3DataSource: { s3Uri: modelData.uri, s3DataType: 'S3Prefix', compressionType: 'None' } }
+          : undefined,
+        environment: props.environment,
+      },
       enableNetworkIsolation: props.enableNetworkIsolation,
       vpcConfig: props.vpc ? {
         securityGroupIds: securityGroups.map(sg => sg.securityGroupId),

@@ -4,6 +4,8 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import { ModelMonitorImage } from './model-monitor-image';
+import { MonitoringEngine } from './monitoring-engine';
+import { CODE_FOLDER, ScikitLearnProcessingImage, analysisEntrypoint, analysisScriptAsset } from './private/analysis-job';
 import { SageMakerInstanceType } from '../compute/sagemaker-instance-type';
 import { JobS3Location } from '../data/job-s3-location';
 import { ProcessingJobStep } from '../jobs/processing-job-step';
@@ -112,6 +114,16 @@ export interface DataQualityBaselineStepProps extends SageMakerTaskProps {
   readonly vpcSubnets?: ec2.SubnetSelection;
 
   /**
+   * What computes the baseline: Model Monitor's analyzer image, or the library's analysis
+   * script in AWS's SageMaker scikit-learn container (for accounts without Model Monitor).
+   * Both write `statistics.json` and `constraints.json` in the analyzer's formats, which
+   * either engine of a `DataQualityMonitor` reads.
+   *
+   * @default MonitoringEngine.modelMonitor()
+   */
+  readonly engine?: MonitoringEngine;
+
+  /**
    * The prefix of the per-execution job name.
    *
    * @default - derived from the construct path
@@ -120,22 +132,29 @@ export interface DataQualityBaselineStepProps extends SageMakerTaskProps {
 }
 
 /**
- * A processing job (`createProcessingJob.sync`) that computes a data-quality baseline with
- * Model Monitor's analyzer image for the Region: the statistics and suggested constraints
- * of a dataset, which a `DataQualityMonitor` compares captured traffic with.
+ * A processing job (`createProcessingJob.sync`) that computes a data-quality baseline: the
+ * statistics and suggested constraints of a dataset, which a `DataQualityMonitor` compares
+ * captured traffic with. Model Monitor's analyzer image for the Region by default; the
+ * library's analysis script in the SageMaker scikit-learn container with
+ * `engine: MonitoringEngine.processingJob()`.
  */
 export class DataQualityBaselineStep extends ProcessingJobStep {
   constructor(scope: Construct, id: string, props: DataQualityBaselineStepProps) {
+    const script = props.engine?.isProcessingJob ? analysisScriptAsset(scope) : undefined;
     super(scope, id, {
       ...props,
-      image: new ModelMonitorImage(),
+      image: script ? new ScikitLearnProcessingImage() : new ModelMonitorImage(),
+      containerEntrypoint: script ? analysisEntrypoint(script, 'baseline') : undefined,
       environment: {
         dataset_format: props.datasetFormat.render(),
         dataset_source: '/opt/ml/processing/input/baseline_dataset_input',
         output_path: '/opt/ml/processing/output',
         publish_cloudwatch_metrics: 'Disabled',
       },
-      processingInputs: [{ inputName: 'baseline_dataset_input', source: props.baselineDataset }],
+      processingInputs: [
+        ...(script ? [{ inputName: 'code', source: JobS3Location.fromAsset(script), localPath: CODE_FOLDER }] : []),
+        { inputName: 'baseline_dataset_input', source: props.baselineDataset },
+      ],
       processingOutputs: [{ outputName: 'monitoring_output', destination: props.output, localPath: '/opt/ml/processing/output' }],
     });
   }

@@ -1,21 +1,27 @@
-import { Duration, Fn, Names, Size } from 'aws-cdk-lib';
+import { Duration, Names, Size } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
-import * as s3 from 'aws-cdk-lib/aws-s3';
-import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import * as sns from 'aws-cdk-lib/aws-sns';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { DataQualityBaseline } from './data-quality-baseline';
 import { FeatureDriftAlarm } from './feature-drift-alarm';
+import { MonitoringEngine } from './monitoring-engine';
 import { modelMonitorImageUriFor } from './private/model-monitor-registries';
-import { DATA_QUALITY_METRICS_NAMESPACE, allowAlarmsToUseTopicKey, captureProblems, defineAlarmTopic, renderNetwork, validateMonitorProps } from './private/monitor-checks';
+import { defineModelMonitorSchedule } from './private/model-monitor-schedule';
+import { DATA_QUALITY_METRICS_NAMESPACE, allowAlarmsToUseTopicKey, captureProblems, defineAlarmTopic, validateMonitorProps } from './private/monitor-checks';
+import { defineProcessingMonitor, processingEngineVariant, validateProcessingEngine } from './private/processing-monitor';
 import { SageMakerInstanceType } from '../compute/sagemaker-instance-type';
 import { JobS3Location, S3AccessMode } from '../data/job-s3-location';
 import { ICapturingEndpoint } from '../hosting/deployable-endpoint';
-import { fail, validateIn, validatePattern } from '../private/validate';
+import { fail, validateIn } from '../private/validate';
 import { SageMakerExecutionRole } from '../roles/sagemaker-execution-role';
+
+// The baseline was defined in this module first: its importers keep it.
+export { DataQualityBaseline } from './data-quality-baseline';
 
 
 /**
@@ -32,57 +38,6 @@ const SCHEDULE_EXPRESSIONS: Record<MonitoringFrequency, string> = {
   [MonitoringFrequency.HOURLY]: 'cron(0 * ? * * *)',
   [MonitoringFrequency.DAILY]: 'cron(0 0 ? * * *)',
 };
-
-/**
- * The statistics and constraints that captured traffic is compared with: the output of a
- * baseline job (`statistics.json` and `constraints.json`) run on the training data.
- */
-export abstract class DataQualityBaseline {
-  /**
-   * A baseline written under a key prefix of a bucket, e.g. by a `DataQualityBaselineStep`
-   * whose output is `JobS3Location.inBucket(bucket, keyPrefix)`.
-   */
-  public static fromBucket(bucket: s3.IBucket, keyPrefix: string): DataQualityBaseline {
-    return new BucketBaseline(bucket, keyPrefix);
-  }
-
-  /** Renders the baseline for a job definition, granting `grantee` read access to both files. */
-  public abstract bind(scope: Construct, grantee: iam.IGrantable): DataQualityBaselineConfig;
-}
-
-/**
- * Where the baseline's files are.
- */
-export interface DataQualityBaselineConfig {
-  /** The S3 URI of `statistics.json`. */
-  readonly statisticsUri: string;
-  /** The S3 URI of `constraints.json`. */
-  readonly constraintsUri: string;
-}
-
-class BucketBaseline extends DataQualityBaseline {
-  private readonly prefix: string;
-
-  constructor(private readonly bucket: s3.IBucket, keyPrefix: string) {
-    super();
-    validatePattern('keyPrefix', keyPrefix, /^[^/][A-Za-z0-9!_.\/-]*$|^$/, 'a key prefix of letters, digits and ! _ . / -, without a leading \'/\'');
-    this.prefix = keyPrefix.replace(/\/+$/, '');
-  }
-
-  public bind(_scope: Construct, grantee: iam.IGrantable): DataQualityBaselineConfig {
-    const key = (file: string) => this.prefix ? `${this.prefix}/${file}` : file;
-    // Exactly the two objects: the CDK's grantRead would add wildcard actions.
-    grantee.grantPrincipal.addToPrincipalPolicy(new iam.PolicyStatement({
-      actions: ['s3:GetObject'],
-      resources: [this.bucket.arnForObjects(key('statistics.json')), this.bucket.arnForObjects(key('constraints.json'))],
-    }));
-    this.bucket.encryptionKey?.grantDecrypt(grantee);
-    return {
-      statisticsUri: `s3://${this.bucket.bucketName}/${key('statistics.json')}`,
-      constraintsUri: `s3://${this.bucket.bucketName}/${key('constraints.json')}`,
-    };
-  }
-}
 
 /**
  * Properties of a DataQualityMonitor.
@@ -219,6 +174,14 @@ export interface DataQualityMonitorProps {
   readonly driftAlarms?: FeatureDriftAlarm[];
 
   /**
+   * What runs the analysis: SageMaker Model Monitor, or the library's processing job for
+   * accounts without Model Monitor (closed to new AWS customers since 2026-07-30).
+   *
+   * @default MonitoringEngine.modelMonitor()
+   */
+  readonly engine?: MonitoringEngine;
+
+  /**
    * The topic the alarms notify.
    *
    * @default - with drift alarms, an encrypted topic is defined
@@ -227,10 +190,14 @@ export interface DataQualityMonitorProps {
 }
 
 /**
- * Data-quality monitoring of a real-time endpoint's captured traffic with SageMaker Model
- * Monitor: a `DataQualityJobDefinition` with the Region's analyzer image, a
- * `MonitoringSchedule` (hourly or daily) on the endpoint, reports in S3, and CloudWatch
- * alarms on the drift of chosen features, notified through SNS.
+ * Data-quality monitoring of a real-time endpoint's captured traffic: hourly or daily runs that
+ * compare the traffic with a baseline, reports in S3, and CloudWatch alarms on the drift of
+ * chosen features, notified through SNS. The `engine` runs the analysis: SageMaker Model
+ * Monitor (a `DataQualityJobDefinition` with the Region's analyzer image and a
+ * `MonitoringSchedule`; the default, for accounts that have Model Monitor), or the library's
+ * analysis script in a processing job started by a Step Functions workflow on an EventBridge
+ * Scheduler schedule (`MonitoringEngine.processingJob()`, for new accounts: Model Monitor is
+ * closed to new AWS customers since 2026-07-30), with the same metrics and alarms.
  */
 export class DataQualityMonitor extends Construct {
   /** The CloudWatch namespace of the monitoring jobs' per-feature metrics (`emit_metrics`). */
@@ -238,10 +205,20 @@ export class DataQualityMonitor extends Construct {
 
   /** The monitoring schedule's name. */
   public readonly monitoringScheduleName: string;
-  /** The monitoring schedule's ARN. */
+  /** The monitoring schedule's ARN (an EventBridge Scheduler schedule with `MonitoringEngine.processingJob()`). */
   public readonly monitoringScheduleArn: string;
-  /** The job definition's name (generated: the definition is replaced on every change). */
-  public readonly jobDefinitionName: string;
+  /**
+   * The workflow that runs the analysis (engine `MonitoringEngine.processingJob()`).
+   *
+   * @default - none: Model Monitor runs it
+   */
+  public readonly stateMachine?: sfn.IStateMachine;
+  /**
+   * The ARN of the topic that failed runs are notified to (engine `MonitoringEngine.processingJob()`).
+   *
+   * @default - none: Model Monitor runs it
+   */
+  public readonly failureTopicArn?: string;
   /** The role of the monitoring runs. */
   public readonly role: iam.IRole;
   /** The drift alarms. */
@@ -252,6 +229,7 @@ export class DataQualityMonitor extends Construct {
   public readonly runsPerMonth: number;
   private readonly endpointName: string;
   private readonly period: Duration;
+  private _jobDefinitionName?: string;
 
   constructor(scope: Construct, id: string, props: DataQualityMonitorProps) {
     super(scope, id);
@@ -259,9 +237,12 @@ export class DataQualityMonitor extends Construct {
     this.period = frequency === MonitoringFrequency.HOURLY ? Duration.hours(1) : Duration.days(1);
     this.runsPerMonth = frequency === MonitoringFrequency.HOURLY ? 720 : 30;
     // In a region-agnostic stack the analyzer's registry account is looked up at deploy time.
+    const engine = props.engine ?? MonitoringEngine.modelMonitor();
+    const processing = engine.isProcessingJob;
     const imageUri = validateIn(this, () => {
       validateMonitorProps(props, frequency === MonitoringFrequency.HOURLY);
-      return modelMonitorImageUriFor(this);
+      if (processing) validateProcessingEngine(engine.processingJobOptions ?? {});
+      return processing ? undefined : modelMonitorImageUriFor(this);
     });
     this.monitoringScheduleName = props.monitoringScheduleName
       ?? Names.uniqueResourceName(this, { maxLength: 63, separator: '-' }).replace(/-+/g, '-').replace(/^-|-$/g, '');
@@ -295,59 +276,44 @@ export class DataQualityMonitor extends Construct {
     props.volumeEncryptionKey?.grant(this.role, 'kms:CreateGrant', 'kms:GenerateDataKey', 'kms:Decrypt');
     const baseline = validateIn(this, () => props.baseline.bind(this, this.role));
 
-    const network = renderNetwork(this, props);
-    const definition = new sagemaker.CfnDataQualityJobDefinition(this, 'JobDefinition', {
-      endpointName: this.endpointName,
-      roleArn: this.role.roleArn,
-      dataQualityAppSpecification: {
-        imageUri,
-        environment: { publish_cloudwatch_metrics: 'Enabled' },
-      },
-      dataQualityBaselineConfig: {
-        statisticsResource: { s3Uri: baseline.statisticsUri },
-        constraintsResource: { s3Uri: baseline.constraintsUri },
-      },
-      dataQualityJobInput: {
-        endpointInput: {
-          endpointName: this.endpointName,
-          localPath: '/opt/ml/processing/input/endpoint',
-          s3InputMode: 'File',
-          s3DataDistributionType: 'FullyReplicated',
-        },
-      },
-      dataQualityJobOutputConfig: {
-        kmsKeyId: outputKey?.keyArn,
-        monitoringOutputs: [{ s3Output: { s3Uri: output.uri, localPath: '/opt/ml/processing/output', s3UploadMode: 'EndOfJob' } }],
-      },
-      jobResources: {
-        clusterConfig: {
-          instanceType: (props.instanceType ?? SageMakerInstanceType.ML_M5_XLARGE).name,
-          instanceCount: props.instanceCount ?? 1,
-          volumeSizeInGb: (props.volumeSize ?? Size.gibibytes(20)).toGibibytes(),
-          volumeKmsKeyId: props.volumeEncryptionKey?.keyArn,
-        },
-      },
-      networkConfig: network,
-      stoppingCondition: { maxRuntimeInSeconds: (props.maxRuntime ?? Duration.hours(1)).toSeconds() },
-    });
-    // The definition waits for its role's permissions, or its first run could fail on access.
-    definition.node.addDependency(this.role);
-    if (executionRole) definition.node.addDependency(executionRole);
-    // Job definitions are immutable and replaced on every change, so their name is left to
-    // CloudFormation and read back from the ARN ('...:data-quality-job-definition/<name>').
-    this.jobDefinitionName = Fn.select(1, Fn.split('/', definition.attrJobDefinitionArn));
-
-    const schedule = new sagemaker.CfnMonitoringSchedule(this, 'Resource', {
-      monitoringScheduleName: this.monitoringScheduleName,
-      endpointName: this.endpointName,
-      monitoringScheduleConfig: {
-        monitoringJobDefinitionName: this.jobDefinitionName,
-        monitoringType: 'DataQuality',
-        scheduleConfig: { scheduleExpression: SCHEDULE_EXPRESSIONS[frequency] },
-      },
-    });
-    schedule.node.addDependency(props.endpoint);
-    this.monitoringScheduleArn = schedule.attrMonitoringScheduleArn;
+    const hourly = frequency === MonitoringFrequency.HOURLY;
+    if (processing) {
+      const options = engine.processingJobOptions ?? {};
+      const variantName = validateIn(this, () => processingEngineVariant(props.endpoint, options.variantName));
+      if (!baseline.location) {
+        validateIn(this, () => fail('baseline must be a key prefix of a bucket (DataQualityBaseline.fromBucket(bucket, \'monitoring/baseline\')) with engine MonitoringEngine.processingJob(): the job downloads that folder, got a baseline at the root of its bucket'));
+      }
+      const run = defineProcessingMonitor(this, {
+        props,
+        role: this.role,
+        endpointName: this.endpointName,
+        monitoringScheduleName: this.monitoringScheduleName,
+        hourly,
+        variantName,
+        captureDelay: options.captureDelay ?? Duration.minutes(5),
+        enabled: options.enabled ?? true,
+        capture: captureDestination!,
+        baselineFolder: baseline.location!,
+      });
+      this.monitoringScheduleArn = run.schedule.scheduleArn;
+      this.stateMachine = run.stateMachine;
+      this.failureTopicArn = run.failureTopicArn;
+    } else {
+      const mm = defineModelMonitorSchedule(this, {
+        props,
+        imageUri: imageUri!,
+        role: this.role,
+        executionRole,
+        endpointName: this.endpointName,
+        monitoringScheduleName: this.monitoringScheduleName,
+        scheduleExpression: SCHEDULE_EXPRESSIONS[frequency],
+        baseline,
+        outputUri: output.uri,
+        outputKey,
+      });
+      this._jobDefinitionName = mm.jobDefinitionName;
+      this.monitoringScheduleArn = mm.scheduleArn;
+    }
 
     if (props.driftAlarms?.length) {
       this.alarmTopic = props.alarmTopic ?? defineAlarmTopic(this);
@@ -366,6 +332,14 @@ export class DataQualityMonitor extends Construct {
         this.alarms.push(alarm);
       });
     }
+  }
+
+  /** The job definition's name (generated: the definition is replaced on every change). Model Monitor only. */
+  public get jobDefinitionName(): string {
+    if (this._jobDefinitionName === undefined) {
+      return validateIn(this, () => fail('jobDefinitionName: this monitor runs its analysis as a processing job (engine MonitoringEngine.processingJob()), which has no Model Monitor job definition; use stateMachine'));
+    }
+    return this._jobDefinitionName;
   }
 
   /**

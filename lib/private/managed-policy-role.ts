@@ -3,13 +3,37 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct, Dependable, IConstruct } from 'constructs';
 
 /**
- * A role whose grants go to one customer managed policy instead of the inline
- * `DefaultPolicy` the CDK writes by default: HIPAA, NIST 800-53 and PCI DSS reviews
- * (IAMNoInlinePolicy) refuse inline policies. Whatever depends on the role's policy
- * (a state machine, a model) gets that managed policy as its dependency.
+ * IAM's limit on a customer managed policy document: 6,144 characters, whitespace not counted
+ * (IAM and AWS STS quotas, "Managed policy size").
+ */
+export const MANAGED_POLICY_SIZE_LIMIT = 6144;
+
+/**
+ * What a statement may add to its policy's document once deployed, in characters: its JSON
+ * with each unresolved token counted as 256 characters (what an ARN built from references
+ * resolves to is far shorter), plus a comma. Estimated without resolving: a cached Lazy
+ * resolved this early would keep a value from before the app is complete.
+ */
+export function statementSizeBound(statement: iam.PolicyStatement): number {
+  const json = JSON.stringify(statement.toStatementJson());
+  const tokens = json.match(/\$\{Token\[[^\]]*\]\}/g) ?? [];
+  return json.length - tokens.reduce((n, t) => n + t.length, 0) + 256 * tokens.length + 1;
+}
+
+/** The characters of a policy document around its statements: `{"Version":"2012-10-17","Statement":[]}`. */
+const DOCUMENT_ENVELOPE = 40;
+
+/**
+ * A role whose permissions go to one customer managed policy (`GrantsPolicy`) instead of the
+ * inline `DefaultPolicy` the CDK writes by default: HIPAA, NIST 800-53 and PCI DSS reviews
+ * (IAMNoInlinePolicy) refuse inline policies. A further policy (`GrantsPolicy2`, ...) is added
+ * only when the statements could exceed IAM's 6,144 characters per managed policy. Whatever
+ * depends on the role's policy (a state machine, a model) gets those managed policies as its
+ * dependencies.
  */
 export class ManagedPolicyRole extends iam.Role {
-  private grantsPolicy?: iam.ManagedPolicy;
+  private readonly grantsPolicies: iam.ManagedPolicy[] = [];
+  private lastPolicySize = 0;
 
   constructor(scope: Construct, id: string, props: iam.RoleProps) {
     super(scope, id, props);
@@ -20,12 +44,29 @@ export class ManagedPolicyRole extends iam.Role {
     Dependable.implement(this, { get dependencyRoots() { return policiesOf(self); } });
   }
 
+  /** The role's first managed policy (defined on first use): its own statements and its grants. */
+  public get grantsPolicy(): iam.ManagedPolicy {
+    return this.grantsPolicies[0] ?? this.newPolicy();
+  }
+
   public addToPrincipalPolicy(statement: iam.PolicyStatement): iam.AddToPrincipalPolicyResult {
-    if (!this.grantsPolicy) {
-      this.grantsPolicy = new iam.ManagedPolicy(this, 'GrantsPolicy', { roles: [this], description: `Permissions granted to ${this.node.path}` });
-    }
-    this.grantsPolicy.addStatements(statement);
-    return { statementAdded: true, policyDependable: this.grantsPolicy };
+    const size = statementSizeBound(statement);
+    let policy = this.grantsPolicies[this.grantsPolicies.length - 1] ?? this.newPolicy();
+    if (this.lastPolicySize > 0 && DOCUMENT_ENVELOPE + this.lastPolicySize + size > MANAGED_POLICY_SIZE_LIMIT) policy = this.newPolicy();
+    policy.addStatements(statement);
+    this.lastPolicySize += size;
+    return { statementAdded: true, policyDependable: policy };
+  }
+
+  private newPolicy(): iam.ManagedPolicy {
+    const n = this.grantsPolicies.length + 1;
+    const policy = new iam.ManagedPolicy(this, n === 1 ? 'GrantsPolicy' : `GrantsPolicy${n}`, {
+      roles: [this],
+      description: `Permissions granted to ${this.node.path}${n === 1 ? '' : ` (part ${n})`}`,
+    });
+    this.grantsPolicies.push(policy);
+    this.lastPolicySize = 0;
+    return policy;
   }
 }
 

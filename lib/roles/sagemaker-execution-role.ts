@@ -47,7 +47,10 @@ export class SageMakerExecutionRole extends Resource implements iam.IRole {
   public readonly role: iam.IRole;
   /** The principal that grants go to. */
   public readonly grantPrincipal: iam.IPrincipal;
-  /** The policy with the permissions every SageMaker container needs. */
+  /**
+   * The role's managed policy: the permissions every SageMaker container needs (its first
+   * statements), then what images, data locations and keys grant the role.
+   */
   public readonly runtimePolicy: iam.ManagedPolicy;
   /** @attribute */
   public readonly roleArn: string;
@@ -79,27 +82,27 @@ export class SageMakerExecutionRole extends Resource implements iam.IRole {
     Dependable.implement(this, { get dependencyRoots() { return [...policiesOf(self), ...Dependable.of(role).dependencyRoots]; } });
 
     const logGroups = stack.formatArn({ service: 'logs', resource: 'log-group', resourceName: '/aws/sagemaker/*', arnFormat: ArnFormat.COLON_RESOURCE_NAME });
-    this.runtimePolicy = new iam.ManagedPolicy(this, 'RuntimePolicy', {
-      roles: [role],
-      statements: [
-        new iam.PolicyStatement({
-          sid: 'WriteSageMakerLogs',
-          actions: ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents', 'logs:DescribeLogStreams'],
-          resources: [logGroups],
-        }),
-        new iam.PolicyStatement({
-          sid: 'PublishSageMakerMetrics',
-          actions: ['cloudwatch:PutMetricData'],
-          resources: ['*'],
-          conditions: { StringLike: { 'cloudwatch:namespace': ['/aws/sagemaker/*', 'aws/sagemaker/*'] } },
-        }),
-        new iam.PolicyStatement({
-          sid: 'AuthenticateToEcr',
-          actions: ['ecr:GetAuthorizationToken'],
-          resources: ['*'],
-        }),
-      ],
-    });
+    // The container's own permissions are the first statements of the role's one managed policy,
+    // which its grants join (IAM's 6,144 characters allow a second only for a role granted much).
+    for (const statement of [
+      new iam.PolicyStatement({
+        sid: 'WriteSageMakerLogs',
+        actions: ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents', 'logs:DescribeLogStreams'],
+        resources: [logGroups],
+      }),
+      new iam.PolicyStatement({
+        sid: 'PublishSageMakerMetrics',
+        actions: ['cloudwatch:PutMetricData'],
+        resources: ['*'],
+        conditions: { StringLike: { 'cloudwatch:namespace': ['/aws/sagemaker/*', 'aws/sagemaker/*'] } },
+      }),
+      new iam.PolicyStatement({
+        sid: 'AuthenticateToEcr',
+        actions: ['ecr:GetAuthorizationToken'],
+        resources: ['*'],
+      }),
+    ]) role.addToPrincipalPolicy(statement);
+    this.runtimePolicy = role.grantsPolicy;
     acknowledge(this.runtimePolicy.node.defaultChild!, 'AwsSolutions-IAM5[Resource::*]',
       'ecr:GetAuthorizationToken and cloudwatch:PutMetricData support no resource-level permissions (Service Authorization Reference); PutMetricData is conditioned on the SageMaker namespaces.');
     registerWildcardResource(this, logGroups,

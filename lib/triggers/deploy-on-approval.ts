@@ -5,6 +5,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { ModelPromotion } from '../accounts/model-promotion';
 import { ManagedPolicyRole } from '../private/managed-policy-role';
 import { fail, validateIn, validateInteger } from '../private/validate';
 import { IModelPackageGroup } from '../registry/model-package-group';
@@ -31,6 +32,16 @@ export interface DeployOnApprovalProps {
    * @default - this account's default bus (the group must be of this account)
    */
   readonly eventBus?: events.IEventBus;
+
+  /**
+   * The deployment's place in staged promotion (the `promotion` of its
+   * `ApprovedModelDeployment`): a stage after another starts only for versions whose
+   * `ModelLifeCycle` records the previous stage as passed, or with an `approvalStage`, a
+   * person's approval.
+   *
+   * @default - no promotion: every approved version
+   */
+  readonly promotion?: ModelPromotion;
 
   /**
    * Whether the rule starts deployments.
@@ -124,6 +135,7 @@ export class DeployOnApproval extends Construct {
           ModelPackageGroupName: groupNameSpellings(group.modelPackageGroupName),
           ModelApprovalStatus: ['Approved'],
           ModelPackageStatus: ['Completed'],
+          ...props.promotion?._eventDetailPattern(),
         },
       },
     });

@@ -5,13 +5,12 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
+import { ModelFromPackageStep } from './private/model-from-package-step';
 import { SageMakerWorkflow } from './sagemaker-workflow';
 import { WorkflowObservabilityOptions } from './workflow-options';
+import { ModelPromotion } from '../accounts/model-promotion';
 import { IDeployableEndpoint } from '../hosting/deployable-endpoint';
 import { RealtimeEndpoint } from '../hosting/realtime-endpoint';
-import { CREATE_MODEL_RESULT, createModelApi } from '../jobs/private/create-model-api';
-import { SageMakerTask, SageMakerTaskProps } from '../jobs/sagemaker-task';
-import { registerWildcardResource } from '../private/nag';
 import { modelVpcConfig } from '../private/subnets';
 import { fail, validateIn, validateLength } from '../private/validate';
 import { IModelPackageGroup } from '../registry/model-package-group';
@@ -24,6 +23,24 @@ import { DeployStage } from '../stages/deploy-stage';
 export interface ApprovedModelDeploymentProps extends WorkflowObservabilityOptions {
   /** The group whose versions are deployed (the execution input's `modelPackageArn` must be one of its versions). */
   readonly modelPackageGroup: IModelPackageGroup;
+
+  /**
+   * Where this deployment stands in staged promotion across accounts (staging, then
+   * production): `ModelPromotion.first()` records a passed deployment in the version's
+   * `ModelLifeCycle` and metadata; `ModelPromotion.after(staging)` deploys only versions with
+   * that record (and with an `approvalStage`, only after a person's approval).
+   *
+   * @default - no promotion: every approved version is deployed
+   */
+  readonly promotion?: ModelPromotion;
+
+  /**
+   * The state machine's role (a `DeploymentAccount`'s `deployRole`, which the group's account
+   * names in its resource policies).
+   *
+   * @default - a role is defined
+   */
+  readonly stateMachineRole?: iam.IRole;
 
   /**
    * The endpoint the approved model is deployed through, with its own variants, key, data
@@ -163,7 +180,7 @@ export class ApprovedModelDeployment extends Construct {
     const vpcConfig = validateIn(this, () => runtimeModelVpcConfig(this, props));
     this.modelRole = props.modelRole ?? new SageMakerExecutionRole(this, 'ModelRole', { vpcAccess: vpcConfig !== undefined }).role;
 
-    const createModel = new CreateModelFromPackageStep(this, 'CreateModel', {
+    const createModel = new ModelFromPackageStep(this, 'CreateModel', {
       modelPackageGroup: props.modelPackageGroup,
       role: this.modelRole,
       modelNamePrefix: props.modelNamePrefix ?? 'approved',
@@ -204,7 +221,7 @@ export class ApprovedModelDeployment extends Construct {
 
     const workflow = new SageMakerWorkflow(this, 'Workflow', {
       description: deploymentDescription(props.modelPackageGroup, props.endpoint),
-      definition: this.deployStage,
+      definition: props.promotion ? props.promotion._definition(this, props.modelPackageGroup, this.deployStage) : this.deployStage,
       outputs: {
         modelPackageArn: sfn.JsonPath.stringAt('$.modelPackageArn'),
         endpointName: props.endpoint.endpointName,
@@ -216,6 +233,7 @@ export class ApprovedModelDeployment extends Construct {
       logRetention: props.logRetention,
       logGroup: props.logGroup,
       stateMachineName: props.stateMachineName,
+      stateMachineRole: props.stateMachineRole,
     });
     this.stateMachine = workflow.stateMachine;
     this.failureTopic = workflow.failureTopic;
@@ -242,46 +260,4 @@ function runtimeModelVpcConfig(scope: Construct, props: ApprovedModelDeploymentP
     return props.endpoint instanceof RealtimeEndpoint ? props.endpoint._modelVpcConfig(props.variantName) : undefined;
   }
   return modelVpcConfig(scope, props, 'ModelSecurityGroup', 'Network interfaces of the models deployed on approval');
-}
-
-interface CreateModelFromPackageStepProps extends SageMakerTaskProps {
-  readonly modelPackageGroup: IModelPackageGroup;
-  readonly role: iam.IRole;
-  readonly modelNamePrefix: string;
-  readonly vpcConfig?: { [key: string]: any };
-}
-
-/**
- * `CreateModel` (optimized integration) from a model package version named at run time by
- * the execution input's `modelPackageArn`. The state machine may describe the group's
- * versions (SageMaker reads the package for the caller) and pass the model's role.
- */
-class CreateModelFromPackageStep extends SageMakerTask {
-  private readonly role: iam.IRole;
-  private readonly vpcConfig?: { [key: string]: any };
-
-  constructor(scope: Construct, id: string, props: CreateModelFromPackageStepProps) {
-    super(scope, id, {
-      ...props,
-      resultSelector: CREATE_MODEL_RESULT,
-    }, createModelApi(props.modelNamePrefix, 'approved'));
-    this.role = props.role;
-    this.vpcConfig = props.vpcConfig;
-    this.addPassRole(props.role);
-    this.taskPolicies!.push(new iam.PolicyStatement({
-      actions: ['sagemaker:DescribeModelPackage'],
-      resources: [props.modelPackageGroup.modelPackageArns],
-    }));
-    registerWildcardResource(this, props.modelPackageGroup.modelPackageArns,
-      'The version to deploy is named at run time by the approval event; DescribeModelPackage is limited to the versions of that one group.');
-  }
-
-  /** @internal */
-  protected _renderRequest(): { [key: string]: any } {
-    return {
-      ExecutionRoleArn: this.role.roleArn,
-      Containers: [{ 'ModelPackageName.$': '$.modelPackageArn' }],
-      VpcConfig: this.vpcConfig,
-    };
-  }
 }

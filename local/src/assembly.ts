@@ -13,6 +13,8 @@ export interface AssemblyStack {
   readonly stackName: string;
   readonly template: any;
   readonly region: string;
+  /** The stack's explicit account (`env.account`), if it has one: its events and buses are that account's. */
+  readonly account?: string;
   /** Logical ID -> construct path, from the stack's metadata (templates may omit `aws:cdk:path`). */
   readonly paths: Record<string, string>;
 }
@@ -51,6 +53,7 @@ export class LocalAssembly {
         if (artifact.type === 'aws:cloudformation:stack') {
           const env = /^aws:\/\/[^/]+\/(.+)$/.exec(artifact.environment ?? '');
           const region = env && !env[1].startsWith('unknown') ? env[1] : DEFAULT_REGION;
+          const account = /^aws:\/\/(\d{12})\//.exec(artifact.environment ?? '')?.[1];
           const metadata = { ...artifact.metadata };
           if (artifact.additionalMetadataFile && fs.existsSync(path.join(dir, artifact.additionalMetadataFile))) {
             Object.assign(metadata, JSON.parse(fs.readFileSync(path.join(dir, artifact.additionalMetadataFile), 'utf8')));
@@ -64,6 +67,7 @@ export class LocalAssembly {
             stackName: artifact.properties?.stackName ?? artifact.displayName ?? id,
             template: JSON.parse(fs.readFileSync(path.join(dir, artifact.properties.templateFile), 'utf8')),
             region,
+            account,
             paths,
           });
         } else if (artifact.type === 'cdk:asset-manifest') {
@@ -179,6 +183,7 @@ export class TemplateResolver {
       'AWS::StepFunctions::StateMachine': p.StateMachineName,
       'AWS::Logs::LogGroup': p.LogGroupName,
       'AWS::Events::Rule': p.Name,
+      'AWS::Events::EventBus': p.Name,
     }[resource.Type as string];
     if (explicit !== undefined) return String(this.resolve(explicit));
     // CloudFormation's generated names: <stack>-<logical id>-<suffix>; buckets are lowercase.

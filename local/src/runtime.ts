@@ -5,7 +5,9 @@ import * as path from 'path';
 import { Stack, Stage } from 'aws-cdk-lib';
 import { ApiError, Integration, apiError, apiName, validateRequest } from './api';
 import { LOCAL_ACCOUNT, LocalAssembly, StateMachineResource, findStateMachine, stateMachinePaths } from './assembly';
+import { LocalCloudWatch, alarmsOf } from './cloudwatch';
 import { doneLine, failedLine, retriedLine, startedLine } from './display';
+import { MAX_BUS_HOPS, defaultBusArn, groupAccount, isBusArn, ruleBusArn } from './event-buses';
 import { matchesPattern, targetInput } from './events';
 import { LocalFaults, serviceErrorCause } from './faults';
 import { DockerRunner, IJobRunner, ProcessRunner } from './runners';
@@ -170,7 +172,7 @@ function parseResource(resource: string): Call | undefined {
   if (!match) return undefined;
   const served = servedIntegrations();
   if (!served.includes(match[1])) return undefined;
-  const sdk = /^aws-sdk:([a-z0-9]+):([a-zA-Z]+)$/.exec(match[1]);
+  const sdk = /^aws-sdk:([a-z0-9]+):([a-zA-Z][a-zA-Z0-9]*)$/.exec(match[1]);
   if (sdk) return { service: sdk[1], api: apiName(sdk[2]), integration: Integration.AWS_SDK, sync: false };
   const [service, action] = match[1].split(':');
   const [name, pattern] = action.split('.');
@@ -222,6 +224,8 @@ export class LocalRuntime {
   public readonly stateMachine: StateMachineResource;
   public readonly s3: LocalS3;
   public readonly sagemaker: LocalSageMaker;
+  /** CloudWatch: the metrics put and the app's alarms. */
+  public readonly cloudwatch: LocalCloudWatch;
   public readonly faults: LocalFaults;
   public readonly runner: IJobRunner;
   /** Every message published, all executions. */
@@ -251,6 +255,7 @@ export class LocalRuntime {
       this.runner = parent.runner;
       this.sagemaker = parent.sagemaker;
       this.topics = parent.topics;
+      this.cloudwatch = parent.cloudwatch;
       this.notifications = parent.notifications;
       this.triggered = parent.triggered;
       return;
@@ -277,6 +282,10 @@ export class LocalRuntime {
       log: options.verbose ? options.print : undefined,
     });
     this.topics = new Set();
+    this.cloudwatch = new LocalCloudWatch(alarmsOf([...assembly.stacks.values()].flatMap(st => {
+      const resolver = assembly.resolver(st.stackName);
+      return Object.entries<any>(resolver.resources).map(([id, r]) => [id, r, (v: any) => resolver.resolve(v)] as [string, any, (v: any) => any]);
+    })), this.region);
     this.deployTemplates();
     this.sagemaker.onModelPackageStateChange = pkg => this.emitModelPackageStateChange(pkg);
   }
@@ -328,6 +337,9 @@ export class LocalRuntime {
         if (resource.Type === 'AWS::SageMaker::Model') {
           const p = resolver.resolve(resource.Properties ?? {});
           this.sagemaker.registerModel({ ...p, ModelName: resolver.physicalName(id) });
+        }
+        if (resource.Type === 'AWS::SageMaker::InferenceComponent') {
+          this.sagemaker.components.register(resolver.resolve(resource.Properties ?? {}));
         }
         if (resource.Type === 'AWS::SageMaker::ModelPackageGroup') {
           this.sagemaker.registerModelPackageGroup(resolver.resolve(resource.Properties ?? {}).ModelPackageGroupName ?? resolver.physicalName(id));
@@ -494,6 +506,15 @@ export class LocalRuntime {
       case 'sagemaker':
       case 'sagemakerruntime': return this.sagemaker.call(api, request, integration, call.sync);
       case 's3': return this.s3Call(api, request, integration);
+      case 'cloudwatch': {
+        const { result, notifications: raised } = this.cloudwatch.putMetricData(request);
+        for (const n of raised.filter(r => this.topics.has(r.topicArn))) {
+          const message = { topicArn: n.topicArn, subject: n.subject, message: n.message, publisher: `alarm:${n.alarm}`, executionName };
+          notifications.push(message);
+          this.notifications.push(message);
+        }
+        return result;
+      }
       case 'sns': {
         if (!this.topics.has(request.TopicArn)) throw apiError('sns', 'Publish', 'NotFound', 'Topic does not exist', integration);
         const message = { topicArn: request.TopicArn, subject: request.Subject, message: request.Message, publisher: stateName, executionName };
@@ -515,6 +536,12 @@ export class LocalRuntime {
         const meta = { ContentLength: body.length, ETag: `"${crypto.createHash('md5').update(body).digest('hex')}"`, LastModified: new Date().toISOString() };
         return api === 'GetObject' ? { ...meta, Body: body.toString('utf8') } : meta;
       }
+      case 'ListObjectsV2': {
+        const keys = this.s3.list(bucket, request.Prefix ?? '').slice(0, request.MaxKeys ?? 1000);
+        const maxKeys = request.MaxKeys ?? 1000;
+        const contents = keys.map(k => ({ Key: k }));
+        return { Name: bucket, Prefix: request.Prefix, KeyCount: keys.length, MaxKeys: maxKeys, IsTruncated: false, Contents: contents };
+      }
       case 'PutObject':
         this.s3.put(bucket, key, typeof request.Body === 'string' ? request.Body : JSON.stringify(request.Body ?? ''));
         return { ETag: '"local"' };
@@ -528,12 +555,15 @@ export class LocalRuntime {
    * machine targets an execution with the rule's input.
    */
   private emitModelPackageStateChange(pkg: any): void {
+    // The event is the group's account's, on that account's default bus.
+    const stacks = this.assembly.stacks.values();
+    const account = groupAccount(stacks, st => this.assembly.resolver(st.stackName), pkg.ModelPackageGroupName) ?? LOCAL_ACCOUNT;
     const event = {
       'version': '0',
       'id': crypto.randomUUID(),
       'detail-type': 'SageMaker Model Package State Change',
       'source': 'aws.sagemaker',
-      'account': LOCAL_ACCOUNT,
+      'account': account,
       'time': new Date().toISOString(),
       'region': this.region,
       'resources': [pkg.ModelPackageArn],
@@ -547,11 +577,12 @@ export class LocalRuntime {
         ModelPackageStatus: pkg.ModelPackageStatus,
         ModelApprovalStatus: pkg.ModelApprovalStatus,
         ...(pkg.ApprovalDescription ? { ApprovalDescription: pkg.ApprovalDescription } : {}),
+        ...(pkg.ModelLifeCycle ? { ModelLifeCycle: pkg.ModelLifeCycle } : {}),
       },
     };
     const machines = new Map<string, string>();
     for (const p of stateMachinePaths(this.assembly)) machines.set(findStateMachine(this.assembly, p).arn, p);
-    for (const { id, target } of this.ruleTargets(event)) {
+    for (const { id, target } of this.ruleTargets(event, defaultBusArn(account, this.region))) {
       const machine = machines.get(target.Arn);
       if (machine) {
         const input = JSON.parse(targetInput(target, event));
@@ -572,7 +603,7 @@ export class LocalRuntime {
       'id': crypto.randomUUID(),
       'detail-type': 'Step Functions Execution Status Change',
       'source': 'aws.states',
-      'account': LOCAL_ACCOUNT,
+      'account': this.assembly.stack(this.stateMachine.stackName).account ?? LOCAL_ACCOUNT,
       'time': new Date().toISOString(),
       'region': this.region,
       'resources': [run.executionArn],
@@ -589,7 +620,7 @@ export class LocalRuntime {
         cause: run.cause ?? null,
       },
     };
-    for (const { id, target } of this.ruleTargets(event)) {
+    for (const { id, target } of this.ruleTargets(event, defaultBusArn(event.account, this.region))) {
       if (!this.topics.has(target.Arn)) continue;
       const message = { topicArn: target.Arn, message: targetInput(target, event), publisher: `rule:${id}`, executionName: run.executionName };
       notifications.push(message);
@@ -597,15 +628,22 @@ export class LocalRuntime {
     }
   }
 
-  /** The targets of every enabled EventBridge rule in the app whose pattern matches `event`. */
-  private *ruleTargets(event: any): Generator<{ id: string; target: any }> {
+  /**
+   * The targets of every enabled EventBridge rule on `bus` whose pattern matches `event`; a
+   * target that is another bus (another account's) delivers the event to that bus's rules.
+   */
+  private *ruleTargets(event: any, bus: string, hops: number = 0): Generator<{ id: string; target: any }> {
     for (const stack of this.assembly.stacks.values()) {
       const resolver = this.assembly.resolver(stack.stackName);
       for (const [id, resource] of Object.entries<any>(resolver.resources)) {
         if (resource.Type !== 'AWS::Events::Rule' || !resource.Properties?.EventPattern) continue;
         const rule = resolver.resolve(resource.Properties);
+        if (ruleBusArn(stack, rule) !== bus) continue;
         if ((rule.State ?? 'ENABLED') !== 'ENABLED' || !matchesPattern(rule.EventPattern, event)) continue;
-        for (const target of rule.Targets ?? []) yield { id, target };
+        for (const target of rule.Targets ?? []) {
+          if (isBusArn(target.Arn) && hops < MAX_BUS_HOPS) yield* this.ruleTargets(event, target.Arn, hops + 1);
+          else yield { id, target };
+        }
       }
     }
   }

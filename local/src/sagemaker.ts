@@ -7,6 +7,7 @@ import { LOCAL_ACCOUNT } from './assembly';
 import { EndpointUpdateOutcome, LocalFaults } from './faults';
 import { ContainerRun, IJobRunner } from './runners';
 import { LocalS3, parseS3Uri } from './s3';
+import { LocalInferenceComponents } from './sagemaker-components';
 
 /** A job that failed the way SageMaker fails one: the `.sync` task fails with States.TaskFailed. */
 export class JobFailedError extends Error {
@@ -76,8 +77,14 @@ export class LocalSageMaker {
    */
   private readonly describesUntilEnded = new Map<string, number>();
 
+  /** Inference components (local/src/sagemaker-components.ts). */
+  public readonly components: LocalInferenceComponents;
+
   constructor(props: LocalSageMakerProps) {
     this.props = props;
+    this.components = new LocalInferenceComponents({
+      region: props.region, faults: props.faults, models: this.models, describesUntilSettled: props.describesUntilSettled,
+    });
   }
 
   private arn(kind: string, name: string): string {
@@ -137,8 +144,10 @@ export class LocalSageMaker {
       case 'CreateModelPackage': return this.createModelPackage(request, integration);
       case 'DescribeModelPackage': return this.modelPackage(api, request.ModelPackageName, integration);
       case 'UpdateModelPackage': return this.updateModelPackage(request, integration);
-      case 'InvokeEndpoint': return this.invokeEndpoint(request, integration);
-      default: throw new Error(`the local SageMaker does not serve ${api}`);
+      case 'InvokeEndpoint': return request.InferenceComponentName ? this.components.invoke(request, integration) : this.invokeEndpoint(request, integration);
+      default:
+        if (LocalInferenceComponents.APIS.includes(api)) return this.components.call(api, request, integration);
+        throw new Error(`the local SageMaker does not serve ${api}`);
     }
   }
 
@@ -204,9 +213,14 @@ export class LocalSageMaker {
   private updateModelPackage(request: any, integration: Integration): any {
     const api = 'UpdateModelPackage';
     const pkg = this.modelPackage(api, request.ModelPackageArn, integration);
-    for (const key of ['ModelApprovalStatus', 'ApprovalDescription', 'CustomerMetadataProperties', 'InferenceSpecification', 'SourceUri', 'ModelCard', 'ModelLifeCycle', 'ClientToken']) {
+    for (const key of ['ModelApprovalStatus', 'ApprovalDescription', 'InferenceSpecification', 'SourceUri', 'ModelCard', 'ModelLifeCycle', 'ClientToken']) {
       if (request[key] !== undefined) pkg[key] = request[key];
     }
+    // Metadata properties are added or updated one by one, and removed by key (UpdateModelPackage).
+    const metadata = { ...pkg.CustomerMetadataProperties, ...request.CustomerMetadataProperties };
+    for (const key of request.CustomerMetadataPropertiesToRemove ?? []) delete metadata[key];
+    if (Object.keys(metadata).length > 0) pkg.CustomerMetadataProperties = metadata;
+    else delete pkg.CustomerMetadataProperties;
     pkg.LastModifiedTime = Date.now();
     // SageMaker sends "SageMaker Model Package State Change" for any change of the version
     // (its description, its metadata), not only of its approval status; the event carries no
@@ -667,7 +681,8 @@ export class LocalSageMaker {
     if (this.endpointConfigs.has(name)) {
       throw this.error(api, 'ValidationException', `Cannot create already existing endpoint configuration "${this.arn('endpoint-config', name)}".`, integration);
     }
-    for (const variant of request.ProductionVariants) {
+    // A shadow variant's model must exist as well (ShadowProductionVariants, kept with the configuration).
+    for (const variant of [...request.ProductionVariants, ...(request.ShadowProductionVariants ?? [])]) {
       if (!this.models.has(variant.ModelName)) throw this.error(api, 'ValidationException', `Could not find model "${this.arn('model', variant.ModelName)}".`, integration);
     }
     const arn = this.arn('endpoint-config', name);
@@ -690,8 +705,11 @@ export class LocalSageMaker {
 
   /** The tags given when a model or endpoint configuration was created, by its ARN. */
   private listTags(request: any, integration: Integration): any {
+    // One emulated namespace holds every account's resources (their ARNs carry the local
+    // account): a state machine of a stack with an explicit account names its own.
+    const anyAccount = (arn: string) => String(arn).replace(/^(arn:[^:]*:[^:]*:[^:]*:)\d{12}:/, '$1:');
     const tagged = [...this.models.values(), ...this.endpointConfigs.values()]
-      .find(r => (r.ModelArn ?? r.EndpointConfigArn) === request.ResourceArn);
+      .find(r => anyAccount(r.ModelArn ?? r.EndpointConfigArn) === anyAccount(request.ResourceArn));
     if (!tagged) throw this.error('ListTags', 'ValidationException', `Could not find resource "${request.ResourceArn}".`, integration);
     return { Tags: tagged.Tags ?? [] };
   }

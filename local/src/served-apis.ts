@@ -11,9 +11,11 @@ export const SERVED_APIS: Record<string, string[]> = {
     'CreateEndpoint', 'UpdateEndpoint', 'DescribeEndpoint', 'DeleteEndpoint',
     'ListTags',
     'CreateModelPackage', 'DescribeModelPackage', 'UpdateModelPackage',
+    'CreateInferenceComponent', 'DescribeInferenceComponent', 'UpdateInferenceComponent', 'DeleteInferenceComponent',
   ],
   // Step Functions spells the SageMaker runtime `sagemakerruntime`; botocore, `sagemaker-runtime`.
   sagemakerruntime: ['InvokeEndpoint'],
-  s3: ['GetObject', 'PutObject', 'HeadObject'],
+  s3: ['GetObject', 'PutObject', 'HeadObject', 'ListObjectsV2'],
   sns: ['Publish'],
+  cloudwatch: ['PutMetricData'],
 };

@@ -10,13 +10,16 @@ import {
   SageMakerWorkflow, TrainingJobStep, TrainingJobStepProps, TrainingWorkflow, TuningObjectiveType, TuningStage, TuningStrategy,
 } from '../../lib';
 import { DataQualityBaseline, DataQualityMonitor, MonitoringFrequency } from '../../lib/monitoring/data-quality-monitor';
+import { MonitoringEngine } from '../../lib/monitoring/monitoring-engine';
 import { CostBasis, CostEstimate, InstancePrice, PriceComponent, PriceList } from '../../local/src';
 import { ENV, testApp } from '../util';
 
 const app = testApp();
 const training = new SageMakerTrainingStack(app, 'Training', { env: ENV });
 const hosting = { env: ENV, dataStore: training.dataStore };
-new SageMakerRealtimeStack(app, 'Realtime', hosting);
+// Model Monitor's schedule (an account that has it) is priced here; the processing engine's schedule
+// in test/monitoring/processing-engine.test.ts.
+new SageMakerRealtimeStack(app, 'Realtime', { ...hosting, monitoringEngine: MonitoringEngine.modelMonitor() });
 new SageMakerServerlessStack(app, 'Serverless', hosting);
 new SageMakerAsyncStack(app, 'Async', hosting);
 new SageMakerBatchTransformStack(app, 'Batch', hosting);

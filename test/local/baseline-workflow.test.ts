@@ -2,12 +2,17 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { AnalyzerRunner } from './analyzer-runner';
-import { failureNotification, referenceApp } from './workflows';
+import { failureNotification } from './workflows';
+import { SageMakerRealtimeStack } from '../../bin/stacks';
+import { MonitoringEngine } from '../../lib/monitoring/monitoring-engine';
 import { LocalRuntime } from '../../local/src/runtime';
 import { parseS3Uri } from '../../local/src/s3';
+import { ENV, testApp } from '../util';
 
 /**
- * The reference real-time stack's BaselineWorkflow (SageMakerMlRealtime), run locally with the
+ * The reference real-time stack's BaselineWorkflow (SageMakerMlRealtime) with Model Monitor's
+ * engine (accounts that have Model Monitor; the reference app itself uses the processing engine:
+ * reference-monitoring.test.ts), run locally with the
  * input its stack documents (its BaselineWorkflowArn output: "upload features (CSV, no header, no
  * target) under baseline/ in the data bucket, then start this"): a processing job on Model
  * Monitor's analyzer image, which SageMaker alone runs, so a stand-in with the analyzer's
@@ -30,7 +35,8 @@ describe('local run of the reference baseline workflow', () => {
   };
 
   beforeAll(() => {
-    const { app } = referenceApp();
+    const app = testApp();
+    new SageMakerRealtimeStack(app, 'SageMakerMlRealtime', { env: ENV, monitoringEngine: MonitoringEngine.modelMonitor() });
     assemblyDir = app.synth().directory;
     dataFolder = fs.mkdtempSync(path.join(os.tmpdir(), 'local-baseline-data-'));
     const probe = LocalRuntime.fromAssembly(assemblyDir, MACHINE);

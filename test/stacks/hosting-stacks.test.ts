@@ -2,6 +2,7 @@ import { Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as events from 'aws-cdk-lib/aws-events';
 import { SageMakerAsyncStack, SageMakerBatchTransformStack, SageMakerRealtimeStack, SageMakerServerlessStack, SageMakerTrainingStack } from '../../bin/stacks';
+import { MonitoringEngine } from '../../lib/monitoring/monitoring-engine';
 import { definitionOf, ENV, nagFindings, snapshotOf, testApp } from '../util';
 
 // The reference app's shape: hosting stacks share the training stack's data store.
@@ -77,23 +78,31 @@ describe('the real-time stack', () => {
     t().hasOutput('ModelPackageGroupName', {});
   });
 
-  test('monitors data quality hourly against the baseline the baseline workflow computes', () => {
-    t().hasResourceProperties('AWS::SageMaker::MonitoringSchedule', Match.objectLike({
-      MonitoringScheduleConfig: Match.objectLike({ ScheduleConfig: { ScheduleExpression: 'cron(0 * ? * * *)' }, MonitoringType: 'DataQuality' }),
+  test('monitors data quality hourly, without Model Monitor, against the baseline the baseline workflow computes', () => {
+    // MonitoringEngine.processingJob(): an EventBridge Scheduler schedule starts the data-quality workflow hourly.
+    t().resourceCountIs('AWS::SageMaker::MonitoringSchedule', 0);
+    t().hasResourceProperties('AWS::Scheduler::Schedule', Match.objectLike({
+      ScheduleExpression: 'cron(0 * * * ? *)',
+      Target: Match.objectLike({ Arn: { Ref: Match.stringLikeRegexp('^DataQualityMonitorStateMachine') } }),
     }));
-    const job = Object.values<any>(t().findResources('AWS::SageMaker::DataQualityJobDefinition'))[0].Properties;
-    expect(JSON.stringify(job.DataQualityBaselineConfig)).toContain('/monitoring/baseline/statistics.json');
+    const monitor = definitionOf(stacks.realtime, 'DataQualityMonitorStateMachine');
+    const analyze = Object.values<any>(monitor.States).find(s => s.Resource?.includes('createProcessingJob.sync'));
+    expect(JSON.stringify(analyze.Parameters.ProcessingInputs)).toContain('/monitoring/baseline');
     const baseline = definitionOf(stacks.realtime, 'BaselineWorkflowStateMachine');
     const step = Object.values<any>(baseline.States).find(s => s.Resource?.includes('createProcessingJob.sync'));
     expect(JSON.stringify(step.Parameters.ProcessingOutputConfig)).toContain('/monitoring/baseline');
     t().hasOutput('BaselineWorkflowArn', {});
   });
 
-  test('monitors a region-agnostic stack too: the analyzer registry is looked up per Region at deploy time, without warnings', () => {
-    const agnostic = new SageMakerRealtimeStack(testApp(), 'Agnostic', {});
+  test('with Model Monitor (an account that has it): a monitoring schedule, its analyzer registry looked up per Region at deploy time in a region-agnostic stack, without warnings', () => {
+    const agnostic = new SageMakerRealtimeStack(testApp(), 'Agnostic', { monitoringEngine: MonitoringEngine.modelMonitor() });
     const template = Template.fromStack(agnostic);
     template.resourceCountIs('AWS::SageMaker::MonitoringSchedule', 1);
+    template.hasResourceProperties('AWS::SageMaker::MonitoringSchedule', Match.objectLike({
+      MonitoringScheduleConfig: Match.objectLike({ ScheduleConfig: { ScheduleExpression: 'cron(0 * ? * * *)' }, MonitoringType: 'DataQuality' }),
+    }));
     const job = Object.values<any>(template.findResources('AWS::SageMaker::DataQualityJobDefinition'))[0].Properties;
+    expect(JSON.stringify(job.DataQualityBaselineConfig)).toContain('/monitoring/baseline/statistics.json');
     expect(JSON.stringify(job.DataQualityAppSpecification.ImageUri)).toContain('{"Fn::FindInMap":["ModelMonitorAnalyzerRegistries",{"Ref":"AWS::Region"},"account"]}');
     expect(template.toJSON().Mappings.ModelMonitorAnalyzerRegistries['eu-west-1']).toEqual({ account: '468650794304' });
     Annotations.fromStack(agnostic).hasNoWarning('*', Match.anyValue());

@@ -62,11 +62,15 @@ describe('the lifecycle in region-agnostic stacks (cdk synth without an AWS Regi
   const training = new SageMakerTrainingStack(app, 'Training', {});
   const realtime = new SageMakerRealtimeStack(app, 'Realtime', { dataStore: training.dataStore, modelPackageGroup: training.modelPackageGroup });
 
-  test('the real-time stack deploys on approval and is monitored, its analyzer image looked up per Region at deploy time', () => {
+  test('the real-time stack deploys on approval and is monitored, its analysis image looked up per Region at deploy time', () => {
     const t = Template.fromStack(realtime);
-    t.resourceCountIs('AWS::SageMaker::MonitoringSchedule', 1);
+    t.resourceCountIs('AWS::Scheduler::Schedule', 1);
     t.hasResourceProperties('AWS::Events::Rule', { EventPattern: Match.objectLike({ 'detail-type': ['SageMaker Model Package State Change'] }) });
-    expect(Object.keys(t.toJSON().Mappings)).toContain('ModelMonitorAnalyzerRegistries');
+    const monitor = definitionOf(realtime, 'DataQualityMonitorStateMachine');
+    const analyze = Object.values<any>(monitor.States).find(s => s.Resource?.includes('createProcessingJob.sync'));
+    // The definition renders the mapping lookup inside its substitution: ${FindInMap:<mapping>.${AWS::Region}.account}.
+    expect(JSON.stringify(analyze.Parameters.AppSpecification.ImageUri)).toContain('FindInMap:ScikitLearnContainerRegistries.${AWS::Region}.account');
+    expect(Object.keys(Template.fromStack(realtime).toJSON().Mappings)).toContain('ScikitLearnContainerRegistries');
   });
 
   test('policy review as cdk synth runs it (the packs as validation plugins): the wildcards on the training stack\'s buckets, imported across stacks, are acknowledged; no warning or info', () => {

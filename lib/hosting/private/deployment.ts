@@ -4,6 +4,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct, IConstruct } from 'constructs';
+import { endpointExtras, renderShadow } from './shadow';
 import { renderVariant, toApiShape } from './variants';
 import { S3AccessMode } from '../../data/job-s3-location';
 import { registerWildcardResource } from '../../private/nag';
@@ -203,21 +204,25 @@ export function validateRuntimeConfig(endpoint: IDeployableEndpoint, options: Om
 export function runtimeConfigRequest(scope: Construct, endpoint: IDeployableEndpoint, options: RuntimeConfigOptions): ApiRequest {
   validateRuntimeConfig(endpoint, options);
   const role = options.modelRole;
+  // A shadow test goes on with the new production model; the routing strategies stay.
+  const { routing, shadow } = endpointExtras(endpoint);
+  const writers = role ? [role, ...(shadow ? [shadow.model] : [])] : [];
   return {
     EndpointConfigName: options.endpointConfigName,
     ProductionVariants: endpoint.variants.map(v => {
       const serves = options.variantName === undefined || options.variantName === v.variantName;
-      return toApiShape(renderVariant({ ...v, model: { modelName: v.modelName ?? '' } }, v.variantName, serves ? options.modelName : undefined));
+      return toApiShape(renderVariant({ ...v, model: { modelName: v.modelName ?? '' }, routingStrategy: routing[v.variantName] }, v.variantName, serves ? options.modelName : undefined));
     }),
+    ...(shadow ? { ShadowProductionVariants: [toApiShape(renderShadow(shadow, endpoint.variants[0]?.initialVariantWeight))] } : {}),
     ...(endpoint.encryptionKey ? { KmsKeyId: endpoint.encryptionKey.keyArn } : {}),
-    ...(endpoint.dataCapture && role ? { DataCaptureConfig: toApiShape(renderDataCapture(scope, endpoint.dataCapture, [role])) } : {}),
+    ...(endpoint.dataCapture && role ? { DataCaptureConfig: toApiShape(renderDataCapture(scope, endpoint.dataCapture, writers)) } : {}),
     ...(endpoint.asyncInference && role ? { AsyncInferenceConfig: toApiShape(renderAsyncInference(scope, endpoint.asyncInference, role)) } : {}),
   };
 }
 
 /** Whether the run-time configuration has fields the optimized integration does not take. */
 export function runtimeConfigNeedsSdk(endpoint: IDeployableEndpoint): boolean {
-  return endpoint.dataCapture !== undefined || endpoint.asyncInference !== undefined;
+  return endpoint.dataCapture !== undefined || endpoint.asyncInference !== undefined || endpointExtras(endpoint).shadow !== undefined;
 }
 
 /**

@@ -21,6 +21,8 @@ export interface VariantSettings {
   readonly volumeSize?: Size;
   readonly modelDataDownloadTimeout?: Duration;
   readonly containerStartupHealthCheckTimeout?: Duration;
+  /** A `RoutingStrategy` value. */
+  readonly routingStrategy?: string;
   readonly autoScaling?: {
     readonly minCapacity: number;
     readonly maxCapacity: number;
@@ -54,6 +56,10 @@ export function validateVariant(prefix: string, v: VariantSettings): void {
     if (isBurstable(type)) {
       fail(`${prefix}.autoScaling cannot scale burstable instance type '${type}': Application Auto Scaling does not scale ml.t* endpoints; use e.g. ml.m5.large or remove autoScaling`);
     }
+    if (scaling.minCapacity === 0) {
+      // Variants cannot scale to zero instances: only inference components can (and asynchronous endpoints).
+      fail(`${prefix}.autoScaling.minCapacity must be at least 1 for a production variant, got 0: scaling to zero instances is for inference components only (and asynchronous endpoints)`);
+    }
     validateInteger(`${prefix}.autoScaling.minCapacity`, scaling.minCapacity, 1, 1000);
     validateInteger(`${prefix}.autoScaling.maxCapacity`, scaling.maxCapacity, 1, 1000);
     if (!Token.isUnresolved(scaling.minCapacity) && !Token.isUnresolved(scaling.maxCapacity) && scaling.minCapacity > scaling.maxCapacity) {
@@ -74,6 +80,7 @@ export function renderVariant(v: VariantSettings, variantName: string, modelName
     volumeSizeInGb: v.volumeSize?.toGibibytes(),
     modelDataDownloadTimeoutInSeconds: v.modelDataDownloadTimeout?.toSeconds(),
     containerStartupHealthCheckTimeoutInSeconds: v.containerStartupHealthCheckTimeout?.toSeconds(),
+    routingConfig: v.routingStrategy ? { routingStrategy: v.routingStrategy } : undefined,
   };
 }
 
@@ -93,7 +100,7 @@ const API_NAMES: { [cfnProperty: string]: string } = {
 const KNOWN_FIELDS = new Set([
   // ProductionVariant
   'variantName', 'modelName', 'instanceType', 'initialInstanceCount', 'initialVariantWeight', 'volumeSizeInGb',
-  'modelDataDownloadTimeoutInSeconds', 'containerStartupHealthCheckTimeoutInSeconds',
+  'modelDataDownloadTimeoutInSeconds', 'containerStartupHealthCheckTimeoutInSeconds', 'routingConfig', 'routingStrategy',
   // DataCaptureConfig
   'enableCapture', 'initialSamplingPercentage', 'destinationS3Uri', 'kmsKeyId', 'captureOptions', 'captureMode',
   // DeploymentConfig

@@ -154,8 +154,13 @@ export class ObservableStateMachine {
     const role = stateMachine.role.node;
     // A role of the library's, a team's iam.Role (DefaultPolicy) or an imported role (a Policy
     // the grants attach to it, 'Policy<id>'): the X-Ray and log-delivery wildcard is the same.
-    const policy = (role.tryFindChild('GrantsPolicy') ?? role.tryFindChild('DefaultPolicy') ?? role.children.find(c => c instanceof iam.Policy))?.node.defaultChild;
-    if (policy) {
+    // A ManagedPolicyRole whose statements outgrow one policy continues in GrantsPolicy2, ...:
+    // the one that took the wildcard statements.
+    const grantsPolicies = role.children.filter((c): c is iam.ManagedPolicy => c instanceof iam.ManagedPolicy && /^GrantsPolicy\d*$/.test(c.node.id));
+    const wildcard = grantsPolicies.filter(p => (p.document.toJSON()?.Statement ?? []).some((st: any) => ([] as unknown[]).concat(st.Resource).includes('*')));
+    const policies = grantsPolicies.length > 0 ? wildcard.map(p => p.node.defaultChild!)
+      : [(role.tryFindChild('DefaultPolicy') ?? role.children.find(c => c instanceof iam.Policy))?.node.defaultChild].filter(p => p !== undefined);
+    for (const policy of policies) {
       acknowledge(policy, 'AwsSolutions-IAM5[Resource::*]',
         'X-Ray (xray:PutTraceSegments, PutTelemetryRecords, GetSamplingRules, GetSamplingTargets) and CloudWatch Logs delivery (logs:CreateLogDelivery, …) support no resource-level permissions; Step Functions needs them for tracing and logging.');
     }

@@ -3,6 +3,7 @@ import * as path from 'path';
 import { Token } from 'aws-cdk-lib';
 import * as cxapi from 'aws-cdk-lib/cx-api';
 import { validateRegion } from './checks';
+import { managedScalingBounds } from './component-lines';
 import { PriceList } from './price-list';
 import { InstancePrice, PriceComponent } from './price-types';
 import { monthlyRuns } from './schedules';
@@ -20,7 +21,7 @@ export enum CostBasis {
   PER_RUN = 'per-run',
   /** Billed per request (serverless endpoints). */
   USAGE_BASED = 'usage-based',
-  /** Instances that run only while requests wait (asynchronous endpoints that scale to zero). */
+  /** Instances that run only while requests wait (asynchronous endpoints and inference-component endpoints that scale to zero). */
   SCALE_TO_ZERO = 'scale-to-zero',
 }
 
@@ -540,17 +541,21 @@ function linesOf(stackName: string, template: any, assemblyEndpoints: Set<string
   for (const [id, r] of Object.entries(resources)) {
     if (r.Type === 'AWS::SageMaker::EndpointConfig') {
       const asyncConfig = r.Properties.AsyncInferenceConfig !== undefined;
-      for (const v of r.Properties.ProductionVariants ?? []) {
+      // A shadow variant is a fleet of its own, billed like the production variant it copies requests from.
+      const shadows = new Set<any>(r.Properties.ShadowProductionVariants ?? []);
+      for (const v of [...(r.Properties.ProductionVariants ?? []), ...shadows]) {
         if (v.ServerlessConfig) {
           lines.push({ stackName, source: id, kind: `serverless variant ${v.VariantName}`, basis: CostBasis.USAGE_BASED, minInstances: 0, maxInstances: 0 });
           continue;
         }
-        const bounds = scaling.get(`endpoint/${endpointOf.get(id)}/variant/${v.VariantName}`) ?? { min: v.InitialInstanceCount, max: v.InitialInstanceCount };
+        // A variant that hosts inference components: its managed instance scaling bounds the instances.
+        const managed = managedScalingBounds(v, resources, endpointOf.get(id), scaling);
+        const bounds = managed ?? scaling.get(`endpoint/${endpointOf.get(id)}/variant/${v.VariantName}`) ?? { min: v.InitialInstanceCount, max: v.InitialInstanceCount };
         lines.push({
           stackName,
           source: id,
-          kind: `${asyncConfig ? 'async' : 'real-time'} variant ${v.VariantName}`,
-          basis: asyncConfig && bounds.min === 0 ? CostBasis.SCALE_TO_ZERO : CostBasis.ALWAYS_ON,
+          kind: managed?.kind ?? `${asyncConfig ? 'async' : 'real-time'} ${shadows.has(v) ? 'shadow ' : ''}variant ${v.VariantName}`,
+          basis: (asyncConfig || managed) && bounds.min === 0 ? CostBasis.SCALE_TO_ZERO : CostBasis.ALWAYS_ON,
           // Asynchronous inference is billed as hosting instance-hours, like real-time.
           component: PriceComponent.HOSTING,
           instanceType: v.InstanceType,

@@ -1,6 +1,7 @@
 /* eslint-disable @stylistic/max-len */ // generator tables read best one prop per line
 import { Duration } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as sns from 'aws-cdk-lib/aws-sns';
@@ -8,7 +9,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import fc from 'fast-check';
 import { count, importedModel, mostly, name, optional, property, propCoverageTest, stringMap, Context } from './harness';
-import { ApprovedModelDeployment, AsyncEndpoint, JobS3Location, ModelPackageGroup, RealtimeEndpoint, RetrainingOnNewData, RetrainingSchedule, SageMakerInstanceType } from '../../../lib';
+import { ApprovedModelDeployment, AsyncEndpoint, JobS3Location, ModelPackageGroup, ModelPromotion, RealtimeEndpoint, RetrainingOnNewData, RetrainingSchedule, SageMakerInstanceType } from '../../../lib';
 import { measure } from '../prop-coverage';
 
 /** Bad-input search (see harness.ts): the deploy workflow of approval-driven deployment, retraining triggers. */
@@ -51,6 +52,9 @@ describe('bad-input search', () => {
       retention: optional(fc.constantFrom(logs.RetentionDays.ONE_YEAR, logs.RetentionDays.INFINITE, logs.RetentionDays.TEN_YEARS)),
       stateMachineName: optional(mostly(fc.stringMatching(/^[A-Za-z][A-Za-z0-9-_]{0,30}$/), fc.string({ maxLength: 90 }))),
       endpointKind: fc.constantFrom('defined', 'defined', 'imported', 'async'),
+      // Staged promotion (issue 25): a first stage, or one after it with a wait.
+      promotion: optional(fc.constantFrom('first', 'after')),
+      machineRole: optional(fc.constant(true)),
     }), (c, v) => {
       const group = ModelPackageGroup.fromModelPackageGroupName(c.stack, 'Group', 'churn');
       // The endpoint: one of the app's, one defined elsewhere, or an asynchronous one (refused: no InvokeEndpoint smoke test).
@@ -76,6 +80,8 @@ describe('bad-input search', () => {
         failureTopic: v.topic ? new sns.Topic(c.stack, 'TeamTopic', { masterKey: c.key, enforceSSL: true }) : undefined,
         logRetention: v.retention,
         stateMachineName: v.stateMachineName,
+        promotion: v.promotion === 'first' ? ModelPromotion.first() : v.promotion === 'after' ? ModelPromotion.after(ModelPromotion.first(), { wait: Duration.minutes(30) }) : undefined,
+        stateMachineRole: v.machineRole ? new iam.Role(c.stack, 'MachineRole', { assumedBy: new iam.ServicePrincipal('states.amazonaws.com') }) : undefined,
       }));
     });
   });

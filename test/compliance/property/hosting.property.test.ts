@@ -2,11 +2,12 @@
 import { Duration, Size } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import fc from 'fast-check';
 import { count, endpointInstanceType, importedModel, mostly, name, optional, property, propCoverageTest, seconds, stringMap } from './harness';
 import {
-  AsyncEndpoint, JobS3Location, MlDataStore, MlflowTrackingServer, MlflowTrackingServerSize, ModelData, RealtimeEndpoint, SageMakerModel,
+  AsyncEndpoint, JobS3Location, MlDataStore, MlflowTrackingServer, MlflowTrackingServerSize, ModelData, RealtimeEndpoint, RoutingStrategy, SageMakerModel,
   ServerlessEndpoint, TrafficRouting,
 } from '../../../lib';
 import { measure } from '../prop-coverage';
@@ -16,7 +17,7 @@ const timeout = optional(mostly(fc.integer({ min: 60, max: 3600 }).map(s => Dura
 
 describe('bad-input search', () => {
   test('RealtimeEndpoint', () => {
-    property(['variants', 'endpointName', 'encryptionKey', 'canary percent', 'deployment', 'dataCapture', 'runtimeConfigNamePrefix', 'maximumExecutionTimeout'], fc.record({
+    property(['variants', 'endpointName', 'encryptionKey', 'canary percent', 'deployment', 'dataCapture', 'runtimeConfigNamePrefix', 'maximumExecutionTimeout', 'shadowVariant'], fc.record({
       instanceType: endpointInstanceType,
       count: optional(count),
       weight: optional(fc.double({ noNaN: false })),
@@ -25,6 +26,19 @@ describe('bad-input search', () => {
       volume: optional(fc.integer({ min: 0, max: 600 })),
       download: timeout,
       startup: timeout,
+      routing: optional(fc.constantFrom(RoutingStrategy.LEAST_OUTSTANDING_REQUESTS, RoutingStrategy.RANDOM)),
+      // A shadow variant: SageMaker copies 1 to 100 percent of the requests; one production variant beside it.
+      shadow: optional(fc.record({
+        withRole: mostly(fc.constant(true), fc.constant(false)),
+        variantName: optional(name),
+        samplingPercentage: optional(mostly(fc.integer({ min: 1, max: 100 }), fc.oneof(fc.integer({ min: -5, max: 150 }), fc.double({ noNaN: false })))),
+        instanceType: optional(endpointInstanceType),
+        count: optional(count),
+        volume: optional(fc.integer({ min: 0, max: 600 })),
+        download: timeout,
+        startup: timeout,
+        routing: optional(fc.constantFrom(RoutingStrategy.LEAST_OUTSTANDING_REQUESTS, RoutingStrategy.RANDOM)),
+      })),
       endpointName: optional(name),
       runtimeConfigNamePrefix: optional(mostly(fc.stringMatching(/^[a-z][a-z0-9]{0,10}(-[a-z0-9]{1,4}){0,2}$/), fc.string({ maxLength: 40 }))),
       // SageMaker takes a canary of at most 50% of capacity (CapacitySize); 51 to 99 are refused.
@@ -54,7 +68,21 @@ describe('bad-input search', () => {
           volumeSize: v.volume === undefined ? undefined : Size.gibibytes(v.volume),
           modelDataDownloadTimeout: v.download,
           containerStartupHealthCheckTimeout: v.startup,
+          routingStrategy: v.routing,
         })),
+        shadowVariant: v.shadow === undefined ? undefined : measure('ShadowVariantOptions', {
+          model: SageMakerModel.fromModelAttributes(c.stack, 'Candidate', {
+            modelName: 'candidate', role: v.shadow.withRole ? iam.Role.fromRoleArn(c.stack, 'CandidateRole', 'arn:aws:iam::123456789012:role/candidate', { mutable: false }) : undefined,
+          }),
+          variantName: v.shadow.variantName,
+          samplingPercentage: v.shadow.samplingPercentage,
+          instanceType: v.shadow.instanceType,
+          initialInstanceCount: v.shadow.count,
+          volumeSize: v.shadow.volume === undefined ? undefined : Size.gibibytes(v.shadow.volume),
+          modelDataDownloadTimeout: v.shadow.download,
+          containerStartupHealthCheckTimeout: v.shadow.startup,
+          routingStrategy: v.shadow.routing,
+        }),
         deployment: v.canary === undefined ? undefined : measure('EndpointDeploymentOptions', {
           trafficRouting: TrafficRouting.canary(v.canary),
           terminationWait: v.rollout.terminationWait,
@@ -137,7 +165,7 @@ describe('bad-input search', () => {
 
   test('SageMakerModel, MlDataStore and MlflowTrackingServer', () => {
     property(['environment', 'noncurrentVersionExpiration', 'accessLogsRetention', 'trackingServerName', 'mlflowVersion', 'weeklyMaintenanceWindowStart', 'key',
-      'vpc', 'vpcSubnets', 'securityGroups', 'role', 'enableNetworkIsolation'], fc.record({
+      'vpc', 'vpcSubnets', 'securityGroups', 'role', 'enableNetworkIsolation', 'artifactsBucketName'], fc.record({
       environment: optional(stringMap),
       expiration: optional(mostly(fc.integer({ min: 1, max: 400 }).map(d => Duration.days(d)), seconds)),
       serverName: optional(name),
@@ -146,13 +174,15 @@ describe('bad-input search', () => {
       modelKey: mostly(fc.constant('models/a/model.tar.gz'), fc.string({ maxLength: 20 })),
       logs: optional(mostly(fc.integer({ min: 1, max: 400 }).map(d => Duration.days(d)), seconds)),
       storeKey: optional(fc.constant(true)),
+      // The artifacts bucket named for other accounts' policies (issue 25).
+      storeBucketName: optional(mostly(fc.constantFrom('ml-artifacts-123456789012', 'team.ml-artifacts'), fc.string({ maxLength: 70 }))),
       registration: optional(fc.boolean()),
       network: optional(fc.constantFrom('private', 'isolated', 'default', 'own-groups', 'subnets-only')),
       modelRole: optional(fc.constant(true)),
       isolation: optional(fc.boolean()),
     }), (c, v) => {
       const store = new MlDataStore(c.stack, 'Store', measure('MlDataStoreProps', {
-        noncurrentVersionExpiration: v.expiration, accessLogsRetention: v.logs, encryptionKey: v.storeKey ? c.key : undefined,
+        noncurrentVersionExpiration: v.expiration, accessLogsRetention: v.logs, encryptionKey: v.storeKey ? c.key : undefined, artifactsBucketName: v.storeBucketName,
       }));
       new SageMakerModel(c.stack, 'Model', measure('SageMakerModelProps', {
         image: c.image,

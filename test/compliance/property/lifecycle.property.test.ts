@@ -8,7 +8,7 @@ import fc from 'fast-check';
 import { count, endpointInstanceType, inMachine, instanceTypeFor, importedModel, mostly, name, optional, processingInstanceType, property, propCoverageTest, seconds, Context } from './harness';
 import {
   BaselineDatasetFormat, DataQualityBaseline, DataQualityBaselineStep, DataQualityMonitor, DeployOnApproval, JobS3Location,
-  ModelApprovalStatus, MlDataStore, ModelPackageGroup, MonitoringFrequency, RealtimeEndpoint, RegisterModelStage, TeamDomain,
+  ModelApprovalStatus, MlDataStore, ModelPackageGroup, ModelPromotion, MonitoringFrequency, RealtimeEndpoint, RegisterModelStage, TeamDomain,
 } from '../../../lib';
 import { measure } from '../prop-coverage';
 
@@ -42,6 +42,8 @@ describe('bad-input search', () => {
       enabled: optional(fc.boolean()),
       dlq: optional(fc.constantFrom('plain', 'own-key')),
       retryAttempts,
+      // A stage after staging (issue 25): the rule matches only versions staging recorded as passed.
+      promotion: optional(fc.constant(true)),
     }), (c, v) => {
       const group = new ModelPackageGroup(c.stack, 'Group', measure('ModelPackageGroupProps', { modelPackageGroupName: v.groupName, description: v.groupDescription }));
       const register = new RegisterModelStage(c.stack, 'Register', measure('RegisterModelStageProps', {
@@ -65,6 +67,7 @@ describe('bad-input search', () => {
         enabled: v.enabled,
         deadLetterQueue: queue(c, v.dlq),
         retryAttempts: v.retryAttempts,
+        promotion: v.promotion ? ModelPromotion.after(ModelPromotion.first()) : undefined,
       }));
     });
   });
@@ -178,4 +181,6 @@ propCoverageTest({
   'DataQualityBaselineStepProps.tags': 'SageMakerTaskProps: searched with the job steps (jobs.property.test.ts)',
   'DataQualityBaselineStepProps.retryOnServiceErrors': 'SageMakerTaskProps: searched with the job steps (jobs.property.test.ts)',
   'DataQualityBaselineStepProps.capacityRetries': 'SageMakerTaskProps: searched with the job steps (jobs.property.test.ts)',
+  'DataQualityMonitorProps.engine': 'MonitoringEngine.processingJob(): searched in monitoring.property.test.ts',
+  'DataQualityBaselineStepProps.engine': 'MonitoringEngine.processingJob(): searched in monitoring.property.test.ts',
 });
