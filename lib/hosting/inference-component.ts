@@ -8,8 +8,8 @@ import { ComponentEndpoint, IComponentEndpoint } from './component-endpoint';
 import { ComponentAutoScalingOptions, ComponentBatchSize, ComponentComputeResources, ComponentDeploymentOptions } from './inference-component-options';
 import { componentScaling } from './private/component-scaling';
 import { renderComputeResources, validateComponent } from './private/component-validation';
+import { rollbackAlarms } from './private/rollback-alarms';
 import { ISageMakerModel } from './sagemaker-model';
-import { acknowledgeInCompliancePacks } from '../private/nag';
 import { validateIn, validateLength, validatePattern } from '../private/validate';
 
 /**
@@ -316,33 +316,14 @@ export class InferenceComponent extends InferenceComponentBase {
   }
 
   private defaultAlarms(maxLatency: Duration): cloudwatch.IAlarm[] {
-    const alarms = [
-      new cloudwatch.Alarm(this, 'Errors', {
-        alarmDescription: `5xx errors of inference component ${this.inferenceComponentName}: rolls back an update`,
-        metric: this.metricInvocation5XXErrors(),
-        threshold: 1,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        evaluationPeriods: 2,
-        datapointsToAlarm: 2,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      }),
-      new cloudwatch.Alarm(this, 'Latency', {
-        alarmDescription: `p99 model latency of inference component ${this.inferenceComponentName} above ${maxLatency.toHumanString()}: rolls back an update`,
-        metric: this.metricModelLatency({ statistic: 'p99' }),
-        // ModelLatency is reported in microseconds.
-        threshold: maxLatency.toMilliseconds() * 1000,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-        evaluationPeriods: 2,
-        datapointsToAlarm: 2,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      }),
-    ];
-    for (const alarm of alarms) {
-      acknowledgeInCompliancePacks(alarm.node.defaultChild!, 'CloudWatchAlarmAction',
-        'SageMaker\'s deployment guardrail reads this alarm\'s state (AutoRollbackConfiguration) to roll a component update back; it needs no action of its own.',
-        ['HIPAA.Security', 'NIST.800.53.R5']);
-    }
-    return alarms;
+    return rollbackAlarms(this, {
+      idPrefix: '',
+      description: `inference component ${this.inferenceComponentName}`,
+      rollsBack: 'an update',
+      guardedUpdate: 'a component update',
+      errors: this.metricInvocation5XXErrors(),
+      latency: this.metricModelLatency({ statistic: 'p99' }),
+    }, maxLatency);
   }
 }
 

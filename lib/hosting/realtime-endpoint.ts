@@ -10,11 +10,11 @@ import { IInferenceEndpoint, InferenceEndpointBase } from './inference-endpoint'
 import { grantDeploy, renderDataCapture, runtimeConfigNamePrefix } from './private/deployment';
 import { endpointArnOf } from './private/endpoint-arn';
 import { ImportedDeployableEndpoint, ImportedEndpoint } from './private/imported-endpoint';
+import { rollbackAlarms } from './private/rollback-alarms';
 import { variantScalableTarget } from './private/scaling';
 import { DEFAULT_SHADOW_NAME, ShadowSettings, registerEndpointExtras, renderShadow, shadowInstanceType, validateShadow } from './private/shadow';
 import { DEFAULT_INSTANCE_TYPE, acknowledgeNoKeyForInstanceStorage, generatedEndpointName, renderVariant, validateVariant, volumeKeyFor } from './private/variants';
 import { EndpointDeploymentOptions, ProductionVariantOptions, ShadowVariantOptions, TrafficRouting, VariantAutoScalingOptions } from './realtime-endpoint-options';
-import { acknowledgeInCompliancePacks } from '../private/nag';
 import { fail, failAt, requireModelRole, validateCount, validateDuration, validateIn, validateUnique } from '../private/validate';
 
 /**
@@ -328,33 +328,14 @@ export class RealtimeEndpoint extends InferenceEndpointBase implements IDeployab
   }
 
   private defaultAlarms(maxLatency: Duration): cloudwatch.IAlarm[] {
-    const alarms = this.variantNames.flatMap(variant => [
-      new cloudwatch.Alarm(this, `Variant${this.variantNames.indexOf(variant) + 1}Errors`, {
-        alarmDescription: `5xx errors of variant ${variant}: rolls back an endpoint update`,
-        metric: this.metricForVariant(variant, 'Invocation5XXErrors', { statistic: 'Sum' }),
-        threshold: 1,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        evaluationPeriods: 2,
-        datapointsToAlarm: 2,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      }),
-      new cloudwatch.Alarm(this, `Variant${this.variantNames.indexOf(variant) + 1}Latency`, {
-        alarmDescription: `p99 model latency of variant ${variant} above ${maxLatency.toHumanString()}: rolls back an endpoint update`,
-        metric: this.metricForVariant(variant, 'ModelLatency', { statistic: 'p99' }),
-        // ModelLatency is reported in microseconds.
-        threshold: maxLatency.toMilliseconds() * 1000,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-        evaluationPeriods: 2,
-        datapointsToAlarm: 2,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      }),
-    ]);
-    for (const alarm of alarms) {
-      acknowledgeInCompliancePacks(alarm.node.defaultChild!, 'CloudWatchAlarmAction',
-        'SageMaker\'s deployment guardrail reads this alarm\'s state (AutoRollbackConfiguration) to roll an update back; it needs no action of its own.',
-        ['HIPAA.Security', 'NIST.800.53.R5']);
-    }
-    return alarms;
+    return this.variantNames.flatMap((variant, index) => rollbackAlarms(this, {
+      idPrefix: `Variant${index + 1}`,
+      description: `variant ${variant}`,
+      rollsBack: 'an endpoint update',
+      guardedUpdate: 'an update',
+      errors: this.metricForVariant(variant, 'Invocation5XXErrors', { statistic: 'Sum' }),
+      latency: this.metricForVariant(variant, 'ModelLatency', { statistic: 'p99' }),
+    }, maxLatency));
   }
 
   private autoScale(variantName: string, scaling: VariantAutoScalingOptions, endpoint: sagemaker.CfnEndpoint): void {
