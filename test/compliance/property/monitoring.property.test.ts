@@ -18,7 +18,7 @@ describe('bad-input search', () => {
   test('MonitoringEngine.processingJob() on DataQualityMonitor and DataQualityBaselineStep', () => {
     property(['engine captureDelay', 'engine variantName', 'engine', 'baseline', 'instanceType', 'instanceCount', 'maxRuntime', 'keyPrefix', 'driftAlarms', 'monitoringScheduleName'], fc.record({
       variantName: optional(mostly(fc.stringMatching(/^[A-Za-z][A-Za-z0-9]{0,8}(-[a-z0-9]{1,4})?$/), fc.string({ maxLength: 70 }))),
-      captureDelay: optional(mostly(fc.integer({ min: 0, max: 3600 }), fc.integer({ min: -60, max: 20_000 })).map(s => Duration.seconds(s))),
+      captureDelay: optional(mostly(fc.integer({ min: 0, max: 3600 }), fc.integer({ min: 0, max: 20_000 })).map(s => Duration.seconds(s))),
       enabled: optional(fc.boolean()),
       frequency: optional(fc.constantFrom(MonitoringFrequency.HOURLY, MonitoringFrequency.DAILY)),
       baselinePrefix: mostly(fc.constant('baseline/churn'), fc.constantFrom('', 'b a d', 'ok/')),
