@@ -17,7 +17,20 @@ export const MANAGED_POLICY_SIZE_LIMIT = 6144;
 export function statementSizeBound(statement: iam.PolicyStatement): number {
   const json = JSON.stringify(statement.toStatementJson());
   const tokens = json.match(/\$\{Token\[[^\]]*\]\}/g) ?? [];
-  return json.length - tokens.reduce((n, t) => n + t.length, 0) + 256 * tokens.length + 1;
+  return json.length - tokens.reduce((n, t) => n + t.length, 0) + tokens.reduce((n, t) => n + tokenSizeBound(t), 0) + 1;
+}
+
+/**
+ * The longest a token may resolve to: a pseudo parameter's longest value (an account ID is 12
+ * digits; the longest partition, Region and URL suffix, e.g. `aws-iso-b`, `ap-southeast-7`,
+ * `amazonaws.com.cn`, are under 20 characters), anything else 256 (ARNs of the resources a
+ * policy names, with generated names, are far shorter). Pseudo parameters are in nearly every
+ * ARN a grant builds: at 256 each, a role's 3 KB policy was estimated past 6,144 characters.
+ */
+function tokenSizeBound(token: string): number {
+  if (/^\$\{Token\[AWS\.AccountId\.\d+\]\}$/.test(token)) return 12;
+  if (/^\$\{Token\[AWS\.(Partition|Region|URLSuffix)\.\d+\]\}$/.test(token)) return 20;
+  return 256;
 }
 
 /** The characters of a policy document around its statements: `{"Version":"2012-10-17","Statement":[]}`. */
@@ -34,6 +47,7 @@ const DOCUMENT_ENVELOPE = 40;
 export class ManagedPolicyRole extends iam.Role {
   private readonly grantsPolicies: iam.ManagedPolicy[] = [];
   private lastPolicySize = 0;
+  private lastPolicyStatements = new Set<string>();
 
   constructor(scope: Construct, id: string, props: iam.RoleProps) {
     super(scope, id, props);
@@ -50,11 +64,18 @@ export class ManagedPolicyRole extends iam.Role {
   }
 
   public addToPrincipalPolicy(statement: iam.PolicyStatement): iam.AddToPrincipalPolicyResult {
-    const size = statementSizeBound(statement);
     let policy = this.grantsPolicies[this.grantsPolicies.length - 1] ?? this.newPolicy();
+    // A statement the policy already holds adds nothing: the document renders one of each.
+    const key = JSON.stringify(statement.toStatementJson());
+    if (this.lastPolicyStatements.has(key)) {
+      policy.addStatements(statement);
+      return { statementAdded: true, policyDependable: policy };
+    }
+    const size = statementSizeBound(statement);
     if (this.lastPolicySize > 0 && DOCUMENT_ENVELOPE + this.lastPolicySize + size > MANAGED_POLICY_SIZE_LIMIT) policy = this.newPolicy();
     policy.addStatements(statement);
     this.lastPolicySize += size;
+    this.lastPolicyStatements.add(key);
     return { statementAdded: true, policyDependable: policy };
   }
 
@@ -66,6 +87,7 @@ export class ManagedPolicyRole extends iam.Role {
     });
     this.grantsPolicies.push(policy);
     this.lastPolicySize = 0;
+    this.lastPolicyStatements = new Set<string>();
     return policy;
   }
 }

@@ -1,3 +1,4 @@
+import { ArnFormat, Aws } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -54,6 +55,28 @@ describe('one managed policy per role', () => {
     // Every statement is in exactly one part.
     const sids = policies.flatMap(([, p]) => p.Properties.PolicyDocument.Statement.map((s: any) => s.Sid));
     expect(sids.sort()).toEqual(Array.from({ length: added }, (_, i) => `Read${i}`).sort());
+  });
+
+  test('the size bound counts a pseudo parameter at its longest value, not as an ARN', () => {
+    const stack = testStack();
+    const logs = new iam.PolicyStatement({ actions: ['logs:PutLogEvents'], resources: [stack.formatArn({ service: 'logs', resource: 'log-group', resourceName: '/aws/sagemaker/*', arnFormat: ArnFormat.COLON_RESOURCE_NAME, partition: Aws.PARTITION, region: Aws.REGION, account: Aws.ACCOUNT_ID })] });
+    const json = JSON.stringify(logs.toStatementJson());
+    expect(json).toMatch(/AWS\.Partition/);
+    // Partition and Region at most 20 characters each, the account ID 12 (a bucket's ARN token would count 256).
+    const literal = json.replace(/\$\{Token\[[^\]]*\]\}/g, '').length + 1;
+    expect(statementSizeBound(logs)).toBe(literal + 20 + 20 + 12);
+  });
+
+  test('a statement the policy already holds adds nothing to its size: repeated grants stay in one policy', () => {
+    const stack = testStack();
+    const role = new ManagedPolicyRole(stack, 'Role', { assumedBy: new iam.ServicePrincipal('sagemaker.amazonaws.com') });
+    const bucket = new s3.Bucket(stack, 'Bucket');
+    const same = () => new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [bucket.arnForObjects('data/*')] });
+    const times = 3 * Math.ceil(MANAGED_POLICY_SIZE_LIMIT / statementSizeBound(same()));
+    for (let i = 0; i < times; i++) role.addToPrincipalPolicy(same());
+    const policies = Object.values<any>(Template.fromStack(stack).findResources('AWS::IAM::ManagedPolicy'));
+    expect(policies).toHaveLength(1);
+    expect(policies[0].Properties.PolicyDocument.Statement).toHaveLength(1);
   });
 
   test('the size bound counts an unresolved reference as far longer than its token', () => {
