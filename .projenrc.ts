@@ -160,6 +160,10 @@ project.addTask('launch', { description: 'Start the training workflow and follow
 // package ships it (consumer-check fails without it).
 project.compileTask.exec('mkdir -p dist/monitoring/analysis && cp lib/monitoring/analysis/data_quality.py dist/monitoring/analysis/');
 project.npmignore?.addPatterns('!/dist/monitoring/analysis/data_quality.py');
+// API.md (1.5 MB, generated from the jsii assembly the package ships) is read in the repository and
+// on Construct Hub, not from node_modules: leaving it out keeps the package within its 4 MB bound
+// (issue 21) as the API grows.
+project.npmignore?.addPatterns('/API.md');
 
 // The tools package (local/: `cdk-sagemaker-ml-local`, plain TypeScript on Node, not jsii): the local
 // runtime and the cost estimate. An npm workspace of this repository, so `npm ci` installs its

@@ -4,11 +4,11 @@
 #
 #   1. `npm pack` the construct package (the top level: run `npx projen compile` first, or pass
 #      --compile) and check the tarball: the compiled JavaScript and typings, the jsii assembly, the
-#      README, LICENSE and API.md and nothing else (no node_modules/, no bundled dependencies, no
+#      README and LICENSE and nothing else (API.md, generated from the assembly, stays in the repository) (no node_modules/, no bundled dependencies, no
 #      tests, sources, containers, scripts, docs, the tools package or build outputs of other
 #      targets); at most 4 MB unpacked. The jsii assembly holds constructs only (no type of the
 #      reference app's tooling, the reference stacks or the tools package) and depends on exactly
-#      the peers; API.md documents exactly the assembly's types (a stale one ships removed types);
+#      the peers; API.md documents exactly the assembly's types (a stale one documents removed types);
 #   2. `npm pack -w local` the tools package (cdk-sagemaker-ml-local: its prepack compiles
 #      local/src into local/dist) and check the tarball: package.json, README.md and the compiled
 #      JavaScript and typings only;
@@ -82,7 +82,7 @@ if [ "$COMPILE" = 1 ]; then phase "compile"; npx projen compile; fi
 # --- 1. the construct package: its jsii assembly, API.md and tarball --------------------------------
 phase "the jsii assembly and API.md"
 # The jsii assembly: constructs only, and the Python package's requirements (the assembly's
-# dependencies, from the peer ranges) exactly the peers. API.md, which ships beside it, documents
+# dependencies, from the peer ranges) exactly the peers. API.md, generated beside it, documents
 # exactly its types (docgen runs after compile: a stale API.md documents removed types).
 node - "$ROOT/.jsii" "$ROOT/package.json" "$ROOT/API.md" <<'NODE'
 const fs = require('fs');
@@ -128,13 +128,13 @@ const pack = require(packJson)[0];
 const pkg = require(pkgJson);
 const files = pack.files.map(f => f.path);
 const allowed = [
-  /^package\.json$/, /^README\.md$/, /^LICENSE$/, /^API\.md$/, /^\.jsii$/,
+  /^package\.json$/, /^README\.md$/, /^LICENSE$/, /^\.jsii$/,
   /^dist\/.+\.(js|d\.ts)$/,
   /^dist\/.+\.json$/, // data the compiled code loads, if any
   /^dist\/monitoring\/analysis\/data_quality\.py$/, // MonitoringEngine.processingJob()'s analysis script (a file asset)
 ];
 const unexpected = files.filter(f => !allowed.some(re => re.test(f)));
-const required = ['package.json', 'README.md', 'LICENSE', 'API.md', '.jsii', 'dist/index.js', 'dist/index.d.ts', 'dist/monitoring/analysis/data_quality.py'];
+const required = ['package.json', 'README.md', 'LICENSE', '.jsii', 'dist/index.js', 'dist/index.d.ts', 'dist/monitoring/analysis/data_quality.py'];
 const missing = required.filter(f => !files.includes(f));
 const mb = bytes => `${(bytes / 1e6).toFixed(2)} MB`;
 const nodeModules = files.filter(f => f.startsWith('node_modules/'));
