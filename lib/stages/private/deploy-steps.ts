@@ -9,7 +9,7 @@ import {
 } from '../../hosting/private/deployment';
 import { needsSdkIntegration } from '../../jobs/private/optimized-fields';
 import { sdkResource } from '../../jobs/private/sagemaker-sdk-task';
-import { SageMakerTask, SageMakerTaskProps } from '../../jobs/sagemaker-task';
+import { SageMakerTask, SageMakerTaskApi, SageMakerTaskProps } from '../../jobs/sagemaker-task';
 import { perExecutionName } from '../../private/names';
 import { fail, validateIn } from '../../private/validate';
 
@@ -20,6 +20,35 @@ import { fail, validateIn } from '../../private/validate';
  * are retried by the task's service-error loop, told apart by the cause; anything else
  * reaches the task's catch at once.
  */
+
+/**
+ * The result of a CreateEndpointConfig task: `{ EndpointConfigArn, EndpointConfigName }`. The
+ * prefix is lowercase, so the last segment of the ARN is exactly the name.
+ */
+export const CREATE_ENDPOINT_CONFIG_RESULT = {
+  EndpointConfigArn: sfn.JsonPath.stringAt('$.EndpointConfigArn'),
+  EndpointConfigName: sfn.JsonPath.arrayGetItem(sfn.JsonPath.stringSplit(sfn.JsonPath.stringAt('$.EndpointConfigArn'), '/'), 1),
+};
+
+/**
+ * The `createEndpointConfig` call (request/response) of a run-time configuration of `endpoint`,
+ * named `<runtimeConfigNamePrefix>-<uuid>`: through the AWS SDK integration when `sdk`, else the
+ * optimized one (retried every 5 s on capacity).
+ */
+export function runtimeConfigApi(endpoint: IDeployableEndpoint, sdk: boolean): SageMakerTaskApi {
+  return {
+    api: 'createEndpointConfig',
+    integrationPattern: sfn.IntegrationPattern.REQUEST_RESPONSE,
+    resourceType: 'endpoint-config',
+    actions: ['sagemaker:CreateEndpointConfig'],
+    nameField: 'EndpointConfigName',
+    namePrefix: endpoint.runtimeConfigNamePrefix,
+    namePrefixProp: 'endpoint.runtimeConfigNamePrefix',
+    lowercaseName: true,
+    retryInterval: sdk ? undefined : Duration.seconds(5),
+    sdkIntegration: sdk,
+  };
+}
 
 /** Properties of a deployment step. */
 export interface DeployStepProps extends SageMakerTaskProps {
@@ -51,23 +80,8 @@ export class DefineConfigStep extends SageMakerTask {
     const sdk = runtimeConfigNeedsSdk(props.endpoint);
     super(scope, id, {
       ...props,
-      resultSelector: props.resultSelector ?? {
-        EndpointConfigArn: sfn.JsonPath.stringAt('$.EndpointConfigArn'),
-        // The prefix is lowercase, so the last segment of the ARN is exactly the name.
-        EndpointConfigName: sfn.JsonPath.arrayGetItem(sfn.JsonPath.stringSplit(sfn.JsonPath.stringAt('$.EndpointConfigArn'), '/'), 1),
-      },
-    }, {
-      api: 'createEndpointConfig',
-      integrationPattern: sfn.IntegrationPattern.REQUEST_RESPONSE,
-      resourceType: 'endpoint-config',
-      actions: ['sagemaker:CreateEndpointConfig'],
-      nameField: 'EndpointConfigName',
-      namePrefix: props.endpoint.runtimeConfigNamePrefix,
-      namePrefixProp: 'endpoint.runtimeConfigNamePrefix',
-      lowercaseName: true,
-      retryInterval: sdk ? undefined : Duration.seconds(5),
-      sdkIntegration: sdk,
-    });
+      resultSelector: props.resultSelector ?? CREATE_ENDPOINT_CONFIG_RESULT,
+    }, runtimeConfigApi(props.endpoint, sdk));
     this.sdk = sdk;
     // Rendered once, now: validates the variant and binds the locations for the model's role.
     const { EndpointConfigName: _name, ...request } = validateIn(this, () => runtimeConfigRequest(this, props.endpoint, {

@@ -2,6 +2,7 @@ import { Duration, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { CREATE_ENDPOINT_CONFIG_RESULT, runtimeConfigApi } from './deploy-steps';
 import { IDeployableEndpoint } from '../../hosting/deployable-endpoint';
 import { ApiRequest, renderDataCapture, runtimeConfigArns } from '../../hosting/private/deployment';
 import { ShadowSettings, endpointExtras, shadowInstanceType } from '../../hosting/private/shadow';
@@ -74,21 +75,8 @@ export class PromoteConfigStep extends SageMakerTask {
   constructor(scope: Construct, id: string, props: PromoteConfigStepProps) {
     super(scope, id, {
       ...props,
-      resultSelector: props.resultSelector ?? {
-        EndpointConfigArn: sfn.JsonPath.stringAt('$.EndpointConfigArn'),
-        EndpointConfigName: sfn.JsonPath.arrayGetItem(sfn.JsonPath.stringSplit(sfn.JsonPath.stringAt('$.EndpointConfigArn'), '/'), 1),
-      },
-    }, {
-      api: 'createEndpointConfig',
-      integrationPattern: sfn.IntegrationPattern.REQUEST_RESPONSE,
-      resourceType: 'endpoint-config',
-      actions: ['sagemaker:CreateEndpointConfig'],
-      nameField: 'EndpointConfigName',
-      namePrefix: props.endpoint.runtimeConfigNamePrefix,
-      namePrefixProp: 'endpoint.runtimeConfigNamePrefix',
-      lowercaseName: true,
-      sdkIntegration: true,
-    });
+      resultSelector: props.resultSelector ?? CREATE_ENDPOINT_CONFIG_RESULT,
+    }, runtimeConfigApi(props.endpoint, true));
     const endpoint = props.endpoint;
     const { EndpointConfigName: _name, ...request } = validateIn(this, () => {
       const shadow = shadowToPromote(endpoint);
