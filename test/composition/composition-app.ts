@@ -14,7 +14,8 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import {
-  ApprovedModelDeployment, DataQualityBaseline, DataQualityMonitor, DeployOnApproval, MonitoringFrequency, AsyncEndpoint,
+  ApprovedModelDeployment, DataQualityBaseline, DataQualityMonitor, DeployOnApproval, MonitoringEngine, MonitoringFrequency,
+  AsyncEndpoint, RoutingStrategy,
   ChannelDataSource, DeepLearningContainerUse, DeepLearningFramework, JobConfigFile, JobS3Location, MetricComparison,
   MlDataStore, MlflowTrackingServer, MlflowTrackingServerSize, ModelData, Processor, RealtimeEndpoint, SageMakerExecutionRole,
   SageMakerImage, SageMakerInstanceType, SageMakerModel, ServerlessEndpoint, TeamDomain, TrainingWorkflow, TransformJobStep, FileSystemAccessMode,
@@ -350,6 +351,7 @@ export class CompositionHostingStack extends TeamStack {
           volumeSize: Size.gibibytes(20),
           modelDataDownloadTimeout: Duration.minutes(10),
           containerStartupHealthCheckTimeout: Duration.minutes(10),
+          routingStrategy: RoutingStrategy.LEAST_OUTSTANDING_REQUESTS,
           autoScaling: { minCapacity: 2, maxCapacity: 4, targetInvocationsPerInstance: 100 },
         },
         { model: teamRoleModel, variantName: 'Green', instanceType: SageMakerInstanceType.ML_C5_XLARGE, initialVariantWeight: 0.1 },
@@ -398,6 +400,23 @@ export class CompositionHostingStack extends TeamStack {
       driftAlarms: [{ featureName: 'demand' }],
       alarmTopic: team.topic,
       // The capture key, named explicitly (the same key the endpoint's data capture uses).
+      captureEncryptionKey: team.key,
+    });
+    // The same traffic monitored without Model Monitor (MonitoringEngine.processingJob(), every
+    // engine option set): Green's captures, a schedule defined stopped, in the VPC with the team's keys.
+    new DataQualityMonitor(this, 'ProcessingMonitor', {
+      endpoint: realtime,
+      baseline: DataQualityBaseline.fromBucket(team.store.artifactsBucket, 'baselines/forecast-green'),
+      output: JobS3Location.inBucket(team.store.artifactsBucket, 'monitoring/forecast-green'),
+      engine: MonitoringEngine.processingJob({ variantName: 'Green', captureDelay: Duration.minutes(10), enabled: false }),
+      monitoringScheduleName: 'forecast-green-dq',
+      instanceType: SageMakerInstanceType.ML_M5_LARGE,
+      volumeEncryptionKey: team.key,
+      outputEncryptionKey: team.key,
+      maxRuntime: Duration.minutes(30),
+      vpc,
+      driftAlarms: [{ featureName: 'demand' }],
+      alarmTopic: team.topic,
       captureEncryptionKey: team.key,
     });
     new ServerlessEndpoint(this, 'Serverless', { model: teamRoleModel, memorySizeInMB: 4096, maxConcurrency: 50, provisionedConcurrency: 2, encryptionKey: team.key });
