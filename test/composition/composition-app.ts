@@ -15,7 +15,7 @@ import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import {
   ApprovedModelDeployment, DataQualityBaseline, DataQualityMonitor, DeployOnApproval, MonitoringEngine, MonitoringFrequency,
-  AsyncEndpoint, RoutingStrategy,
+  AsyncEndpoint, RoutingStrategy, ComponentEndpoint, InferenceComponent, ComponentBatchSize,
   ChannelDataSource, DeepLearningContainerUse, DeepLearningFramework, JobConfigFile, JobS3Location, MetricComparison,
   MlDataStore, MlflowTrackingServer, MlflowTrackingServerSize, ModelData, Processor, RealtimeEndpoint, SageMakerExecutionRole,
   SageMakerImage, SageMakerInstanceType, SageMakerModel, ServerlessEndpoint, TeamDomain, TrainingWorkflow, TransformJobStep, FileSystemAccessMode,
@@ -418,6 +418,45 @@ export class CompositionHostingStack extends TeamStack {
       driftAlarms: [{ featureName: 'demand' }],
       alarmTopic: team.topic,
       captureEncryptionKey: team.key,
+    });
+    // Two models on shared instances (inference components), the second scaling to zero, every
+    // option set; and a one-variant endpoint with a shadow of the team's model.
+    const components = new ComponentEndpoint(this, 'Components', {
+      instanceType: SageMakerInstanceType.ML_M5_XLARGE,
+      minInstanceCount: 0,
+      maxInstanceCount: 2,
+      initialInstanceCount: 1,
+      variantName: 'Shared',
+      endpointName: 'team-forecast-components',
+      role: team.jobRole,
+      encryptionKey: team.key,
+      routingStrategy: RoutingStrategy.LEAST_OUTSTANDING_REQUESTS,
+    });
+    new InferenceComponent(this, 'ForecastComponent', {
+      endpoint: components,
+      model,
+      computeResources: { minMemory: Size.gibibytes(2), maxMemory: Size.gibibytes(4), cpuCores: 1 },
+      inferenceComponentName: 'team-forecast',
+      copyCount: 1,
+      autoScaling: {
+        minCopies: 0, maxCopies: 2, targetConcurrentRequestsPerCopy: 4, scaleInCooldown: Duration.minutes(10), scaleOutCooldown: Duration.minutes(2),
+      },
+      deployment: {
+        batchSize: ComponentBatchSize.copies(1),
+        waitInterval: Duration.minutes(2),
+        maximumExecutionTimeout: Duration.hours(1),
+        rollbackBatchSize: ComponentBatchSize.percent(50),
+        maxModelLatency: Duration.seconds(2),
+      },
+      modelDataDownloadTimeout: Duration.minutes(10),
+      containerStartupHealthCheckTimeout: Duration.minutes(10),
+    });
+    new RealtimeEndpoint(this, 'Shadowed', {
+      variants: [{ model, variantName: 'Live', instanceType: SageMakerInstanceType.ML_M5_XLARGE }],
+      encryptionKey: team.key,
+      shadowVariant: {
+        model: teamRoleModel, variantName: 'Candidate', samplingPercentage: 20, instanceType: SageMakerInstanceType.ML_M5_XLARGE, initialInstanceCount: 1,
+      },
     });
     new ServerlessEndpoint(this, 'Serverless', { model: teamRoleModel, memorySizeInMB: 4096, maxConcurrency: 50, provisionedConcurrency: 2, encryptionKey: team.key });
     // The team's own KMS-encrypted topics and output key.
