@@ -81,6 +81,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
     // test/workflow/deploy-stage.local.test.ts drives the ASL interpreter directly (the tools package
     // depends on it; the construct package does not).
     'aws-local-stepfunctions@3.0.0',
+    // The package's compiled modules as one module (scripts/bundle-package.ts, after jsii in the compile task).
+    'esbuild@0.28.2',
   ],
 
   // No hosted CI or release pipeline: `.ci/run` is the gate.
@@ -160,6 +162,16 @@ project.addTask('launch', { description: 'Start the training workflow and follow
 // package ships it (consumer-check fails without it).
 project.compileTask.exec('mkdir -p dist/monitoring/analysis && cp lib/monitoring/analysis/data_quality.py dist/monitoring/analysis/');
 project.npmignore?.addPatterns('!/dist/monitoring/analysis/data_quality.py');
+// Install time is mostly per file (issue 26: a one-file tarball installs as fast as the alpha module;
+// 241 files cost about 2 ms each). After jsii (which rebuilds dist/ whole: no incremental build info),
+// scripts/bundle-package.ts writes the compiled modules as one module (dist/index.js, esbuild, with
+// aws-cdk-lib and constructs left as imports), the file `main` names, and leaves in dist/ only what
+// ships: that module, the typings dist/index.d.ts reaches (jsii's per-module layout) and the analysis
+// script. The typings keep jsii's layout: jsii-rosetta (the README's Python examples here, Construct
+// Hub's translations) finds each type by its declaration's file (the assembly's symbol IDs,
+// lib/<module>:<Type>); a rolled-up index.d.ts (API Extractor) installed in 1.08x the alpha module's
+// time, but left rosetta guessing all 125 names of the README's examples.
+project.compileTask.exec('ts-node --transpile-only scripts/bundle-package.ts');
 // API.md (1.5 MB, generated from the jsii assembly the package ships) is read in the repository and
 // on Construct Hub, not from node_modules: leaving it out keeps the package within its 4 MB bound
 // (issue 21) as the API grows.

@@ -129,8 +129,8 @@ const pkg = require(pkgJson);
 const files = pack.files.map(f => f.path);
 const allowed = [
   /^package\.json$/, /^README\.md$/, /^LICENSE$/, /^\.jsii$/,
-  /^dist\/.+\.(js|d\.ts)$/,
-  /^dist\/.+\.json$/, // data the compiled code loads, if any
+  // One compiled module (scripts/bundle-package.ts: npm install pays per file) and its typings per module.
+  /^dist\/index\.js$/, /^dist\/.+\.d\.ts$/,
   /^dist\/monitoring\/analysis\/data_quality\.py$/, // MonitoringEngine.processingJob()'s analysis script (a file asset)
 ];
 const unexpected = files.filter(f => !allowed.some(re => re.test(f)));
@@ -225,9 +225,9 @@ import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import {
-  ChannelDataSource, JobConfigFile, JobS3Location, MetricComparison, MlDataStore, MlflowTrackingServer, ModelData,
-  ModelPackageGroup, RetrainingOnNewData, RetrainingSchedule, SageMakerImage, SageMakerInstanceType, SageMakerModel,
-  ServerlessEndpoint, TrainingWorkflow,
+  BaselineDatasetFormat, ChannelDataSource, DataQualityBaselineStep, JobConfigFile, JobS3Location, MetricComparison, MlDataStore,
+  MlflowTrackingServer, ModelData, ModelPackageGroup, MonitoringEngine, RetrainingOnNewData, RetrainingSchedule, SageMakerImage,
+  SageMakerInstanceType, SageMakerModel, ServerlessEndpoint, TrainingWorkflow,
 } from 'cdk-sagemaker-ml';
 
 // The app is type-checked without @types/node (the consumer project installs aws-cdk-lib, constructs
@@ -313,6 +313,17 @@ new CfnOutput(stack, 'StateMachineArn', { value: workflow.stateMachine.stateMach
 // A serverless endpoint for the models the workflow trains.
 const model = new SageMakerModel(stack, 'Model', { image, modelData: ModelData.fromBucket(artifactsBucket, 'models/model.tar.gz') });
 new ServerlessEndpoint(stack, 'Endpoint', { model, memorySizeInMB: 2048, maxConcurrency: 5 });
+
+// A data-quality baseline on the library's own analysis script: a file asset the package ships
+// beside its one module (dist/monitoring/analysis/data_quality.py).
+new sfn.StateMachine(stack, 'BaselineWorkflow', {
+  definitionBody: sfn.DefinitionBody.fromChainable(new DataQualityBaselineStep(stack, 'Baseline', {
+    baselineDataset: JobS3Location.inBucket(dataBucket, 'baseline'),
+    datasetFormat: BaselineDatasetFormat.csv(true),
+    output: JobS3Location.inBucket(artifactsBucket, 'monitoring/baseline'),
+    engine: MonitoringEngine.processingJob(),
+  })),
+});
 
 const assembly = app.synth();
 const template = assembly.getStackByName('ConsumerMl').template;

@@ -90,13 +90,15 @@ export class ScikitLearnProcessingImage extends SageMakerImage {
 }
 
 /**
- * The analysis script's file: `lib/monitoring/analysis/data_quality.py` beside the sources,
- * `dist/monitoring/analysis/data_quality.py` in the package (copied at compile).
+ * The analysis script's file: `lib/monitoring/analysis/data_quality.py` beside the sources (this
+ * module in `lib/monitoring/private/`), `dist/monitoring/analysis/data_quality.py` in the package
+ * (copied at compile), whose one module is `dist/index.js` (scripts/bundle-package.ts).
  */
 export function analysisScriptPath(): string {
-  const file = path.join(__dirname, '..', 'analysis', 'data_quality.py');
-  if (!fs.existsSync(file)) {
-    throw new Error(`the data-quality analysis script is missing from this installation of cdk-sagemaker-ml (${file})`);
+  const candidates = [path.join(__dirname, '..', 'analysis', 'data_quality.py'), path.join(__dirname, 'monitoring', 'analysis', 'data_quality.py')];
+  const file = candidates.find(f => fs.existsSync(f));
+  if (!file) {
+    throw new Error(`the data-quality analysis script is missing from this installation of cdk-sagemaker-ml (${candidates.join(', ')})`);
   }
   return file;
 }
