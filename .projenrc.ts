@@ -205,8 +205,17 @@ project.gitattributes.addAttributes('/API.python.md', 'linguist-generated');
 // The reference app: `npx cdk synth` synthesizes every reference stack with cdk-nag checks.
 // bin/ts-run.js transpiles as ts-node --transpile-only does, and keeps the output in .cache/ (by content):
 // a later synth loads no compiler (about a sixth of the reference app's synth time), with no build step.
+//
+// --single-threaded-gc: V8 collects garbage on the thread that made it, without helper threads (it
+// can only be set when Node starts: v8.setFlagsFromString crashes a running process with it). The
+// validation engine's worker grows its WebAssembly memory again and again, and each time V8 starts
+// a concurrent old-space collection whose helper threads take the cores the app and the worker
+// need (88 full collections in one validation of the reference templates; 18 with the flag). On
+// this 2-core machine the reference app's synth went from 4.8 to 3.5 s wall and its process from
+// 6.0 to 3.9 CPU s, its wait for the validation worker from about 700 to 50 ms (3 alternating pairs;
+// bench/NOTES.md). bench/ runs its scenarios with this same command line.
 new awscdk.CdkConfig(project, {
-  app: 'node bin/ts-run.js bin/app.ts',
+  app: 'node --single-threaded-gc bin/ts-run.js bin/app.ts',
   featureFlags: awscdk.CdkFeatureFlagsV2.ALL,
   // Templates that fail CloudFormation's resource schemas fail synth rather than deploy.
   context: { '@aws-cdk/core:validateAgainstDefaultRules': true },

@@ -9,8 +9,10 @@ export const ROOT = path.join(__dirname, '..');
 const TIME = fs.existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
 /** cdk.json's app: the reference app as `cdk synth` runs it. */
 export const APP = JSON.parse(fs.readFileSync(path.join(ROOT, 'cdk.json'), 'utf8')).app as string;
-/** A bench/scenario.ts app, run by the same runner as the reference app. */
-export const scenario = (...args: (string | number)[]) => `node bin/ts-run.js bench/scenario.ts ${args.join(' ')}`;
+export const RUNNER = APP.replace(/ bin\/app\.ts$/, '');
+if (RUNNER === APP) throw new Error(`cdk.json's app does not end in bin/app.ts: ${APP}`);
+/** A bench/scenario.ts app, run by the same runner (node, its flags and bin/ts-run.js) as the reference app. */
+export const scenario = (...args: (string | number)[]) => `${RUNNER} bench/scenario.ts ${args.join(' ')}`;
 
 export interface Measure {
   readonly wallMs: number;

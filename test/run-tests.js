@@ -53,7 +53,13 @@ async function main() {
   for (const c of checks) if (c.output.trim()) process.stdout.write(`--- ${c.phase}\n${c.output}`);
   const phases = [...checks];
   if (checks[0].status === 0) {
-    phases.push(await run('jest', 'jest', ['--passWithNoTests', '--ci', ...process.argv.slice(2)], { buffer: false }));
+    // --single-threaded-gc (jest's workers inherit node's flags): V8 collects on the thread that made
+    // the garbage, without helper threads, which on two cores took CPU from the other worker. Most
+    // under aws-cdk-lib's validation engine, whose WebAssembly memory growth starts one concurrent
+    // old-space collection after another (cdk.json's app has the flag for the same reason). The
+    // whole suite, README strength, quiet machine: 179 s wall and 347 CPU s without, 152 s and 297
+    // CPU s with (bench/TESTS.md). The type-check and eslint gain nothing from it (tsc measured).
+    phases.push(await run('jest', process.execPath, ['--single-threaded-gc', path.join(ROOT, 'node_modules', 'jest', 'bin', 'jest.js'), '--passWithNoTests', '--ci', ...process.argv.slice(2)], { buffer: false }));
   } else {
     process.stdout.write('the type-check failed: jest did not run\n');
   }

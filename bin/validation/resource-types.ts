@@ -14,7 +14,7 @@ export const USUAL_RESOURCE_TYPES: readonly string[] = [
     'Events::EventBusPolicy', 'IAM::ManagedPolicy', 'IAM::Policy', 'IAM::Role', 'KMS::Alias', 'KMS::Key', 'Lambda::Function',
     'Logs::LogGroup', 'S3::Bucket', 'S3::BucketPolicy', 'SNS::Subscription', 'SNS::Topic', 'SNS::TopicPolicy', 'SQS::Queue',
     'SQS::QueuePolicy', 'SageMaker::DataQualityJobDefinition', 'SageMaker::Domain', 'SageMaker::Endpoint',
-    'SageMaker::EndpointConfig', 'SageMaker::MlflowTrackingServer', 'SageMaker::Model', 'SageMaker::ModelPackageGroup',
+    'SageMaker::EndpointConfig', 'SageMaker::InferenceComponent', 'SageMaker::MlflowTrackingServer', 'SageMaker::Model', 'SageMaker::ModelPackageGroup',
     'SageMaker::MonitoringSchedule', 'SageMaker::UserProfile', 'Scheduler::Schedule', 'StepFunctions::StateMachine',
   ].map(t => `AWS::${t}`),
   // A bucket with autoDeleteObjects (a team's scratch bucket).

@@ -48,11 +48,17 @@ describe('test/run-tests.js with stand-ins for tsc, eslint (projen eslint) and j
   fs.mkdirSync(path.join(dir, 'test'));
   fs.mkdirSync(path.join(dir, 'node_modules', '.bin'), { recursive: true });
   fs.copyFileSync(path.join(ROOT, 'test', 'run-tests.js'), path.join(dir, 'test', 'run-tests.js'));
-  for (const [tool, status] of [['tsc', 'TSC'], ['projen', 'LINT'], ['jest', 'JEST']]) {
+  for (const [tool, status] of [['tsc', 'TSC'], ['projen', 'LINT']]) {
     const file = path.join(dir, 'node_modules', '.bin', tool);
     fs.writeFileSync(file, `#!/bin/sh\necho "${tool} $@" >> "$LOG"\nexit \${${status}_STATUS:-0}\n`);
     fs.chmodSync(file, 0o755);
   }
+  // jest runs as node <flags> node_modules/jest/bin/jest.js: the stand-in logs node's flags too.
+  fs.mkdirSync(path.join(dir, 'node_modules', 'jest', 'bin'), { recursive: true });
+  fs.writeFileSync(path.join(dir, 'node_modules', 'jest', 'bin', 'jest.js'), [
+    "require('fs').appendFileSync(process.env.LOG, `jest ${[...process.execArgv, '|', ...process.argv.slice(2)].join(' ')}\\n`);",
+    'process.exit(Number(process.env.JEST_STATUS ?? 0));',
+  ].join('\n'));
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
   const runner = (env: Record<string, string>) => {
     const log = path.join(dir, `log-${Object.keys(env).join('-') || 'ok'}`);
@@ -64,7 +70,7 @@ describe('test/run-tests.js with stand-ins for tsc, eslint (projen eslint) and j
   test('all pass: the type-check, eslint and jest (with the arguments) ran, and each phase\'s times are written', () => {
     expect(runner({})).toEqual({
       status: 0,
-      calls: ['jest --passWithNoTests --ci --json --outputFile=x', 'projen eslint', 'tsc -p test/tsconfig.json --noEmit --incremental --tsBuildInfoFile .cache/tsc-test.tsbuildinfo'],
+      calls: ['jest --single-threaded-gc | --passWithNoTests --ci --json --outputFile=x', 'projen eslint', 'tsc -p test/tsconfig.json --noEmit --incremental --tsBuildInfoFile .cache/tsc-test.tsbuildinfo'],
       phases: [['type-check', 0], ['eslint', 0], ['jest', 0]],
     });
   });

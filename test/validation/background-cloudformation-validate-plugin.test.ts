@@ -7,8 +7,11 @@ import { BackgroundCloudFormationValidatePlugin } from '../../bin/validation/bac
 
 const ROOT = path.join(__dirname, '..', '..');
 
+// cdk.json's runner (node's flags and bin/ts-run.js), as `cdk synth` runs the reference app.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const RUNNER_ARGS: string[] = require('../../cdk.json').app.split(' ').slice(1, -1);
 // The scenarios that build validation engines run in one fresh Node process (see scenarios.ts).
-const run = spawnSync(process.execPath, [path.join(ROOT, 'bin', 'ts-run.js'), path.join(__dirname, 'scenarios.ts')], { encoding: 'utf8', timeout: 300_000 });
+const run = spawnSync(process.execPath, [...RUNNER_ARGS, path.join(__dirname, 'scenarios.ts')], { cwd: ROOT, encoding: 'utf8', timeout: 300_000 });
 const outcomes: ReturnType<typeof runScenarios> = run.status === 0 ? JSON.parse(run.stdout) : undefined as any;
 const finding = (rule: RegExp) => expect.stringMatching(rule);
 const BROKEN = [
@@ -90,7 +93,7 @@ describe('BackgroundCloudFormationValidatePlugin', () => {
       const entry = path.join(dir, 'app.ts');
       const lib = path.join(__dirname, '..', '..', 'bin', 'validation', 'background-cloudformation-validate-plugin');
       fs.writeFileSync(entry, `import { BackgroundCloudFormationValidatePlugin } from ${JSON.stringify(lib)};\nnew BackgroundCloudFormationValidatePlugin();\nconsole.log('defined');\n`);
-      const exit = spawnSync(process.execPath, [path.join(ROOT, 'bin', 'ts-run.js'), entry], { encoding: 'utf8', timeout: 60_000 });
+      const exit = spawnSync(process.execPath, [...RUNNER_ARGS, entry], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
       expect({ status: exit.status, signal: exit.signal, stdout: exit.stdout, stderr: exit.stderr }).toEqual({ status: 0, signal: null, stdout: 'defined\n', stderr: '' });
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
