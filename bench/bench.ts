@@ -52,6 +52,7 @@ const plan: [Key, () => Synth][] = [
   ['floor', () => synth(scenario('floor'))],
   ['reference', reference],
   ['reference, no schema validation', () => synth(APP, ['--no-validation'])],
+  ['reference, neither schema validation nor the packs', () => synth(scenario('reference-nopacks'), ['--no-validation'])],
   ['reference, schema validation on the main thread (aws-cdk-lib\'s built-in plugin)', () => synth(scenario('reference-builtin'))],
   ...(QUICK ? [] : [['reference, run by ts-node (the former runner)', () => synth('npx ts-node --transpile-only --prefer-ts-exts bin/app.ts')] as [Key, () => Synth]]),
 ];
@@ -145,6 +146,7 @@ const targets: Target[] = [
     cpu: ratio('reference', 'cpuMs'),
     noValidationWall: ratio('reference, no schema validation', 'wallMs'),
     noValidationCpu: ratio('reference, no schema validation', 'cpuMs'),
+    bareWall: ratio('reference, neither schema validation nor the packs', 'wallMs'),
     loadAverage: os.loadavg()[0],
     phases: referencePhases,
     brokenFails: broken.status !== 0 && brokenFindings.schema && brokenFindings.packs,

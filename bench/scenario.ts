@@ -1,6 +1,6 @@
 /* eslint-disable import/no-extraneous-dependencies */
 // One benchmark app, synthesized by the CDK CLI as a user runs it (bench.ts passes it as --app,
-// through bin/ts-run.js as cdk.json runs bin/app.ts): `scenario.ts <floor|workflows|peer|reference-builtin> [N] [packs|nopacks] [broken]`.
+// through bin/ts-run.js as cdk.json runs bin/app.ts): `scenario.ts <floor|workflows|peer|reference-builtin|reference-nopacks> [N] [packs|nopacks] [broken]`.
 // (The reference app is benchmarked with cdk.json's own app command.)
 // The context (feature flags, schema validation) is cdk.json's, passed by the CLI. Writes its
 // phase times to bench-timing.json beside the templates.
@@ -34,6 +34,11 @@ if (scenario === 'reference-builtin') {
   // The reference app as bin/app.ts builds it, but with aws-cdk-lib's built-in validation plugin
   // (on the main thread, after the packs) instead of BackgroundCloudFormationValidatePlugin.
   addPacks();
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  require('../bin/reference-app').addReferenceStacks(app, { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION });
+} else if (scenario === 'reference-nopacks') {
+  // The reference app's stacks alone, without the four packs (run with --no-validation: neither
+  // check): what defining and synthesizing its 9 stacks costs on the runner, against the floor.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   require('../bin/reference-app').addReferenceStacks(app, { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION });
 } else if (scenario === 'floor') {
