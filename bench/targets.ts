@@ -92,7 +92,7 @@ export function referenceTarget(m: ReferenceMeasure): Target {
     measured: `${round(m.wall, 2)}x wall, ${round(m.cpu, 2)}x CPU; a bad template ${m.brokenFails ? 'fails' : 'does NOT fail'} synth`,
     met: m.wall <= 1.3 && m.brokenFails,
     reason: `defining and synthesizing the reference app's 9 stacks alone, with neither schema validation nor the packs, takes ${round(m.bareWall, 2)}x the floor's wall `
-      + `(and the floor includes the validation engine's build): that is the app's own work, the same CLI and runner, and it leaves almost nothing of the 1.3x for the checks. `
+      + '(and the floor includes the validation engine\'s build): that is the app\'s own work, the same CLI and runner, and it leaves almost nothing of the 1.3x for the checks. '
       + `With the packs and no schema validation: ${round(m.noValidationWall, 2)}x wall, ${round(m.noValidationCpu, 2)}x CPU. With both, the engine's build and the validation `
       + `run on a worker thread beside the app (load average ${round(m.loadAverage, 1)} on ${os.cpus().length} cores); the app's phases (wall): loading ${round(m.phases.loadMs)} ms, `
       + `defining ${round(m.phases.defineMs)} ms, synthesis with the packs ${round(m.phases.synthMs)} ms (${round(m.phases.validationWaitMs)} ms of it waiting for the worker), `
