@@ -1,6 +1,6 @@
 /* eslint-disable no-console */
-// `npm run bench` (about 45 minutes on a 2-core machine; `npm run bench -- --quick`: no tests, one
-// round, about 8; `--no-tests` and `--no-install` leave those parts out). Every target of issues 15
+// `npm run bench` (16 minutes on a quiet 2-core machine, up to 45 on a busy one; `npm run bench -- --quick`: no tests, one
+// round, about 5; `--no-tests` and `--no-install` leave those parts out). Every target of issues 15
 // and 26: what it measured, met or not, and for one not met the measured reason and the experiment
 // that shows it (bench/NOTES.md has the experiments).
 //
