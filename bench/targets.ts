@@ -46,9 +46,11 @@ export function unitTargets(result: UnitCostResult): Target[] {
       measured: `${round(m.lib.app[i])} ms against ${round(m.peer.app[i])} ms app CPU per unit (${seg}): ${round(m.ratioAt50, 2)}x; `
         + `CLI + app CPU ${round(m.lib.cpu[i] / m.peer.cpu[i], 2)}x`,
       met: m.ratioAt50 <= 1,
-      reason: `a library unit is ${round(lib.resources, 1)} resources and ${round(lib.bytes / 1024)} KB of template against the peer's ${round(peer.resources, 1)} and ${round(peer.bytes / 1024)} KB: `
+      reason: `a library unit is ${round(lib.resources, 1)} resources and ${round(lib.bytes / 1024)} KB of template against the peer's ${round(peer.resources, 1)} and ${round(peer.bytes / 1024)} KB `
+        + `(${round(lib.bytes / peer.bytes, 2)}x the bytes for ${round(m.ratioAt50, 2)}x the CPU: ${round(m.lib.app[i] / (lib.bytes / 1024), 2)} against ${round(m.peer.app[i] / (peer.bytes / 1024), 2)} ms per KB): `
         + 'the state machine\'s definition (fail-fast and retry on every SageMaker call, tags, the per-execution report) is most of the difference in bytes, and '
-        + 'schema validation and the packs cost per resource and per byte; see bench/NOTES.md, "per unit", for what each resource earns and the experiments',
+        + 'schema validation and the packs cost per resource and per byte. A CPU profile of both units attributes the rest to the library\'s own checks and '
+        + 'acknowledgements (bench/NOTES.md, "Per unit, on a quiet machine"), which the library keeps; see "per unit" there for what each resource earns',
     };
   });
   const last = result.points.length - 1;
