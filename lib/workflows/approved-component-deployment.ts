@@ -2,13 +2,13 @@ import { Duration } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
-import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { ModelFromPackageStep } from './private/model-from-package-step';
+import { smokeTestStep, validateSample } from './private/smoke-test';
 import { SageMakerWorkflow } from './sagemaker-workflow';
 import { WorkflowObservabilityOptions } from './workflow-options';
 import { IInferenceComponent } from '../hosting/inference-component';
-import { fail, validateIn, validateLength } from '../private/validate';
+import { fail, validateIn } from '../private/validate';
 import { IModelPackageGroup } from '../registry/model-package-group';
 import { SageMakerExecutionRole } from '../roles/sagemaker-execution-role';
 import { DeployComponentStage } from '../stages/deploy-component-stage';
@@ -110,9 +110,7 @@ export class ApprovedComponentDeployment extends Construct {
         if (props.rollbackOnSmokeTestFailure !== undefined) fail('rollbackOnSmokeTestFailure needs samplePayload: without a samplePayload there is no smoke test to fail');
         return;
       }
-      validateLength('sampleContentType', contentType, 1, 1024);
-      // InvokeEndpoint takes a body of at most 25 MB; a state's input and parameters are limited to 256 KiB.
-      validateLength('samplePayload', props.samplePayload, 1, 200_000);
+      validateSample(contentType, props.samplePayload);
     });
     this.modelRole = props.modelRole ?? new SageMakerExecutionRole(this, 'ModelRole').role;
     const createModel = new ModelFromPackageStep(this, 'CreateModel', {
@@ -123,7 +121,8 @@ export class ApprovedComponentDeployment extends Construct {
       resultPath: '$.results.model',
       tags: { [DeployComponentStage.VERSION_TAG]: sfn.JsonPath.stringAt('$.modelPackageArn') },
     });
-    const smokeTest = props.samplePayload === undefined ? undefined : this.smokeTest(props.component, props.samplePayload, contentType);
+    const smokeTest = props.samplePayload === undefined ? undefined
+      : smokeTestStep(this, { component: props.component }, props.samplePayload, contentType);
     this.deployStage = new DeployComponentStage(this, 'Deploy', {
       component: props.component,
       modelStep: createModel,
@@ -151,25 +150,5 @@ export class ApprovedComponentDeployment extends Construct {
     });
     this.stateMachine = workflow.stateMachine;
     this.failureTopic = workflow.failureTopic;
-  }
-
-  /** InvokeEndpoint of the component with the sample (the SDK integration of the SageMaker runtime: no optimized one exists). */
-  private smokeTest(component: IInferenceComponent, body: string, contentType: string): sfn.TaskStateBase {
-    const test = new tasks.CallAwsService(this, 'SmokeTest', {
-      stateName: 'smoke test',
-      service: 'sagemakerruntime',
-      action: 'invokeEndpoint',
-      iamAction: 'sagemaker:InvokeEndpoint',
-      // InvokeEndpoint with InferenceComponentName authorizes the endpoint and the component.
-      iamResources: [component.endpoint.endpointArn, component.inferenceComponentArn],
-      parameters: {
-        EndpointName: component.endpoint.endpointName, InferenceComponentName: component.inferenceComponentName, ContentType: contentType, Body: body,
-      },
-      resultSelector: { 'ContentType.$': '$.ContentType' },
-      resultPath: '$.results.smokeTest',
-    });
-    // New copies may answer a first request slowly: two more tries before it counts as failed.
-    test.addRetry({ errors: ['States.ALL'], interval: Duration.seconds(10), maxAttempts: 2, backoffRate: 2 });
-    return test;
   }
 }

@@ -3,16 +3,16 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
-import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { ModelFromPackageStep } from './private/model-from-package-step';
+import { smokeTestStep, validateSample } from './private/smoke-test';
 import { SageMakerWorkflow } from './sagemaker-workflow';
 import { WorkflowObservabilityOptions } from './workflow-options';
 import { ModelPromotion } from '../accounts/model-promotion';
 import { IDeployableEndpoint } from '../hosting/deployable-endpoint';
 import { RealtimeEndpoint } from '../hosting/realtime-endpoint';
 import { modelVpcConfig } from '../private/subnets';
-import { fail, validateIn, validateLength } from '../private/validate';
+import { fail, validateIn } from '../private/validate';
 import { IModelPackageGroup } from '../registry/model-package-group';
 import { SageMakerExecutionRole } from '../roles/sagemaker-execution-role';
 import { DeployStage } from '../stages/deploy-stage';
@@ -170,9 +170,7 @@ export class ApprovedModelDeployment extends Construct {
     super(scope, id);
     const contentType = props.sampleContentType ?? 'text/csv';
     validateIn(this, () => {
-      validateLength('sampleContentType', contentType, 1, 1024);
-      // InvokeEndpoint takes a body of at most 25 MB; a state's input and parameters are limited to 256 KiB.
-      validateLength('samplePayload', props.samplePayload, 1, 200_000);
+      validateSample(contentType, props.samplePayload);
       if (props.endpoint.asyncInference) {
         fail(`endpoint must be real-time: the smoke test sends samplePayload with InvokeEndpoint, which asynchronous endpoint '${props.endpoint.node.path}' refuses; deploy to it with a DeployStage and a smokeTest of your own`);
       }
@@ -189,19 +187,7 @@ export class ApprovedModelDeployment extends Construct {
       resultPath: '$.results.model',
     });
 
-    // The SDK integration of the SageMaker runtime (no optimized integration exists for InvokeEndpoint).
-    const smokeTest = new tasks.CallAwsService(this, 'SmokeTest', {
-      stateName: 'smoke test',
-      service: 'sagemakerruntime',
-      action: 'invokeEndpoint',
-      iamAction: 'sagemaker:InvokeEndpoint',
-      iamResources: [props.endpoint.endpointArn],
-      parameters: { EndpointName: props.endpoint.endpointName, ContentType: contentType, Body: props.samplePayload },
-      resultSelector: { 'ContentType.$': '$.ContentType' },
-      resultPath: '$.results.smokeTest',
-    });
-    // A fresh fleet may answer a first request slowly: two more tries before it counts as failed.
-    smokeTest.addRetry({ errors: ['States.ALL'], interval: Duration.seconds(10), maxAttempts: 2, backoffRate: 2 });
+    const smokeTest = smokeTestStep(this, { endpoint: props.endpoint }, props.samplePayload, contentType);
 
     // The stage defines the model only when the version is not in service yet, runs the smoke
     // test, and rolls the endpoint back when it fails.
