@@ -1,6 +1,7 @@
 import { Duration, Token } from 'aws-cdk-lib';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { DeployStage } from './deploy-stage';
 import { componentFailure, componentPollLoop } from './private/component-polling';
 import { componentSmokeTest } from './private/component-smoke-test';
 import { deleteModelOnFailure, describeComponentStep, readModelVersionStep, updateComponentStep } from './private/component-steps';
@@ -116,7 +117,7 @@ const BUSY = ['Creating', 'Updating', 'Deleting'];
  */
 export class DeployComponentStage extends WorkflowStage {
   /** The tag of a model that names the version it was defined for (the same as `DeployStage.VERSION_TAG`). */
-  public static readonly VERSION_TAG = 'cdk-sagemaker-ml:version';
+  public static readonly VERSION_TAG = DeployStage.VERSION_TAG;
 
   public readonly startState: sfn.State;
   public readonly endStates: sfn.INextable[];
