@@ -34,6 +34,18 @@ function deploymentApp(promotion?: ModelPromotion) {
   return { stack, source, account };
 }
 
+/** A later stage's deployment: an endpoint, its ApprovedModelDeployment with the promotion, and the rule that starts it. */
+function promotedDeployment(promotion: ModelPromotion): Template {
+  const { stack, account } = deploymentApp(promotion);
+  const serving = new SageMakerModel(stack, 'Serving', { image: SageMakerImage.fromAsset(TINY_IMAGE), modelData: ModelData.fromAsset(SAMPLE_MODEL) });
+  const endpoint = new RealtimeEndpoint(stack, 'Endpoint', { variants: [{ model: serving, instanceType: SageMakerInstanceType.ML_C5_LARGE }] });
+  const deployment = new ApprovedModelDeployment(stack, 'Deployment', {
+    modelPackageGroup: account.source.modelPackageGroup, endpoint, samplePayload: '1', modelRole: account.modelRole, stateMachineRole: account.deployRole, promotion: account.promotion,
+  });
+  new DeployOnApproval(stack, 'OnApproval', { modelPackageGroup: account.source.modelPackageGroup, deployWorkflow: deployment.stateMachine, eventBus: account.eventBus, promotion: account.promotion });
+  return Template.fromStack(stack);
+}
+
 describe('DeploymentAccount', () => {
   test('its bus accepts only SageMaker\'s model package events of the source account', () => {
     const { stack } = deploymentApp();
@@ -237,14 +249,7 @@ describe('ModelPromotion', () => {
   });
 
   test('with a second approval, production\'s rule starts on the person\'s approval stage; its workflow checks staging\'s metadata record and the approval', () => {
-    const { stack, account } = deploymentApp(ModelPromotion.after(ModelPromotion.first(), { approvalStage: 'ProductionApproval' }));
-    const serving = new SageMakerModel(stack, 'Serving', { image: SageMakerImage.fromAsset(TINY_IMAGE), modelData: ModelData.fromAsset(SAMPLE_MODEL) });
-    const endpoint = new RealtimeEndpoint(stack, 'Endpoint', { variants: [{ model: serving, instanceType: SageMakerInstanceType.ML_C5_LARGE }] });
-    const deployment = new ApprovedModelDeployment(stack, 'Deployment', {
-      modelPackageGroup: account.source.modelPackageGroup, endpoint, samplePayload: '1', modelRole: account.modelRole, stateMachineRole: account.deployRole, promotion: account.promotion,
-    });
-    new DeployOnApproval(stack, 'OnApproval', { modelPackageGroup: account.source.modelPackageGroup, deployWorkflow: deployment.stateMachine, eventBus: account.eventBus, promotion: account.promotion });
-    const t = Template.fromStack(stack);
+    const t = promotedDeployment(ModelPromotion.after(ModelPromotion.first(), { approvalStage: 'ProductionApproval' }));
     t.hasResourceProperties('AWS::Events::Rule', {
       EventPattern: Match.objectLike({ detail: Match.objectLike({ ModelLifeCycle: { Stage: ['ProductionApproval'], StageStatus: ['Approved'] } }) }),
     });
@@ -266,14 +271,7 @@ describe('ModelPromotion', () => {
   });
 
   test('production\'s rule starts only for versions staging recorded as passed; its workflow checks the record before deploying', () => {
-    const { stack, account } = deploymentApp(ModelPromotion.after(ModelPromotion.first(), { wait: Duration.hours(1) }));
-    const serving = new SageMakerModel(stack, 'Serving', { image: SageMakerImage.fromAsset(TINY_IMAGE), modelData: ModelData.fromAsset(SAMPLE_MODEL) });
-    const endpoint = new RealtimeEndpoint(stack, 'Endpoint', { variants: [{ model: serving, instanceType: SageMakerInstanceType.ML_C5_LARGE }] });
-    const deployment = new ApprovedModelDeployment(stack, 'Deployment', {
-      modelPackageGroup: account.source.modelPackageGroup, endpoint, samplePayload: '1', modelRole: account.modelRole, stateMachineRole: account.deployRole, promotion: account.promotion,
-    });
-    new DeployOnApproval(stack, 'OnApproval', { modelPackageGroup: account.source.modelPackageGroup, deployWorkflow: deployment.stateMachine, eventBus: account.eventBus, promotion: account.promotion });
-    const t = Template.fromStack(stack);
+    const t = promotedDeployment(ModelPromotion.after(ModelPromotion.first(), { wait: Duration.hours(1) }));
     t.hasResourceProperties('AWS::Events::Rule', {
       EventPattern: Match.objectLike({ account: ['111111111111'], detail: Match.objectLike({ ModelLifeCycle: { Stage: ['Staging'], StageStatus: ['Approved'] } }) }),
     });

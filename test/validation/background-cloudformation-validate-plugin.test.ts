@@ -3,13 +3,13 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { appWith, findings, runScenarios } from './scenarios';
+import { RUNNER } from '../../bench/measure';
 import { BackgroundCloudFormationValidatePlugin } from '../../bin/validation/background-cloudformation-validate-plugin';
 
 const ROOT = path.join(__dirname, '..', '..');
 
 // cdk.json's runner (node's flags and bin/ts-run.js), as `cdk synth` runs the reference app.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const RUNNER_ARGS: string[] = require('../../cdk.json').app.split(' ').slice(1, -1);
+const RUNNER_ARGS = RUNNER.split(' ').slice(1);
 // The scenarios that build validation engines run in one fresh Node process (see scenarios.ts).
 const run = spawnSync(process.execPath, [...RUNNER_ARGS, path.join(__dirname, 'scenarios.ts')], { cwd: ROOT, encoding: 'utf8', timeout: 300_000 });
 const outcomes: ReturnType<typeof runScenarios> = run.status === 0 ? JSON.parse(run.stdout) : undefined as any;
